@@ -1,0 +1,198 @@
+// Package api is Zhifa's HTTP surface: the fiber app, its route table and middleware, the one
+// error handler, token issuing and the JWKS.
+package api
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/handlers"
+	"github.com/zhifa/zhifa/openapi"
+)
+
+// Config is the HTTP layer's part of the server configuration.
+type Config struct {
+	Issuer     string
+	Audience   string
+	AccessTTL  time.Duration
+	RefreshTTL time.Duration
+	// BodyLimit caps a request body in bytes.
+	BodyLimit int
+	// RequestTimeout bounds each request's calls to the store.
+	RequestTimeout time.Duration
+	// LoginFailures failed logins per username and address within LoginWindow before 429.
+	LoginFailures int
+	LoginWindow   time.Duration
+	// PublicRate requests per minute per address on the public, unauthenticated endpoints.
+	PublicRate int
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed; empty trusts none.
+	TrustedProxies []string
+}
+
+// Check is one dependency that /readyz asks.
+type Check struct {
+	Name string
+	Ping func(context.Context) error
+}
+
+// Deps is what the app needs from the outside.
+type Deps struct {
+	Repo      domain.Repository
+	Passwords *domain.Passwords
+	Key       ed25519.PrivateKey
+	Checks    []Check
+	Log       *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// New builds the fiber app with every route.
+func New(cfg Config, d Deps) (*fiber.App, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	spec, err := openapi.JSON()
+	if err != nil {
+		return nil, err
+	}
+	docs, err := openapi.DocsHTML()
+	if err != nil {
+		return nil, err
+	}
+	signer := NewSigner(d.Key, cfg.Issuer, cfg.Audience, cfg.AccessTTL)
+	app := fiber.New(fiber.Config{
+		AppName:               "zhifa",
+		ErrorHandler:          errorHandler(d.Log),
+		BodyLimit:             cfg.BodyLimit,
+		// Large enough that an oversized Authorization header reaches the verifier and is
+		// answered 401 rather than dropped by the HTTP parser.
+		ReadBufferSize:          72 * 1024,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		JSONEncoder:             json.Marshal,
+		JSONDecoder:             json.Unmarshal,
+	})
+	m := newMetrics()
+	// Order matters: metrics sees the status the access log's error handling wrote, and recover
+	// turns a panic into an error before the access log handles it.
+	app.Use(requestIDMiddleware, m.middleware, accessLog(d.Log), recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		d.Log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
+	}}))
+
+	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout}
+	auth := &authHandlers{repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
+	authed := requireAuth(signer)
+	public := limiter.New(limiter.Config{
+		Max: cfg.PublicRate, Expiration: time.Minute,
+		LimitReached: func(c *fiber.Ctx) error {
+			return domain.Errorf(domain.TooManyRequests, "too many requests; retry after the time in Retry-After")
+		},
+	})
+	loginLimit := limiter.New(limiter.Config{
+		Max: cfg.LoginFailures, Expiration: cfg.LoginWindow, SkipSuccessfulRequests: true,
+		KeyGenerator: loginKey,
+		LimitReached: func(c *fiber.Ctx) error {
+			return domain.Errorf(domain.TooManyRequests, "too many failed sign-ins; retry after the time in Retry-After")
+		},
+	})
+
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", readyz(d.Checks, cfg.RequestTimeout))
+	app.Get("/metrics", m.handler())
+	app.Get("/openapi.json", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(spec)
+	})
+	app.Get("/docs", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'")
+		return c.Send(docs)
+	})
+	app.Get("/.well-known/jwks.json", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+		return c.JSON(signer.JWKS())
+	})
+
+	v1 := app.Group("/v1")
+	v1.Post("/auth/login", loginLimit, auth.login)
+	v1.Post("/auth/refresh", public, auth.refresh)
+	v1.Post("/auth/logout", public, auth.logout)
+
+	v1.Get("/public/certificates/:cert_no", public, h.PublicCertificate)
+	v1.Get("/public/agencies", public, h.PublicAgencies)
+
+	v1.Get("/me", authed, h.Me)
+	v1.Put("/me/password", authed, h.ChangePassword)
+
+	v1.Post("/agencies", authed, h.CreateAgency)
+	v1.Get("/agencies", authed, h.ListAgencies)
+	v1.Get("/agencies/:id", authed, h.GetAgency)
+	v1.Patch("/agencies/:id", authed, h.UpdateAgency)
+
+	v1.Post("/officers", authed, h.CreateOfficer)
+	v1.Get("/officers", authed, h.ListOfficers)
+	v1.Get("/officers/:id", authed, h.GetOfficer)
+	v1.Patch("/officers/:id", authed, h.UpdateOfficer)
+	v1.Put("/officers/:id/certificate", authed, h.PutCertificate)
+	v1.Post("/officers/:id/training", authed, h.AddTraining)
+	v1.Get("/officers/:id/training", authed, h.GetTraining)
+	v1.Get("/training/shortfall", authed, h.TrainingShortfall)
+
+	app.Use(func(c *fiber.Ctx) error {
+		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())
+	})
+	return app, nil
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+// loginKey counts failures per address and username, so one user's typos do not lock out an
+// office behind one address, and one address cannot try many passwords for one account.
+func loginKey(c *fiber.Ctx) string {
+	var req struct {
+		Username string `json:"username"`
+	}
+	_ = json.Unmarshal(c.Body(), &req)
+	return c.IP() + "|" + strings.ToLower(strings.TrimSpace(req.Username))
+}
+
+func readyz(checks []Check, timeout time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
+		defer cancel()
+		status := fiber.Map{}
+		failed := []string{}
+		for _, ch := range checks {
+			if err := ch.Ping(ctx); err != nil {
+				status[ch.Name] = "unavailable"
+				failed = append(failed, ch.Name)
+			} else {
+				status[ch.Name] = "ok"
+			}
+		}
+		if len(failed) > 0 {
+			return domain.Errorf(domain.Unavailable, "not ready: %s does not answer", strings.Join(failed, ", "))
+		}
+		return c.JSON(fiber.Map{"status": "ready", "checks": status})
+	}
+}

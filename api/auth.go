@@ -1,0 +1,166 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/handlers"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type refreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+type tokenResponse struct {
+	AccessToken      string `json:"access_token"`
+	TokenType        string `json:"token_type"`
+	ExpiresIn        int64  `json:"expires_in"`
+	RefreshToken     string `json:"refresh_token"`
+	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+}
+
+type authHandlers struct {
+	repo       domain.Repository
+	passwords  *domain.Passwords
+	signer     *Signer
+	refreshTTL time.Duration
+	timeout    time.Duration
+	now        func() time.Time
+}
+
+func hashToken(t string) string {
+	sum := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(sum[:])
+}
+
+var badCredentials = domain.Errorf(domain.Unauthorized, "wrong username or password")
+
+// login checks the password, paying the same argon2 cost whether or not the user exists, and
+// starts a new refresh-token family.
+func (a *authHandlers) login(c *fiber.Ctx) error {
+	var req loginRequest
+	if err := handlers.Decode(c, &req); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), a.timeout)
+	defer cancel()
+	u, err := a.repo.UserByUsername(ctx, strings.TrimSpace(req.Username))
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.NotFound:
+		u = nil
+	default:
+		return err
+	}
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	if !a.passwords.Check(req.Password, hash) || u == nil || u.Status != domain.UserActive {
+		return badCredentials
+	}
+	return a.issue(c, ctx, u, domain.RandomToken(16))
+}
+
+func (a *authHandlers) issue(c *fiber.Ctx, ctx context.Context, u *domain.User, family string) error {
+	now := a.now()
+	access, exp, err := a.signer.Issue(u, now)
+	if err != nil {
+		return err
+	}
+	refresh := domain.RandomToken(32)
+	if err := a.repo.CreateRefreshToken(ctx, &domain.RefreshToken{
+		Hash: hashToken(refresh), UserID: u.ID, FamilyID: family, ExpiresAt: now.Add(a.refreshTTL), CreatedAt: now,
+	}); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(tokenResponse{
+		AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(exp.Sub(now).Seconds()),
+		RefreshToken: refresh, RefreshExpiresIn: int64(a.refreshTTL.Seconds()),
+	})
+}
+
+// refresh rotates a refresh token. A token presented twice means it leaked or raced: the whole
+// family is revoked and every holder must sign in again.
+func (a *authHandlers) refresh(c *fiber.Ctx) error {
+	var req refreshRequest
+	if err := handlers.Decode(c, &req); err != nil {
+		return err
+	}
+	if req.RefreshToken == "" || len(req.RefreshToken) > 128 {
+		return domain.Errorf(domain.Unauthorized, "the refresh token is not valid")
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), a.timeout)
+	defer cancel()
+	t, err := a.repo.UseRefreshToken(ctx, hashToken(req.RefreshToken), a.now())
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.Conflict:
+		if err := a.repo.RevokeFamily(ctx, t.FamilyID); err != nil {
+			return err
+		}
+		return domain.Errorf(domain.Unauthorized, "the refresh token was used before; every session of this sign-in has been ended")
+	case domain.NotFound:
+		return domain.Errorf(domain.Unauthorized, "the refresh token is not valid")
+	default:
+		return err
+	}
+	u, err := a.repo.UserByID(ctx, t.UserID)
+	if err != nil || u.Status != domain.UserActive {
+		if domain.ErrorCode(err) == domain.Unavailable {
+			return err
+		}
+		return domain.Errorf(domain.Unauthorized, "the account is not active")
+	}
+	return a.issue(c, ctx, u, t.FamilyID)
+}
+
+// logout ends the sign-in the refresh token belongs to.
+func (a *authHandlers) logout(c *fiber.Ctx) error {
+	var req refreshRequest
+	if err := handlers.Decode(c, &req); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), a.timeout)
+	defer cancel()
+	t, err := a.repo.UseRefreshToken(ctx, hashToken(req.RefreshToken), a.now())
+	switch domain.ErrorCode(err) {
+	case "", domain.Conflict:
+		if err := a.repo.RevokeFamily(ctx, t.FamilyID); err != nil {
+			return err
+		}
+	case domain.NotFound:
+	default:
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// requireAuth verifies the bearer token and records the principal.
+func requireAuth(s *Signer) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		h := c.Get(fiber.HeaderAuthorization)
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return domain.Errorf(domain.Unauthorized, "a bearer access token is required")
+		}
+		p, err := s.Verify(strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		handlers.SetPrincipal(c, p)
+		return c.Next()
+	}
+}

@@ -1,0 +1,96 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+// problem is an RFC 9457 problem details document.
+type problem struct {
+	Type      string            `json:"type"`
+	Title     string            `json:"title"`
+	Status    int               `json:"status"`
+	Detail    string            `json:"detail,omitempty"`
+	Code      string            `json:"code"`
+	RequestID string            `json:"request_id"`
+	Errors    map[string]string `json:"errors,omitempty"`
+}
+
+var statusOf = map[domain.Code]int{
+	domain.Invalid:            fiber.StatusBadRequest,
+	domain.Unauthorized:       fiber.StatusUnauthorized,
+	domain.Forbidden:          fiber.StatusForbidden,
+	domain.NotFound:           fiber.StatusNotFound,
+	domain.Conflict:           fiber.StatusConflict,
+	domain.PreconditionFailed: fiber.StatusPreconditionFailed,
+	domain.TooManyRequests:    fiber.StatusTooManyRequests,
+	domain.Unavailable:        fiber.StatusServiceUnavailable,
+	domain.Internal:           fiber.StatusInternalServerError,
+}
+
+// codeOfStatus names the problems that fiber itself raises (unknown route, body too large, …).
+var codeOfStatus = map[int]string{
+	fiber.StatusBadRequest:                  "invalid",
+	fiber.StatusNotFound:                    "not_found",
+	fiber.StatusMethodNotAllowed:            "method_not_allowed",
+	fiber.StatusRequestEntityTooLarge:       "too_large",
+	fiber.StatusUnsupportedMediaType:        "unsupported_media_type",
+	fiber.StatusRequestTimeout:              "timeout",
+	fiber.StatusTooManyRequests:             "too_many_requests",
+	fiber.StatusRequestHeaderFieldsTooLarge: "headers_too_large",
+}
+
+// errorHandler is the one place that writes errors: problem+json, internal details logged with
+// the request id and never sent.
+func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		p := problem{RequestID: requestID(c)}
+		var de *domain.Error
+		var fe *fiber.Error
+		switch {
+		case errors.As(err, &de) && de.Code != domain.Internal:
+			p.Status, p.Code, p.Detail, p.Errors = statusOf[de.Code], string(de.Code), de.Message, de.Fields
+			if p.Status == 0 {
+				p.Status = fiber.StatusInternalServerError
+			}
+			if de.Code == domain.Unavailable {
+				log.Warn("dependency unavailable", "request_id", p.RequestID, "error", err)
+			}
+		case errors.As(err, &fe):
+			p.Status, p.Detail = fe.Code, fe.Message
+			p.Code = codeOfStatus[fe.Code]
+			if p.Code == "" {
+				p.Code = "error"
+			}
+		default:
+			p.Status, p.Code, p.Detail = fiber.StatusInternalServerError, string(domain.Internal), "internal error"
+			log.Error("internal error", "request_id", p.RequestID, "method", c.Method(), "path", c.Path(), "error", err)
+		}
+		if p.Status >= 500 && p.Code != string(domain.Internal) && p.Code != string(domain.Unavailable) {
+			p.Detail = "internal error"
+		}
+		p.Title = titleOf(p.Status)
+		p.Type = "urn:zhifa:problem:" + p.Code
+		if p.Status == fiber.StatusUnauthorized {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
+		}
+		c.Status(p.Status)
+		if err := c.JSON(p); err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "application/problem+json")
+		return nil
+	}
+}
+
+func titleOf(status int) string {
+	if t := utils.StatusMessage(status); t != "" {
+		return t
+	}
+	return "Error"
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zhifa/zhifa/api"
+)
+
+// config is read once from the environment; README.md lists every variable.
+type config struct {
+	Addr            string
+	DataDir         string
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+
+	MongoURI      string
+	MongoDatabase string
+
+	S3Endpoint  string
+	S3AccessKey string
+	S3SecretKey string
+	S3Region    string
+	S3Bucket    string
+
+	JWTPrivateKey     string
+	AdminUsername     string
+	AdminPassword     string
+	Argon2MemoryKiB   uint32
+	Argon2Iterations  uint32
+	Argon2Parallelism uint8
+
+	API api.Config
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	e := envReader{getenv: getenv}
+	c := config{
+		Addr:              e.str("ZHIFA_ADDR", ":8080"),
+		DataDir:           e.str("ZHIFA_DATA", "./data"),
+		ShutdownTimeout:   e.duration("ZHIFA_SHUTDOWN_TIMEOUT", 20*time.Second),
+		MongoURI:          e.str("MONGODB_URI", ""),
+		MongoDatabase:     e.str("MONGODB_DATABASE", "zhifa"),
+		S3Endpoint:        e.str("S3_ENDPOINT", ""),
+		S3AccessKey:       e.str("S3_ACCESS_KEY", ""),
+		S3SecretKey:       e.str("S3_SECRET_KEY", ""),
+		S3Region:          e.str("S3_REGION", "us-east-1"),
+		S3Bucket:          e.str("S3_BUCKET", "zhifa"),
+		JWTPrivateKey:     e.str("ZHIFA_JWT_PRIVATE_KEY", ""),
+		AdminUsername:     e.str("ZHIFA_ADMIN_USERNAME", "admin"),
+		AdminPassword:     e.str("ZHIFA_ADMIN_PASSWORD", ""),
+		Argon2MemoryKiB:   uint32(e.integer("ZHIFA_ARGON2_MEMORY_KIB", 64*1024, 8*1024, 4*1024*1024)),
+		Argon2Iterations:  uint32(e.integer("ZHIFA_ARGON2_ITERATIONS", 1, 1, 16)),
+		Argon2Parallelism: uint8(e.integer("ZHIFA_ARGON2_PARALLELISM", 2, 1, 16)),
+		API: api.Config{
+			Issuer:         e.str("ZHIFA_ISSUER", "zhifa"),
+			Audience:       e.str("ZHIFA_AUDIENCE", "zhifa-api"),
+			AccessTTL:      e.duration("ZHIFA_ACCESS_TTL", 15*time.Minute),
+			RefreshTTL:     e.duration("ZHIFA_REFRESH_TTL", 30*24*time.Hour),
+			BodyLimit:      e.integer("ZHIFA_BODY_LIMIT", 1<<20, 1024, 64<<20),
+			RequestTimeout: e.duration("ZHIFA_REQUEST_TIMEOUT", 10*time.Second),
+			LoginFailures:  e.integer("ZHIFA_LOGIN_FAILURES", 5, 1, 1000),
+			LoginWindow:    e.duration("ZHIFA_LOGIN_WINDOW", 15*time.Minute),
+			PublicRate:     e.integer("ZHIFA_PUBLIC_RATE", 60, 1, 100000),
+			TrustedProxies: e.list("ZHIFA_TRUSTED_PROXIES"),
+		},
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(e.str("ZHIFA_LOG_LEVEL", "info"))); err != nil {
+		e.errs = append(e.errs, "ZHIFA_LOG_LEVEL: debug, info, warn or error")
+	}
+	if (c.S3Endpoint != "") && (c.S3AccessKey == "" || c.S3SecretKey == "") {
+		e.errs = append(e.errs, "S3_ACCESS_KEY and S3_SECRET_KEY are required with S3_ENDPOINT")
+	}
+	if len(e.errs) > 0 {
+		return c, fmt.Errorf("configuration: %s", strings.Join(e.errs, "; "))
+	}
+	return c, nil
+}
+
+type envReader struct {
+	getenv func(string) string
+	errs   []string
+}
+
+func (e *envReader) str(name, def string) string {
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *envReader) integer(name string, def, lo, hi int) int {
+	v := e.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		e.errs = append(e.errs, fmt.Sprintf("%s: a whole number from %d to %d", name, lo, hi))
+		return def
+	}
+	return n
+}
+
+func (e *envReader) duration(name string, def time.Duration) time.Duration {
+	v := e.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		e.errs = append(e.errs, name+": a duration such as 15m or 720h")
+		return def
+	}
+	return d
+}
+
+func (e *envReader) list(name string) []string {
+	var out []string
+	for _, s := range strings.Split(e.str(name, ""), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

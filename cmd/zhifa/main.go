@@ -1,0 +1,167 @@
+// Command zhifa runs the Zhifa API server: configuration from the environment, the document and
+// object stores (embedded when none is configured), then the HTTP app until SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/zhifa/zhifa/api"
+	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/media"
+	"github.com/zhifa/zhifa/store"
+)
+
+var started = time.Now()
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "zhifa:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stdout *os.File) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+
+	st, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, Database: cfg.MongoDatabase, DataDir: cfg.DataDir})
+	if err != nil {
+		return fmt.Errorf("document store: %w", err)
+	}
+	defer st.Close(context.Background())
+	log.Info("document store ready", "engine", st.Engine(), "database", cfg.MongoDatabase, "data_dir", embeddedDir(cfg.MongoURI, cfg.DataDir))
+
+	md, err := media.Open(ctx, media.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Region: cfg.S3Region, Bucket: cfg.S3Bucket, DataDir: cfg.DataDir})
+	if err != nil {
+		return fmt.Errorf("object store: %w", err)
+	}
+	defer md.Close()
+	log.Info("object store ready", "engine", md.Engine(), "bucket", md.Bucket(), "data_dir", embeddedDir(cfg.S3Endpoint, cfg.DataDir))
+
+	passwords, err := domain.NewPasswords(cfg.Argon2MemoryKiB, cfg.Argon2Iterations, cfg.Argon2Parallelism)
+	if err != nil {
+		return err
+	}
+	key, created, err := api.LoadOrCreateKey(cfg.JWTPrivateKey, filepath.Join(cfg.DataDir, "jwt-ed25519.pem"))
+	if err != nil {
+		return fmt.Errorf("JWT signing key: %w", err)
+	}
+	if created {
+		log.Info("generated a JWT signing key", "path", filepath.Join(cfg.DataDir, "jwt-ed25519.pem"))
+	}
+	if err := seedSysadmin(ctx, st, passwords, cfg, log); err != nil {
+		return err
+	}
+
+	app, err := api.New(cfg.API, api.Deps{
+		Repo: st, Passwords: passwords, Key: key, Log: log,
+		Checks: []api.Check{{Name: "documents", Ping: st.Ping}, {Name: "objects", Ping: md.Ping}},
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	go sweep(ctx, st, log)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- app.Listener(ln) }()
+	log.Info("zhifa ready", "addr", ln.Addr().String(), "docs", "/docs", "startup_ms", time.Since(started).Milliseconds())
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		log.Warn("shutdown", "error", err)
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func embeddedDir(external, dir string) string {
+	if external != "" {
+		return ""
+	}
+	return dir
+}
+
+// seedSysadmin creates the first sysadmin on an empty database. Its password comes from
+// ZHIFA_ADMIN_PASSWORD or is generated and printed once.
+func seedSysadmin(ctx context.Context, st *store.Store, pw *domain.Passwords, cfg config, log *slog.Logger) error {
+	n, err := st.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	password, generated := cfg.AdminPassword, false
+	if password == "" {
+		password, generated = domain.RandomToken(15), true
+	}
+	if err := domain.ValidatePassword(password); err != nil {
+		return fmt.Errorf("ZHIFA_ADMIN_PASSWORD: %w", err)
+	}
+	hash, err := pw.Hash(password)
+	if err != nil {
+		return err
+	}
+	u := &domain.User{Username: cfg.AdminUsername, PasswordHash: hash, Name: "System administrator",
+		Roles: []domain.Role{domain.RoleSysadmin}, Status: domain.UserActive}
+	if err := st.CreateUser(ctx, u); err != nil {
+		if domain.ErrorCode(err) == domain.Conflict {
+			return nil
+		}
+		return err
+	}
+	if generated {
+		log.Warn("created the first sysadmin with a generated password; it is shown only this once",
+			"username", u.Username, "password", password)
+	} else {
+		log.Info("created the first sysadmin", "username", u.Username)
+	}
+	return nil
+}
+
+// sweep removes expired refresh tokens; the embedded engine has no TTL indexes.
+func sweep(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := st.SweepRefreshTokens(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("sweep refresh tokens", "error", err)
+		} else if n > 0 {
+			log.Info("swept expired refresh tokens", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

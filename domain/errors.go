@@ -1,0 +1,77 @@
+// Package domain holds Zhifa's entities and the rules of administrative enforcement, with no I/O.
+// The interfaces that storage, media and push implement live here too.
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an Error. Only the HTTP layer turns a code into a status number.
+type Code string
+
+const (
+	Invalid            Code = "invalid"
+	Unauthorized       Code = "unauthorized"
+	Forbidden          Code = "forbidden"
+	NotFound           Code = "not_found"
+	Conflict           Code = "conflict"
+	PreconditionFailed Code = "precondition_failed"
+	TooManyRequests    Code = "too_many_requests"
+	Unavailable        Code = "unavailable"
+	Internal           Code = "internal"
+)
+
+// Error is the one error type the domain, the store and the handlers speak.
+type Error struct {
+	Code    Code
+	Message string
+	// Fields maps a request field to what is wrong with it, for validation errors.
+	Fields map[string]string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, Internal for any other error
+// and "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// FieldErrors collects validation messages per field and becomes one Invalid error.
+type FieldErrors map[string]string
+
+// Add records msg for field unless the field already has a message.
+func (f FieldErrors) Add(field, msg string) {
+	if _, ok := f[field]; !ok {
+		f[field] = msg
+	}
+}
+
+// Err returns nil when nothing was added, otherwise an Invalid *Error carrying the fields.
+func (f FieldErrors) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: f}
+}

@@ -1,0 +1,205 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+type jurisdictionJSON struct {
+	District string `json:"district"`
+	Town     string `json:"town,omitempty"`
+}
+
+type agencyRequest struct {
+	Name              *string           `json:"name"`
+	USCC              *string           `json:"uscc"`
+	Jurisdiction      *jurisdictionJSON `json:"jurisdiction"`
+	LegalBasis        *string           `json:"legal_basis"`
+	Status            *string           `json:"status"`
+	StatusAnnouncedOn *Date             `json:"status_announced_on"`
+}
+
+type agencyResponse struct {
+	ID                string           `json:"id"`
+	Name              string           `json:"name"`
+	USCC              string           `json:"uscc"`
+	Jurisdiction      jurisdictionJSON `json:"jurisdiction"`
+	LegalBasis        string           `json:"legal_basis"`
+	Status            string           `json:"status"`
+	StatusAnnouncedOn *Date            `json:"status_announced_on"`
+	CreatedAt         *time.Time       `json:"created_at,omitempty"`
+	UpdatedAt         *time.Time       `json:"updated_at,omitempty"`
+	Version           int64            `json:"version,omitempty"`
+}
+
+func toAgencyResponse(a *domain.Agency) agencyResponse {
+	return agencyResponse{
+		ID: a.ID, Name: a.Name, USCC: a.USCC,
+		Jurisdiction: jurisdictionJSON{District: a.Jurisdiction.District, Town: a.Jurisdiction.Town},
+		LegalBasis:   a.LegalBasis, Status: string(a.Status), StatusAnnouncedOn: dateOf(a.StatusAnnouncedOn),
+		CreatedAt: &a.CreatedAt, UpdatedAt: &a.UpdatedAt, Version: a.Version,
+	}
+}
+
+// toPublicAgency leaves out what the public list does not need.
+func toPublicAgency(a *domain.Agency) agencyResponse {
+	r := toAgencyResponse(a)
+	r.CreatedAt, r.UpdatedAt, r.Version = nil, nil, 0
+	return r
+}
+
+// apply copies the fields present in the request onto a.
+func (r *agencyRequest) apply(a *domain.Agency) {
+	if r.Name != nil {
+		a.Name = *r.Name
+	}
+	if r.USCC != nil {
+		a.USCC = *r.USCC
+	}
+	if r.Jurisdiction != nil {
+		a.Jurisdiction = domain.Jurisdiction{District: r.Jurisdiction.District, Town: r.Jurisdiction.Town}
+	}
+	if r.LegalBasis != nil {
+		a.LegalBasis = *r.LegalBasis
+	}
+	if r.Status != nil {
+		a.Status = domain.AgencyStatus(*r.Status)
+	}
+	if r.StatusAnnouncedOn != nil {
+		a.StatusAnnouncedOn = r.StatusAnnouncedOn.Time
+	}
+}
+
+// CreateAgency registers an enforcement agency; sysadmin only.
+func (h *Handlers) CreateAgency(c *fiber.Ctx) error {
+	if !principal(c).Has(domain.RoleSysadmin) {
+		return forbidden("only a sysadmin registers agencies")
+	}
+	var req agencyRequest
+	if err := Decode(c, &req); err != nil {
+		return err
+	}
+	a := &domain.Agency{Status: domain.AgencyActive}
+	req.apply(a)
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	if err := h.Repo.CreateAgency(ctx, a); err != nil {
+		return err
+	}
+	c.Location("/v1/agencies/" + a.ID)
+	return c.Status(fiber.StatusCreated).JSON(toAgencyResponse(a))
+}
+
+// ListAgencies lists every agency for a sysadmin and the caller's own agency for anyone else.
+func (h *Handlers) ListAgencies(c *fiber.Ctx) error {
+	p := principal(c)
+	pg, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	if !p.Has(domain.RoleSysadmin) {
+		items := []agencyResponse{}
+		if p.AgencyID != "" && pg.Cursor == "" {
+			a, err := h.Repo.AgencyByID(ctx, p.AgencyID)
+			if err != nil {
+				return err
+			}
+			items = append(items, toAgencyResponse(a))
+		}
+		return c.JSON(listResponse[agencyResponse]{Items: items})
+	}
+	status := domain.AgencyStatus(c.Query("status"))
+	list, next, err := h.Repo.ListAgencies(ctx, status, pg)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(list, next, toAgencyResponse))
+}
+
+// PublicAgencies lists the active agencies for anyone (执法主体公示).
+func (h *Handlers) PublicAgencies(c *fiber.Ctx) error {
+	pg, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	list, next, err := h.Repo.ListAgencies(ctx, domain.AgencyActive, pg)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(list, next, toPublicAgency))
+}
+
+// GetAgency reads one agency within the caller's scope.
+func (h *Handlers) GetAgency(c *fiber.Ctx) error {
+	a, err := h.scopedAgency(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAgencyResponse(a))
+}
+
+// UpdateAgency changes an agency. Agency admins may change their own agency's name,
+// jurisdiction and legal basis; status and code are the sysadmin's.
+func (h *Handlers) UpdateAgency(c *fiber.Ctx) error {
+	p := principal(c)
+	a, err := h.scopedAgency(c)
+	if err != nil {
+		return err
+	}
+	if !p.ManagesAgency(a.ID) {
+		return forbidden("only the agency's admin or a sysadmin changes an agency")
+	}
+	var req agencyRequest
+	if err := Decode(c, &req); err != nil {
+		return err
+	}
+	if !p.Has(domain.RoleSysadmin) && (req.Status != nil || req.StatusAnnouncedOn != nil || req.USCC != nil) {
+		return forbidden("only a sysadmin changes an agency's status or unified social credit code")
+	}
+	if err := ifMatch(c, a.Version); err != nil {
+		return err
+	}
+	req.apply(a)
+	if req.Status != nil && *req.Status == string(domain.AgencyActive) && req.StatusAnnouncedOn == nil {
+		a.StatusAnnouncedOn = time.Time{}
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	if err := h.Repo.UpdateAgency(ctx, a); err != nil {
+		return err
+	}
+	return c.JSON(toAgencyResponse(a))
+}
+
+// scopedAgency loads the agency named in the path, answering NotFound outside the caller's scope.
+func (h *Handlers) scopedAgency(c *fiber.Ctx) (*domain.Agency, error) {
+	p := principal(c)
+	id := c.Params("id")
+	if !p.Has(domain.RoleSysadmin) && p.AgencyID != id {
+		return nil, notFound("agency")
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	return h.Repo.AgencyByID(ctx, id)
+}
+
+func listOf[T any, R any](list []T, next string, conv func(T) R) listResponse[R] {
+	out := listResponse[R]{Items: make([]R, len(list)), NextCursor: next}
+	for i, v := range list {
+		out.Items[i] = conv(v)
+	}
+	return out
+}

@@ -1,0 +1,172 @@
+// Package handlers turns HTTP requests into domain calls and domain results into JSON: one file
+// per resource, with its request and response types.
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+// Handlers serves the resources. Every field is required.
+type Handlers struct {
+	Repo      domain.Repository
+	Passwords *domain.Passwords
+	Now       func() time.Time
+	Log       *slog.Logger
+	// Timeout bounds each request's calls to the store.
+	Timeout time.Duration
+}
+
+const principalKey = "zhifa.principal"
+
+// SetPrincipal records the authenticated caller for the handlers.
+func SetPrincipal(c *fiber.Ctx, p domain.Principal) { c.Locals(principalKey, p) }
+
+// PrincipalOf returns the caller that the auth middleware recorded.
+func PrincipalOf(c *fiber.Ctx) (domain.Principal, bool) {
+	p, ok := c.Locals(principalKey).(domain.Principal)
+	return p, ok
+}
+
+func principal(c *fiber.Ctx) domain.Principal {
+	p, _ := PrincipalOf(c)
+	return p
+}
+
+// ctx derives the context for store calls from the request's user context, with the timeout.
+func (h *Handlers) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), h.Timeout)
+}
+
+// Decode reads a JSON body strictly into v: the content type must be JSON, unknown fields and
+// trailing data are refused, and every failure is an Invalid error naming what is wrong.
+func Decode(c *fiber.Ctx, v any) error {
+	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
+	if ct != fiber.MIMEApplicationJSON {
+		return domain.Errorf(domain.Invalid, "the body must be application/json")
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return domain.Errorf(domain.Invalid, "the body has data after the JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de):
+		return de
+	case errors.Is(err, io.EOF):
+		return domain.Errorf(domain.Invalid, "the body is empty")
+	case errors.As(err, &syn):
+		return domain.Errorf(domain.Invalid, "the body is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return &domain.Error{Code: domain.Invalid, Message: "a field has the wrong type",
+			Fields: map[string]string{field: "must be " + jsonType(typ.Type.Kind().String())}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &domain.Error{Code: domain.Invalid, Message: "the body has a field this endpoint does not accept",
+			Fields: map[string]string{name: "unknown or not allowed here"}}
+	}
+	return domain.Errorf(domain.Invalid, "the body is not valid JSON")
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	return "a number"
+}
+
+// pageOf reads ?limit= and ?cursor=.
+func pageOf(c *fiber.Ctx) (domain.Page, error) {
+	p := domain.Page{Cursor: c.Query("cursor")}
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return p, &domain.Error{Code: domain.Invalid, Message: "limit is not valid",
+				Fields: map[string]string{"limit": fmt.Sprintf("a whole number from 1 to %d", domain.MaxPageLimit)}}
+		}
+		p.Limit = n
+	}
+	return p.Normalize(), nil
+}
+
+// listResponse is the shape of every list.
+type listResponse[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// Date is a calendar day, written as YYYY-MM-DD.
+type Date struct{ time.Time }
+
+// UnmarshalJSON reads YYYY-MM-DD.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return domain.Errorf(domain.Invalid, "%q is not a date; write dates as YYYY-MM-DD", s)
+	}
+	d.Time = t
+	return nil
+}
+
+// MarshalJSON writes YYYY-MM-DD.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(d.Format(time.DateOnly))
+}
+
+func dateOf(t time.Time) *Date {
+	if t.IsZero() {
+		return nil
+	}
+	return &Date{t}
+}
+
+func (d *Date) value() time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return d.Time
+}
+
+func notFound(what string) error { return domain.Errorf(domain.NotFound, "%s not found", what) }
+
+func forbidden(format string, args ...any) error { return domain.Errorf(domain.Forbidden, format, args...) }

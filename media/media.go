@@ -1,0 +1,128 @@
+// Package media keeps evidence objects in S3 through minio-go: MinIO in production, an
+// embedded VersityGW gateway on loopback when no endpoint is configured.
+package media
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+// Config says where the objects live.
+type Config struct {
+	// Endpoint is an S3 URL such as https://minio:9000; empty starts the embedded gateway.
+	Endpoint  string
+	AccessKey string
+	SecretKey string
+	Region    string
+	Bucket    string
+	DataDir   string
+	Logger    *slog.Logger
+}
+
+// Media is the S3 object store of one bucket.
+type Media struct {
+	client   *minio.Client
+	bucket   string
+	engine   string
+	embedded *Embedded
+}
+
+// Open connects to the configured S3 endpoint, or starts the embedded gateway, and makes sure
+// the bucket exists.
+func Open(ctx context.Context, cfg Config) (*Media, error) {
+	engine := "s3"
+	var emb *Embedded
+	if cfg.Endpoint == "" {
+		var err error
+		emb, err = StartEmbedded(ctx, cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Endpoint, cfg.AccessKey, cfg.SecretKey, cfg.Region = emb.Endpoint(), emb.AccessKey(), emb.SecretKey(), emb.Region()
+		engine = "versitygw-embedded"
+	}
+	m, err := Connect(ctx, cfg)
+	if err != nil {
+		if emb != nil {
+			emb.Close()
+		}
+		return nil, err
+	}
+	m.engine, m.embedded = engine, emb
+	return m, nil
+}
+
+// Connect opens the bucket at cfg.Endpoint, creating it when missing.
+func Connect(ctx context.Context, cfg Config) (*Media, error) {
+	u, err := url.Parse(cfg.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("S3 endpoint %q is not an http(s) URL", cfg.Endpoint)
+	}
+	region := cfg.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	client, err := minio.New(u.Host, &minio.Options{
+		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: u.Scheme == "https",
+		Region: region,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("S3 client: %w", err)
+	}
+	m := &Media{client: client, bucket: cfg.Bucket, engine: "s3"}
+	if err := m.ensureBucket(ctx, region); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *Media) ensureBucket(ctx context.Context, region string) error {
+	ok, err := m.client.BucketExists(ctx, m.bucket)
+	if err != nil {
+		return fmt.Errorf("check bucket %s: %w", m.bucket, err)
+	}
+	if ok {
+		return nil
+	}
+	if err := m.client.MakeBucket(ctx, m.bucket, minio.MakeBucketOptions{Region: region}); err != nil {
+		if resp := minio.ToErrorResponse(err); resp.Code == "BucketAlreadyOwnedByYou" {
+			return nil
+		}
+		return fmt.Errorf("create bucket %s: %w", m.bucket, err)
+	}
+	return nil
+}
+
+// Engine names the object store in use, for the start-up log.
+func (m *Media) Engine() string { return m.engine }
+
+// Bucket is the bucket's name.
+func (m *Media) Bucket() string { return m.bucket }
+
+// Ping reports whether the bucket answers; Unavailable when it does not.
+func (m *Media) Ping(ctx context.Context) error {
+	if _, err := m.client.BucketExists(ctx, m.bucket); err != nil {
+		return &domain.Error{Code: domain.Unavailable, Message: "the object store does not answer", Err: err}
+	}
+	return nil
+}
+
+// RemoveBucket deletes every object and the bucket; tests use it to clean up.
+func (m *Media) RemoveBucket(ctx context.Context) error {
+	return m.client.RemoveBucketWithOptions(ctx, m.bucket, minio.RemoveBucketOptions{ForceDelete: true})
+}
+
+// Close stops the embedded gateway, if any.
+func (m *Media) Close() {
+	if m.embedded != nil {
+		m.embedded.Close()
+	}
+}

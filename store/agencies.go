@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+type agencyDoc struct {
+	ID                string     `bson:"_id"`
+	Name              string     `bson:"name"`
+	USCC              string     `bson:"uscc"`
+	District          string     `bson:"district"`
+	Town              string     `bson:"town,omitempty"`
+	LegalBasis        string     `bson:"legal_basis,omitempty"`
+	Status            string     `bson:"status"`
+	StatusAnnouncedOn *time.Time `bson:"status_announced_on,omitempty"`
+	CreatedAt         time.Time  `bson:"created_at"`
+	UpdatedAt         time.Time  `bson:"updated_at"`
+	Version           int64      `bson:"version"`
+}
+
+func toAgencyDoc(a *domain.Agency) agencyDoc {
+	d := agencyDoc{
+		ID: a.ID, Name: a.Name, USCC: a.USCC, District: a.Jurisdiction.District,
+		Town: a.Jurisdiction.Town, LegalBasis: a.LegalBasis, Status: string(a.Status),
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version,
+	}
+	if !a.StatusAnnouncedOn.IsZero() {
+		t := a.StatusAnnouncedOn
+		d.StatusAnnouncedOn = &t
+	}
+	return d
+}
+
+func fromAgencyDoc(d *agencyDoc) *domain.Agency {
+	a := &domain.Agency{
+		ID: d.ID, Name: d.Name, USCC: d.USCC,
+		Jurisdiction: domain.Jurisdiction{District: d.District, Town: d.Town},
+		LegalBasis:   d.LegalBasis, Status: domain.AgencyStatus(d.Status),
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
+	}
+	if d.StatusAnnouncedOn != nil {
+		a.StatusAnnouncedOn = d.StatusAnnouncedOn.UTC()
+	}
+	return a
+}
+
+// CreateAgency inserts a with a new id; Conflict when the USCC is registered already.
+func (s *Store) CreateAgency(ctx context.Context, a *domain.Agency) error {
+	now := time.Now().UTC()
+	a.ID, a.CreatedAt, a.UpdatedAt, a.Version = newID(), now, now, 1
+	_, err := s.db.Collection("agencies").InsertOne(ctx, toAgencyDoc(a))
+	return mapErr(err, "an agency with this unified social credit code")
+}
+
+// AgencyByID returns the agency or NotFound.
+func (s *Store) AgencyByID(ctx context.Context, id string) (*domain.Agency, error) {
+	var d agencyDoc
+	if err := s.db.Collection("agencies").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return nil, mapErr(err, "agency")
+	}
+	return fromAgencyDoc(&d), nil
+}
+
+// UpdateAgency replaces the agency when its stored version is a.Version; Conflict otherwise.
+func (s *Store) UpdateAgency(ctx context.Context, a *domain.Agency) error {
+	a.UpdatedAt = time.Now().UTC()
+	doc := toAgencyDoc(a)
+	doc.Version = a.Version + 1
+	res, err := s.db.Collection("agencies").ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}}, doc)
+	if err != nil {
+		return mapErr(err, "an agency with this unified social credit code")
+	}
+	if res.MatchedCount == 0 {
+		return domain.Errorf(domain.Conflict, "the agency was changed by someone else; reload and retry")
+	}
+	a.Version = doc.Version
+	return nil
+}
+
+// ListAgencies lists agencies, all or of one status, in creation order.
+func (s *Store) ListAgencies(ctx context.Context, status domain.AgencyStatus, p domain.Page) ([]*domain.Agency, string, error) {
+	filter := bson.D{}
+	if status != "" {
+		filter = append(filter, bson.E{Key: "status", Value: string(status)})
+	}
+	return page(ctx, s.db.Collection("agencies"), filter, p, fromAgencyDoc, func(d *agencyDoc) string { return d.ID })
+}

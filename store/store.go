@@ -1,0 +1,210 @@
+// Package store keeps Zhifa's documents in MongoDB, or in an embedded FerretDB when no
+// MongoDB URI is configured. It returns domain errors, never driver errors.
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+// Config says where the documents live.
+type Config struct {
+	// URI of a MongoDB deployment; empty starts the embedded engine under DataDir.
+	URI      string
+	Database string
+	DataDir  string
+	Logger   *slog.Logger
+}
+
+// Store is the MongoDB-backed implementation of the domain's storage ports.
+type Store struct {
+	client   *mongo.Client
+	db       *mongo.Database
+	embedded *Embedded
+	engine   string
+}
+
+// Open connects to MongoDB, or starts the embedded engine, and creates the indexes.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	uri, engine := cfg.URI, "mongodb"
+	var emb *Embedded
+	if uri == "" {
+		var err error
+		emb, err = StartEmbedded(ctx, cfg.DataDir, cfg.Logger)
+		if err != nil {
+			return nil, err
+		}
+		uri, engine = emb.URI(), "ferretdb-embedded"
+	}
+	s, err := Connect(ctx, uri, cfg.Database)
+	if err != nil {
+		if emb != nil {
+			emb.Close()
+		}
+		return nil, err
+	}
+	s.embedded, s.engine = emb, engine
+	return s, nil
+}
+
+// Connect opens database name at uri and makes sure its indexes exist.
+func Connect(ctx context.Context, uri, name string) (*Store, error) {
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("zhifa"))
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", redactURI(uri), err)
+	}
+	s := &Store{client: client, db: client.Database(name), engine: "mongodb"}
+	if err := s.Ping(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
+	if err := s.ensureIndexes(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+// Engine names the document engine in use, for the start-up log and /readyz.
+func (s *Store) Engine() string { return s.engine }
+
+// Ping reports whether the database answers; Unavailable when it does not.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err(); err != nil {
+		return &domain.Error{Code: domain.Unavailable, Message: "the document store does not answer", Err: err}
+	}
+	return nil
+}
+
+// Drop removes the whole database; tests use it to clean up.
+func (s *Store) Drop(ctx context.Context) error { return s.db.Drop(ctx) }
+
+// Close disconnects and stops the embedded engine, if any.
+func (s *Store) Close(ctx context.Context) error {
+	err := s.client.Disconnect(ctx)
+	if s.embedded != nil {
+		s.embedded.Close()
+	}
+	return err
+}
+
+func (s *Store) ensureIndexes(ctx context.Context) error {
+	idx := map[string][]mongo.IndexModel{
+		"users": {
+			{Keys: bson.D{{Key: "username", Value: 1}}, Options: options.Index().SetUnique(true).SetName("username_unique")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+		},
+		"agencies": {
+			{Keys: bson.D{{Key: "uscc", Value: 1}}, Options: options.Index().SetUnique(true).SetName("uscc_unique")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
+		},
+		"certificates": {
+			{Keys: bson.D{{Key: "officer_id", Value: 1}}, Options: options.Index().SetName("officer_id")},
+		},
+		"training": {
+			{Keys: bson.D{{Key: "officer_id", Value: 1}, {Key: "year", Value: 1}}, Options: options.Index().SetName("officer_year")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "year", Value: 1}}, Options: options.Index().SetName("agency_year")},
+		},
+		"refresh_tokens": {
+			{Keys: bson.D{{Key: "family_id", Value: 1}}, Options: options.Index().SetName("family_id")},
+			{Keys: bson.D{{Key: "user_id", Value: 1}}, Options: options.Index().SetName("user_id")},
+		},
+	}
+	// One index per command: FerretDB 1.24 panics when a createIndexes command names several
+	// indexes of which more than one exists already.
+	for coll, models := range idx {
+		for _, m := range models {
+			if _, err := s.db.Collection(coll).Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("create index on %s: %w", coll, err)
+			}
+		}
+	}
+	return nil
+}
+
+// newID returns a new opaque id that sorts by creation time, for keyset paging.
+func newID() string { return bson.NewObjectID().Hex() }
+
+// mapErr turns a driver error into a domain error; what names the object for NotFound.
+func mapErr(err error, what string) error {
+	var de *domain.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &de):
+		return err
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return domain.Errorf(domain.NotFound, "%s not found", what)
+	case mongo.IsDuplicateKeyError(err):
+		return &domain.Error{Code: domain.Conflict, Message: what + " already exists", Err: err}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
+		mongo.IsTimeout(err), mongo.IsNetworkError(err):
+		return &domain.Error{Code: domain.Unavailable, Message: "the document store did not answer in time", Err: err}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return &domain.Error{Code: domain.Unavailable, Message: "the document store is unreachable", Err: err}
+	}
+	return &domain.Error{Code: domain.Internal, Message: "document store error", Err: err}
+}
+
+// encodeCursor and decodeCursor keep keyset cursors opaque to clients.
+func encodeCursor(lastID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
+}
+
+func decodeCursor(c string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) == 0 || len(b) > 64 {
+		return "", &domain.Error{Code: domain.Invalid, Message: "the cursor is not valid", Fields: map[string]string{"cursor": "not a cursor this server issued"}}
+	}
+	return string(b), nil
+}
+
+// page runs a keyset query on _id ascending and returns the items and the next cursor.
+func page[D any, T any](ctx context.Context, c *mongo.Collection, filter bson.D, p domain.Page, conv func(*D) T, idOf func(*D) string) ([]T, string, error) {
+	p = p.Normalize()
+	if p.Cursor != "" {
+		after, err := decodeCursor(p.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(p.Limit + 1))
+	cur, err := c.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, "", mapErr(err, c.Name())
+	}
+	var docs []D
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, "", mapErr(err, c.Name())
+	}
+	next := ""
+	if len(docs) > p.Limit {
+		docs = docs[:p.Limit]
+		next = encodeCursor(idOf(&docs[len(docs)-1]))
+	}
+	out := make([]T, len(docs))
+	for i := range docs {
+		out[i] = conv(&docs[i])
+	}
+	return out, next, nil
+}
+
+func redactURI(uri string) string {
+	if u, err := parseURL(uri); err == nil {
+		return u
+	}
+	return "the configured MongoDB URI"
+}

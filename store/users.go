@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+type userDoc struct {
+	ID            string    `bson:"_id"`
+	Username      string    `bson:"username"`
+	PasswordHash  string    `bson:"password_hash"`
+	Name          string    `bson:"name"`
+	Phone         string    `bson:"phone,omitempty"`
+	IDNumber      string    `bson:"id_number,omitempty"`
+	Roles         []string  `bson:"roles"`
+	AgencyID      string    `bson:"agency_id"`
+	Status        string    `bson:"status"`
+	CertificateNo string    `bson:"certificate_no,omitempty"`
+	CreatedAt     time.Time `bson:"created_at"`
+	UpdatedAt     time.Time `bson:"updated_at"`
+	Version       int64     `bson:"version"`
+}
+
+func toUserDoc(u *domain.User) userDoc {
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	return userDoc{
+		ID: u.ID, Username: u.Username, PasswordHash: u.PasswordHash, Name: u.Name,
+		Phone: u.Phone, IDNumber: u.IDNumber, Roles: roles, AgencyID: u.AgencyID,
+		Status: string(u.Status), CertificateNo: u.CertificateNo,
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version,
+	}
+}
+
+func fromUserDoc(d *userDoc) *domain.User {
+	roles := make([]domain.Role, len(d.Roles))
+	for i, r := range d.Roles {
+		roles[i] = domain.Role(r)
+	}
+	return &domain.User{
+		ID: d.ID, Username: d.Username, PasswordHash: d.PasswordHash, Name: d.Name,
+		Phone: d.Phone, IDNumber: d.IDNumber, Roles: roles, AgencyID: d.AgencyID,
+		Status: domain.UserStatus(d.Status), CertificateNo: d.CertificateNo,
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
+	}
+}
+
+func (s *Store) users() *mongo.Collection { return s.db.Collection("users") }
+
+// CreateUser inserts u with a new id and version 1; Conflict when the username is taken.
+func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
+	now := time.Now().UTC()
+	u.ID, u.CreatedAt, u.UpdatedAt, u.Version = newID(), now, now, 1
+	_, err := s.users().InsertOne(ctx, toUserDoc(u))
+	return mapErr(err, "a user with this username")
+}
+
+// UserByID returns the user or NotFound.
+func (s *Store) UserByID(ctx context.Context, id string) (*domain.User, error) {
+	return s.findUser(ctx, bson.D{{Key: "_id", Value: id}})
+}
+
+// UserByUsername returns the user or NotFound.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*domain.User, error) {
+	return s.findUser(ctx, bson.D{{Key: "username", Value: username}})
+}
+
+func (s *Store) findUser(ctx context.Context, filter bson.D) (*domain.User, error) {
+	var d userDoc
+	if err := s.users().FindOne(ctx, filter).Decode(&d); err != nil {
+		return nil, mapErr(err, "user")
+	}
+	return fromUserDoc(&d), nil
+}
+
+// UpdateUser replaces the user when its stored version is u.Version, then bumps the version.
+func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
+	u.UpdatedAt = time.Now().UTC()
+	doc := toUserDoc(u)
+	doc.Version = u.Version + 1
+	res, err := s.users().ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: u.Version}}, doc)
+	if err != nil {
+		return mapErr(err, "a user with this username")
+	}
+	if res.MatchedCount == 0 {
+		return domain.Errorf(domain.Conflict, "the user was changed by someone else; reload and retry")
+	}
+	u.Version = doc.Version
+	return nil
+}
+
+// ListUsers lists users by filter in creation order.
+func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, p domain.Page) ([]*domain.User, string, error) {
+	filter := bson.D{}
+	if f.AgencyID != "" {
+		filter = append(filter, bson.E{Key: "agency_id", Value: f.AgencyID})
+	}
+	if f.Role != "" {
+		filter = append(filter, bson.E{Key: "roles", Value: string(f.Role)})
+	}
+	return page(ctx, s.users(), filter, p, fromUserDoc, func(d *userDoc) string { return d.ID })
+}
+
+// CountUsers counts every user; the first start uses it to decide whether to seed a sysadmin.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	n, err := s.users().CountDocuments(ctx, bson.D{}, options.Count().SetLimit(1))
+	return n, mapErr(err, "users")
+}
