@@ -71,9 +71,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}
 	signer := NewSigner(d.Key, cfg.Issuer, cfg.Audience, cfg.AccessTTL)
 	app := fiber.New(fiber.Config{
-		AppName:               "zhifa",
-		ErrorHandler:          errorHandler(d.Log),
-		BodyLimit:             cfg.BodyLimit,
+		AppName:      "zhifa",
+		ErrorHandler: errorHandler(d.Log),
+		BodyLimit:    cfg.BodyLimit,
 		// Large enough that an oversized Authorization header reaches the verifier and is
 		// answered 401 rather than dropped by the HTTP parser.
 		ReadBufferSize:          72 * 1024,

@@ -169,4 +169,6 @@ func (d *Date) value() time.Time {
 
 func notFound(what string) error { return domain.Errorf(domain.NotFound, "%s not found", what) }
 
-func forbidden(format string, args ...any) error { return domain.Errorf(domain.Forbidden, format, args...) }
+func forbidden(format string, args ...any) error {
+	return domain.Errorf(domain.Forbidden, format, args...)
+}

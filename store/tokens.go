@@ -84,4 +84,3 @@ func (s *Store) SweepRefreshTokens(ctx context.Context, now time.Time) (int64, e
 	}
 	return res.DeletedCount, nil
 }
-
