@@ -129,7 +129,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	})
 
 	v1 := app.Group("/v1")
-	v1.Post("/auth/login", loginLimit, auth.login)
+	v1.Post("/auth/login", loginLimit, handleErrors, auth.login)
 	v1.Post("/auth/refresh", public, auth.refresh)
 	v1.Post("/auth/logout", public, auth.logout)
 
@@ -157,6 +157,15 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())
 	})
 	return app, nil
+}
+
+// handleErrors writes a handler's error response at once, so that the login limiter, which
+// looks at the status after the handler, sees a failure as a failure.
+func handleErrors(c *fiber.Ctx) error {
+	if err := c.Next(); err != nil {
+		return c.App().ErrorHandler(c, err)
+	}
+	return nil
 }
 
 func proxyHeader(trusted []string) string {

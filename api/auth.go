@@ -70,26 +70,34 @@ func (a *authHandlers) login(c *fiber.Ctx) error {
 	if !a.passwords.Check(req.Password, hash) || u == nil || u.Status != domain.UserActive {
 		return badCredentials
 	}
-	return a.issue(c, ctx, u, domain.RandomToken(16))
+	tokens, err := a.issue(ctx, u, domain.RandomToken(16))
+	if err != nil {
+		return err
+	}
+	return sendTokens(c, tokens)
 }
 
-func (a *authHandlers) issue(c *fiber.Ctx, ctx context.Context, u *domain.User, family string) error {
+func (a *authHandlers) issue(ctx context.Context, u *domain.User, family string) (tokenResponse, error) {
 	now := a.now()
 	access, exp, err := a.signer.Issue(u, now)
 	if err != nil {
-		return err
+		return tokenResponse{}, err
 	}
 	refresh := domain.RandomToken(32)
 	if err := a.repo.CreateRefreshToken(ctx, &domain.RefreshToken{
 		Hash: hashToken(refresh), UserID: u.ID, FamilyID: family, ExpiresAt: now.Add(a.refreshTTL), CreatedAt: now,
 	}); err != nil {
-		return err
+		return tokenResponse{}, err
 	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(tokenResponse{
+	return tokenResponse{
 		AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(exp.Sub(now).Seconds()),
 		RefreshToken: refresh, RefreshExpiresIn: int64(a.refreshTTL.Seconds()),
-	})
+	}, nil
+}
+
+func sendTokens(c *fiber.Ctx, t tokenResponse) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(t)
 }
 
 // refresh rotates a refresh token. A token presented twice means it leaked or raced: the whole
@@ -124,7 +132,23 @@ func (a *authHandlers) refresh(c *fiber.Ctx) error {
 		}
 		return domain.Errorf(domain.Unauthorized, "the account is not active")
 	}
-	return a.issue(c, ctx, u, t.FamilyID)
+	tokens, err := a.issue(ctx, u, t.FamilyID)
+	if err != nil {
+		return err
+	}
+	// A concurrent reuse may have revoked the family between our use of the old token and the
+	// insert of the new one; the new token must not survive that.
+	revoked, err := a.repo.FamilyRevoked(ctx, t.FamilyID)
+	if err != nil {
+		return err
+	}
+	if revoked {
+		if err := a.repo.RevokeFamily(ctx, t.FamilyID); err != nil {
+			return err
+		}
+		return domain.Errorf(domain.Unauthorized, "the refresh token was used twice; every session of this sign-in has been ended")
+	}
+	return sendTokens(c, tokens)
 }
 
 // logout ends the sign-in the refresh token belongs to.

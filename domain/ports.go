@@ -65,6 +65,8 @@ type RefreshTokens interface {
 	// NotFound.
 	UseRefreshToken(ctx context.Context, hash string, now time.Time) (*RefreshToken, error)
 	RevokeFamily(ctx context.Context, familyID string) error
+	// FamilyRevoked reports whether any token of the family was revoked.
+	FamilyRevoked(ctx context.Context, familyID string) (bool, error)
 	RevokeUser(ctx context.Context, userID string) error
 }
 

@@ -68,6 +68,15 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string) error {
 	return mapErr(err, "refresh token")
 }
 
+// FamilyRevoked reports whether any token of the family was revoked.
+func (s *Store) FamilyRevoked(ctx context.Context, familyID string) (bool, error) {
+	err := s.refreshTokens().FindOne(ctx, bson.D{{Key: "family_id", Value: familyID}, {Key: "revoked", Value: true}}).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	return err == nil, mapErr(err, "refresh token")
+}
+
 // RevokeUser revokes every refresh token of a user.
 func (s *Store) RevokeUser(ctx context.Context, userID string) error {
 	_, err := s.refreshTokens().UpdateMany(ctx, bson.D{{Key: "user_id", Value: userID}},

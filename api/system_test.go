@@ -1,0 +1,143 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/zhifa/zhifa/api"
+	"github.com/zhifa/zhifa/store"
+)
+
+func TestSystemEndpoints(t *testing.T) {
+	ta := newTestApp(t)
+	ta.run([]scenario{
+		{Name: "healthz", Method: "GET", URL: "/healthz", Status: 200, Contains: []string{`"ok"`}},
+		{Name: "readyz names both stores", Method: "GET", URL: "/readyz", Status: 200, Contains: []string{`"documents":"ok"`, `"objects":"ok"`}},
+		{Name: "jwks publishes an Ed25519 key", Method: "GET", URL: "/.well-known/jwks.json", Status: 200, Contains: []string{`"kty":"OKP"`, `"crv":"Ed25519"`, `"alg":"EdDSA"`}, NotContains: []string{`"d"`}},
+		{Name: "openapi.json", Method: "GET", URL: "/openapi.json", Status: 200, Contains: []string{`"openapi":"3.1.0"`}},
+		{Name: "unknown route is a problem", Method: "GET", URL: "/v1/nothing", Status: 404, Contains: []string{`"code":"not_found"`, `"request_id"`}},
+		{Name: "metrics count requests by route", Method: "GET", URL: "/metrics", Status: 200, Contains: []string{`zhifa_http_requests_total{method="GET",route="/healthz",status="200"} 1`}},
+	})
+}
+
+func TestReadyzNamesTheFailingPart(t *testing.T) {
+	ta := newTestApp(t)
+	closed, err := store.Connect(context.Background(), mongoURI, randomName("t_"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = closed.Drop(context.Background())
+	_ = closed.Close(context.Background())
+	app, err := api.New(testConfig(), api.Deps{Repo: ta.store, Passwords: ta.pw, Key: ta.key, Log: discardLog(),
+		Checks: []api.Check{{Name: "documents", Ping: closed.Ping}, {Name: "objects", Ping: ta.media.Ping}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.app = app
+	r := ta.do("GET", "/readyz", nil, "")
+	if r.Status != 503 || !strings.Contains(r.str("detail"), "documents") || strings.Contains(r.str("detail"), "objects") {
+		t.Fatalf("got %d %s", r.Status, r.Body)
+	}
+}
+
+func TestDocsNeedNothingFromOtherHosts(t *testing.T) {
+	ta := newTestApp(t)
+	r := ta.do("GET", "/docs", nil, "")
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("got %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
+	body := string(r.Body)
+	for _, want := range []string{"/v1/auth/login", "/v1/public/certificates/{cert_no}", "PublicCertificate"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("docs lack %q", want)
+		}
+	}
+	if m := regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?(https?:)?//`).FindString(body); m != "" {
+		t.Errorf("docs load from another host: %s", m)
+	}
+	if !strings.Contains(r.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Error("docs page has no restrictive CSP")
+	}
+}
+
+// TestRoutesMatchSpec fails when a route is missing from openapi.yaml or a spec path is not routed.
+func TestRoutesMatchSpec(t *testing.T) {
+	ta := newTestApp(t)
+	routed := map[string]bool{}
+	param := regexp.MustCompile(`:([a-z_]+)`)
+	for _, r := range ta.app.GetRoutes(true) {
+		if r.Method == fiber.MethodHead || r.Method == "USE" || r.Path == "/" {
+			continue
+		}
+		routed[r.Method+" "+param.ReplaceAllString(r.Path, "{$1}")] = true
+	}
+	specRoutes := map[string]bool{}
+	for path, item := range specDoc(t).Paths.Map() {
+		for method := range item.Operations() {
+			specRoutes[method+" "+path] = true
+		}
+	}
+	var missing, unrouted []string
+	for r := range routed {
+		if !specRoutes[r] {
+			missing = append(missing, r)
+		}
+	}
+	for r := range specRoutes {
+		if !routed[r] {
+			unrouted = append(unrouted, r)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(unrouted)
+	if len(missing) > 0 {
+		t.Errorf("routes missing from openapi.yaml: %v", missing)
+	}
+	if len(unrouted) > 0 {
+		t.Errorf("spec paths with no route: %v", unrouted)
+	}
+	if len(routed) < 20 {
+		t.Fatalf("only %d routes found", len(routed))
+	}
+}
+
+func TestMalformedAndOversizedBodies(t *testing.T) {
+	ta := newTestApp(t)
+	big := `{"name":"` + strings.Repeat("x", 70*1024) + `"}`
+	ta.run([]scenario{
+		{Name: "not JSON", Method: "POST", URL: "/v1/agencies", Body: "{name:", Token: ta.sysTok, Status: 400, Contains: []string{`"code":"invalid"`, "not valid JSON"}},
+		{Name: "trailing data", Method: "POST", URL: "/v1/auth/login", Body: `{"username":"root","password":"x"} {}`, Status: 400, Contains: []string{"after the JSON value"}},
+		{Name: "wrong type names the field", Method: "POST", URL: "/v1/agencies", Body: `{"name": 5}`, Token: ta.sysTok, Status: 400, Contains: []string{`"errors":{"name":"must be a string"}`}},
+		{Name: "empty body", Method: "POST", URL: "/v1/agencies", Body: "", Token: ta.sysTok, Status: 400},
+		{Name: "validation lists every field", Method: "POST", URL: "/v1/agencies", Body: map[string]any{"name": "", "uscc": "91350100M000100Y44", "jurisdiction": map[string]string{"district": ""}}, Token: ta.sysTok, Status: 400,
+			Contains: []string{`"name":"required`, `"uscc":"the check character should be 3"`, `"jurisdiction.district":"required"`}},
+	})
+	base := ta.serve()
+	req, _ := http.NewRequest("POST", base+"/v1/agencies", strings.NewReader(big))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+ta.sysTok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 413 || !strings.Contains(string(b), `"code":"too_large"`) {
+		t.Fatalf("oversized body: %d %s", res.StatusCode, b)
+	}
+
+	r := ta.do("POST", "/v1/auth/login", `{"username":"root","password":"`+testPassword+`"}`, "", "Content-Type", "text/plain")
+	if r.Status != 400 || !strings.Contains(string(r.Body), "application/json") {
+		t.Fatalf("text/plain body: %d %s", r.Status, r.Body)
+	}
+	if r.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("problem content type: %q", r.Header.Get("Content-Type"))
+	}
+}
