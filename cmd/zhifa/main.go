@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -31,7 +32,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, getenv func(string) string, stdout *os.File) error {
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type server struct {
+	base string
+	log  *syncBuffer
+	stop context.CancelFunc
+	done chan error
+}
+
+func start(t *testing.T, env map[string]string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{base: "http://" + env["ZHIFA_ADDR"], log: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
+	go func() { s.done <- run(ctx, func(k string) string { return env[k] }, s.log) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(s.base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return s
+			}
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("server stopped: %v\n%s", err, s.log.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("not ready in 30s\n%s", s.log.String())
+	return nil
+}
+
+func post(t *testing.T, url, body, token string) (int, map[string]any) {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return send(t, req)
+}
+
+func send(t *testing.T, req *http.Request) (int, map[string]any) {
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Errorf("%s %s: %v", req.Method, req.URL, err)
+		return 0, nil
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	b, _ := io.ReadAll(res.Body)
+	_ = json.Unmarshal(b, &m)
+	return res.StatusCode, m
+}
+
+// TestRunEmbeddedRestartAndGracefulShutdown runs the real server on the embedded default:
+// it seeds the sysadmin, finishes an in-flight request on shutdown, and after a restart on the
+// same data dir keeps both the data and the signing key.
+func TestRunEmbeddedRestartAndGracefulShutdown(t *testing.T) {
+	env := map[string]string{
+		"ZHIFA_DATA": t.TempDir(), "ZHIFA_ADDR": freeAddr(t), "ZHIFA_ADMIN_PASSWORD": "first start password",
+		// Costly hashes make a login slow enough to still be running when shutdown begins.
+		"ZHIFA_ARGON2_MEMORY_KIB": "65536", "ZHIFA_ARGON2_ITERATIONS": "12", "ZHIFA_ARGON2_PARALLELISM": "1",
+	}
+	s := start(t, env)
+	for _, want := range []string{`"engine":"ferretdb-embedded"`, `"engine":"versitygw-embedded"`, "created the first sysadmin", "zhifa ready"} {
+		if !strings.Contains(s.log.String(), want) {
+			t.Errorf("start-up log lacks %s", want)
+		}
+	}
+	code, tokens := post(t, s.base+"/v1/auth/login", `{"username":"admin","password":"first start password"}`, "")
+	if code != 200 {
+		t.Fatalf("login: %d", code)
+	}
+	access := tokens["access_token"].(string)
+
+	inflight := make(chan int, 1)
+	go func() {
+		code, _ := post(t, s.base+"/v1/auth/login", `{"username":"admin","password":"first start password"}`, "")
+		inflight <- code
+	}()
+	time.Sleep(150 * time.Millisecond)
+	s.stop()
+	if code := <-inflight; code != 200 {
+		t.Fatalf("in-flight login during shutdown: %d", code)
+	}
+	if err := <-s.done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(s.log.String(), `"msg":"stopped"`) {
+		t.Error("no orderly stop in the log")
+	}
+
+	s = start(t, env)
+	defer func() {
+		s.stop()
+		<-s.done
+	}()
+	if strings.Contains(s.log.String(), "created the first sysadmin") || strings.Contains(s.log.String(), "generated a JWT signing key") {
+		t.Error("restart seeded again")
+	}
+	req, _ := http.NewRequest("GET", s.base+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+access)
+	if code, me := send(t, req); code != 200 || me["username"] != "admin" {
+		t.Fatalf("token from before the restart: %d %v", code, me)
+	}
+}
+
+func TestConfigErrorsAreClear(t *testing.T) {
+	env := map[string]string{"ZHIFA_ACCESS_TTL": "soon", "S3_ENDPOINT": "http://minio:9000", "ZHIFA_LOGIN_FAILURES": "0"}
+	_, err := loadConfig(func(k string) string { return env[k] })
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, want := range []string{"ZHIFA_ACCESS_TTL", "S3_ACCESS_KEY", "ZHIFA_LOGIN_FAILURES"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %s: %v", want, err)
+		}
+	}
+
+}

@@ -1,0 +1,88 @@
+package store_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/store"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestEmbeddedKeepsDataAcrossRestarts opens the embedded engine twice on one data dir (the
+// second open also proves index creation is idempotent) and a second engine on another dir
+// at the same time.
+func TestEmbeddedKeepsDataAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir, other := t.TempDir(), t.TempDir()
+	open := func(d string) *store.Store {
+		s, err := store.Open(ctx, store.Config{Database: "zhifa", DataDir: d, Logger: quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open(dir)
+	u := &domain.User{Username: "keeper", Name: "K", Roles: []domain.Role{domain.RoleSysadmin}, Status: domain.UserActive}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if s.Engine() != "ferretdb-embedded" {
+		t.Fatalf("engine %q", s.Engine())
+	}
+	// A second server on another data dir runs beside the first without colliding.
+	s2 := open(other)
+	if n, err := s2.CountUsers(ctx); err != nil || n != 0 {
+		t.Fatalf("other data dir sees %d users (%v)", n, err)
+	}
+	if err := s2.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	s = open(dir)
+	defer s.Close(ctx)
+	got, err := s.UserByUsername(ctx, "keeper")
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("after restart: %+v %v", got, err)
+	}
+	// The unique index survived the restart.
+	dup := &domain.User{Username: "keeper", Name: "K2", Roles: []domain.Role{domain.RoleSysadmin}, Status: domain.UserActive}
+	if err := s.CreateUser(ctx, dup); domain.ErrorCode(err) != domain.Conflict {
+		t.Fatalf("duplicate username: %v", err)
+	}
+}
+
+func TestOptimisticVersions(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Config{Database: "zhifa", DataDir: t.TempDir(), Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	u := &domain.User{Username: "v", Name: "V", Roles: []domain.Role{domain.RoleSysadmin}, Status: domain.UserActive}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := s.UserByID(ctx, u.ID)
+	b, _ := s.UserByID(ctx, u.ID)
+	a.Name = "A"
+	if err := s.UpdateUser(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	b.Name = "B"
+	if err := s.UpdateUser(ctx, b); domain.ErrorCode(err) != domain.Conflict {
+		t.Fatalf("stale write: %v", err)
+	}
+	if got, _ := s.UserByID(ctx, u.ID); got.Name != "A" || got.Version != 2 {
+		t.Fatalf("got %q v%d", got.Name, got.Version)
+	}
+	if _, err := s.UserByID(ctx, "nope"); domain.ErrorCode(err) != domain.NotFound {
+		t.Fatalf("missing user: %v", err)
+	}
+}
