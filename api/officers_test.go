@@ -70,7 +70,7 @@ func TestPublicCertificate(t *testing.T) {
 	a := ta.newAgency(t, 0)
 	ta.run([]scenario{
 		{Name: "anyone verifies a valid certificate", Method: "GET", URL: "/v1/public/certificates/" + a.certNo, Status: 200,
-			Contains: []string{`"officer_name":"张三"`, `"valid_now":true`, `"agency_name":"区市场监督管理局A"`},
+			Contains:    []string{`"officer_name":"张三"`, `"valid_now":true`, `"agency_name":"区市场监督管理局A"`},
 			NotContains: []string{"13800138000", "11010519491231002X", a.officerID, a.id}},
 		{Name: "unknown number", Method: "GET", URL: "/v1/public/certificates/42010000000000", Status: 404},
 		{Name: "not a number at all", Method: "GET", URL: "/v1/public/certificates/abc", Status: 404},
