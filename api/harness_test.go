@@ -80,7 +80,7 @@ func randomName(prefix string) string {
 
 // testApp is the real app on a fresh database and bucket.
 type testApp struct {
-	t      *testing.T
+	t      testing.TB
 	app    *fiber.App
 	store  *store.Store
 	media  *media.Media
@@ -120,11 +120,12 @@ func testConfig() api.Config {
 	}
 }
 
-func newTestApp(t *testing.T) *testApp {
-	return newTestAppWith(t, testConfig())
+func newTestApp(t testing.TB) *testApp {
+	return newTestAppWith(t, testConfig(), nil)
 }
 
-func newTestAppWith(t *testing.T, cfg api.Config) *testApp {
+// newTestAppWith builds the app with cfg, hashing passwords with pw (nil: cheap test parameters).
+func newTestAppWith(t testing.TB, cfg api.Config, pw *domain.Passwords) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Connect(ctx, mongoURI, randomName("t_"))
@@ -142,9 +143,10 @@ func newTestAppWith(t *testing.T, cfg api.Config) *testApp {
 	t.Cleanup(func() { _ = md.RemoveBucket(context.Background()) })
 	// Small argon2 parameters keep the suite fast; production defaults are measured in the
 	// benchmark and the closing note.
-	pw, err := domain.NewPasswords(8*1024, 1, 1)
-	if err != nil {
-		t.Fatal(err)
+	if pw == nil {
+		if pw, err = domain.NewPasswords(8*1024, 1, 1); err != nil {
+			t.Fatal(err)
+		}
 	}
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	ta := &testApp{t: t, store: st, media: md, key: key, cfg: cfg, pw: pw, clock: &clock{}}
@@ -253,7 +255,7 @@ type scenario struct {
 
 func (ta *testApp) run(scenarios []scenario) {
 	for _, s := range scenarios {
-		ta.t.Run(s.Name, func(t *testing.T) {
+		ta.t.(*testing.T).Run(s.Name, func(t *testing.T) {
 			prev := ta.t
 			ta.t = t
 			defer func() { ta.t = prev }()
@@ -306,7 +308,7 @@ func loadSpec() (routers.Router, error) {
 
 // checkSpec fails the test when a response (status, content type or body) is not what the spec
 // says for the route. Routes the spec does not know are caught by TestRoutesMatchSpec.
-func checkSpec(t *testing.T, method, url string, body []byte, h http.Header, r response) {
+func checkSpec(t testing.TB, method, url string, body []byte, h http.Header, r response) {
 	t.Helper()
 	router, err := loadSpec()
 	if err != nil {
@@ -329,7 +331,7 @@ func checkSpec(t *testing.T, method, url string, body []byte, h http.Header, r r
 	}
 }
 
-func specDoc(t *testing.T) *openapi3.T {
+func specDoc(t testing.TB) *openapi3.T {
 	t.Helper()
 	if _, err := loadSpec(); err != nil {
 		t.Fatal(err)
