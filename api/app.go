@@ -35,6 +35,11 @@ type Config struct {
 	LoginWindow   time.Duration
 	// PublicRate requests per minute per address on the public, unauthenticated endpoints.
 	PublicRate int
+	// SyncSettle is how old a change must be before /v1/sync delivers it: longer than any write
+	// may take (RequestTimeout bounds them).
+	SyncSettle time.Duration
+	// InspectionWindowDays: plans warn of other inspections of the enterprise this close.
+	InspectionWindowDays int
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed; empty trusts none.
 	TrustedProxies []string
 }
@@ -94,7 +99,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		d.Log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
 	}}))
 
-	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout}
+	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout,
+		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays}
+	idem := idempotency(d.Repo, cfg.RequestTimeout, d.Now)
 	auth := &authHandlers{repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
 	authed := requireAuth(signer)
 	public := limiter.New(limiter.Config{
@@ -152,6 +159,36 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Post("/officers/:id/training", authed, h.AddTraining)
 	v1.Get("/officers/:id/training", authed, h.GetTraining)
 	v1.Get("/training/shortfall", authed, h.TrainingShortfall)
+
+	v1.Post("/matters", authed, idem, h.CreateMatter)
+	v1.Get("/matters", authed, h.ListMatters)
+	v1.Get("/matters/:id", authed, h.GetMatter)
+	v1.Put("/matters/:id", authed, h.UpdateMatter)
+	v1.Post("/benchmarks", authed, idem, h.CreateBenchmark)
+	v1.Get("/benchmarks", authed, h.ListBenchmarks)
+	v1.Get("/benchmarks/:id", authed, h.GetBenchmark)
+	v1.Put("/benchmarks/:id", authed, h.UpdateBenchmark)
+	v1.Post("/benchmarks/:id/evaluate", authed, h.EvaluateBenchmark)
+	v1.Post("/review-catalog", authed, idem, h.CreateReviewRule)
+	v1.Get("/review-catalog", authed, h.ListReviewRules)
+
+	v1.Post("/inspections", authed, idem, h.CreateInspection)
+	v1.Get("/inspections", authed, h.ListInspections)
+	v1.Get("/inspections/:id", authed, h.GetInspection)
+	v1.Post("/inspections/:id/check-ins", authed, idem, h.CheckIn)
+	v1.Post("/inspections/:id/result", authed, idem, h.InspectionResult)
+
+	v1.Post("/cases", authed, idem, h.CreateCase)
+	v1.Get("/cases", authed, h.ListCases)
+	v1.Get("/cases/:id", authed, h.GetCase)
+	v1.Post("/cases/:id/transitions", authed, idem, h.Transition)
+	v1.Get("/cases/:id/events", authed, h.CaseEvents)
+	v1.Get("/cases/:id/audit", authed, h.CaseAudit)
+	v1.Post("/cases/:id/documents", authed, idem, h.IssueDocument)
+	v1.Get("/cases/:id/documents", authed, h.ListDocuments)
+	v1.Get("/cases/:id/documents/:doc_id", authed, h.GetDocument)
+	v1.Get("/cases/:id/documents/:doc_id/print", authed, h.PrintDocument)
+	v1.Get("/sync", authed, h.Sync)
 
 	app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())

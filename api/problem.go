@@ -28,6 +28,7 @@ var statusOf = map[domain.Code]int{
 	domain.NotFound:           fiber.StatusNotFound,
 	domain.Conflict:           fiber.StatusConflict,
 	domain.PreconditionFailed: fiber.StatusPreconditionFailed,
+	domain.Unprocessable:      fiber.StatusUnprocessableEntity,
 	domain.TooManyRequests:    fiber.StatusTooManyRequests,
 	domain.Unavailable:        fiber.StatusServiceUnavailable,
 	domain.Internal:           fiber.StatusInternalServerError,

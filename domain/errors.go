@@ -17,6 +17,7 @@ const (
 	NotFound           Code = "not_found"
 	Conflict           Code = "conflict"
 	PreconditionFailed Code = "precondition_failed"
+	Unprocessable      Code = "unprocessable"
 	TooManyRequests    Code = "too_many_requests"
 	Unavailable        Code = "unavailable"
 	Internal           Code = "internal"

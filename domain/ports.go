@@ -77,4 +77,91 @@ type Repository interface {
 	Certificates
 	Training
 	RefreshTokens
+	Catalogs
+	Cases
+	Changes
+	Idempotency
+	Inspections
+}
+
+// Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a
+// duplicate matter code in an agency, a second benchmark for a matter, or a stale version.
+type Catalogs interface {
+	CreateMatter(ctx context.Context, m *Matter) error
+	MatterByID(ctx context.Context, id string) (*Matter, error)
+	UpdateMatter(ctx context.Context, m *Matter) error
+	ListMatters(ctx context.Context, agencyID string, p Page) ([]*Matter, string, error)
+	CreateBenchmark(ctx context.Context, b *Benchmark) error
+	BenchmarkByID(ctx context.Context, id string) (*Benchmark, error)
+	BenchmarkOfMatter(ctx context.Context, matterID string) (*Benchmark, error)
+	UpdateBenchmark(ctx context.Context, b *Benchmark) error
+	ListBenchmarks(ctx context.Context, agencyID string, p Page) ([]*Benchmark, string, error)
+	CreateReviewRule(ctx context.Context, r *ReviewRule) error
+	ReviewRules(ctx context.Context, agencyID string) ([]ReviewRule, error)
+}
+
+// CaseFilter narrows ListCases; zero fields do not filter.
+type CaseFilter struct {
+	AgencyID       string
+	Status         CaseStatus
+	OfficerID      string
+	EnterpriseUSCC string
+	OverdueAt      time.Time // open cases whose deadline is before this time
+	CreatedFrom    time.Time
+	CreatedTo      time.Time
+}
+
+// Cases stores cases with their embedded event chain, and their documents.
+type Cases interface {
+	// CreateCase inserts c; Conflict when its id exists.
+	CreateCase(ctx context.Context, c *Case) error
+	CaseByID(ctx context.Context, id string) (*Case, error)
+	// UpdateCase writes c when the stored version is c.Version and bumps it; Conflict otherwise.
+	UpdateCase(ctx context.Context, c *Case) error
+	// ListCases lists cases without their events.
+	ListCases(ctx context.Context, f CaseFilter, p Page) ([]*Case, string, error)
+	NextCaseNumber(ctx context.Context, agencyID string, year int) (int64, error)
+	CreateDocument(ctx context.Context, d *Document) error
+	DocumentByID(ctx context.Context, id string) (*Document, error)
+	DocumentsOf(ctx context.Context, caseID string) ([]*Document, error)
+}
+
+// Change is one entry of an agency's change log, which /v1/sync pages through.
+type Change struct {
+	AgencyID string
+	Seq      int64
+	Kind     string
+	ObjectID string
+	EventSeq int
+	At       time.Time
+}
+
+// Changes is the per-agency change log.
+type Changes interface {
+	// RecordChange allocates the agency's next sequence number and stores the change with
+	// the time it was allocated.
+	RecordChange(ctx context.Context, ch *Change) error
+	ChangesSince(ctx context.Context, agencyID string, after int64, limit int) ([]Change, error)
+}
+
+// IdempotentRecord is a stored request under an Idempotency-Key.
+type IdempotentRecord struct {
+	Key         string
+	RequestHash string
+	Done        bool
+	Status      int
+	ContentType string
+	Location    string
+	Body        []byte
+	StartedAt   time.Time
+}
+
+// Idempotency stores Idempotency-Key records.
+type Idempotency interface {
+	// BeginRequest claims key for a request. It returns nil when the caller now owns the key,
+	// or the existing record (in flight or done). An in-flight claim older than stale is taken
+	// over.
+	BeginRequest(ctx context.Context, key, requestHash string, now time.Time, stale time.Duration) (*IdempotentRecord, error)
+	FinishRequest(ctx context.Context, r *IdempotentRecord) error
+	ReleaseRequest(ctx context.Context, key string) error
 }

@@ -27,6 +27,11 @@ type Handlers struct {
 	Log       *slog.Logger
 	// Timeout bounds each request's calls to the store.
 	Timeout time.Duration
+	// SyncSettle is how old a change must be before sync delivers it; longer than any write.
+	SyncSettle time.Duration
+	// InspectionWindowDays: a plan warns of another inspection of the same enterprise this
+	// many days around its date (综合查一次).
+	InspectionWindowDays int
 }
 
 const principalKey = "zhifa.principal"
@@ -172,3 +177,5 @@ func notFound(what string) error { return domain.Errorf(domain.NotFound, "%s not
 func forbidden(format string, args ...any) error {
 	return domain.Errorf(domain.Forbidden, format, args...)
 }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -28,7 +28,7 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		return nil, fmt.Errorf("create %s: %w", dbDir, err)
 	}
 	if logger == nil {
-		logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -115,6 +116,36 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "officer_id", Value: 1}, {Key: "year", Value: 1}}, Options: options.Index().SetName("officer_year")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "year", Value: 1}}, Options: options.Index().SetName("agency_year")},
 		},
+		"matters": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "code", Value: 1}}, Options: options.Index().SetUnique(true).SetName("agency_code_unique")},
+		},
+		"benchmarks": {
+			{Keys: bson.D{{Key: "matter_id", Value: 1}}, Options: options.Index().SetUnique(true).SetName("matter_unique")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+		},
+		"review_rules": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+		},
+		"cases": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_status")},
+			{Keys: bson.D{{Key: "officer_ids", Value: 1}}, Options: options.Index().SetName("officer_ids")},
+			{Keys: bson.D{{Key: "party.uscc", Value: 1}}, Options: options.Index().SetName("party_uscc")},
+			{Keys: bson.D{{Key: "deadline", Value: 1}}, Options: options.Index().SetName("deadline")},
+		},
+		"documents": {
+			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "version", Value: 1}}, Options: options.Index().SetUnique(true).SetName("case_kind_version_unique")},
+		},
+		"changes": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true).SetName("agency_seq_unique")},
+		},
+		"idempotency": {
+			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")},
+		},
+		"inspections": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "enterprise_uscc", Value: 1}, {Key: "planned_on", Value: 1}}, Options: options.Index().SetName("enterprise_planned")},
+		},
 		"refresh_tokens": {
 			{Keys: bson.D{{Key: "family_id", Value: 1}}, Options: options.Index().SetName("family_id")},
 			{Keys: bson.D{{Key: "user_id", Value: 1}}, Options: options.Index().SetName("user_id")},
@@ -173,6 +204,11 @@ func decodeCursor(c string) (string, error) {
 
 // page runs a keyset query on _id ascending and returns the items and the next cursor.
 func page[D any, T any](ctx context.Context, c *mongo.Collection, filter bson.D, p domain.Page, conv func(*D) T, idOf func(*D) string) ([]T, string, error) {
+	return pageWith(ctx, c, filter, p, options.Find(), conv, idOf)
+}
+
+// pageWith is page with extra find options, such as a projection.
+func pageWith[D any, T any](ctx context.Context, c *mongo.Collection, filter bson.D, p domain.Page, opts *options.FindOptionsBuilder, conv func(*D) T, idOf func(*D) string) ([]T, string, error) {
 	p = p.Normalize()
 	if p.Cursor != "" {
 		after, err := decodeCursor(p.Cursor)
@@ -181,7 +217,7 @@ func page[D any, T any](ctx context.Context, c *mongo.Collection, filter bson.D,
 		}
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(p.Limit + 1))
+	opts.SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(p.Limit + 1))
 	cur, err := c.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, "", mapErr(err, c.Name())
@@ -201,6 +237,19 @@ func page[D any, T any](ctx context.Context, c *mongo.Collection, filter bson.D,
 	}
 	return out, next, nil
 }
+
+// next increments and returns the named counter.
+func (s *Store) next(ctx context.Context, name string) (int64, error) {
+	var d struct {
+		N int64 `bson:"n"`
+	}
+	err := s.db.Collection("counters").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: name}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
+	return d.N, mapErr(err, "counter")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func redactURI(uri string) string {
 	if u, err := parseURL(uri); err == nil {

@@ -153,15 +153,20 @@ func seedSysadmin(ctx context.Context, st *store.Store, pw *domain.Passwords, cf
 	return nil
 }
 
-// sweep removes expired refresh tokens; the embedded engine has no TTL indexes.
+// sweep removes expired refresh tokens and idempotency keys; the embedded engine has no TTL
+// indexes.
 func sweep(ctx context.Context, st *store.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := st.SweepRefreshTokens(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			log.Warn("sweep refresh tokens", "error", err)
-		} else if n > 0 {
-			log.Info("swept expired refresh tokens", "count", n)
+		for name, fn := range map[string]func(context.Context, time.Time) (int64, error){
+			"refresh tokens": st.SweepRefreshTokens, "idempotency keys": st.SweepIdempotency,
+		} {
+			if n, err := fn(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				log.Warn("sweep "+name, "error", err)
+			} else if n > 0 {
+				log.Info("swept expired "+name, "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,322 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// CaseStatus is where a case stands in the procedure of the 行政处罚法.
+type CaseStatus string
+
+const (
+	StatusClue          CaseStatus = "clue"           // 线索
+	StatusRegistered    CaseStatus = "registered"     // 立案 (art. 54)
+	StatusInvestigating CaseStatus = "investigating"  // 调查取证
+	StatusNotified      CaseStatus = "notified"       // 告知 (arts. 44–45)
+	StatusHearing       CaseStatus = "hearing"        // 听证 (arts. 63–64)
+	StatusReview        CaseStatus = "review"         // 法制审核中 (art. 58)
+	StatusReviewed      CaseStatus = "reviewed"       // 法制审核通过
+	StatusDecided       CaseStatus = "decided"        // 作出决定
+	StatusServed        CaseStatus = "served"         // 送达 (art. 61)
+	StatusExecuted      CaseStatus = "executed"       // 执行 (art. 72)
+	StatusClosed        CaseStatus = "closed"         // 结案
+	StatusArchived      CaseStatus = "archived"       // 归档
+	StatusNotRegistered CaseStatus = "not_registered" // 不予立案
+	StatusTransferred   CaseStatus = "transferred"    // 移送
+)
+
+// CaseStatuses lists every status, in procedure order.
+var CaseStatuses = []CaseStatus{StatusClue, StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing,
+	StatusReview, StatusReviewed, StatusDecided, StatusServed, StatusExecuted, StatusClosed, StatusArchived,
+	StatusNotRegistered, StatusTransferred}
+
+// OpenStatuses are the statuses a case is still being decided in; the 90-day limit runs here.
+var OpenStatuses = []CaseStatus{StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing, StatusReview, StatusReviewed}
+
+// Action moves a case or records something in it.
+type Action string
+
+const (
+	ActCreate             Action = "create"
+	ActRegister           Action = "register"
+	ActDecline            Action = "decline"
+	ActSummaryDecide      Action = "summary_decide"
+	ActStartInvestigation Action = "start_investigation"
+	ActRecord             Action = "record"
+	ActNotify             Action = "notify"
+	ActRecordStatement    Action = "record_statement"
+	ActWaive              Action = "waive"
+	ActRequestHearing     Action = "request_hearing"
+	ActConcludeHearing    Action = "conclude_hearing"
+	ActSubmitReview       Action = "submit_review"
+	ActApproveReview      Action = "approve_review"
+	ActRejectReview       Action = "reject_review"
+	ActDecide             Action = "decide"
+	ActTransfer           Action = "transfer"
+	ActExtendDeadline     Action = "extend_deadline"
+	ActServe              Action = "serve"
+	ActExecute            Action = "execute"
+	ActClose              Action = "close"
+	ActArchive            Action = "archive"
+	ActIssueDocument      Action = "issue_document"
+)
+
+// move is where an action may start and where it leads ("" stays).
+type move struct {
+	from []CaseStatus
+	to   CaseStatus
+}
+
+var recordable = []CaseStatus{StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing, StatusReview, StatusReviewed}
+
+var moves = map[Action]move{
+	ActRegister:           {[]CaseStatus{StatusClue}, StatusRegistered},
+	ActDecline:            {[]CaseStatus{StatusClue}, StatusNotRegistered},
+	ActSummaryDecide:      {[]CaseStatus{StatusClue}, StatusDecided},
+	ActStartInvestigation: {[]CaseStatus{StatusRegistered}, StatusInvestigating},
+	ActRecord:             {recordable, ""},
+	ActNotify:             {[]CaseStatus{StatusInvestigating}, StatusNotified},
+	ActRecordStatement:    {[]CaseStatus{StatusNotified}, ""},
+	ActWaive:              {[]CaseStatus{StatusNotified}, ""},
+	ActRequestHearing:     {[]CaseStatus{StatusNotified}, StatusHearing},
+	ActConcludeHearing:    {[]CaseStatus{StatusHearing}, StatusNotified},
+	ActSubmitReview:       {[]CaseStatus{StatusNotified}, StatusReview},
+	ActApproveReview:      {[]CaseStatus{StatusReview}, StatusReviewed},
+	ActRejectReview:       {[]CaseStatus{StatusReview}, StatusInvestigating},
+	ActDecide:             {[]CaseStatus{StatusNotified, StatusReviewed}, StatusDecided},
+	ActTransfer:           {[]CaseStatus{StatusClue, StatusRegistered, StatusInvestigating}, StatusTransferred},
+	ActExtendDeadline:     {recordable, ""},
+	ActServe:              {[]CaseStatus{StatusDecided}, StatusServed},
+	ActExecute:            {[]CaseStatus{StatusServed}, StatusExecuted},
+	ActClose:              {[]CaseStatus{StatusServed, StatusExecuted}, StatusClosed},
+	ActArchive:            {[]CaseStatus{StatusClosed, StatusNotRegistered, StatusTransferred}, StatusArchived},
+	ActIssueDocument:      {[]CaseStatus{StatusClue, StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing, StatusReview, StatusReviewed, StatusDecided, StatusServed, StatusExecuted}, ""},
+}
+
+// Actions lists the actions a client may request, sorted.
+func Actions() []Action {
+	out := make([]Action, 0, len(moves))
+	for a := range moves {
+		if a != ActIssueDocument {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Next says where action leads from status; Conflict when it is not allowed there.
+func Next(status CaseStatus, a Action) (CaseStatus, error) {
+	m, ok := moves[a]
+	if !ok {
+		return "", &Error{Code: Invalid, Message: "unknown action", Fields: map[string]string{"action": "unknown action " + string(a)}}
+	}
+	if !slices.Contains(m.from, status) {
+		return "", Errorf(Conflict, "%s is not possible in a case that is %s", a, status)
+	}
+	if m.to == "" {
+		return status, nil
+	}
+	return m.to, nil
+}
+
+// Procedure is summary (简易程序) or general (普通程序).
+type Procedure string
+
+const (
+	ProcedureGeneral Procedure = "general"
+	ProcedureSummary Procedure = "summary"
+)
+
+// Party is who the case is against (当事人).
+type Party struct {
+	Kind     string // person or organisation
+	Name     string
+	IDNumber string
+	USCC     string
+	Phone    string
+	Address  string
+}
+
+// Validate checks a party; Invalid with the fields, prefixed "party.".
+func (p *Party) Validate(f FieldErrors) {
+	switch p.Kind {
+	case "person":
+		if p.IDNumber != "" {
+			if id, err := ParseIDNumber(p.IDNumber); err != nil {
+				f.Add("party.id_number", err.(*Error).Message)
+			} else {
+				p.IDNumber = id
+			}
+		}
+	case "organisation":
+		if code, err := ParseUSCC(p.USCC); err != nil {
+			f.Add("party.uscc", err.(*Error).Message)
+		} else {
+			p.USCC = code
+		}
+	default:
+		f.Add("party.kind", "person or organisation")
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(p.Name)); n == 0 || n > 200 {
+		f.Add("party.name", "required, at most 200 characters")
+	}
+}
+
+// Decision is a penalty decision or a decision not to punish.
+type Decision struct {
+	Kind         string // penalty or no_penalty
+	PenaltyKinds []PenaltyKind
+	Fine         int64 // yuan
+	Tier         Tier
+	// OutOfRangeReason explains a fine outside the benchmark tier's range.
+	OutOfRangeReason string
+	Basis            string
+	FirstOffence     bool
+}
+
+// Validate checks a decision's shape.
+func (d *Decision) Validate(f FieldErrors, field string) {
+	switch d.Kind {
+	case "penalty":
+		if len(d.PenaltyKinds) == 0 {
+			f.Add(field+".penalty_kinds", "at least one")
+		}
+		for _, k := range d.PenaltyKinds {
+			if !ValidPenaltyKind(k) {
+				f.Add(field+".penalty_kinds", "unknown penalty kind "+string(k))
+			}
+		}
+		if slices.Contains(d.PenaltyKinds, PenaltyFine) != (d.Fine > 0) {
+			f.Add(field+".fine", "a fine is given exactly when the kinds include fine")
+		}
+	case "no_penalty":
+		if len(d.PenaltyKinds) > 0 || d.Fine != 0 {
+			f.Add(field+".penalty_kinds", "a decision not to punish has no penalty")
+		}
+	default:
+		f.Add(field+".kind", "penalty or no_penalty")
+	}
+	if d.Fine < 0 {
+		f.Add(field+".fine", "not negative")
+	}
+	if strings.TrimSpace(d.Basis) == "" {
+		f.Add(field+".basis", "the legal basis is required")
+	}
+}
+
+// Notice is the pre-decision notice (行政处罚事先告知).
+type Notice struct {
+	At       time.Time
+	Facts    string
+	Reasons  string
+	Basis    string
+	Proposed Decision
+	// HearingEligible: the party may ask for a hearing (art. 63).
+	HearingEligible bool
+}
+
+// Execution records payment of a fine (art. 72).
+type Execution struct {
+	PaidOn    time.Time
+	Paid      int64
+	Surcharge int64
+}
+
+// Case is an administrative penalty case with its whole-process record.
+type Case struct {
+	ID               string
+	AgencyID         string
+	Number           string
+	MatterID         string
+	Procedure        Procedure
+	Status           CaseStatus
+	Party            Party
+	Facts            string
+	ViolationOn      time.Time
+	OfficerIDs       []string // the investigators
+	ReviewerID       string
+	RegisteredAt     time.Time
+	Deadline         time.Time
+	Notice           *Notice
+	Answered         bool
+	HearingRequested bool
+	HearingHeld      bool
+	Proposed         *Decision
+	ReviewApproved   bool
+	Decision         *Decision
+	DecidedAt        time.Time
+	ServedAt         time.Time
+	Execution        *Execution
+	TransferTo       string
+	Reason           string
+	Documents        map[DocumentKind]string // kind -> hash of the latest issued version
+	Events           []Event
+	CreatedBy        string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Version          int64
+}
+
+// Overdue reports whether the 90-day decision limit (art. 60) has passed undecided at now.
+func (c *Case) Overdue(now time.Time) bool {
+	return slices.Contains(OpenStatuses, c.Status) && !c.Deadline.IsZero() && now.After(c.Deadline)
+}
+
+// LastHash is the hash of the newest event, "" for a case with none.
+func (c *Case) LastHash() string {
+	if len(c.Events) == 0 {
+		return ""
+	}
+	return c.Events[len(c.Events)-1].Hash
+}
+
+// DecisionDays is the time from registration to decision that art. 60 allows.
+const DecisionDays = 90
+
+// Summary-procedure fine ceilings (art. 51), yuan.
+const (
+	SummaryMaxFinePerson       = 200
+	SummaryMaxFineOrganisation = 3000
+)
+
+// Hearing thresholds: fines at or above these are "large" (较大数额, art. 63); provinces set
+// their own figures, these are the common ones.
+const (
+	LargeFinePerson       = 10000
+	LargeFineOrganisation = 100000
+)
+
+// HearingEligible reports whether a proposed decision lets the party ask for a hearing.
+func HearingEligible(p Party, d *Decision) bool {
+	limit := int64(LargeFinePerson)
+	if p.Kind == "organisation" {
+		limit = LargeFineOrganisation
+	}
+	if d.Fine >= limit {
+		return true
+	}
+	for _, k := range d.PenaltyKinds {
+		switch k {
+		case PenaltyConfiscation, PenaltySuspension, PenaltyLicenceRevoke, PenaltyRestriction, PenaltyClosure:
+			return true
+		}
+	}
+	return false
+}
+
+// Surcharge is the late-payment surcharge (加处罚款) for a fine paid on paidOn when it was
+// served on servedOn: 3 % of the fine per day after the 15-day period, never above the fine.
+func Surcharge(fine int64, servedOn, paidOn time.Time) int64 {
+	due := servedOn.UTC().Truncate(24*time.Hour).AddDate(0, 0, 15)
+	days := int64(paidOn.UTC().Truncate(24*time.Hour).Sub(due) / (24 * time.Hour))
+	if days <= 0 {
+		return 0
+	}
+	return min(fine, fine*3*days/100)
+}
+
+func describe(format string, args ...any) string { return fmt.Sprintf(format, args...) }

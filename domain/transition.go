@@ -1,0 +1,363 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Standing is what the guards know about one person acting in a case.
+type Standing struct {
+	User        *User
+	Certificate *Certificate
+	Agency      *Agency
+}
+
+// Transition is one requested action with what it carries.
+type Transition struct {
+	Action      Action
+	ActorID     string
+	OfficerIDs  []string
+	At          time.Time
+	Lat, Lng    *float64
+	DeviceID    string
+	EvidenceIDs []string
+	// PayloadDigest is the digest of the request payload, recorded in the event.
+	PayloadDigest string
+
+	Reason      string
+	Facts       string
+	Decision    *Decision
+	Notice      *Notice
+	ReviewerID  string
+	TransferTo  string
+	NewDeadline time.Time
+	PaidOn      time.Time
+	Paid        int64
+	// Document is the document an issue_document event records.
+	Document *Document
+}
+
+// Guards is everything outside the case that the law's checks need, loaded by the caller.
+type Guards struct {
+	Now         time.Time
+	Actor       Standing
+	Officers    []Standing
+	Reviewer    *Standing
+	Matter      *Matter
+	Benchmark   *Benchmark
+	ReviewRules []ReviewRule
+}
+
+// officerActions need certified officers, two unless the matter allows one (art. 42).
+var officerActions = []Action{ActRegister, ActSummaryDecide, ActStartInvestigation, ActRecord, ActNotify, ActServe}
+
+// Apply checks every rule for the transition, changes the case and appends the sealed event.
+// It returns Invalid, Forbidden or Conflict with the reason and leaves the case unchanged.
+func (c *Case) Apply(t Transition, g Guards) (Event, error) {
+	to, err := Next(c.Status, t.Action)
+	if err != nil {
+		return Event{}, err
+	}
+	next := *c
+	if err := next.check(&t, &g, to); err != nil {
+		return Event{}, err
+	}
+	from := next.Status
+	next.Status = to
+	ev := next.appendEvent(Event{
+		Action: t.Action, From: from, To: to, ActorID: t.ActorID, OfficerIDs: t.OfficerIDs, At: g.Now,
+		Lat: t.Lat, Lng: t.Lng, DeviceID: t.DeviceID, PayloadDigest: t.PayloadDigest, EvidenceIDs: t.EvidenceIDs,
+		DocumentHash: docHash(t.Document),
+	})
+	*c = next
+	return ev, nil
+}
+
+func docHash(d *Document) string {
+	if d == nil {
+		return ""
+	}
+	return d.Hash
+}
+
+func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
+	actor := g.Actor.User
+	if actor == nil || actor.AgencyID != c.AgencyID {
+		return Errorf(Forbidden, "only a member of the case's agency acts in it")
+	}
+	if slices.Contains(officerActions, t.Action) {
+		if err := c.checkOfficers(t, g); err != nil {
+			return err
+		}
+	}
+	f := FieldErrors{}
+	switch t.Action {
+	case ActRegister:
+		if limit := c.limitation(g.Matter); !c.ViolationOn.IsZero() && g.Now.After(c.ViolationOn.AddDate(limit, 0, 0)) {
+			return Errorf(Forbidden, "the violation is older than %d years and is no longer pursued (art. 36)", limit)
+		}
+		c.RegisteredAt = g.Now
+		c.Deadline = g.Now.AddDate(0, 0, DecisionDays)
+		c.OfficerIDs = slices.Clone(t.OfficerIDs)
+		c.Procedure = ProcedureGeneral
+	case ActDecline, ActTransfer:
+		if strings.TrimSpace(t.Reason) == "" {
+			f.Add("reason", "required")
+		}
+		if t.Action == ActTransfer {
+			if !slices.Contains([]string{"police", "other_agency", "discipline"}, t.TransferTo) {
+				f.Add("transfer_to", "police, other_agency or discipline")
+			}
+			c.TransferTo = t.TransferTo
+		}
+		c.Reason = t.Reason
+	case ActSummaryDecide:
+		if err := c.checkSummary(t, f); err != nil {
+			return err
+		}
+		c.Procedure, c.Decision, c.DecidedAt, c.OfficerIDs = ProcedureSummary, t.Decision, g.Now, slices.Clone(t.OfficerIDs)
+	case ActNotify:
+		n := t.Notice
+		if n == nil {
+			f.Add("notice", "required: facts, reasons, basis and the proposed decision")
+			break
+		}
+		if strings.TrimSpace(n.Facts) == "" {
+			f.Add("notice.facts", "required")
+		}
+		if strings.TrimSpace(n.Reasons) == "" {
+			f.Add("notice.reasons", "required")
+		}
+		if strings.TrimSpace(n.Basis) == "" {
+			f.Add("notice.basis", "required")
+		}
+		n.Proposed.Validate(f, "notice.proposed")
+		n.At, n.HearingEligible = g.Now, HearingEligible(c.Party, &n.Proposed)
+		c.Notice, c.Answered, c.HearingRequested, c.HearingHeld = n, false, false, false
+	case ActRecordStatement, ActWaive:
+		c.Answered = true
+	case ActRequestHearing:
+		if !c.Notice.HearingEligible {
+			return Errorf(Forbidden, "the proposed decision does not carry a right to a hearing")
+		}
+		if g.Now.After(c.Notice.At.AddDate(0, 0, 5)) {
+			return Errorf(Forbidden, "a hearing must be requested within 5 days of the notice (art. 64)")
+		}
+		c.HearingRequested = true
+	case ActConcludeHearing:
+		c.HearingHeld, c.Answered = true, true
+	case ActSubmitReview:
+		if err := c.checkAnswered(g.Now); err != nil {
+			return err
+		}
+		if t.Decision == nil {
+			f.Add("decision", "the proposed decision to review is required")
+			break
+		}
+		t.Decision.Validate(f, "decision")
+		if err := c.checkReviewer(t, g); err != nil {
+			return err
+		}
+		c.ReviewerID, c.Proposed, c.ReviewApproved = t.ReviewerID, t.Decision, false
+	case ActApproveReview, ActRejectReview:
+		if t.ActorID != c.ReviewerID || !actor.Has(RoleReviewer) {
+			return Errorf(Forbidden, "only the assigned reviewer decides the review")
+		}
+		c.ReviewApproved = t.Action == ActApproveReview
+		if t.Action == ActRejectReview && strings.TrimSpace(t.Reason) == "" {
+			f.Add("reason", "the review opinion is required")
+		}
+	case ActDecide:
+		if err := c.checkDecision(t, g, f); err != nil {
+			return err
+		}
+		c.Decision, c.DecidedAt = t.Decision, g.Now
+	case ActExtendDeadline:
+		if !actor.Has(RoleAgencyAdmin) {
+			return Errorf(Forbidden, "only the agency's head (agency admin) extends the deadline")
+		}
+		if strings.TrimSpace(t.Reason) == "" {
+			f.Add("reason", "required")
+		}
+		if !t.NewDeadline.After(c.Deadline) {
+			f.Add("new_deadline", "later than the current deadline")
+		}
+		c.Deadline = t.NewDeadline
+	case ActServe:
+		if c.Decision.Kind == "penalty" {
+			for _, k := range []DocumentKind{DocPenaltyDecision, DocCreditRepairNotice} {
+				if c.Documents[k] == "" {
+					return Errorf(Conflict, "a penalty decision is served together with the credit-repair notice (两书同达): issue the %s first", DocumentTitles[k])
+				}
+			}
+		}
+		if g.Now.After(c.DecidedAt.AddDate(0, 0, 7)) && strings.TrimSpace(t.Reason) == "" {
+			f.Add("reason", "service more than 7 days after the decision (art. 61) needs a reason")
+		}
+		c.ServedAt = g.Now
+	case ActExecute:
+		if c.Decision == nil || c.Decision.Fine == 0 {
+			return Errorf(Conflict, "the decision has no fine to execute")
+		}
+		if t.PaidOn.IsZero() {
+			f.Add("paid_on", "required")
+			break
+		}
+		s := Surcharge(c.Decision.Fine, c.ServedAt, t.PaidOn)
+		if t.Paid < c.Decision.Fine+s {
+			f.Add("paid", describe("the fine of %d yuan and a late surcharge of %d yuan are due", c.Decision.Fine, s))
+		}
+		c.Execution = &Execution{PaidOn: t.PaidOn, Paid: t.Paid, Surcharge: s}
+	case ActClose:
+		if c.Status == StatusServed && c.Decision.Fine > 0 {
+			return Errorf(Conflict, "a fine must be executed before the case closes")
+		}
+	case ActIssueDocument:
+		if t.Document == nil {
+			return Errorf(Invalid, "no document")
+		}
+		if c.Documents == nil {
+			c.Documents = map[DocumentKind]string{}
+		}
+		c.Documents[t.Document.Kind] = t.Document.Hash
+	}
+	return f.Err()
+}
+
+func (c *Case) limitation(m *Matter) int {
+	if m != nil && m.LimitationYears > 0 {
+		return m.LimitationYears
+	}
+	return 2
+}
+
+// checkOfficers: the actor is one of the acting officers, all certified now and of this agency,
+// and there are two unless the matter allows one.
+func (c *Case) checkOfficers(t *Transition, g *Guards) error {
+	if !slices.Contains(t.OfficerIDs, t.ActorID) {
+		return &Error{Code: Invalid, Message: "the caller must be one of the acting officers", Fields: map[string]string{"officer_ids": "include yourself"}}
+	}
+	need := 2
+	if g.Matter != nil && g.Matter.SingleOfficer {
+		need = 1
+	}
+	if len(g.Officers) < need {
+		return Errorf(Forbidden, "at least %d certified officers must act (art. 42)", need)
+	}
+	for _, s := range g.Officers {
+		if s.User == nil || s.User.AgencyID != c.AgencyID {
+			return Errorf(Forbidden, "an acting officer is not of the case's agency")
+		}
+		if err := MayAct(s.User, s.Certificate, s.Agency, g.Now); err != nil {
+			return Errorf(Forbidden, "%s may not act: %s", s.User.Name, err.(*Error).Message)
+		}
+	}
+	return nil
+}
+
+func (c *Case) checkSummary(t *Transition, f FieldErrors) error {
+	d := t.Decision
+	if d == nil {
+		f.Add("decision", "required")
+		return nil
+	}
+	d.Validate(f, "decision")
+	if strings.TrimSpace(t.Facts) == "" {
+		f.Add("facts", "the facts are required")
+	}
+	limit := int64(SummaryMaxFinePerson)
+	if c.Party.Kind == "organisation" {
+		limit = SummaryMaxFineOrganisation
+	}
+	if d.Kind != "penalty" || d.Fine > limit {
+		return Errorf(Forbidden, "the summary procedure is for a warning or a fine up to %d yuan (art. 51)", limit)
+	}
+	for _, k := range d.PenaltyKinds {
+		if k != PenaltyWarning && k != PenaltyFine {
+			return Errorf(Forbidden, "the summary procedure is for a warning or a fine (art. 51)")
+		}
+	}
+	c.Facts = t.Facts
+	return nil
+}
+
+// checkAnswered: no decision without the notice and the party's chance to answer (art. 62).
+func (c *Case) checkAnswered(now time.Time) error {
+	if c.Notice == nil {
+		return Errorf(Conflict, "no decision before the pre-decision notice (art. 62)")
+	}
+	if c.HearingRequested && !c.HearingHeld {
+		return Errorf(Conflict, "the requested hearing has not been held (art. 63)")
+	}
+	if !c.Answered && !now.After(c.Notice.At.AddDate(0, 0, 5)) {
+		return Errorf(Conflict, "the party has not answered the notice and the 5-day period is still open (art. 62)")
+	}
+	return nil
+}
+
+func (c *Case) checkReviewer(t *Transition, g *Guards) error {
+	r := g.Reviewer
+	if t.ReviewerID == "" || r == nil || r.User == nil {
+		return &Error{Code: Invalid, Message: "a reviewer is required", Fields: map[string]string{"reviewer_id": "required"}}
+	}
+	if r.User.AgencyID != c.AgencyID || !r.User.Has(RoleReviewer) || r.User.Status != UserActive {
+		return Errorf(Forbidden, "the reviewer must be an active reviewer of the case's agency")
+	}
+	if slices.Contains(c.OfficerIDs, r.User.ID) {
+		return Errorf(Forbidden, "a reviewer who investigated the case may not review it (art. 58)")
+	}
+	return nil
+}
+
+// ReviewRequired reports the first catalog rule that makes legal review mandatory, or nil.
+func ReviewRequired(matterID string, d *Decision, rules []ReviewRule) *ReviewRule {
+	for i := range rules {
+		if rules[i].Matches(matterID, d) {
+			return &rules[i]
+		}
+	}
+	return nil
+}
+
+func (c *Case) checkDecision(t *Transition, g *Guards, f FieldErrors) error {
+	if err := c.checkAnswered(g.Now); err != nil {
+		return err
+	}
+	if !c.Deadline.IsZero() && g.Now.After(c.Deadline) {
+		return Errorf(Forbidden, "the 90-day decision period (art. 60) has passed; the agency head must extend it first")
+	}
+	d := t.Decision
+	if d == nil {
+		f.Add("decision", "required")
+		return nil
+	}
+	d.Validate(f, "decision")
+	if len(f) > 0 {
+		return nil
+	}
+	if rule := ReviewRequired(c.MatterID, d, g.ReviewRules); rule != nil {
+		if c.Status != StatusReviewed || !c.ReviewApproved {
+			return Errorf(Forbidden, "legal review is required (%s) and has not approved this case (art. 58)", rule.Description)
+		}
+		if c.Proposed != nil && (c.Proposed.Fine != d.Fine || !slices.Equal(c.Proposed.PenaltyKinds, d.PenaltyKinds)) {
+			return Errorf(Conflict, "the decision differs from what legal review approved; submit it for review again")
+		}
+	}
+	if b := g.Benchmark; b != nil && d.Kind == "penalty" {
+		var tier *BenchmarkTier
+		for i := range b.Tiers {
+			if b.Tiers[i].Tier == d.Tier {
+				tier = &b.Tiers[i]
+			}
+		}
+		if tier == nil {
+			f.Add("decision.tier", "name the benchmark tier the decision applies")
+			return nil
+		}
+		if (d.Fine < tier.MinFine || d.Fine > tier.MaxFine) && strings.TrimSpace(d.OutOfRangeReason) == "" {
+			f.Add("decision.out_of_range_reason", describe("the fine is outside the %s range %d–%d yuan: give the reason", TierName(tier.Tier), tier.MinFine, tier.MaxFine))
+		}
+	}
+	return nil
+}

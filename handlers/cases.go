@@ -1,0 +1,470 @@
+package handlers
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+type partyJSON struct {
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+	IDNumber string `json:"id_number,omitempty"`
+	USCC     string `json:"uscc,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	Address  string `json:"address,omitempty"`
+}
+
+type decisionJSON struct {
+	Kind             string   `json:"kind"`
+	PenaltyKinds     []string `json:"penalty_kinds"`
+	Fine             int64    `json:"fine"`
+	Tier             string   `json:"tier,omitempty"`
+	OutOfRangeReason string   `json:"out_of_range_reason,omitempty"`
+	Basis            string   `json:"basis"`
+	FirstOffence     bool     `json:"first_offence,omitempty"`
+}
+
+type noticeJSON struct {
+	At              *time.Time   `json:"at,omitempty"`
+	Facts           string       `json:"facts"`
+	Reasons         string       `json:"reasons"`
+	Basis           string       `json:"basis"`
+	Proposed        decisionJSON `json:"proposed"`
+	HearingEligible bool         `json:"hearing_eligible"`
+}
+
+type executionJSON struct {
+	PaidOn    *Date `json:"paid_on"`
+	Paid      int64 `json:"paid"`
+	Surcharge int64 `json:"surcharge"`
+}
+
+type caseJSON struct {
+	ID               string            `json:"id"`
+	AgencyID         string            `json:"agency_id"`
+	Number           string            `json:"number"`
+	MatterID         string            `json:"matter_id"`
+	Procedure        string            `json:"procedure"`
+	Status           string            `json:"status"`
+	Party            partyJSON         `json:"party"`
+	Facts            string            `json:"facts,omitempty"`
+	ViolationOn      *Date             `json:"violation_on,omitempty"`
+	OfficerIDs       []string          `json:"officer_ids"`
+	ReviewerID       string            `json:"reviewer_id,omitempty"`
+	RegisteredAt     *time.Time        `json:"registered_at,omitempty"`
+	Deadline         *time.Time        `json:"deadline,omitempty"`
+	Overdue          bool              `json:"overdue"`
+	Notice           *noticeJSON       `json:"notice,omitempty"`
+	Answered         bool              `json:"answered"`
+	HearingRequested bool              `json:"hearing_requested"`
+	HearingHeld      bool              `json:"hearing_held"`
+	Proposed         *decisionJSON     `json:"proposed,omitempty"`
+	ReviewApproved   bool              `json:"review_approved"`
+	Decision         *decisionJSON     `json:"decision,omitempty"`
+	DecidedAt        *time.Time        `json:"decided_at,omitempty"`
+	ServedAt         *time.Time        `json:"served_at,omitempty"`
+	Execution        *executionJSON    `json:"execution,omitempty"`
+	TransferTo       string            `json:"transfer_to,omitempty"`
+	Reason           string            `json:"reason,omitempty"`
+	Documents        map[string]string `json:"documents"`
+	EventCount       int               `json:"event_count"`
+	LastHash         string            `json:"last_hash,omitempty"`
+	CreatedAt        time.Time         `json:"created_at"`
+	UpdatedAt        time.Time         `json:"updated_at"`
+	Version          int64             `json:"version"`
+}
+
+type eventJSON struct {
+	CaseID        string    `json:"case_id"`
+	Seq           int       `json:"seq"`
+	Action        string    `json:"action"`
+	From          string    `json:"from"`
+	To            string    `json:"to"`
+	ActorID       string    `json:"actor_id"`
+	OfficerIDs    []string  `json:"officer_ids"`
+	At            time.Time `json:"at"`
+	Lat           *float64  `json:"lat,omitempty"`
+	Lng           *float64  `json:"lng,omitempty"`
+	DeviceID      string    `json:"device_id,omitempty"`
+	PayloadDigest string    `json:"payload_digest"`
+	EvidenceIDs   []string  `json:"evidence_ids"`
+	DocumentHash  string    `json:"document_hash,omitempty"`
+	PrevHash      string    `json:"prev_hash"`
+	Hash          string    `json:"hash"`
+}
+
+func timeRef(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toDecisionJSON(d *domain.Decision) *decisionJSON {
+	if d == nil {
+		return nil
+	}
+	return &decisionJSON{Kind: d.Kind, PenaltyKinds: kindStrings(d.PenaltyKinds), Fine: d.Fine, Tier: string(d.Tier),
+		OutOfRangeReason: d.OutOfRangeReason, Basis: d.Basis, FirstOffence: d.FirstOffence}
+}
+
+func (d *decisionJSON) toDomain() *domain.Decision {
+	if d == nil {
+		return nil
+	}
+	return &domain.Decision{Kind: d.Kind, PenaltyKinds: kindsOf(d.PenaltyKinds), Fine: d.Fine, Tier: domain.Tier(d.Tier),
+		OutOfRangeReason: d.OutOfRangeReason, Basis: d.Basis, FirstOffence: d.FirstOffence}
+}
+
+func toCaseJSON(c *domain.Case, now time.Time) caseJSON {
+	out := caseJSON{
+		ID: c.ID, AgencyID: c.AgencyID, Number: c.Number, MatterID: c.MatterID, Procedure: string(c.Procedure), Status: string(c.Status),
+		Party: partyJSON{Kind: c.Party.Kind, Name: c.Party.Name, IDNumber: c.Party.IDNumber, USCC: c.Party.USCC, Phone: c.Party.Phone, Address: c.Party.Address},
+		Facts: c.Facts, ViolationOn: dateOf(c.ViolationOn), OfficerIDs: nonNilStrings(c.OfficerIDs), ReviewerID: c.ReviewerID,
+		RegisteredAt: timeRef(c.RegisteredAt), Deadline: timeRef(c.Deadline), Overdue: c.Overdue(now), Answered: c.Answered,
+		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionJSON(c.Proposed),
+		ReviewApproved: c.ReviewApproved, Decision: toDecisionJSON(c.Decision), DecidedAt: timeRef(c.DecidedAt),
+		ServedAt: timeRef(c.ServedAt), TransferTo: c.TransferTo, Reason: c.Reason, Documents: map[string]string{},
+		EventCount: len(c.Events), LastHash: c.LastHash(), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
+	}
+	if n := c.Notice; n != nil {
+		out.Notice = &noticeJSON{At: timeRef(n.At), Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *toDecisionJSON(&n.Proposed), HearingEligible: n.HearingEligible}
+	}
+	if e := c.Execution; e != nil {
+		out.Execution = &executionJSON{PaidOn: dateOf(e.PaidOn), Paid: e.Paid, Surcharge: e.Surcharge}
+	}
+	for k, v := range c.Documents {
+		out.Documents[string(k)] = v
+	}
+	return out
+}
+
+func toEventJSON(caseID string, e domain.Event) eventJSON {
+	return eventJSON{CaseID: caseID, Seq: e.Seq, Action: string(e.Action), From: string(e.From), To: string(e.To), ActorID: e.ActorID,
+		OfficerIDs: nonNilStrings(e.OfficerIDs), At: e.At, Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID, PayloadDigest: e.PayloadDigest,
+		EvidenceIDs: nonNilStrings(e.EvidenceIDs), DocumentHash: e.DocumentHash, PrevHash: e.PrevHash, Hash: e.Hash}
+}
+
+type caseCreateRequest struct {
+	// ID lets an offline phone name the case itself (a UUID), so later queued actions can
+	// refer to it before the server has answered.
+	ID          string    `json:"id"`
+	MatterID    string    `json:"matter_id"`
+	Party       partyJSON `json:"party"`
+	Facts       string    `json:"facts"`
+	ViolationOn *Date     `json:"violation_on"`
+	Lat         *float64  `json:"lat"`
+	Lng         *float64  `json:"lng"`
+	DeviceID    string    `json:"device_id"`
+}
+
+type caseResponse struct {
+	Case  caseJSON   `json:"case"`
+	Event *eventJSON `json:"event,omitempty"`
+}
+
+func validClientID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i, r := range id {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// CreateCase opens a case as a clue (线索); the creation is the first event of its record.
+func (h *Handlers) CreateCase(c *fiber.Ctx) error {
+	p := principal(c)
+	if p.AgencyID == "" || !p.HasAny(domain.RoleOfficer, domain.RoleAgencyAdmin) {
+		return forbidden("cases are opened by officers of an agency")
+	}
+	var req caseCreateRequest
+	if err := Decode(c, &req); err != nil {
+		return err
+	}
+	f := domain.FieldErrors{}
+	if req.ID != "" && !validClientID(req.ID) {
+		f.Add("id", "a lower-case UUID, or leave it out")
+	}
+	cs := &domain.Case{
+		ID: req.ID, AgencyID: p.AgencyID, MatterID: req.MatterID, Status: domain.StatusClue, Procedure: domain.ProcedureGeneral,
+		Party: domain.Party{Kind: req.Party.Kind, Name: strings.TrimSpace(req.Party.Name), IDNumber: req.Party.IDNumber, USCC: req.Party.USCC, Phone: req.Party.Phone, Address: req.Party.Address},
+		Facts: req.Facts, ViolationOn: req.ViolationOn.value(), CreatedBy: p.UserID,
+	}
+	cs.Party.Validate(f)
+	if cs.ViolationOn.After(h.Now()) {
+		f.Add("violation_on", "cannot be in the future")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	m, err := h.Repo.MatterByID(ctx, req.MatterID)
+	if err != nil || m.AgencyID != p.AgencyID {
+		if err == nil || domain.ErrorCode(err) == domain.NotFound {
+			return &domain.Error{Code: domain.Invalid, Message: "unknown matter", Fields: map[string]string{"matter_id": "no such matter in your agency"}}
+		}
+		return err
+	}
+	year := h.Now().Year()
+	n, err := h.Repo.NextCaseNumber(ctx, p.AgencyID, year)
+	if err != nil {
+		return err
+	}
+	cs.Number = formatCaseNumber(year, n)
+	ev := cs.Seed(domain.Event{Action: domain.ActCreate, To: domain.StatusClue, ActorID: p.UserID, At: h.Now(),
+		Lat: req.Lat, Lng: req.Lng, DeviceID: req.DeviceID, PayloadDigest: domain.Digest(req)})
+	if err := h.recordChange(ctx, cs.AgencyID, "case", &cs.ID, ev.Seq, func() error { return h.Repo.CreateCase(ctx, cs) }); err != nil {
+		return err
+	}
+	c.Location("/v1/cases/" + cs.ID)
+	evj := toEventJSON(cs.ID, ev)
+	return c.Status(fiber.StatusCreated).JSON(caseResponse{Case: toCaseJSON(cs, h.Now()), Event: &evj})
+}
+
+func formatCaseNumber(year int, n int64) string {
+	s := strings.Repeat("0", 6) + itoa64(n)
+	return itoa64(int64(year)) + "-" + s[len(s)-6:]
+}
+
+// scopedCase loads the case named in the path; another agency's case answers NotFound.
+func (h *Handlers) scopedCase(c *fiber.Ctx, ctx context.Context) (*domain.Case, error) {
+	cs, err := h.Repo.CaseByID(ctx, c.Params("id"))
+	if err != nil {
+		return nil, err
+	}
+	if !inAgency(c, cs.AgencyID) {
+		return nil, notFound("case")
+	}
+	return cs, nil
+}
+
+// GetCase reads a case.
+func (h *Handlers) GetCase(c *fiber.Ctx) error {
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	cs, err := h.scopedCase(c, ctx)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, `"`+itoa64(cs.Version)+`"`)
+	return c.JSON(toCaseJSON(cs, h.Now()))
+}
+
+// ListCases lists the agency's cases: ?status= ?officer_id= ?enterprise= (USCC) ?overdue=true
+// ?created_from= ?created_to= (dates), a sysadmin also ?agency_id=.
+func (h *Handlers) ListCases(c *fiber.Ctx) error {
+	p := principal(c)
+	pg, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	f := domain.CaseFilter{AgencyID: p.AgencyID, Status: domain.CaseStatus(c.Query("status")), OfficerID: c.Query("officer_id"), EnterpriseUSCC: strings.ToUpper(c.Query("enterprise"))}
+	if p.Has(domain.RoleSysadmin) {
+		f.AgencyID = c.Query("agency_id")
+	} else if a := c.Query("agency_id"); a != "" && a != p.AgencyID {
+		return notFound("agency")
+	}
+	fe := domain.FieldErrors{}
+	if f.Status != "" && !slices.Contains(domain.CaseStatuses, f.Status) {
+		fe.Add("status", "unknown status")
+	}
+	switch c.Query("overdue") {
+	case "":
+	case "true":
+		f.OverdueAt = h.Now()
+	default:
+		fe.Add("overdue", "true or leave it out")
+	}
+	for name, dst := range map[string]*time.Time{"created_from": &f.CreatedFrom, "created_to": &f.CreatedTo} {
+		if s := c.Query(name); s != "" {
+			t, err := time.Parse(time.DateOnly, s)
+			if err != nil {
+				fe.Add(name, "a date YYYY-MM-DD")
+			}
+			*dst = t
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	list, next, err := h.Repo.ListCases(ctx, f, pg)
+	if err != nil {
+		return err
+	}
+	now := h.Now()
+	return c.JSON(listOf(list, next, func(cs *domain.Case) caseJSON { return toCaseJSON(cs, now) }))
+}
+
+// CaseEvents lists a case's whole-process record.
+func (h *Handlers) CaseEvents(c *fiber.Ctx) error {
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	cs, err := h.scopedCase(c, ctx)
+	if err != nil {
+		return err
+	}
+	out := listResponse[eventJSON]{Items: make([]eventJSON, len(cs.Events))}
+	for i, e := range cs.Events {
+		out.Items[i] = toEventJSON(cs.ID, e)
+	}
+	return c.JSON(out)
+}
+
+type auditJSON struct {
+	CaseID    string `json:"case_id"`
+	Intact    bool   `json:"intact"`
+	Events    int    `json:"events"`
+	BrokenSeq int    `json:"broken_seq,omitempty"`
+	Problem   string `json:"problem,omitempty"`
+}
+
+// CaseAudit recomputes the hash chain and names the first broken link.
+func (h *Handlers) CaseAudit(c *fiber.Ctx) error {
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	cs, err := h.scopedCase(c, ctx)
+	if err != nil {
+		return err
+	}
+	r := domain.Audit(cs.Events)
+	return c.JSON(auditJSON{CaseID: cs.ID, Intact: r.Intact, Events: r.Events, BrokenSeq: r.BrokenSeq, Problem: r.Problem})
+}
+
+type transitionRequest struct {
+	Action      string        `json:"action"`
+	OfficerIDs  []string      `json:"officer_ids"`
+	Lat         *float64      `json:"lat"`
+	Lng         *float64      `json:"lng"`
+	DeviceID    string        `json:"device_id"`
+	EvidenceIDs []string      `json:"evidence_ids"`
+	Reason      string        `json:"reason"`
+	Facts       string        `json:"facts"`
+	Decision    *decisionJSON `json:"decision"`
+	Notice      *noticeJSON   `json:"notice"`
+	ReviewerID  string        `json:"reviewer_id"`
+	TransferTo  string        `json:"transfer_to"`
+	NewDeadline *Date         `json:"new_deadline"`
+	PaidOn      *Date         `json:"paid_on"`
+	Paid        int64         `json:"paid"`
+}
+
+// Transition applies one action to a case under every rule of the procedure, and appends the
+// event to the case's chain in the same write.
+func (h *Handlers) Transition(c *fiber.Ctx) error {
+	p := principal(c)
+	var req transitionRequest
+	if err := Decode(c, &req); err != nil {
+		return err
+	}
+	if req.Action == string(domain.ActIssueDocument) || req.Action == string(domain.ActCreate) {
+		return &domain.Error{Code: domain.Invalid, Message: "unknown action", Fields: map[string]string{"action": "use the documents endpoint to issue documents"}}
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	cs, err := h.scopedCase(c, ctx)
+	if err != nil {
+		return err
+	}
+	if err := ifMatch(c, cs.Version); err != nil {
+		return err
+	}
+	t := domain.Transition{
+		Action: domain.Action(req.Action), ActorID: p.UserID, OfficerIDs: req.OfficerIDs, Lat: req.Lat, Lng: req.Lng, DeviceID: req.DeviceID,
+		EvidenceIDs: req.EvidenceIDs, PayloadDigest: domain.Digest(req), Reason: req.Reason, Facts: req.Facts,
+		Decision: req.Decision.toDomain(), ReviewerID: req.ReviewerID, TransferTo: req.TransferTo,
+		NewDeadline: req.NewDeadline.value(), PaidOn: req.PaidOn.value(), Paid: req.Paid,
+	}
+	if n := req.Notice; n != nil {
+		t.Notice = &domain.Notice{Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *n.Proposed.toDomain()}
+	}
+	g, err := h.guards(ctx, cs, &t)
+	if err != nil {
+		return err
+	}
+	ev, err := cs.Apply(t, g)
+	if err != nil {
+		return err
+	}
+	if err := h.recordChange(ctx, cs.AgencyID, "case", &cs.ID, ev.Seq, func() error { return h.Repo.UpdateCase(ctx, cs) }); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, `"`+itoa64(cs.Version)+`"`)
+	evj := toEventJSON(cs.ID, ev)
+	return c.JSON(caseResponse{Case: toCaseJSON(cs, h.Now()), Event: &evj})
+}
+
+// guards loads what the rules of a transition need.
+func (h *Handlers) guards(ctx context.Context, cs *domain.Case, t *domain.Transition) (domain.Guards, error) {
+	g := domain.Guards{Now: h.Now()}
+	var err error
+	if g.Actor, err = h.standing(ctx, t.ActorID); err != nil {
+		return g, err
+	}
+	seen := map[string]bool{}
+	for _, id := range t.OfficerIDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		s, err := h.standing(ctx, id)
+		if domain.ErrorCode(err) == domain.NotFound {
+			return g, &domain.Error{Code: domain.Invalid, Message: "unknown officer", Fields: map[string]string{"officer_ids": "no officer " + id}}
+		}
+		if err != nil {
+			return g, err
+		}
+		g.Officers = append(g.Officers, s)
+	}
+	if t.ReviewerID != "" {
+		s, err := h.standing(ctx, t.ReviewerID)
+		if err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return g, err
+		}
+		if err == nil {
+			g.Reviewer = &s
+		}
+	}
+	if g.Matter, err = h.Repo.MatterByID(ctx, cs.MatterID); err != nil && domain.ErrorCode(err) != domain.NotFound {
+		return g, err
+	}
+	if g.Benchmark, err = h.Repo.BenchmarkOfMatter(ctx, cs.MatterID); err != nil && domain.ErrorCode(err) != domain.NotFound {
+		return g, err
+	}
+	if g.ReviewRules, err = h.Repo.ReviewRules(ctx, cs.AgencyID); err != nil {
+		return g, err
+	}
+	return g, nil
+}
+
+// standing loads a user with its certificate and agency.
+func (h *Handlers) standing(ctx context.Context, userID string) (domain.Standing, error) {
+	u, err := h.Repo.UserByID(ctx, userID)
+	if err != nil {
+		return domain.Standing{}, err
+	}
+	v, err := h.view(ctx, u, nil)
+	if err != nil {
+		return domain.Standing{}, err
+	}
+	return domain.Standing{User: u, Certificate: v.cert, Agency: v.agency}, nil
+}

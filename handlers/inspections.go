@@ -1,0 +1,243 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+type checkInJSON struct {
+	OfficerID string    `json:"officer_id"`
+	At        time.Time `json:"at"`
+	Lat       float64   `json:"lat"`
+	Lng       float64   `json:"lng"`
+	DeviceID  string    `json:"device_id,omitempty"`
+}
+
+type inspectionJSON struct {
+	ID             string        `json:"id"`
+	AgencyID       string        `json:"agency_id"`
+	MatterID       string        `json:"matter_id"`
+	EnterpriseUSCC string        `json:"enterprise_uscc"`
+	EnterpriseName string        `json:"enterprise_name"`
+	PlannedOn      *Date         `json:"planned_on"`
+	OfficerIDs     []string      `json:"officer_ids"`
+	Status         string        `json:"status"`
+	CheckIns       []checkInJSON `json:"check_ins"`
+	Outcome        string        `json:"outcome,omitempty"`
+	Notes          string        `json:"notes,omitempty"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+	Version        int64         `json:"version"`
+}
+
+func toInspectionJSON(in *domain.Inspection) inspectionJSON {
+	out := inspectionJSON{ID: in.ID, AgencyID: in.AgencyID, MatterID: in.MatterID, EnterpriseUSCC: in.EnterpriseUSCC, EnterpriseName: in.EnterpriseName,
+		PlannedOn: dateOf(in.PlannedOn), OfficerIDs: nonNilStrings(in.OfficerIDs), Status: string(in.Status), CheckIns: []checkInJSON{},
+		Outcome: in.Outcome, Notes: in.Notes, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version}
+	for _, c := range in.CheckIns {
+		out.CheckIns = append(out.CheckIns, checkInJSON{OfficerID: c.OfficerID, At: c.At, Lat: c.Lat, Lng: c.Lng, DeviceID: c.DeviceID})
+	}
+	return out
+}
+
+type inspectionRequest struct {
+	ID             string   `json:"id"`
+	MatterID       string   `json:"matter_id"`
+	EnterpriseUSCC string   `json:"enterprise_uscc"`
+	EnterpriseName string   `json:"enterprise_name"`
+	PlannedOn      *Date    `json:"planned_on"`
+	OfficerIDs     []string `json:"officer_ids"`
+}
+
+// overlapJSON tells a planning agency of another inspection of the same enterprise, so the two
+// can inspect together (综合查一次). It names the agency, not its officers.
+type overlapJSON struct {
+	InspectionID string `json:"inspection_id"`
+	AgencyID     string `json:"agency_id"`
+	AgencyName   string `json:"agency_name"`
+	PlannedOn    *Date  `json:"planned_on"`
+	Status       string `json:"status"`
+}
+
+type inspectionPlanResponse struct {
+	Inspection inspectionJSON `json:"inspection"`
+	Warning    string         `json:"warning,omitempty"`
+	Overlaps   []overlapJSON  `json:"overlaps"`
+}
+
+// CreateInspection pre-files an inspection plan (事前报备) and warns of any other agency's
+// inspection of the same enterprise within the configured window.
+func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
+	p := principal(c)
+	if p.AgencyID == "" || !p.HasAny(domain.RoleOfficer, domain.RoleAgencyAdmin) {
+		return forbidden("inspections are planned by officers of an agency")
+	}
+	var req inspectionRequest
+	if err := Decode(c, &req); err != nil {
+		return err
+	}
+	if req.ID != "" && !validClientID(req.ID) {
+		return &domain.Error{Code: domain.Invalid, Message: "invalid id", Fields: map[string]string{"id": "a lower-case UUID, or leave it out"}}
+	}
+	in := &domain.Inspection{ID: req.ID, AgencyID: p.AgencyID, MatterID: req.MatterID, EnterpriseUSCC: req.EnterpriseUSCC,
+		EnterpriseName: strings.TrimSpace(req.EnterpriseName), PlannedOn: req.PlannedOn.value(), OfficerIDs: req.OfficerIDs,
+		Status: domain.InspectionPlanned, CreatedBy: p.UserID}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	if m, err := h.Repo.MatterByID(ctx, in.MatterID); err != nil || m.AgencyID != p.AgencyID {
+		if err == nil || domain.ErrorCode(err) == domain.NotFound {
+			return &domain.Error{Code: domain.Invalid, Message: "unknown matter", Fields: map[string]string{"matter_id": "no such matter in your agency"}}
+		}
+		return err
+	}
+	for _, id := range in.OfficerIDs {
+		u, err := h.Repo.UserByID(ctx, id)
+		if err != nil || u.AgencyID != p.AgencyID || !u.Has(domain.RoleOfficer) {
+			if err == nil || domain.ErrorCode(err) == domain.NotFound {
+				return &domain.Error{Code: domain.Invalid, Message: "unknown officer", Fields: map[string]string{"officer_ids": "no officer " + id + " in your agency"}}
+			}
+			return err
+		}
+	}
+	window := time.Duration(h.InspectionWindowDays) * 24 * time.Hour
+	others, err := h.Repo.InspectionsOfEnterprise(ctx, in.EnterpriseUSCC, in.PlannedOn.Add(-window), in.PlannedOn.Add(window))
+	if err != nil {
+		return err
+	}
+	if err := h.recordChange(ctx, in.AgencyID, "inspection", &in.ID, 0, func() error { return h.Repo.CreateInspection(ctx, in) }); err != nil {
+		return err
+	}
+	out := inspectionPlanResponse{Inspection: toInspectionJSON(in), Overlaps: []overlapJSON{}}
+	for _, o := range others {
+		name := ""
+		if a, err := h.Repo.AgencyByID(ctx, o.AgencyID); err == nil {
+			name = a.Name
+		}
+		out.Overlaps = append(out.Overlaps, overlapJSON{InspectionID: o.ID, AgencyID: o.AgencyID, AgencyName: name, PlannedOn: dateOf(o.PlannedOn), Status: string(o.Status)})
+	}
+	if len(out.Overlaps) > 0 {
+		out.Warning = "该企业在相近日期已有检查计划，建议联合检查（综合查一次）"
+	}
+	c.Location("/v1/inspections/" + in.ID)
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+// ListInspections lists the agency's inspections.
+func (h *Handlers) ListInspections(c *fiber.Ctx) error {
+	agencyID, err := catalogAgency(c)
+	if err != nil {
+		return err
+	}
+	pg, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	list, next, err := h.Repo.ListInspections(ctx, agencyID, pg)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(list, next, toInspectionJSON))
+}
+
+func (h *Handlers) scopedInspection(c *fiber.Ctx, ctx context.Context) (*domain.Inspection, error) {
+	in, err := h.Repo.InspectionByID(ctx, c.Params("id"))
+	if err != nil {
+		return nil, err
+	}
+	if !inAgency(c, in.AgencyID) {
+		return nil, notFound("inspection")
+	}
+	return in, nil
+}
+
+// GetInspection reads one inspection.
+func (h *Handlers) GetInspection(c *fiber.Ctx) error {
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	in, err := h.scopedInspection(c, ctx)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toInspectionJSON(in))
+}
+
+type checkInRequest struct {
+	Lat      float64 `json:"lat"`
+	Lng      float64 `json:"lng"`
+	DeviceID string  `json:"device_id"`
+}
+
+// CheckIn records the calling officer on site with GPS and time; the inspection is under way
+// once two certified officers (one where the matter allows) have checked in.
+func (h *Handlers) CheckIn(c *fiber.Ctx) error {
+	p := principal(c)
+	var req checkInRequest
+	if err := Decode(c, &req); err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	in, err := h.scopedInspection(c, ctx)
+	if err != nil {
+		return err
+	}
+	s, err := h.standing(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	need := 2
+	if m, err := h.Repo.MatterByID(ctx, in.MatterID); err == nil && m.SingleOfficer {
+		need = 1
+	}
+	if err := in.CheckInOfficer(s, h.Now(), req.Lat, req.Lng, req.DeviceID, need); err != nil {
+		return err
+	}
+	if err := h.recordChange(ctx, in.AgencyID, "inspection", &in.ID, 0, func() error { return h.Repo.UpdateInspection(ctx, in) }); err != nil {
+		return err
+	}
+	return c.JSON(toInspectionJSON(in))
+}
+
+type inspectionResultRequest struct {
+	Outcome string `json:"outcome"`
+	Notes   string `json:"notes"`
+}
+
+// InspectionResult records the outcome of an inspection under way, by an officer on the plan.
+func (h *Handlers) InspectionResult(c *fiber.Ctx) error {
+	p := principal(c)
+	var req inspectionResultRequest
+	if err := Decode(c, &req); err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	in, err := h.scopedInspection(c, ctx)
+	if err != nil {
+		return err
+	}
+	checkedIn := false
+	for _, ci := range in.CheckIns {
+		checkedIn = checkedIn || ci.OfficerID == p.UserID
+	}
+	if !checkedIn {
+		return forbidden("the result is recorded by an officer who checked in on site")
+	}
+	if err := in.Complete(req.Outcome, req.Notes); err != nil {
+		return err
+	}
+	if err := h.recordChange(ctx, in.AgencyID, "inspection", &in.ID, 0, func() error { return h.Repo.UpdateInspection(ctx, in) }); err != nil {
+		return err
+	}
+	return c.JSON(toInspectionJSON(in))
+}

@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+// replaceVersioned replaces the document with id when its stored version is version; doc must
+// carry version+1. Conflict when someone else wrote first.
+func replaceVersioned(ctx context.Context, c *mongo.Collection, id string, version int64, doc any, what string) error {
+	res, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}, doc)
+	if err != nil {
+		return mapErr(err, what)
+	}
+	if res.MatchedCount == 0 {
+		return domain.Errorf(domain.Conflict, "the %s was changed by someone else; reload and retry", what)
+	}
+	return nil
+}
+
+// findOne decodes the document matching filter into a D and converts it.
+func findOne[D any, T any](ctx context.Context, c *mongo.Collection, filter bson.D, conv func(*D) T, what string) (T, error) {
+	var d D
+	if err := c.FindOne(ctx, filter).Decode(&d); err != nil {
+		var zero T
+		return zero, mapErr(err, what)
+	}
+	return conv(&d), nil
+}
+
+// findAll decodes every document matching the query and converts them.
+func findAll[D any, T any](ctx context.Context, cur *mongo.Cursor, err error, conv func(*D) T, what string) ([]T, error) {
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	var docs []D
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, what)
+	}
+	out := make([]T, len(docs))
+	for i := range docs {
+		out[i] = conv(&docs[i])
+	}
+	return out, nil
+}
