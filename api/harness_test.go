@@ -89,6 +89,7 @@ type testApp struct {
 	pw     *domain.Passwords
 	clock  *clock
 	sysTok string
+	dbName string
 }
 
 type clock struct {
@@ -128,7 +129,8 @@ func newTestApp(t testing.TB) *testApp {
 func newTestAppWith(t testing.TB, cfg api.Config, pw *domain.Passwords) *testApp {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Connect(ctx, mongoURI, randomName("t_"))
+	dbName := randomName("t_")
+	st, err := store.Connect(ctx, mongoURI, dbName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,7 @@ func newTestAppWith(t testing.TB, cfg api.Config, pw *domain.Passwords) *testApp
 		}
 	}
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
-	ta := &testApp{t: t, store: st, media: md, key: key, cfg: cfg, pw: pw, clock: &clock{}}
+	ta := &testApp{t: t, dbName: dbName, store: st, media: md, key: key, cfg: cfg, pw: pw, clock: &clock{}}
 	ta.app, err = api.New(cfg, api.Deps{
 		Repo: st, Passwords: pw, Key: key, Now: ta.clock.Now,
 		Log:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
