@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -354,4 +355,13 @@ func (ta *testApp) serve() string {
 	go func() { _ = ta.app.Listener(ln) }()
 	ta.t.Cleanup(func() { _ = ta.app.ShutdownWithTimeout(5 * time.Second) })
 	return "http://" + ln.Addr().String()
+}
+
+// requestHash is the idempotency middleware's hash of a request, for tests that claim keys.
+func requestHash(method, path string, body any) string {
+	raw, _ := json.Marshal(body)
+	sum := sha256.New()
+	sum.Write([]byte(method + " " + path + "\n"))
+	sum.Write(raw)
+	return hex.EncodeToString(sum.Sum(nil))
 }

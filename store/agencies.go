@@ -71,12 +71,8 @@ func (s *Store) UpdateAgency(ctx context.Context, a *domain.Agency) error {
 	a.UpdatedAt = time.Now().UTC()
 	doc := toAgencyDoc(a)
 	doc.Version = a.Version + 1
-	res, err := s.db.Collection("agencies").ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}, {Key: "version", Value: a.Version}}, doc)
-	if err != nil {
-		return mapErr(err, "an agency with this unified social credit code")
-	}
-	if res.MatchedCount == 0 {
-		return domain.Errorf(domain.Conflict, "the agency was changed by someone else; reload and retry")
+	if err := s.replaceVersioned(ctx, s.db.Collection("agencies"), a.ID, a.Version, doc, "agency"); err != nil {
+		return err
 	}
 	a.Version = doc.Version
 	return nil

@@ -222,7 +222,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *domain.Case) error {
 	c.UpdatedAt = time.Now().UTC()
 	d := toCaseDoc(c)
 	d.Version++
-	if err := replaceVersioned(ctx, s.db.Collection("cases"), c.ID, c.Version, d, "case"); err != nil {
+	if err := s.replaceVersioned(ctx, s.db.Collection("cases"), c.ID, c.Version, d, "case"); err != nil {
 		return err
 	}
 	c.Version = d.Version

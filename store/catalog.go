@@ -73,7 +73,7 @@ func (s *Store) UpdateMatter(ctx context.Context, m *domain.Matter) error {
 	m.UpdatedAt = time.Now().UTC()
 	d := toMatterDoc(m)
 	d.Version++
-	if err := replaceVersioned(ctx, s.db.Collection("matters"), m.ID, m.Version, d, "matter"); err != nil {
+	if err := s.replaceVersioned(ctx, s.db.Collection("matters"), m.ID, m.Version, d, "matter"); err != nil {
 		return err
 	}
 	m.Version = d.Version
@@ -145,7 +145,7 @@ func (s *Store) UpdateBenchmark(ctx context.Context, b *domain.Benchmark) error 
 	b.UpdatedAt = time.Now().UTC()
 	d := toBenchmarkDoc(b)
 	d.Version++
-	if err := replaceVersioned(ctx, s.db.Collection("benchmarks"), b.ID, b.Version, d, "benchmark"); err != nil {
+	if err := s.replaceVersioned(ctx, s.db.Collection("benchmarks"), b.ID, b.Version, d, "benchmark"); err != nil {
 		return err
 	}
 	b.Version = d.Version

@@ -43,8 +43,13 @@ func (s *Store) BeginRequest(ctx context.Context, key, requestHash string, now t
 		return nil, mapErr(err, "idempotency key")
 	}
 	// A claim left in flight by a request that died is taken over.
-	res, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false},
-		{Key: "started_at", Value: bson.D{{Key: "$lt", Value: now.Add(-stale)}}}}, doc)
+	var res *mongo.UpdateResult
+	err = s.serialize("idempotency/"+key, func() error {
+		var err error
+		res, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false},
+			{Key: "started_at", Value: bson.D{{Key: "$lt", Value: now.Add(-stale)}}}}, doc)
+		return err
+	})
 	if err != nil {
 		return nil, mapErr(err, "idempotency key")
 	}

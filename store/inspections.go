@@ -77,7 +77,7 @@ func (s *Store) UpdateInspection(ctx context.Context, in *domain.Inspection) err
 	in.UpdatedAt = time.Now().UTC()
 	d := toInspectionDoc(in)
 	d.Version++
-	if err := replaceVersioned(ctx, s.db.Collection("inspections"), in.ID, in.Version, d, "inspection"); err != nil {
+	if err := s.replaceVersioned(ctx, s.db.Collection("inspections"), in.ID, in.Version, d, "inspection"); err != nil {
 		return err
 	}
 	in.Version = d.Version

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"hash/fnv"
 	"net"
 	"strconv"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -33,6 +35,12 @@ type Store struct {
 	db       *mongo.Database
 	embedded *Embedded
 	engine   string
+	// serialWrites is set on FerretDB, whose updates and findAndModify read and then write
+	// without a transaction: two conditional writes racing on one document can both match.
+	// Conditional writes then hold a lock per document in this process, which suffices because
+	// the embedded engine has no other clients.
+	serialWrites bool
+	locks        [64]sync.Mutex
 }
 
 // Open connects to MongoDB, or starts the embedded engine, and creates the indexes.
@@ -68,6 +76,10 @@ func Connect(ctx context.Context, uri, name string) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, err
+	}
+	var info bson.M
+	if err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
+		_, s.serialWrites = info["ferretdbVersion"]
 	}
 	if err := s.ensureIndexes(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
@@ -163,6 +175,19 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	return nil
 }
 
+// serialize runs a conditional write holding the lock for key where the engine needs it.
+func (s *Store) serialize(key string, fn func() error) error {
+	if !s.serialWrites {
+		return fn()
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	m := &s.locks[h.Sum32()%uint32(len(s.locks))]
+	m.Lock()
+	defer m.Unlock()
+	return fn()
+}
+
 // newID returns a new opaque id that sorts by creation time, for keyset paging.
 func newID() string { return bson.NewObjectID().Hex() }
 
@@ -243,9 +268,11 @@ func (s *Store) next(ctx context.Context, name string) (int64, error) {
 	var d struct {
 		N int64 `bson:"n"`
 	}
-	err := s.db.Collection("counters").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: name}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
+	err := s.serialize("counters/"+name, func() error {
+		return s.db.Collection("counters").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: name}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
+	})
 	return d.N, mapErr(err, "counter")
 }
 

@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/zhifa/zhifa/domain"
@@ -85,4 +88,58 @@ func TestOptimisticVersions(t *testing.T) {
 	if _, err := s.UserByID(ctx, "nope"); domain.ErrorCode(err) != domain.NotFound {
 		t.Fatalf("missing user: %v", err)
 	}
+}
+
+// TestConcurrentConditionalWrites races many versioned updates of one document: exactly one
+// may win, on either engine.
+func TestConcurrentConditionalWrites(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Config{Database: "zhifa", DataDir: t.TempDir(), Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	u := &domain.User{Username: "race", Name: "R", Roles: []domain.Role{domain.RoleSysadmin}, Status: domain.UserActive}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 5; round++ {
+		base, _ := s.UserByID(ctx, u.ID)
+		var wg sync.WaitGroup
+		var wins atomic.Int32
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				c := *base
+				c.Name = fmt.Sprint("writer ", i)
+				if err := s.UpdateUser(ctx, &c); err == nil {
+					wins.Add(1)
+				} else if domain.ErrorCode(err) != domain.Conflict {
+					t.Error(err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("round %d: %d writers won", round, wins.Load())
+		}
+	}
+	seen := map[int64]bool{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := s.NextCaseNumber(ctx, "a", 2026)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || seen[n] {
+				t.Errorf("number %d handed out twice (%v)", n, err)
+			}
+			seen[n] = true
+		}()
+	}
+	wg.Wait()
 }

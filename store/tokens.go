@@ -41,10 +41,12 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t *domain.RefreshToken) 
 // concurrent calls with one token exactly one succeeds; the rest get Conflict with the token.
 func (s *Store) UseRefreshToken(ctx context.Context, hash string, now time.Time) (*domain.RefreshToken, error) {
 	var d refreshTokenDoc
-	err := s.refreshTokens().FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: hash}, {Key: "used", Value: false}, {Key: "revoked", Value: false}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: true}}}},
-	).Decode(&d)
+	err := s.serialize("refresh_tokens/"+hash, func() error {
+		return s.refreshTokens().FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: hash}, {Key: "used", Value: false}, {Key: "revoked", Value: false}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: true}}}},
+		).Decode(&d)
+	})
 	if err == nil {
 		t := fromRefreshTokenDoc(&d)
 		if !now.Before(t.ExpiresAt) {

@@ -86,12 +86,8 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 	u.UpdatedAt = time.Now().UTC()
 	doc := toUserDoc(u)
 	doc.Version = u.Version + 1
-	res, err := s.users().ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: u.Version}}, doc)
-	if err != nil {
-		return mapErr(err, "a user with this username")
-	}
-	if res.MatchedCount == 0 {
-		return domain.Errorf(domain.Conflict, "the user was changed by someone else; reload and retry")
+	if err := s.replaceVersioned(ctx, s.users(), u.ID, u.Version, doc, "user"); err != nil {
+		return err
 	}
 	u.Version = doc.Version
 	return nil

@@ -11,8 +11,13 @@ import (
 
 // replaceVersioned replaces the document with id when its stored version is version; doc must
 // carry version+1. Conflict when someone else wrote first.
-func replaceVersioned(ctx context.Context, c *mongo.Collection, id string, version int64, doc any, what string) error {
-	res, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}, doc)
+func (s *Store) replaceVersioned(ctx context.Context, c *mongo.Collection, id string, version int64, doc any, what string) error {
+	var res *mongo.UpdateResult
+	err := s.serialize(c.Name()+"/"+id, func() error {
+		var err error
+		res, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}, doc)
+		return err
+	})
 	if err != nil {
 		return mapErr(err, what)
 	}
