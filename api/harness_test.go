@@ -118,7 +118,7 @@ const testPassword = "correct horse battery"
 func testConfig() api.Config {
 	return api.Config{
 		Issuer: "zhifa-test", Audience: "zhifa-test-api", AccessTTL: 15 * time.Minute, RefreshTTL: 24 * time.Hour,
-		BodyLimit: 64 * 1024, RequestTimeout: 10 * time.Second, LoginFailures: 5, LoginWindow: time.Minute, PublicRate: 1000, InspectionWindowDays: 30,
+		BodyLimit: 64 * 1024, RequestTimeout: 10 * time.Second, LoginFailures: 5, LoginWindow: time.Minute, PublicRate: 1000, InspectionWindowDays: 30, SyncSettle: 100 * time.Millisecond,
 	}
 }
 
