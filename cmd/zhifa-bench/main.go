@@ -1,0 +1,315 @@
+// Command zhifa-bench measures the case API against baselines taken in the same run, on the
+// embedded engine (or MONGODB_URI):
+//
+//   - cases opened and moved through the procedure per second through the API, against the
+//     same case documents written by the bare driver to the same database;
+//   - list latency p50/p99 at two sizes, whose ratio shows whether cost grows with size.
+//
+// Usage: go run ./cmd/zhifa-bench [-cases 200] [-small 1000] [-large 100000] [-lists 200]
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/zhifa/zhifa/api"
+	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/store"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "zhifa-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type bench struct {
+	app    *fiber.App
+	st     *store.Store
+	raw    *mongo.Database
+	token  string
+	f      fixture
+	matter string
+}
+
+type fixture struct{ officer, officer2, agency string }
+
+func run() error {
+	nCases := flag.Int("cases", 200, "cases driven through the procedure")
+	small := flag.Int("small", 1000, "cases in the agency for the small list measurement")
+	large := flag.Int("large", 100000, "cases in the agency for the large list measurement")
+	lists := flag.Int("lists", 200, "list requests per size")
+	flag.Parse()
+	ctx := context.Background()
+
+	uri := os.Getenv("MONGODB_URI")
+	engine := "MongoDB"
+	if uri == "" {
+		dir, err := os.MkdirTemp("", "zhifa-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		emb, err := store.StartEmbedded(ctx, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			return err
+		}
+		defer emb.Close()
+		uri, engine = emb.URI(), "embedded FerretDB (SQLite)"
+	}
+	dbName := fmt.Sprintf("bench_%d", time.Now().UnixNano())
+	st, err := store.Connect(ctx, uri, dbName)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = st.Drop(ctx); _ = st.Close(ctx) }()
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		return err
+	}
+	defer client.Disconnect(ctx)
+
+	pw, err := domain.NewPasswords(8*1024, 1, 1)
+	if err != nil {
+		return err
+	}
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	app, err := api.New(api.Config{Issuer: "bench", Audience: "bench", AccessTTL: time.Hour, RefreshTTL: time.Hour, BodyLimit: 1 << 20,
+		RequestTimeout: 30 * time.Second, LoginFailures: 100, LoginWindow: time.Minute, PublicRate: 1 << 20, SyncSettle: time.Second, InspectionWindowDays: 30},
+		api.Deps{Repo: st, Passwords: pw, Key: key, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return err
+	}
+	b := &bench{app: app, st: st, raw: client.Database(dbName)}
+	if err := b.seed(ctx, pw); err != nil {
+		return err
+	}
+	fmt.Printf("engine: %s; %d cases through register, investigation, evidence, notice, waiver, decision\n\n", engine, *nCases)
+
+	// 1. Lifecycle throughput through the API.
+	start := time.Now()
+	ids := make([]string, 0, *nCases)
+	for i := 0; i < *nCases; i++ {
+		id, err := b.lifecycle()
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	apiDur := time.Since(start)
+
+	// 2. The same case documents written by the bare driver: one insert and one replace by _id
+	// per state change, as many writes as the API makes of each case.
+	docs := make([]bson.Raw, len(ids))
+	for i, id := range ids {
+		if docs[i], err = b.raw.Collection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw(); err != nil {
+			return err
+		}
+	}
+	writesPerCase := 7
+	coll := b.raw.Collection("cases_bare")
+	start = time.Now()
+	for i, d := range docs {
+		var m bson.M
+		if err := bson.Unmarshal(d, &m); err != nil {
+			return err
+		}
+		m["_id"] = fmt.Sprintf("bare-%d", i)
+		m["version"] = int64(1)
+		if _, err := coll.InsertOne(ctx, m); err != nil {
+			return err
+		}
+		for v := int64(1); v < int64(writesPerCase); v++ {
+			m["version"] = v + 1
+			if _, err := coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: m["_id"]}}, m); err != nil {
+				return err
+			}
+		}
+	}
+	bareDur := time.Since(start)
+	apiRate := float64(*nCases) / apiDur.Seconds()
+	bareRate := float64(*nCases) / bareDur.Seconds()
+	fmt.Printf("lifecycle  API %8.1f cases/s (%6.1f ms/case)   bare driver %8.1f cases/s (%6.1f ms/case)   API overhead x%.1f\n",
+		apiRate, apiDur.Seconds()*1000/float64(*nCases), bareRate, bareDur.Seconds()*1000/float64(*nCases), bareRate/apiRate)
+
+	// 3. List latency at two sizes.
+	template := docs[len(docs)-1]
+	if err := b.fill(ctx, template, *small); err != nil {
+		return err
+	}
+	smallRes, err := b.listLatency(*lists)
+	if err != nil {
+		return err
+	}
+	if err := b.fill(ctx, template, *large); err != nil {
+		return err
+	}
+	largeRes, err := b.listLatency(*lists)
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{"first page", "filtered (status)", "deep page (cursor)"} {
+		s, l := smallRes[name], largeRes[name]
+		fmt.Printf("list %-19s %7d cases p50 %7.2f ms p99 %7.2f ms | %7d cases p50 %7.2f ms p99 %7.2f ms | p50 x%.2f p99 x%.2f\n",
+			name, *small, ms(s[0]), ms(s[1]), *large, ms(l[0]), ms(l[1]), float64(l[0])/float64(s[0]), float64(l[1])/float64(s[1]))
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (b *bench) do(method, url string, body any) (map[string]any, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, url, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if b.token != "" {
+		req.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	res, err := b.app.Test(req, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	if res.StatusCode >= 300 {
+		return m, fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, raw)
+	}
+	return m, nil
+}
+
+// seed creates an agency with two certified officers and a matter, straight in the store.
+func (b *bench) seed(ctx context.Context, pw *domain.Passwords) error {
+	a := &domain.Agency{Name: "基准测试局", USCC: "91350100M000100Y43", Jurisdiction: domain.Jurisdiction{District: "测试区"}, Status: domain.AgencyActive}
+	if err := b.st.CreateAgency(ctx, a); err != nil {
+		return err
+	}
+	hash, _ := pw.Hash("bench password")
+	var ids []string
+	for i, name := range []string{"bench1", "bench2"} {
+		u := &domain.User{Username: name, PasswordHash: hash, Name: name, Roles: []domain.Role{domain.RoleOfficer, domain.RoleAgencyAdmin}, AgencyID: a.ID, Status: domain.UserActive,
+			CertificateNo: fmt.Sprintf("4201000000%d1", i)}
+		if err := b.st.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := b.st.CreateCertificate(ctx, &domain.Certificate{Number: u.CertificateNo, OfficerID: u.ID, AgencyID: a.ID,
+			IssuedOn: time.Now().AddDate(-1, 0, 0), ExpiresOn: time.Now().AddDate(3, 0, 0), Status: domain.CertificateValid}); err != nil {
+			return err
+		}
+		ids = append(ids, u.ID)
+	}
+	b.f = fixture{officer: ids[0], officer2: ids[1], agency: a.ID}
+	tok, err := b.do("POST", "/v1/auth/login", map[string]string{"username": "bench1", "password": "bench password"})
+	if err != nil {
+		return err
+	}
+	b.token = tok["access_token"].(string)
+	m, err := b.do("POST", "/v1/matters", map[string]any{"code": "B-1", "name": "基准事项", "legal_basis": "测试依据", "penalty_kinds": []string{"fine"}})
+	if err != nil {
+		return err
+	}
+	b.matter = m["id"].(string)
+	return nil
+}
+
+func (b *bench) lifecycle() (string, error) {
+	c, err := b.do("POST", "/v1/cases", map[string]any{"matter_id": b.matter, "facts": "基准", "party": map[string]any{"kind": "person", "name": "甲"}})
+	if err != nil {
+		return "", err
+	}
+	id := c["case"].(map[string]any)["id"].(string)
+	officers := []string{b.f.officer, b.f.officer2}
+	dec := map[string]any{"kind": "penalty", "penalty_kinds": []string{"fine"}, "fine": 500, "basis": "测试依据"}
+	for _, body := range []map[string]any{
+		{"action": "register", "officer_ids": officers},
+		{"action": "start_investigation", "officer_ids": officers},
+		{"action": "record", "officer_ids": officers, "evidence_ids": []string{"e1"}},
+		{"action": "notify", "officer_ids": officers, "notice": map[string]any{"facts": "f", "reasons": "r", "basis": "b", "proposed": dec}},
+		{"action": "waive"},
+		{"action": "decide", "decision": dec},
+	} {
+		if _, err := b.do("POST", "/v1/cases/"+id+"/transitions", body); err != nil {
+			return "", err
+		}
+	}
+	return id, nil
+}
+
+// fill copies the template case until the agency has n cases.
+func (b *bench) fill(ctx context.Context, template bson.Raw, n int) error {
+	have, err := b.raw.Collection("cases").CountDocuments(ctx, bson.D{{Key: "agency_id", Value: b.f.agency}})
+	if err != nil {
+		return err
+	}
+	var m bson.M
+	if err := bson.Unmarshal(template, &m); err != nil {
+		return err
+	}
+	statuses := []string{"registered", "investigating", "notified", "decided", "closed"}
+	batch := make([]any, 0, 1000)
+	for i := int(have); i < n; i++ {
+		d := bson.M{}
+		for k, v := range m {
+			d[k] = v
+		}
+		d["_id"] = domain.NewID()
+		d["status"] = statuses[i%len(statuses)]
+		batch = append(batch, d)
+		if len(batch) == cap(batch) || i == n-1 {
+			if _, err := b.raw.Collection("cases").InsertMany(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	return nil
+}
+
+// listLatency measures three list shapes and returns p50 and p99 of each.
+func (b *bench) listLatency(n int) (map[string][2]time.Duration, error) {
+	deep, err := b.do("GET", "/v1/cases?limit=200", nil)
+	if err != nil {
+		return nil, err
+	}
+	cursor, _ := deep["next_cursor"].(string)
+	out := map[string][2]time.Duration{}
+	for name, url := range map[string]string{
+		"first page":         "/v1/cases?limit=50",
+		"filtered (status)":  "/v1/cases?limit=50&status=notified",
+		"deep page (cursor)": "/v1/cases?limit=50&cursor=" + cursor,
+	} {
+		times := make([]time.Duration, n)
+		for i := range times {
+			start := time.Now()
+			if _, err := b.do("GET", url, nil); err != nil {
+				return nil, err
+			}
+			times[i] = time.Since(start)
+		}
+		slices.Sort(times)
+		out[name] = [2]time.Duration{times[n/2], times[n*99/100]}
+	}
+	return out, nil
+}
