@@ -246,14 +246,7 @@ func formatCaseNumber(year int, n int64) string {
 
 // scopedCase loads the case named in the path; another agency's case answers NotFound.
 func (h *Handlers) scopedCase(c *fiber.Ctx, ctx context.Context) (*domain.Case, error) {
-	cs, err := h.Repo.CaseByID(ctx, c.Params("id"))
-	if err != nil {
-		return nil, err
-	}
-	if !inAgency(c, cs.AgencyID) {
-		return nil, notFound("case")
-	}
-	return cs, nil
+	return scoped(c, ctx, h.Repo.CaseByID, func(cs *domain.Case) string { return cs.AgencyID }, "case")
 }
 
 // GetCase reads a case.

@@ -111,6 +111,11 @@ func (h *Handlers) CreateMatter(c *fiber.Ctx) error {
 
 // ListMatters lists the caller's agency's matters.
 func (h *Handlers) ListMatters(c *fiber.Ctx) error {
+	return listInAgency(h, c, h.Repo.ListMatters, toMatterJSON)
+}
+
+// listInAgency pages through one of the caller's agency's collections.
+func listInAgency[T any, R any](h *Handlers, c *fiber.Ctx, list func(context.Context, string, domain.Page) ([]T, string, error), conv func(T) R) error {
 	agencyID, err := catalogAgency(c)
 	if err != nil {
 		return err
@@ -121,11 +126,11 @@ func (h *Handlers) ListMatters(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	list, next, err := h.Repo.ListMatters(ctx, agencyID, pg)
+	items, next, err := list(ctx, agencyID, pg)
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(list, next, toMatterJSON))
+	return c.JSON(listOf(items, next, conv))
 }
 
 // GetMatter reads one matter of the caller's agency.
@@ -168,14 +173,21 @@ func (h *Handlers) UpdateMatter(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) scopedMatter(c *fiber.Ctx, ctx context.Context) (*domain.Matter, error) {
-	m, err := h.Repo.MatterByID(ctx, c.Params("id"))
+	return scoped(c, ctx, h.Repo.MatterByID, func(m *domain.Matter) string { return m.AgencyID }, "matter")
+}
+
+// scoped loads the object named by the path's :id and answers NotFound when it belongs to an
+// agency other than the caller's.
+func scoped[T any](c *fiber.Ctx, ctx context.Context, load func(context.Context, string) (T, error), agencyOf func(T) string, what string) (T, error) {
+	v, err := load(ctx, c.Params("id"))
 	if err != nil {
-		return nil, err
+		return v, err
 	}
-	if !inAgency(c, m.AgencyID) {
-		return nil, notFound("matter")
+	if !inAgency(c, agencyOf(v)) {
+		var zero T
+		return zero, notFound(what)
 	}
-	return m, nil
+	return v, nil
 }
 
 // inAgency: the caller belongs to the agency, or is a sysadmin.
@@ -262,32 +274,11 @@ func (h *Handlers) CreateBenchmark(c *fiber.Ctx) error {
 
 // ListBenchmarks lists the agency's benchmarks.
 func (h *Handlers) ListBenchmarks(c *fiber.Ctx) error {
-	agencyID, err := catalogAgency(c)
-	if err != nil {
-		return err
-	}
-	pg, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := h.ctx(c)
-	defer cancel()
-	list, next, err := h.Repo.ListBenchmarks(ctx, agencyID, pg)
-	if err != nil {
-		return err
-	}
-	return c.JSON(listOf(list, next, toBenchmarkJSON))
+	return listInAgency(h, c, h.Repo.ListBenchmarks, toBenchmarkJSON)
 }
 
 func (h *Handlers) scopedBenchmark(c *fiber.Ctx, ctx context.Context) (*domain.Benchmark, error) {
-	b, err := h.Repo.BenchmarkByID(ctx, c.Params("id"))
-	if err != nil {
-		return nil, err
-	}
-	if !inAgency(c, b.AgencyID) {
-		return nil, notFound("benchmark")
-	}
-	return b, nil
+	return scoped(c, ctx, h.Repo.BenchmarkByID, func(b *domain.Benchmark) string { return b.AgencyID }, "benchmark")
 }
 
 // GetBenchmark reads one benchmark.

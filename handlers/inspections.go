@@ -132,32 +132,11 @@ func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
 
 // ListInspections lists the agency's inspections.
 func (h *Handlers) ListInspections(c *fiber.Ctx) error {
-	agencyID, err := catalogAgency(c)
-	if err != nil {
-		return err
-	}
-	pg, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := h.ctx(c)
-	defer cancel()
-	list, next, err := h.Repo.ListInspections(ctx, agencyID, pg)
-	if err != nil {
-		return err
-	}
-	return c.JSON(listOf(list, next, toInspectionJSON))
+	return listInAgency(h, c, h.Repo.ListInspections, toInspectionJSON)
 }
 
 func (h *Handlers) scopedInspection(c *fiber.Ctx, ctx context.Context) (*domain.Inspection, error) {
-	in, err := h.Repo.InspectionByID(ctx, c.Params("id"))
-	if err != nil {
-		return nil, err
-	}
-	if !inAgency(c, in.AgencyID) {
-		return nil, notFound("inspection")
-	}
-	return in, nil
+	return scoped(c, ctx, h.Repo.InspectionByID, func(in *domain.Inspection) string { return in.AgencyID }, "inspection")
 }
 
 // GetInspection reads one inspection.
