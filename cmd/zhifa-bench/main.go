@@ -5,7 +5,7 @@
 //     same case documents written by the bare driver to the same database;
 //   - list latency p50/p99 at two sizes, whose ratio shows whether cost grows with size.
 //
-// Usage: go run ./cmd/zhifa-bench [-cases 200] [-small 1000] [-large 100000] [-lists 200]
+// Usage: go run ./cmd/zhifa-bench [-cases 200] [-small 1000] [-large 100000] [-lists 200] [-timeout 30s]
 package main
 
 import (
@@ -56,6 +56,7 @@ func run() error {
 	small := flag.Int("small", 1000, "cases in the agency for the small list measurement")
 	large := flag.Int("large", 100000, "cases in the agency for the large list measurement")
 	lists := flag.Int("lists", 200, "list requests per size")
+	timeout := flag.Duration("timeout", 30*time.Second, "the API's per-request store deadline")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -92,7 +93,7 @@ func run() error {
 	}
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	app, err := api.New(api.Config{Issuer: "bench", Audience: "bench", AccessTTL: time.Hour, RefreshTTL: time.Hour, BodyLimit: 1 << 20,
-		RequestTimeout: 30 * time.Second, LoginFailures: 100, LoginWindow: time.Minute, PublicRate: 1 << 20, SyncSettle: time.Second, InspectionWindowDays: 30},
+		RequestTimeout: *timeout, LoginFailures: 100, LoginWindow: time.Minute, PublicRate: 1 << 20, SyncSettle: time.Second, InspectionWindowDays: 30},
 		api.Deps{Repo: st, Passwords: pw, Key: key, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return err
