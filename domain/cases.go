@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -318,5 +317,3 @@ func Surcharge(fine int64, servedOn, paidOn time.Time) int64 {
 	}
 	return min(fine, fine*3*days/100)
 }
-
-func describe(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -51,6 +52,13 @@ type Guards struct {
 
 // officerActions need certified officers, two unless the matter allows one (art. 42).
 var officerActions = []Action{ActRegister, ActSummaryDecide, ActStartInvestigation, ActRecord, ActNotify, ActServe}
+
+// GuardNeeds says which catalog entries an action's rules read: the matter (officer count,
+// limitation period) and the benchmark with the legal-review catalog (decisions). Callers load
+// only those.
+func GuardNeeds(a Action) (matter, catalog bool) {
+	return slices.Contains(officerActions, a), a == ActDecide
+}
 
 // Apply checks every rule for the transition, changes the case and appends the sealed event.
 // It returns Invalid, Forbidden or Conflict with the reason and leaves the case unchanged.
@@ -206,7 +214,7 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 		}
 		s := Surcharge(c.Decision.Fine, c.ServedAt, t.PaidOn)
 		if t.Paid < c.Decision.Fine+s {
-			f.Add("paid", describe("the fine of %d yuan and a late surcharge of %d yuan are due", c.Decision.Fine, s))
+			f.Add("paid", fmt.Sprintf("the fine of %d yuan and a late surcharge of %d yuan are due", c.Decision.Fine, s))
 		}
 		c.Execution = &Execution{PaidOn: t.PaidOn, Paid: t.Paid, Surcharge: s}
 	case ActClose:
@@ -356,7 +364,7 @@ func (c *Case) checkDecision(t *Transition, g *Guards, f FieldErrors) error {
 			return nil
 		}
 		if (d.Fine < tier.MinFine || d.Fine > tier.MaxFine) && strings.TrimSpace(d.OutOfRangeReason) == "" {
-			f.Add("decision.out_of_range_reason", describe("the fine is outside the %s range %d–%d yuan: give the reason", TierName(tier.Tier), tier.MinFine, tier.MaxFine))
+			f.Add("decision.out_of_range_reason", fmt.Sprintf("the fine is outside the %s range %d–%d yuan: give the reason", TierName(tier.Tier), tier.MinFine, tier.MaxFine))
 		}
 	}
 	return nil

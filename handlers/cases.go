@@ -406,7 +406,7 @@ func (h *Handlers) Transition(c *fiber.Ctx) error {
 	return c.JSON(caseResponse{Case: toCaseJSON(cs, h.Now()), Event: &evj})
 }
 
-// guards loads what the rules of a transition need.
+// guards loads what the rules of a transition need, and nothing more.
 func (h *Handlers) guards(ctx context.Context, cs *domain.Case, t *domain.Transition) (domain.Guards, error) {
 	g := domain.Guards{Now: h.Now()}
 	var err error
@@ -437,14 +437,19 @@ func (h *Handlers) guards(ctx context.Context, cs *domain.Case, t *domain.Transi
 			g.Reviewer = &s
 		}
 	}
-	if g.Matter, err = h.Repo.MatterByID(ctx, cs.MatterID); err != nil && domain.ErrorCode(err) != domain.NotFound {
-		return g, err
+	needMatter, needCatalog := domain.GuardNeeds(t.Action)
+	if needMatter {
+		if g.Matter, err = h.Repo.MatterByID(ctx, cs.MatterID); err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return g, err
+		}
 	}
-	if g.Benchmark, err = h.Repo.BenchmarkOfMatter(ctx, cs.MatterID); err != nil && domain.ErrorCode(err) != domain.NotFound {
-		return g, err
-	}
-	if g.ReviewRules, err = h.Repo.ReviewRules(ctx, cs.AgencyID); err != nil {
-		return g, err
+	if needCatalog {
+		if g.Benchmark, err = h.Repo.BenchmarkOfMatter(ctx, cs.MatterID); err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return g, err
+		}
+		if g.ReviewRules, err = h.Repo.ReviewRules(ctx, cs.AgencyID); err != nil {
+			return g, err
+		}
 	}
 	return g, nil
 }

@@ -160,11 +160,12 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 	}
 	doc := &domain.Document{ID: domain.NewID(), CaseID: cs.ID, AgencyID: cs.AgencyID, Kind: kind, Version: version, Fields: fields, IssuedBy: p.UserID, IssuedAt: h.Now()}
 	doc.Seal()
-	g, err := h.guards(ctx, cs, &domain.Transition{ActorID: p.UserID})
+	actor, err := h.standing(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
-	ev, err := cs.Apply(domain.Transition{Action: domain.ActIssueDocument, ActorID: p.UserID, PayloadDigest: domain.Digest(req), Document: doc}, g)
+	ev, err := cs.Apply(domain.Transition{Action: domain.ActIssueDocument, ActorID: p.UserID, PayloadDigest: domain.Digest(req), Document: doc},
+		domain.Guards{Now: h.Now(), Actor: actor})
 	if err != nil {
 		return err
 	}

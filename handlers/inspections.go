@@ -181,10 +181,7 @@ func (h *Handlers) CheckIn(c *fiber.Ctx) error {
 	if err := in.CheckInOfficer(s, h.Now(), req.Lat, req.Lng, req.DeviceID, need); err != nil {
 		return err
 	}
-	if err := h.recordChange(ctx, in.AgencyID, "inspection", &in.ID, 0, func() error { return h.Repo.UpdateInspection(ctx, in) }); err != nil {
-		return err
-	}
-	return c.JSON(toInspectionJSON(in))
+	return h.saveInspection(c, ctx, in)
 }
 
 type inspectionResultRequest struct {
@@ -215,6 +212,11 @@ func (h *Handlers) InspectionResult(c *fiber.Ctx) error {
 	if err := in.Complete(req.Outcome, req.Notes); err != nil {
 		return err
 	}
+	return h.saveInspection(c, ctx, in)
+}
+
+// saveInspection logs the change, writes the inspection and answers with it.
+func (h *Handlers) saveInspection(c *fiber.Ctx, ctx context.Context, in *domain.Inspection) error {
 	if err := h.recordChange(ctx, in.AgencyID, "inspection", &in.ID, 0, func() error { return h.Repo.UpdateInspection(ctx, in) }); err != nil {
 		return err
 	}
