@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -207,8 +209,25 @@ func (s *Store) CreateCase(ctx context.Context, c *domain.Case) error {
 	}
 	now := time.Now().UTC()
 	c.CreatedAt, c.UpdatedAt, c.Version = now, now, 1
-	_, err := s.db.Collection("cases").InsertOne(ctx, toCaseDoc(c))
+	d := toCaseDoc(c)
+	_, err := s.db.Collection("cases").InsertOne(ctx, d)
+	s.indexCase(&d, err)
 	return mapErr(err, "a case with this id")
+}
+
+// indexCase keeps the case list index in step with a write of d that returned err.
+func (s *Store) indexCase(d *caseDoc, err error) {
+	if s.cases == nil {
+		return
+	}
+	switch domain.ErrorCode(mapErr(err, "case")) {
+	case "":
+		s.cases.put(entryOf(d))
+	case domain.Conflict, domain.NotFound, domain.Invalid:
+	default:
+		// The write may have landed after all (a timeout, a dropped connection).
+		go s.refreshCase(d.ID)
+	}
 }
 
 // CaseByID returns the case with its events, or NotFound.
@@ -222,15 +241,66 @@ func (s *Store) UpdateCase(ctx context.Context, c *domain.Case) error {
 	c.UpdatedAt = time.Now().UTC()
 	d := toCaseDoc(c)
 	d.Version++
-	if err := s.replaceVersioned(ctx, s.db.Collection("cases"), c.ID, c.Version, d, "case"); err != nil {
+	err := s.replaceVersioned(ctx, s.db.Collection("cases"), c.ID, c.Version, d, "case")
+	s.indexCase(&d, err)
+	if err != nil {
 		return err
 	}
 	c.Version = d.Version
 	return nil
 }
 
-// ListCases lists cases by filter in id order, leaving out the event chains.
+// ListCases lists cases by filter in id order, leaving out the event chains. On FerretDB the
+// in-process index picks the page and each case is read by _id.
 func (s *Store) ListCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
+	if s.cases == nil {
+		return s.queryCases(ctx, f, p)
+	}
+	return s.indexedCases(ctx, f, p)
+}
+
+// caseFetchers bounds the concurrent reads of one indexed page.
+const caseFetchers = 4
+
+func (s *Store) indexedCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
+	p = p.Normalize()
+	after := ""
+	if p.Cursor != "" {
+		var err error
+		if after, err = decodeCursor(p.Cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := s.cases.wait(ctx); err != nil {
+		return nil, "", err
+	}
+	ids, more := s.cases.page(f, after, p.Limit)
+	out := make([]*domain.Case, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, caseFetchers)
+	var wg sync.WaitGroup
+	noEvents := options.FindOne().SetProjection(bson.D{{Key: "events", Value: 0}})
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = findOne(ctx, s.db.Collection("cases"), bson.D{{Key: "_id", Value: id}}, fromCaseDoc, "case", noEvents)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if more && len(ids) > 0 {
+		next = encodeCursor(ids[len(ids)-1])
+	}
+	return out, next, nil
+}
+
+// queryCases lists cases with a database query, which MongoDB answers from its indexes.
+func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
 	filter := bson.D{}
 	add := func(k string, v any) { filter = append(filter, bson.E{Key: k, Value: v}) }
 	if f.AgencyID != "" {

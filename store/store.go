@@ -12,6 +12,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -41,6 +42,11 @@ type Store struct {
 	// the embedded engine has no other clients.
 	serialWrites bool
 	locks        [64]sync.Mutex
+	// cases is the in-process case list index, kept on FerretDB only (see caseIndex); nil on
+	// MongoDB, whose own indexes serve the list queries.
+	cases       *caseIndex
+	stopIndex   context.CancelFunc
+	indexBuilds sync.WaitGroup
 }
 
 // Open connects to MongoDB, or starts the embedded engine, and creates the indexes.
@@ -85,7 +91,31 @@ func Connect(ctx context.Context, uri, name string) (*Store, error) {
 		_ = client.Disconnect(context.Background())
 		return nil, err
 	}
+	if s.serialWrites {
+		s.cases = newCaseIndex()
+		var buildCtx context.Context
+		buildCtx, s.stopIndex = context.WithCancel(context.Background())
+		s.indexBuilds.Add(1)
+		go func() {
+			defer s.indexBuilds.Done()
+			s.buildCaseIndex(buildCtx)
+		}()
+	}
 	return s, nil
+}
+
+// CaseIndex waits until the in-process case list index is built and says how it was built:
+// from "snapshot" or "scan", with the number of cases and the time it took. On MongoDB, which
+// needs no such index, it returns at once with from "".
+func (s *Store) CaseIndex(ctx context.Context) (from string, cases int, took time.Duration, err error) {
+	if s.cases == nil {
+		return "", 0, 0, nil
+	}
+	if err := s.cases.wait(ctx); err != nil {
+		return "", 0, 0, err
+	}
+	b := s.cases.built
+	return b.From, b.Cases, b.Took, nil
 }
 
 // Engine names the document engine in use, for the start-up log and /readyz.
@@ -102,9 +132,16 @@ func (s *Store) Ping(ctx context.Context) error {
 // Drop removes the whole database; tests use it to clean up.
 func (s *Store) Drop(ctx context.Context) error { return s.db.Drop(ctx) }
 
-// Close disconnects and stops the embedded engine, if any.
+// Close leaves a snapshot of the case list index for the next start, disconnects and stops the
+// embedded engine, if any. Call it after the last request has finished.
 func (s *Store) Close(ctx context.Context) error {
-	err := s.client.Disconnect(ctx)
+	var err error
+	if s.cases != nil {
+		s.stopIndex()
+		s.indexBuilds.Wait()
+		err = s.writeSnapshot(ctx)
+	}
+	err = errors.Join(err, s.client.Disconnect(ctx))
 	if s.embedded != nil {
 		s.embedded.Close()
 	}

@@ -6,6 +6,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/zhifa/zhifa/domain"
 )
@@ -49,9 +50,9 @@ func (s *Store) replaceVersioned(ctx context.Context, c *mongo.Collection, id st
 }
 
 // findOne decodes the document matching filter into a D and converts it.
-func findOne[D any, T any](ctx context.Context, c *mongo.Collection, filter bson.D, conv func(*D) T, what string) (T, error) {
+func findOne[D any, T any](ctx context.Context, c *mongo.Collection, filter bson.D, conv func(*D) T, what string, opts ...options.Lister[options.FindOneOptions]) (T, error) {
 	var d D
-	if err := c.FindOne(ctx, filter).Decode(&d); err != nil {
+	if err := c.FindOne(ctx, filter, opts...).Decode(&d); err != nil {
 		var zero T
 		return zero, mapErr(err, what)
 	}

@@ -53,8 +53,19 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("document store: %w", err)
 	}
-	defer st.Close(context.Background())
+	defer func() {
+		if err := st.Close(context.Background()); err != nil {
+			log.Error("closing the document store", "err", err)
+		}
+	}()
 	log.Info("document store ready", "engine", st.Engine(), "database", cfg.MongoDatabase, "data_dir", embeddedDir(cfg.MongoURI, cfg.DataDir))
+	go func() {
+		if from, n, took, err := st.CaseIndex(ctx); err != nil && ctx.Err() == nil {
+			log.Error("case list index", "err", err)
+		} else if from != "" {
+			log.Info("case list index ready", "from", from, "cases", n, "took_ms", took.Milliseconds())
+		}
+	}()
 
 	md, err := media.Open(ctx, media.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		Region: cfg.S3Region, Bucket: cfg.S3Bucket, DataDir: cfg.DataDir})
