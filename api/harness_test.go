@@ -39,6 +39,17 @@ var (
 	s3       *media.Embedded
 )
 
+// embedded is the engine the tests started, nil when they run against ZHIFA_TEST_MONGODB_URI.
+var embedded *store.Embedded
+
+// connectStore opens a database for one test on the engine in use.
+func connectStore(ctx context.Context, name string) (*store.Store, error) {
+	if embedded != nil {
+		return embedded.Connect(ctx, name)
+	}
+	return store.Connect(ctx, mongoURI, name)
+}
+
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
@@ -58,7 +69,7 @@ func runTests(m *testing.M) int {
 			panic(err)
 		}
 		defer emb.Close()
-		mongoURI = emb.URI()
+		mongoURI, embedded = emb.URI(), emb
 	}
 	dir, err := os.MkdirTemp("", "zhifa-s3-test-")
 	if err != nil {
@@ -131,7 +142,7 @@ func newTestAppWith(t testing.TB, cfg api.Config, pw *domain.Passwords) *testApp
 	t.Helper()
 	ctx := context.Background()
 	dbName := randomName("t_")
-	st, err := store.Connect(ctx, mongoURI, dbName)
+	st, err := connectStore(ctx, dbName)
 	if err != nil {
 		t.Fatal(err)
 	}

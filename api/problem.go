@@ -77,8 +77,11 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		p.Title = titleOf(p.Status)
 		p.Type = "urn:zhifa:problem:" + p.Code
-		if p.Status == fiber.StatusUnauthorized {
+		switch p.Status {
+		case fiber.StatusUnauthorized:
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
+		case fiber.StatusServiceUnavailable:
+			c.Set(fiber.HeaderRetryAfter, "5")
 		}
 		c.Status(p.Status)
 		if err := c.JSON(p); err != nil {

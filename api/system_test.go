@@ -12,7 +12,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/zhifa/zhifa/api"
-	"github.com/zhifa/zhifa/store"
 )
 
 func TestSystemEndpoints(t *testing.T) {
@@ -29,7 +28,7 @@ func TestSystemEndpoints(t *testing.T) {
 
 func TestReadyzNamesTheFailingPart(t *testing.T) {
 	ta := newTestApp(t)
-	closed, err := store.Connect(context.Background(), mongoURI, randomName("t_"))
+	closed, err := connectStore(context.Background(), randomName("t_"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +43,9 @@ func TestReadyzNamesTheFailingPart(t *testing.T) {
 	r := ta.do("GET", "/readyz", nil, "")
 	if r.Status != 503 || !strings.Contains(r.str("detail"), "documents") || strings.Contains(r.str("detail"), "objects") {
 		t.Fatalf("got %d %s", r.Status, r.Body)
+	}
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("503 without Retry-After")
 	}
 }
 

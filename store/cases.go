@@ -1,9 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
-	"errors"
-	"sync"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -211,23 +212,15 @@ func (s *Store) CreateCase(ctx context.Context, c *domain.Case) error {
 	c.CreatedAt, c.UpdatedAt, c.Version = now, now, 1
 	d := toCaseDoc(c)
 	_, err := s.db.Collection("cases").InsertOne(ctx, d)
-	s.indexCase(&d, err)
+	s.casesIndex().wrote(s.db, caseEntryOf(&d), err)
 	return mapErr(err, "a case with this id")
 }
 
-// indexCase keeps the case list index in step with a write of d that returned err.
-func (s *Store) indexCase(d *caseDoc, err error) {
-	if s.cases == nil {
-		return
+func (s *Store) casesIndex() *listIndex[caseEntry] {
+	if s.idx == nil {
+		return nil
 	}
-	switch domain.ErrorCode(mapErr(err, "case")) {
-	case "":
-		s.cases.put(entryOf(d))
-	case domain.Conflict, domain.NotFound, domain.Invalid:
-	default:
-		// The write may have landed after all (a timeout, a dropped connection).
-		go s.refreshCase(d.ID)
-	}
+	return s.idx.cases
 }
 
 // CaseByID returns the case with its events, or NotFound.
@@ -242,7 +235,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *domain.Case) error {
 	d := toCaseDoc(c)
 	d.Version++
 	err := s.replaceVersioned(ctx, s.db.Collection("cases"), c.ID, c.Version, d, "case")
-	s.indexCase(&d, err)
+	s.casesIndex().wrote(s.db, caseEntryOf(&d), err)
 	if err != nil {
 		return err
 	}
@@ -253,50 +246,11 @@ func (s *Store) UpdateCase(ctx context.Context, c *domain.Case) error {
 // ListCases lists cases by filter in id order, leaving out the event chains. On FerretDB the
 // in-process index picks the page and each case is read by _id.
 func (s *Store) ListCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
-	if s.cases == nil {
+	if s.idx == nil {
 		return s.queryCases(ctx, f, p)
 	}
-	return s.indexedCases(ctx, f, p)
-}
-
-// caseFetchers bounds the concurrent reads of one indexed page.
-const caseFetchers = 4
-
-func (s *Store) indexedCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
-	p = p.Normalize()
-	after := ""
-	if p.Cursor != "" {
-		var err error
-		if after, err = decodeCursor(p.Cursor); err != nil {
-			return nil, "", err
-		}
-	}
-	if err := s.cases.wait(ctx); err != nil {
-		return nil, "", err
-	}
-	ids, more := s.cases.page(f, after, p.Limit)
-	out := make([]*domain.Case, len(ids))
-	errs := make([]error, len(ids))
-	sem := make(chan struct{}, caseFetchers)
-	var wg sync.WaitGroup
-	noEvents := options.FindOne().SetProjection(bson.D{{Key: "events", Value: 0}})
-	for i, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = findOne(ctx, s.db.Collection("cases"), bson.D{{Key: "_id", Value: id}}, fromCaseDoc, "case", noEvents)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if more && len(ids) > 0 {
-		next = encodeCursor(ids[len(ids)-1])
-	}
-	return out, next, nil
+	return indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f), p, fromCaseDoc, "case",
+		options.FindOne().SetProjection(bson.D{{Key: "events", Value: 0}}))
 }
 
 // queryCases lists cases with a database query, which MongoDB answers from its indexes.
@@ -365,9 +319,30 @@ func (s *Store) CreateDocument(ctx context.Context, d *domain.Document) error {
 	if d.ID == "" {
 		d.ID = newID()
 	}
-	_, err := s.db.Collection("documents").InsertOne(ctx, documentDoc{ID: d.ID, CaseID: d.CaseID, AgencyID: d.AgencyID, Kind: string(d.Kind),
-		Version: d.Version, Fields: d.Fields, Hash: d.Hash, IssuedBy: d.IssuedBy, IssuedAt: d.IssuedAt})
+	doc := documentDoc{ID: d.ID, CaseID: d.CaseID, AgencyID: d.AgencyID, Kind: string(d.Kind),
+		Version: d.Version, Fields: d.Fields, Hash: d.Hash, IssuedBy: d.IssuedBy, IssuedAt: d.IssuedAt}
+	_, err := s.db.Collection("documents").InsertOne(ctx, doc)
+	if s.idx != nil {
+		s.idx.documents.wrote(s.db, documentEntryOf(&doc), err)
+	}
 	return mapErr(err, "this version of the document")
+}
+
+// documentEntry is one issued document as the list of a case's documents sees it. Documents
+// are immutable, so every entry is at version 1.
+type documentEntry struct {
+	ID       string    `json:"i"`
+	CaseID   string    `json:"c"`
+	IssuedAt time.Time `json:"t"`
+}
+
+func (e documentEntry) entryID() string   { return e.ID }
+func (documentEntry) entryVersion() int64 { return 1 }
+
+var documentEntryFields = bson.D{{Key: "case_id", Value: 1}, {Key: "issued_at", Value: 1}}
+
+func documentEntryOf(d *documentDoc) documentEntry {
+	return documentEntry{ID: d.ID, CaseID: d.CaseID, IssuedAt: asStored(d.IssuedAt)}
 }
 
 // DocumentByID returns the document or NotFound.
@@ -377,6 +352,25 @@ func (s *Store) DocumentByID(ctx context.Context, id string) (*domain.Document, 
 
 // DocumentsOf lists a case's documents, oldest first.
 func (s *Store) DocumentsOf(ctx context.Context, caseID string) ([]*domain.Document, error) {
+	if s.idx == nil {
+		return s.queryDocumentsOf(ctx, caseID)
+	}
+	x := s.idx.documents
+	if err := x.wait(ctx); err != nil {
+		return nil, err
+	}
+	found := x.all(func(e *documentEntry) bool { return e.CaseID == caseID })
+	slices.SortFunc(found, func(a, b documentEntry) int {
+		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), strings.Compare(a.ID, b.ID))
+	})
+	ids := make([]string, len(found))
+	for i, e := range found {
+		ids[i] = e.ID
+	}
+	return readByID(ctx, s.db.Collection("documents"), ids, fromDocumentDoc, "documents")
+}
+
+func (s *Store) queryDocumentsOf(ctx context.Context, caseID string) ([]*domain.Document, error) {
 	cur, err := s.db.Collection("documents").Find(ctx, bson.D{{Key: "case_id", Value: caseID}}, options.Find().SetSort(bson.D{{Key: "issued_at", Value: 1}, {Key: "_id", Value: 1}}))
 	return findAll(ctx, cur, err, fromDocumentDoc, "documents")
 }

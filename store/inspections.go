@@ -1,7 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -63,8 +66,37 @@ func (s *Store) CreateInspection(ctx context.Context, in *domain.Inspection) err
 	}
 	now := time.Now().UTC()
 	in.CreatedAt, in.UpdatedAt, in.Version = now, now, 1
-	_, err := s.db.Collection("inspections").InsertOne(ctx, toInspectionDoc(in))
+	d := toInspectionDoc(in)
+	_, err := s.db.Collection("inspections").InsertOne(ctx, d)
+	s.inspectionsIndex().wrote(s.db, inspectionEntryOf(&d), err)
 	return mapErr(err, "an inspection with this id")
+}
+
+func (s *Store) inspectionsIndex() *listIndex[inspectionEntry] {
+	if s.idx == nil {
+		return nil
+	}
+	return s.idx.inspections
+}
+
+// inspectionEntry is one inspection as lists and the 综合查一次 check see it.
+type inspectionEntry struct {
+	ID        string    `json:"i"`
+	Agency    string    `json:"a"`
+	USCC      string    `json:"u"`
+	PlannedOn time.Time `json:"p"`
+	Status    string    `json:"s"`
+	Version   int64     `json:"v"`
+}
+
+func (e inspectionEntry) entryID() string     { return e.ID }
+func (e inspectionEntry) entryVersion() int64 { return e.Version }
+
+var inspectionEntryFields = bson.D{{Key: "agency_id", Value: 1}, {Key: "enterprise_uscc", Value: 1}, {Key: "planned_on", Value: 1},
+	{Key: "status", Value: 1}, {Key: "version", Value: 1}}
+
+func inspectionEntryOf(d *inspectionDoc) inspectionEntry {
+	return inspectionEntry{ID: d.ID, Agency: d.AgencyID, USCC: d.EnterpriseUSCC, PlannedOn: asStored(d.PlannedOn), Status: d.Status, Version: d.Version}
 }
 
 // InspectionByID returns the inspection or NotFound.
@@ -77,7 +109,9 @@ func (s *Store) UpdateInspection(ctx context.Context, in *domain.Inspection) err
 	in.UpdatedAt = time.Now().UTC()
 	d := toInspectionDoc(in)
 	d.Version++
-	if err := s.replaceVersioned(ctx, s.db.Collection("inspections"), in.ID, in.Version, d, "inspection"); err != nil {
+	err := s.replaceVersioned(ctx, s.db.Collection("inspections"), in.ID, in.Version, d, "inspection")
+	s.inspectionsIndex().wrote(s.db, inspectionEntryOf(&d), err)
+	if err != nil {
 		return err
 	}
 	in.Version = d.Version
@@ -86,15 +120,48 @@ func (s *Store) UpdateInspection(ctx context.Context, in *domain.Inspection) err
 
 // ListInspections lists an agency's inspections.
 func (s *Store) ListInspections(ctx context.Context, agencyID string, p domain.Page) ([]*domain.Inspection, string, error) {
+	if x := s.inspectionsIndex(); x != nil {
+		return indexedPage(ctx, x, s.db.Collection("inspections"), func(e *inspectionEntry) bool { return e.Agency == agencyID }, p, fromInspectionDoc, "inspection")
+	}
+	return s.queryInspections(ctx, agencyID, p)
+}
+
+func (s *Store) queryInspections(ctx context.Context, agencyID string, p domain.Page) ([]*domain.Inspection, string, error) {
 	return page(ctx, s.db.Collection("inspections"), bson.D{{Key: "agency_id", Value: agencyID}}, p, fromInspectionDoc, func(d *inspectionDoc) string { return d.ID })
 }
 
-// InspectionsOfEnterprise lists any agency's live inspections of an enterprise planned in [from, to].
+// mostOfEnterprise bounds the other inspections a plan is warned of.
+const mostOfEnterprise = 20
+
+// InspectionsOfEnterprise lists any agency's live inspections of an enterprise planned in
+// [from, to], earliest first, at most mostOfEnterprise.
 func (s *Store) InspectionsOfEnterprise(ctx context.Context, uscc string, from, to time.Time) ([]*domain.Inspection, error) {
+	x := s.inspectionsIndex()
+	if x == nil {
+		return s.queryInspectionsOfEnterprise(ctx, uscc, from, to)
+	}
+	if err := x.wait(ctx); err != nil {
+		return nil, err
+	}
+	from, to = asStored(from), asStored(to)
+	found := x.all(func(e *inspectionEntry) bool {
+		return e.USCC == uscc && !e.PlannedOn.Before(from) && !e.PlannedOn.After(to) && e.Status != string(domain.InspectionCancelled)
+	})
+	slices.SortFunc(found, func(a, b inspectionEntry) int {
+		return cmp.Or(a.PlannedOn.Compare(b.PlannedOn), strings.Compare(a.ID, b.ID))
+	})
+	ids := make([]string, 0, mostOfEnterprise)
+	for _, e := range found[:min(len(found), mostOfEnterprise)] {
+		ids = append(ids, e.ID)
+	}
+	return readByID(ctx, s.db.Collection("inspections"), ids, fromInspectionDoc, "inspections")
+}
+
+func (s *Store) queryInspectionsOfEnterprise(ctx context.Context, uscc string, from, to time.Time) ([]*domain.Inspection, error) {
 	cur, err := s.db.Collection("inspections").Find(ctx, bson.D{
 		{Key: "enterprise_uscc", Value: uscc},
 		{Key: "planned_on", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lte", Value: to}}},
 		{Key: "status", Value: bson.D{{Key: "$ne", Value: string(domain.InspectionCancelled)}}},
-	}, options.Find().SetSort(bson.D{{Key: "planned_on", Value: 1}}).SetLimit(20))
+	}, options.Find().SetSort(bson.D{{Key: "planned_on", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(mostOfEnterprise))
 	return findAll(ctx, cur, err, fromInspectionDoc, "inspections")
 }

@@ -10,9 +10,9 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -42,11 +42,7 @@ type Store struct {
 	// the embedded engine has no other clients.
 	serialWrites bool
 	locks        [64]sync.Mutex
-	// cases is the in-process case list index, kept on FerretDB only (see caseIndex); nil on
-	// MongoDB, whose own indexes serve the list queries.
-	cases       *caseIndex
-	stopIndex   context.CancelFunc
-	indexBuilds sync.WaitGroup
+	idx          *listIndexes
 }
 
 // Open connects to MongoDB, or starts the embedded engine, and creates the indexes.
@@ -61,7 +57,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		uri, engine = emb.URI(), "ferretdb-embedded"
 	}
-	s, err := Connect(ctx, uri, cfg.Database)
+	var s *Store
+	var err error
+	if emb != nil {
+		s, err = emb.Connect(ctx, cfg.Database)
+	} else {
+		s, err = Connect(ctx, uri, cfg.Database)
+	}
 	if err != nil {
 		if emb != nil {
 			emb.Close()
@@ -74,6 +76,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // Connect opens database name at uri and makes sure its indexes exist.
 func Connect(ctx context.Context, uri, name string) (*Store, error) {
+	return connect(ctx, uri, name, nil)
+}
+
+// connect is Connect with a step to run once the collections exist.
+func connect(ctx context.Context, uri, name string, prepare func(context.Context) error) (*Store, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("zhifa"))
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", redactURI(uri), err)
@@ -91,31 +98,16 @@ func Connect(ctx context.Context, uri, name string) (*Store, error) {
 		_ = client.Disconnect(context.Background())
 		return nil, err
 	}
+	if prepare != nil {
+		if err := prepare(ctx); err != nil {
+			_ = client.Disconnect(context.Background())
+			return nil, err
+		}
+	}
 	if s.serialWrites {
-		s.cases = newCaseIndex()
-		var buildCtx context.Context
-		buildCtx, s.stopIndex = context.WithCancel(context.Background())
-		s.indexBuilds.Add(1)
-		go func() {
-			defer s.indexBuilds.Done()
-			s.buildCaseIndex(buildCtx)
-		}()
+		s.startIndexes()
 	}
 	return s, nil
-}
-
-// CaseIndex waits until the in-process case list index is built and says how it was built:
-// from "snapshot" or "scan", with the number of cases and the time it took. On MongoDB, which
-// needs no such index, it returns at once with from "".
-func (s *Store) CaseIndex(ctx context.Context) (from string, cases int, took time.Duration, err error) {
-	if s.cases == nil {
-		return "", 0, 0, nil
-	}
-	if err := s.cases.wait(ctx); err != nil {
-		return "", 0, 0, err
-	}
-	b := s.cases.built
-	return b.From, b.Cases, b.Took, nil
 }
 
 // Engine names the document engine in use, for the start-up log and /readyz.
@@ -129,19 +121,20 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Drop removes the whole database; tests use it to clean up.
-func (s *Store) Drop(ctx context.Context) error { return s.db.Drop(ctx) }
+// Drop removes the whole database; tests use it to clean up. Close then leaves no snapshots.
+func (s *Store) Drop(ctx context.Context) error {
+	if s.idx != nil {
+		s.idx.stop()
+		s.idx.builds.Wait()
+		s.idx.dropped = true
+	}
+	return s.db.Drop(ctx)
+}
 
-// Close leaves a snapshot of the case list index for the next start, disconnects and stops the
+// Close leaves snapshots of the list indexes for the next start, disconnects and stops the
 // embedded engine, if any. Call it after the last request has finished.
 func (s *Store) Close(ctx context.Context) error {
-	var err error
-	if s.cases != nil {
-		s.stopIndex()
-		s.indexBuilds.Wait()
-		err = s.writeSnapshot(ctx)
-	}
-	err = errors.Join(err, s.client.Disconnect(ctx))
+	err := errors.Join(s.closeIndexes(ctx), s.client.Disconnect(ctx))
 	if s.embedded != nil {
 		s.embedded.Close()
 	}
@@ -206,6 +199,19 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		for _, m := range models {
 			if _, err := s.db.Collection(coll).Indexes().CreateOne(ctx, m); err != nil {
 				return fmt.Errorf("create index on %s: %w", coll, err)
+			}
+		}
+	}
+	// The collections without secondary indexes are created now too, so that every collection
+	// exists before the embedded engine's _id indexes are made (Embedded.IndexIDs).
+	have, err := s.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list collections: %w", err)
+	}
+	for _, coll := range []string{"counters", "list_index"} {
+		if !slices.Contains(have, coll) {
+			if err := s.db.CreateCollection(ctx, coll); err != nil {
+				return fmt.Errorf("create collection %s: %w", coll, err)
 			}
 		}
 	}

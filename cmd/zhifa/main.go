@@ -60,10 +60,12 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}()
 	log.Info("document store ready", "engine", st.Engine(), "database", cfg.MongoDatabase, "data_dir", embeddedDir(cfg.MongoURI, cfg.DataDir))
 	go func() {
-		if from, n, took, err := st.CaseIndex(ctx); err != nil && ctx.Err() == nil {
-			log.Error("case list index", "err", err)
-		} else if from != "" {
-			log.Info("case list index ready", "from", from, "cases", n, "took_ms", took.Milliseconds())
+		builds, err := st.ListIndexes(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("list indexes", "err", err)
+		}
+		for _, b := range builds {
+			log.Info("list index ready", "collection", b.Collection, "from", b.From, "entries", b.Entries, "took_ms", b.Took.Milliseconds())
 		}
 	}()
 

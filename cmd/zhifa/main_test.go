@@ -70,6 +70,17 @@ func start(t *testing.T, env map[string]string) *server {
 	return nil
 }
 
+// waitLog waits up to 10 s for the server's log to contain want.
+func waitLog(t *testing.T, s *server, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(s.log.String(), want) {
+			return
+		}
+	}
+	t.Fatalf("the log lacks %s:\n%s", want, s.log.String())
+}
+
 func post(t *testing.T, url, body, token string) (int, map[string]any) {
 	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -107,6 +118,7 @@ func TestRunEmbeddedRestartAndGracefulShutdown(t *testing.T) {
 			t.Errorf("start-up log lacks %s", want)
 		}
 	}
+	waitLog(t, s, `"collection":"cases","from":"scan"`)
 	code, tokens := post(t, s.base+"/v1/auth/login", `{"username":"admin","password":"first start password"}`, "")
 	if code != 200 {
 		t.Fatalf("login: %d", code)
@@ -138,6 +150,8 @@ func TestRunEmbeddedRestartAndGracefulShutdown(t *testing.T) {
 	if strings.Contains(s.log.String(), "created the first sysadmin") || strings.Contains(s.log.String(), "generated a JWT signing key") {
 		t.Error("restart seeded again")
 	}
+	// The clean shutdown left the list indexes for this start.
+	waitLog(t, s, `"collection":"cases","from":"snapshot"`)
 	req, _ := http.NewRequest("GET", s.base+"/v1/me", nil)
 	req.Header.Set("Authorization", "Bearer "+access)
 	if code, me := send(t, req); code != 200 || me["username"] != "admin" {

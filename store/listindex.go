@@ -1,0 +1,472 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+// listIndex keeps, in this process, what the lists of one collection filter on, sorted by id.
+// The embedded FerretDB uses an index only for a filter that is exactly {_id}, so any other
+// query scans and decodes the whole collection; with this index a list finds its page here and
+// reads each object by _id. It is exact because the store makes every write and the embedded
+// engine has no other clients (the premise of the store's per-document write locks too). It is
+// rebuilt at start from the snapshot the last clean shutdown left, or by a scan.
+type listIndex[E indexEntry] struct {
+	coll   string
+	proj   bson.D // the fields an entry is made of
+	decode func(bson.Raw) (E, error)
+
+	mu      sync.RWMutex
+	entries []E // sorted by id
+	ready   chan struct{}
+	err     error // why the build failed; set before ready closes
+	built   IndexBuild
+}
+
+// indexEntry is what a listIndex holds of one object. Entries are JSON in the snapshot.
+type indexEntry interface {
+	entryID() string
+	entryVersion() int64
+}
+
+// IndexBuild says how a collection's list index was built.
+type IndexBuild struct {
+	Collection string
+	From       string // "snapshot" or "scan"
+	Entries    int
+	Took       time.Duration
+}
+
+func newListIndex[D any, E indexEntry](coll string, proj bson.D, conv func(*D) E) *listIndex[E] {
+	return &listIndex[E]{coll: coll, proj: proj, ready: make(chan struct{}), decode: func(raw bson.Raw) (E, error) {
+		var d D
+		if err := bson.Unmarshal(raw, &d); err != nil {
+			var zero E
+			return zero, err
+		}
+		return conv(&d), nil
+	}}
+}
+
+func byEntryID[E indexEntry](e E, id string) int { return strings.Compare(e.entryID(), id) }
+
+// put records e unless the index holds the object at a newer version, so a scan that read an
+// object before a write landed cannot undo the write.
+func (x *listIndex[E]) put(e E) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	i, found := slices.BinarySearchFunc(x.entries, e.entryID(), byEntryID[E])
+	switch {
+	case !found:
+		x.entries = slices.Insert(x.entries, i, e)
+	case x.entries[i].entryVersion() < e.entryVersion():
+		x.entries[i] = e
+	}
+}
+
+// replace swaps in a fresh build, keeping any entry at a newer version than the build read.
+// Objects are never deleted, so every entry held stays.
+func (x *listIndex[E]) replace(entries []E) {
+	x.mu.Lock()
+	old := x.entries
+	x.entries = entries
+	x.mu.Unlock()
+	for _, e := range old {
+		x.put(e)
+	}
+}
+
+// wait blocks until the index is built; Unavailable when ctx ends first or the build failed.
+func (x *listIndex[E]) wait(ctx context.Context) error {
+	select {
+	case <-x.ready:
+		if x.err != nil {
+			return &domain.Error{Code: domain.Unavailable, Message: "the " + x.coll + " list index could not be built", Err: x.err}
+		}
+		return nil
+	case <-ctx.Done():
+		return &domain.Error{Code: domain.Unavailable, Message: "the " + x.coll + " list index is still being built after a restart; try again shortly", Err: ctx.Err()}
+	}
+}
+
+func (x *listIndex[E]) isReady() bool {
+	select {
+	case <-x.ready:
+		return x.err == nil
+	default:
+		return false
+	}
+}
+
+// page returns the ids of up to limit entries after the id after that match, and whether more
+// follow.
+func (x *listIndex[E]) page(match func(*E) bool, after string, limit int) ([]string, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i, found := slices.BinarySearchFunc(x.entries, after, byEntryID[E])
+	if found {
+		i++
+	}
+	ids := make([]string, 0, limit)
+	for ; i < len(x.entries); i++ {
+		if !match(&x.entries[i]) {
+			continue
+		}
+		if len(ids) == limit {
+			return ids, true
+		}
+		ids = append(ids, x.entries[i].entryID())
+	}
+	return ids, false
+}
+
+// all returns a copy of every entry that matches.
+func (x *listIndex[E]) all(match func(*E) bool) []E {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []E
+	for i := range x.entries {
+		if match(&x.entries[i]) {
+			out = append(out, x.entries[i])
+		}
+	}
+	return out
+}
+
+// build fills the index from its snapshot or, without a usable one, by a scan.
+func (x *listIndex[E]) build(ctx context.Context, db *mongo.Database) {
+	start := time.Now()
+	entries, err := x.takeSnapshot(ctx, db)
+	from := "snapshot"
+	if err == nil && entries == nil {
+		from = "scan"
+		entries, err = x.scan(ctx, db)
+	}
+	if err != nil {
+		x.err = err
+		close(x.ready)
+		return
+	}
+	x.replace(entries)
+	x.built = IndexBuild{Collection: x.coll, From: from, Entries: len(entries), Took: time.Since(start)}
+	close(x.ready)
+}
+
+// scan reads the indexed fields of every object, sorted by id.
+func (x *listIndex[E]) scan(ctx context.Context, db *mongo.Database) ([]E, error) {
+	cur, err := db.Collection(x.coll).Find(ctx, bson.D{}, options.Find().SetProjection(x.proj).SetBatchSize(1000))
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	var entries []E
+	for cur.Next(ctx) {
+		e, err := x.decode(cur.Current)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, e)
+	}
+	if err := cur.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(entries, func(a, b E) int { return strings.Compare(a.entryID(), b.entryID()) })
+	return entries, nil
+}
+
+// refresh rereads one object after a write whose outcome is unknown (a timeout, a dropped
+// connection): it may have landed after all.
+func (x *listIndex[E]) refresh(db *mongo.Database, id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	raw, err := db.Collection(x.coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(x.proj)).Raw()
+	if err != nil {
+		return
+	}
+	if e, err := x.decode(raw); err == nil {
+		x.put(e)
+	}
+}
+
+// wrote keeps the index in step with a write of e that returned err.
+func (x *listIndex[E]) wrote(db *mongo.Database, e E, err error) {
+	if x == nil {
+		return
+	}
+	switch domain.ErrorCode(mapErr(err, x.coll)) {
+	case "":
+		x.put(e)
+	case domain.Conflict, domain.NotFound, domain.Invalid:
+	default:
+		go x.refresh(db, e.entryID())
+	}
+}
+
+// The snapshots live in the list_index collection: per indexed collection, chunks of JSON
+// entries stored as binary values (one value each, which the engine decodes cheaply) and a
+// head, written last, naming the chunks' generation. Starting takes the snapshot and deletes
+// its head, so a crash before the next clean shutdown leaves none and the next start scans.
+const snapshotChunk = 4 << 20
+
+type snapshotHeadDoc struct {
+	ID         string    `bson:"_id"`
+	Generation string    `bson:"generation"`
+	Chunks     int       `bson:"chunks"`
+	Entries    int       `bson:"entries"`
+	WrittenAt  time.Time `bson:"written_at"`
+}
+
+type snapshotChunkDoc struct {
+	ID         string `bson:"_id"`
+	Generation string `bson:"generation"`
+	Entries    []byte `bson:"entries"`
+}
+
+func (x *listIndex[E]) chunkID(i int) string { return fmt.Sprintf("%s:%d", x.coll, i) }
+
+// takeSnapshot reads and invalidates the snapshot; nil entries when there is none usable.
+func (x *listIndex[E]) takeSnapshot(ctx context.Context, db *mongo.Database) ([]E, error) {
+	c := db.Collection("list_index")
+	var head snapshotHeadDoc
+	if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: x.coll}}).Decode(&head); err != nil {
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if _, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: x.coll}}); err != nil {
+		return nil, err
+	}
+	entries := make([]E, 0, head.Entries)
+	for i := range head.Chunks {
+		var chunk snapshotChunkDoc
+		if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: x.chunkID(i)}}).Decode(&chunk); err != nil {
+			return nil, err
+		}
+		if chunk.Generation != head.Generation {
+			return nil, nil
+		}
+		var part []E
+		if err := json.Unmarshal(chunk.Entries, &part); err != nil {
+			return nil, fmt.Errorf("%s index snapshot chunk %d: %w", x.coll, i, err)
+		}
+		entries = append(entries, part...)
+	}
+	sorted := slices.IsSortedFunc(entries, func(a, b E) int { return strings.Compare(a.entryID(), b.entryID()) })
+	if len(entries) != head.Entries || !sorted {
+		return nil, nil
+	}
+	return entries, nil
+}
+
+// writeSnapshot stores the index for the next start: chunks first, the head last.
+func (x *listIndex[E]) writeSnapshot(ctx context.Context, db *mongo.Database) error {
+	if !x.isReady() {
+		return nil
+	}
+	var chunks [][]byte
+	var buf bytes.Buffer
+	x.mu.RLock()
+	n := len(x.entries)
+	for i := range x.entries {
+		b, err := json.Marshal(x.entries[i])
+		if err != nil {
+			x.mu.RUnlock()
+			return err
+		}
+		if buf.Len() > 0 && buf.Len()+len(b) >= snapshotChunk {
+			buf.WriteByte(']')
+			chunks = append(chunks, bytes.Clone(buf.Bytes()))
+			buf.Reset()
+		}
+		if buf.Len() == 0 {
+			buf.WriteByte('[')
+		} else {
+			buf.WriteByte(',')
+		}
+		buf.Write(b)
+	}
+	x.mu.RUnlock()
+	if buf.Len() > 0 {
+		buf.WriteByte(']')
+		chunks = append(chunks, buf.Bytes())
+	}
+
+	var g [8]byte
+	_, _ = rand.Read(g[:])
+	gen := hex.EncodeToString(g[:])
+	c := db.Collection("list_index")
+	upsert := options.Replace().SetUpsert(true)
+	for i, b := range chunks {
+		doc := snapshotChunkDoc{ID: x.chunkID(i), Generation: gen, Entries: b}
+		if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, upsert); err != nil {
+			return err
+		}
+	}
+	head := snapshotHeadDoc{ID: x.coll, Generation: gen, Chunks: len(chunks), Entries: n, WrittenAt: time.Now().UTC()}
+	_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: head.ID}}, head, upsert)
+	return err
+}
+
+// listIndexes is the store's set of list indexes, kept on FerretDB only; on MongoDB both are
+// nil and its own indexes serve the queries.
+type listIndexes struct {
+	cases       *listIndex[caseEntry]
+	inspections *listIndex[inspectionEntry]
+	documents   *listIndex[documentEntry]
+	stop        context.CancelFunc
+	builds      sync.WaitGroup
+	dropped     bool // the database is gone: leave no snapshots
+}
+
+type anyIndex interface {
+	build(ctx context.Context, db *mongo.Database)
+	wait(ctx context.Context) error
+	writeSnapshot(ctx context.Context, db *mongo.Database) error
+	rebuild(ctx context.Context, db *mongo.Database) (IndexBuild, error)
+	builtAs() IndexBuild
+}
+
+func (x *listIndex[E]) builtAs() IndexBuild { return x.built }
+
+// rebuild scans again and replaces the index.
+func (x *listIndex[E]) rebuild(ctx context.Context, db *mongo.Database) (IndexBuild, error) {
+	if err := x.wait(ctx); err != nil {
+		return IndexBuild{}, err
+	}
+	start := time.Now()
+	entries, err := x.scan(ctx, db)
+	if err != nil {
+		return IndexBuild{}, mapErr(err, x.coll)
+	}
+	x.replace(entries)
+	return IndexBuild{Collection: x.coll, From: "scan", Entries: len(entries), Took: time.Since(start)}, nil
+}
+
+func (s *Store) indexList() []anyIndex {
+	if s.idx == nil {
+		return nil
+	}
+	return []anyIndex{s.idx.cases, s.idx.inspections, s.idx.documents}
+}
+
+// startIndexes builds the list indexes in the background.
+func (s *Store) startIndexes() {
+	s.idx = &listIndexes{
+		cases:       newListIndex("cases", caseEntryFields, caseEntryOf),
+		inspections: newListIndex("inspections", inspectionEntryFields, inspectionEntryOf),
+		documents:   newListIndex("documents", documentEntryFields, documentEntryOf),
+	}
+	var ctx context.Context
+	ctx, s.idx.stop = context.WithCancel(context.Background())
+	for _, x := range s.indexList() {
+		s.idx.builds.Add(1)
+		go func() {
+			defer s.idx.builds.Done()
+			x.build(ctx, s.db)
+		}()
+	}
+}
+
+// closeIndexes stops a build still running and leaves snapshots for the next start.
+func (s *Store) closeIndexes(ctx context.Context) error {
+	if s.idx == nil {
+		return nil
+	}
+	s.idx.stop()
+	s.idx.builds.Wait()
+	if s.idx.dropped {
+		return nil
+	}
+	var errs []error
+	for _, x := range s.indexList() {
+		errs = append(errs, x.writeSnapshot(ctx, s.db))
+	}
+	return errors.Join(errs...)
+}
+
+// ListIndexes waits until the in-process list indexes are built and says how each was built.
+// On MongoDB, which needs none, it returns none at once.
+func (s *Store) ListIndexes(ctx context.Context) ([]IndexBuild, error) {
+	var out []IndexBuild
+	for _, x := range s.indexList() {
+		if err := x.wait(ctx); err != nil {
+			return nil, err
+		}
+		out = append(out, x.builtAs())
+	}
+	return out, nil
+}
+
+// RebuildListIndexes scans again and replaces the in-process list indexes, for objects written
+// into the database by something other than this store (an import, a benchmark's bulk load).
+func (s *Store) RebuildListIndexes(ctx context.Context) ([]IndexBuild, error) {
+	var out []IndexBuild
+	for _, x := range s.indexList() {
+		b, err := x.rebuild(ctx, s.db)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// indexedPage is one keyset page of a list: the index picks the ids, each object is read by _id.
+func indexedPage[E indexEntry, D any, T any](ctx context.Context, x *listIndex[E], c *mongo.Collection, match func(*E) bool, p domain.Page, conv func(*D) T, what string, opts ...options.Lister[options.FindOneOptions]) ([]T, string, error) {
+	p = p.Normalize()
+	after := ""
+	if p.Cursor != "" {
+		var err error
+		if after, err = decodeCursor(p.Cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := x.wait(ctx); err != nil {
+		return nil, "", err
+	}
+	ids, more := x.page(match, after, p.Limit)
+	out, err := readByID(ctx, c, ids, conv, what, opts...)
+	if err != nil || !more {
+		return out, "", err
+	}
+	return out, encodeCursor(ids[len(ids)-1]), nil
+}
+
+// readByID reads the objects with ids, concurrently and in order, each by _id: the one lookup
+// the embedded engine answers from an index.
+func readByID[D any, T any](ctx context.Context, c *mongo.Collection, ids []string, conv func(*D) T, what string, opts ...options.Lister[options.FindOneOptions]) ([]T, error) {
+	const readers = 4
+	out := make([]T, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, readers)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = findOne(ctx, c, bson.D{{Key: "_id", Value: id}}, conv, what, opts...)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
