@@ -33,6 +33,13 @@ func caseEntryOf(d *caseDoc) caseEntry {
 		Deadline: asStored(timeOf(d.Deadline)), Created: asStored(d.CreatedAt), Version: d.Version}
 }
 
+var caseEntryPaths = []string{"_id", "agency_id", "status", "party.uscc", "officer_ids", "deadline", "created_at", "version"}
+
+func caseEntryOfRow(r *sqlRow) caseEntry {
+	return caseEntry{ID: r.str(0), Agency: r.str(1), Status: r.str(2), USCC: r.str(3), Officers: r.strs(4),
+		Deadline: r.date(5), Created: r.date(6), Version: r.int(7)}
+}
+
 // asStored is t at the millisecond precision of a BSON date, so that an index compares times
 // as the database does.
 func asStored(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }

@@ -341,6 +341,12 @@ func (documentEntry) entryVersion() int64 { return 1 }
 
 var documentEntryFields = bson.D{{Key: "case_id", Value: 1}, {Key: "issued_at", Value: 1}}
 
+var documentEntryPaths = []string{"_id", "case_id", "issued_at"}
+
+func documentEntryOfRow(r *sqlRow) documentEntry {
+	return documentEntry{ID: r.str(0), CaseID: r.str(1), IssuedAt: r.date(2)}
+}
+
 func documentEntryOf(d *documentDoc) documentEntry {
 	return documentEntry{ID: d.ID, CaseID: d.CaseID, IssuedAt: asStored(d.IssuedAt)}
 }

@@ -2,6 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
+	"reflect"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"time"
 
 	"github.com/zhifa/zhifa/domain"
@@ -26,4 +30,25 @@ func (s *Store) QueryInspectionsOfEnterprise(ctx context.Context, uscc string, f
 // QueryDocumentsOf is the database query behind DocumentsOf.
 func (s *Store) QueryDocumentsOf(ctx context.Context, caseID string) ([]*domain.Document, error) {
 	return s.queryDocumentsOf(ctx, caseID)
+}
+
+// ScansAgree scans each list index's collection from the SQLite file and through the driver
+// and returns the first collection whose entries differ, with both.
+func (s *Store) ScansAgree(ctx context.Context) (coll string, files, driver any, err error) {
+	for _, c := range []func() (string, any, any, error){
+		func() (string, any, any, error) { return bothScans(ctx, s.idx.cases, s.db) },
+		func() (string, any, any, error) { return bothScans(ctx, s.idx.inspections, s.db) },
+		func() (string, any, any, error) { return bothScans(ctx, s.idx.documents, s.db) },
+	} {
+		if coll, files, driver, err = c(); err != nil || !reflect.DeepEqual(files, driver) {
+			return coll, files, driver, err
+		}
+	}
+	return "", nil, nil, nil
+}
+
+func bothScans[E indexEntry](ctx context.Context, x *listIndex[E], db *mongo.Database) (string, any, any, error) {
+	files, err1 := x.scanFiles(ctx)
+	driver, err2 := x.scanDriver(ctx, db)
+	return x.coll, files, driver, errors.Join(err1, err2)
 }

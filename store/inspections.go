@@ -95,6 +95,12 @@ func (e inspectionEntry) entryVersion() int64 { return e.Version }
 var inspectionEntryFields = bson.D{{Key: "agency_id", Value: 1}, {Key: "enterprise_uscc", Value: 1}, {Key: "planned_on", Value: 1},
 	{Key: "status", Value: 1}, {Key: "version", Value: 1}}
 
+var inspectionEntryPaths = []string{"_id", "agency_id", "enterprise_uscc", "planned_on", "status", "version"}
+
+func inspectionEntryOfRow(r *sqlRow) inspectionEntry {
+	return inspectionEntry{ID: r.str(0), Agency: r.str(1), USCC: r.str(2), PlannedOn: r.date(3), Status: r.str(4), Version: r.int(5)}
+}
+
 func inspectionEntryOf(d *inspectionDoc) inspectionEntry {
 	return inspectionEntry{ID: d.ID, Agency: d.AgencyID, USCC: d.EnterpriseUSCC, PlannedOn: asStored(d.PlannedOn), Status: d.Status, Version: d.Version}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,8 @@ type listIndex[E indexEntry] struct {
 	coll   string
 	proj   bson.D // the fields an entry is made of
 	decode func(bson.Raw) (E, error)
+	// scanFiles, when set, scans the embedded engine's SQLite file instead of the driver.
+	scanFiles func(context.Context) ([]E, error)
 
 	mu      sync.RWMutex
 	entries []E // sorted by id
@@ -167,8 +170,35 @@ func (x *listIndex[E]) build(ctx context.Context, db *mongo.Database) {
 	close(x.ready)
 }
 
+// fromFiles makes scans read the embedded engine's SQLite file: paths are the entry's fields
+// and fromRow makes an entry of them.
+func (x *listIndex[E]) fromFiles(emb *Embedded, dbName string, paths []string, fromRow func(*sqlRow) E) *listIndex[E] {
+	if emb == nil {
+		return x
+	}
+	x.scanFiles = func(ctx context.Context) ([]E, error) {
+		var entries []E
+		err := emb.scanFields(ctx, dbName, x.coll, paths, func(vals []sql.NullString) error {
+			r := sqlRow{vals: vals}
+			e := fromRow(&r)
+			entries = append(entries, e)
+			return r.err
+		})
+		slices.SortFunc(entries, func(a, b E) int { return strings.Compare(a.entryID(), b.entryID()) })
+		return entries, err
+	}
+	return x
+}
+
 // scan reads the indexed fields of every object, sorted by id.
 func (x *listIndex[E]) scan(ctx context.Context, db *mongo.Database) ([]E, error) {
+	if x.scanFiles != nil {
+		return x.scanFiles(ctx)
+	}
+	return x.scanDriver(ctx, db)
+}
+
+func (x *listIndex[E]) scanDriver(ctx context.Context, db *mongo.Database) ([]E, error) {
 	cur, err := db.Collection(x.coll).Find(ctx, bson.D{}, options.Find().SetProjection(x.proj).SetBatchSize(1000))
 	if err != nil {
 		return nil, err
@@ -367,10 +397,11 @@ func (s *Store) indexList() []anyIndex {
 
 // startIndexes builds the list indexes in the background.
 func (s *Store) startIndexes() {
+	name := s.db.Name()
 	s.idx = &listIndexes{
-		cases:       newListIndex("cases", caseEntryFields, caseEntryOf),
-		inspections: newListIndex("inspections", inspectionEntryFields, inspectionEntryOf),
-		documents:   newListIndex("documents", documentEntryFields, documentEntryOf),
+		cases:       newListIndex("cases", caseEntryFields, caseEntryOf).fromFiles(s.files, name, caseEntryPaths, caseEntryOfRow),
+		inspections: newListIndex("inspections", inspectionEntryFields, inspectionEntryOf).fromFiles(s.files, name, inspectionEntryPaths, inspectionEntryOfRow),
+		documents:   newListIndex("documents", documentEntryFields, documentEntryOf).fromFiles(s.files, name, documentEntryPaths, documentEntryOfRow),
 	}
 	var ctx context.Context
 	ctx, s.idx.stop = context.WithCancel(context.Background())

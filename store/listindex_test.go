@@ -191,6 +191,9 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 		}
 	}
 	agree(s, "live", len(filters))
+	if coll, files, driver, err := s.ScansAgree(ctx); err != nil || coll != "" {
+		t.Fatalf("scanning %s from the SQLite file and through the driver differ (%v):\nfile   %+v\ndriver %+v", coll, err, files, driver)
+	}
 	if got := walk(t, ctx, s.ListCases, domain.CaseFilter{}, 50); len(got) != len(created) {
 		t.Fatalf("listed %d of %d cases", len(got), len(created))
 	}

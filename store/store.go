@@ -43,6 +43,9 @@ type Store struct {
 	serialWrites bool
 	locks        [64]sync.Mutex
 	idx          *listIndexes
+	// files is the embedded engine this store's database lives in, for what is faster done on
+	// its SQLite files; nil when connected by URI.
+	files *Embedded
 }
 
 // Open connects to MongoDB, or starts the embedded engine, and creates the indexes.
@@ -79,8 +82,8 @@ func Connect(ctx context.Context, uri, name string) (*Store, error) {
 	return connect(ctx, uri, name, nil)
 }
 
-// connect is Connect with a step to run once the collections exist.
-func connect(ctx context.Context, uri, name string, prepare func(context.Context) error) (*Store, error) {
+// connect is Connect, with the embedded engine's files when emb is not nil.
+func connect(ctx context.Context, uri, name string, emb *Embedded) (*Store, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("zhifa"))
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", redactURI(uri), err)
@@ -98,11 +101,12 @@ func connect(ctx context.Context, uri, name string, prepare func(context.Context
 		_ = client.Disconnect(context.Background())
 		return nil, err
 	}
-	if prepare != nil {
-		if err := prepare(ctx); err != nil {
+	if emb != nil {
+		if err := emb.IndexIDs(ctx, name); err != nil {
 			_ = client.Disconnect(context.Background())
 			return nil, err
 		}
+		s.files = emb
 	}
 	if s.serialWrites {
 		s.startIndexes()
