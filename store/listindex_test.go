@@ -231,6 +231,23 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 // walk pages through every case a filter selects and returns "id@version:status" of each.
 func walk(t *testing.T, ctx context.Context, list func(context.Context, domain.CaseFilter, domain.Page) ([]*domain.Case, string, error), f domain.CaseFilter, limit int) []string {
 	t.Helper()
+	return walkPages(t, ctx, list, f, limit, func(c *domain.Case) string {
+		if len(c.Events) != 0 {
+			t.Fatalf("list carries the events of %s", c.ID)
+		}
+		return fmt.Sprintf("%s@%d:%s", c.ID, c.Version, c.Status)
+	})
+}
+
+// walkInspections pages through an agency's inspections and returns "id@version:status" of each.
+func walkInspections(t *testing.T, ctx context.Context, list func(context.Context, string, domain.Page) ([]*domain.Inspection, string, error), agency string, limit int) []string {
+	t.Helper()
+	return walkPages(t, ctx, list, agency, limit, inspectionKey)
+}
+
+// walkPages follows the cursors of a list to its end and returns the key of every item.
+func walkPages[F, T any](t *testing.T, ctx context.Context, list func(context.Context, F, domain.Page) ([]T, string, error), f F, limit int, key func(T) string) []string {
+	t.Helper()
 	var out []string
 	cursor := ""
 	for {
@@ -241,11 +258,8 @@ func walk(t *testing.T, ctx context.Context, list func(context.Context, domain.C
 		if len(page) > limit {
 			t.Fatalf("page of %d with limit %d", len(page), limit)
 		}
-		for _, c := range page {
-			if len(c.Events) != 0 {
-				t.Fatalf("list carries the events of %s", c.ID)
-			}
-			out = append(out, fmt.Sprintf("%s@%d:%s", c.ID, c.Version, c.Status))
+		for _, item := range page {
+			out = append(out, key(item))
 		}
 		if next == "" {
 			return out
@@ -269,7 +283,7 @@ func indexedAs(t *testing.T, s *store.Store, coll, from string, n int) {
 	for _, b := range builds {
 		if b.Collection == coll {
 			if b.From != from || b.Entries != n {
-				t.Fatalf("cases index from %q with %d entries, want from %q with %d", b.From, b.Entries, from, n)
+				t.Fatalf("%s index from %q with %d entries, want from %q with %d", coll, b.From, b.Entries, from, n)
 			}
 			return
 		}
@@ -277,30 +291,16 @@ func indexedAs(t *testing.T, s *store.Store, coll, from string, n int) {
 	t.Fatalf("no %s index in %+v", coll, builds)
 }
 
-// walkInspections pages through an agency's inspections and returns "id@version:status" of each.
-func walkInspections(t *testing.T, ctx context.Context, list func(context.Context, string, domain.Page) ([]*domain.Inspection, string, error), agency string, limit int) []string {
-	t.Helper()
-	var out []string
-	cursor := ""
-	for {
-		page, next, err := list(ctx, agency, domain.Page{Limit: limit, Cursor: cursor})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, inspectionKeys(page)...)
-		if next == "" {
-			return out
-		}
-		cursor = next
-	}
-}
-
 func inspectionKeys(list []*domain.Inspection) []string {
 	out := make([]string, len(list))
 	for i, in := range list {
-		out[i] = fmt.Sprintf("%s@%d:%s", in.ID, in.Version, in.Status)
+		out[i] = inspectionKey(in)
 	}
 	return out
+}
+
+func inspectionKey(in *domain.Inspection) string {
+	return fmt.Sprintf("%s@%d:%s", in.ID, in.Version, in.Status)
 }
 
 // TestEmbeddedLookupsByIDUseAnIndex asks SQLite how it runs the statement FerretDB 1.24 issues
