@@ -212,15 +212,8 @@ func (s *Store) CreateCase(ctx context.Context, c *domain.Case) error {
 	c.CreatedAt, c.UpdatedAt, c.Version = now, now, 1
 	d := toCaseDoc(c)
 	_, err := s.db.Collection("cases").InsertOne(ctx, d)
-	s.casesIndex().wrote(s.db, caseEntryOf(&d), err)
+	s.idx.cases.wrote(s.db, caseEntryOf(&d), err)
 	return mapErr(err, "a case with this id")
-}
-
-func (s *Store) casesIndex() *listIndex[caseEntry] {
-	if s.idx == nil {
-		return nil
-	}
-	return s.idx.cases
 }
 
 // CaseByID returns the case with its events, or NotFound.
@@ -235,7 +228,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *domain.Case) error {
 	d := toCaseDoc(c)
 	d.Version++
 	err := s.replaceVersioned(ctx, s.db.Collection("cases"), c.ID, c.Version, d, "case")
-	s.casesIndex().wrote(s.db, caseEntryOf(&d), err)
+	s.idx.cases.wrote(s.db, caseEntryOf(&d), err)
 	if err != nil {
 		return err
 	}
@@ -246,7 +239,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *domain.Case) error {
 // ListCases lists cases by filter in id order, leaving out the event chains. On FerretDB the
 // in-process index picks the page and each case is read by _id.
 func (s *Store) ListCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
-	if s.idx == nil {
+	if s.idx.cases == nil {
 		return s.queryCases(ctx, f, p)
 	}
 	return indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f), p, fromCaseDoc, "case",
@@ -322,9 +315,7 @@ func (s *Store) CreateDocument(ctx context.Context, d *domain.Document) error {
 	doc := documentDoc{ID: d.ID, CaseID: d.CaseID, AgencyID: d.AgencyID, Kind: string(d.Kind),
 		Version: d.Version, Fields: d.Fields, Hash: d.Hash, IssuedBy: d.IssuedBy, IssuedAt: d.IssuedAt}
 	_, err := s.db.Collection("documents").InsertOne(ctx, doc)
-	if s.idx != nil {
-		s.idx.documents.wrote(s.db, documentEntryOf(&doc), err)
-	}
+	s.idx.documents.wrote(s.db, documentEntryOf(&doc), err)
 	return mapErr(err, "this version of the document")
 }
 
@@ -358,10 +349,10 @@ func (s *Store) DocumentByID(ctx context.Context, id string) (*domain.Document, 
 
 // DocumentsOf lists a case's documents, oldest first.
 func (s *Store) DocumentsOf(ctx context.Context, caseID string) ([]*domain.Document, error) {
-	if s.idx == nil {
+	x := s.idx.documents
+	if x == nil {
 		return s.queryDocumentsOf(ctx, caseID)
 	}
-	x := s.idx.documents
 	if err := x.wait(ctx); err != nil {
 		return nil, err
 	}

@@ -68,15 +68,8 @@ func (s *Store) CreateInspection(ctx context.Context, in *domain.Inspection) err
 	in.CreatedAt, in.UpdatedAt, in.Version = now, now, 1
 	d := toInspectionDoc(in)
 	_, err := s.db.Collection("inspections").InsertOne(ctx, d)
-	s.inspectionsIndex().wrote(s.db, inspectionEntryOf(&d), err)
+	s.idx.inspections.wrote(s.db, inspectionEntryOf(&d), err)
 	return mapErr(err, "an inspection with this id")
-}
-
-func (s *Store) inspectionsIndex() *listIndex[inspectionEntry] {
-	if s.idx == nil {
-		return nil
-	}
-	return s.idx.inspections
 }
 
 // inspectionEntry is one inspection as lists and the 综合查一次 check see it.
@@ -116,7 +109,7 @@ func (s *Store) UpdateInspection(ctx context.Context, in *domain.Inspection) err
 	d := toInspectionDoc(in)
 	d.Version++
 	err := s.replaceVersioned(ctx, s.db.Collection("inspections"), in.ID, in.Version, d, "inspection")
-	s.inspectionsIndex().wrote(s.db, inspectionEntryOf(&d), err)
+	s.idx.inspections.wrote(s.db, inspectionEntryOf(&d), err)
 	if err != nil {
 		return err
 	}
@@ -126,7 +119,7 @@ func (s *Store) UpdateInspection(ctx context.Context, in *domain.Inspection) err
 
 // ListInspections lists an agency's inspections.
 func (s *Store) ListInspections(ctx context.Context, agencyID string, p domain.Page) ([]*domain.Inspection, string, error) {
-	if x := s.inspectionsIndex(); x != nil {
+	if x := s.idx.inspections; x != nil {
 		return indexedPage(ctx, x, s.db.Collection("inspections"), func(e *inspectionEntry) bool { return e.Agency == agencyID }, p, fromInspectionDoc, "inspection")
 	}
 	return s.queryInspections(ctx, agencyID, p)
@@ -142,7 +135,7 @@ const mostOfEnterprise = 20
 // InspectionsOfEnterprise lists any agency's live inspections of an enterprise planned in
 // [from, to], earliest first, at most mostOfEnterprise.
 func (s *Store) InspectionsOfEnterprise(ctx context.Context, uscc string, from, to time.Time) ([]*domain.Inspection, error) {
-	x := s.inspectionsIndex()
+	x := s.idx.inspections
 	if x == nil {
 		return s.queryInspectionsOfEnterprise(ctx, uscc, from, to)
 	}

@@ -353,7 +353,7 @@ func (x *listIndex[E]) writeSnapshot(ctx context.Context, db *mongo.Database) er
 	return err
 }
 
-// listIndexes is the store's set of list indexes, kept on FerretDB only; on MongoDB both are
+// listIndexes is the store's set of list indexes, kept on FerretDB only; on MongoDB they are
 // nil and its own indexes serve the queries.
 type listIndexes struct {
 	cases       *listIndex[caseEntry]
@@ -389,7 +389,7 @@ func (x *listIndex[E]) rebuild(ctx context.Context, db *mongo.Database) (IndexBu
 }
 
 func (s *Store) indexList() []anyIndex {
-	if s.idx == nil {
+	if s.idx.cases == nil {
 		return nil
 	}
 	return []anyIndex{s.idx.cases, s.idx.inspections, s.idx.documents}
@@ -398,11 +398,9 @@ func (s *Store) indexList() []anyIndex {
 // startIndexes builds the list indexes in the background.
 func (s *Store) startIndexes() {
 	name := s.db.Name()
-	s.idx = &listIndexes{
-		cases:       newListIndex("cases", caseEntryFields, caseEntryOf).fromFiles(s.files, name, caseEntryPaths, caseEntryOfRow),
-		inspections: newListIndex("inspections", inspectionEntryFields, inspectionEntryOf).fromFiles(s.files, name, inspectionEntryPaths, inspectionEntryOfRow),
-		documents:   newListIndex("documents", documentEntryFields, documentEntryOf).fromFiles(s.files, name, documentEntryPaths, documentEntryOfRow),
-	}
+	s.idx.cases = newListIndex("cases", caseEntryFields, caseEntryOf).fromFiles(s.files, name, caseEntryPaths, caseEntryOfRow)
+	s.idx.inspections = newListIndex("inspections", inspectionEntryFields, inspectionEntryOf).fromFiles(s.files, name, inspectionEntryPaths, inspectionEntryOfRow)
+	s.idx.documents = newListIndex("documents", documentEntryFields, documentEntryOf).fromFiles(s.files, name, documentEntryPaths, documentEntryOfRow)
 	var ctx context.Context
 	ctx, s.idx.stop = context.WithCancel(context.Background())
 	for _, x := range s.indexList() {
@@ -416,7 +414,7 @@ func (s *Store) startIndexes() {
 
 // closeIndexes stops a build still running and leaves snapshots for the next start.
 func (s *Store) closeIndexes(ctx context.Context) error {
-	if s.idx == nil {
+	if s.idx.stop == nil {
 		return nil
 	}
 	s.idx.stop()

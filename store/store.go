@@ -42,7 +42,7 @@ type Store struct {
 	// the embedded engine has no other clients.
 	serialWrites bool
 	locks        [64]sync.Mutex
-	idx          *listIndexes
+	idx          listIndexes
 	// files is the embedded engine this store's database lives in, for what is faster done on
 	// its SQLite files; nil when connected by URI.
 	files *Embedded
@@ -127,7 +127,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Drop removes the whole database; tests use it to clean up. Close then leaves no snapshots.
 func (s *Store) Drop(ctx context.Context) error {
-	if s.idx != nil {
+	if s.idx.stop != nil {
 		s.idx.stop()
 		s.idx.builds.Wait()
 		s.idx.dropped = true
