@@ -3,12 +3,16 @@ package api_test
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/zhifa/zhifa/api"
+	"github.com/zhifa/zhifa/domain"
 )
 
 func TestGeneralProcedureEndToEnd(t *testing.T) {
@@ -179,4 +183,54 @@ func TestTamperIsDetected(t *testing.T) {
 		{Name: "audit names the changed event", Method: "GET", URL: "/v1/cases/" + id + "/audit", Token: f.officerTok, Status: 200,
 			Contains: []string{`"intact":false`, `"broken_seq":4`, "does not match its hash"}},
 	})
+}
+
+// losingRepo loses every case write while lose is set, as a write does when another request
+// moved the case first.
+type losingRepo struct {
+	domain.Repository
+	lose atomic.Bool
+}
+
+func (r *losingRepo) UpdateCase(ctx context.Context, c *domain.Case) error {
+	if r.lose.Load() {
+		return domain.Errorf(domain.Conflict, "the case was changed by someone else; reload and retry")
+	}
+	return r.Repository.UpdateCase(ctx, c)
+}
+
+// TestDocumentOfALostCaseWriteIsTakenBack issues a document whose case write loses a race: the
+// request answers 409 and the document is gone, so every stored document has its hash in the
+// case's record; issued again, it is version 1.
+func TestDocumentOfALostCaseWriteIsTakenBack(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.toNotified(t, f, 90000, "fine")
+	ta.act(t, f, id, map[string]any{"action": "record_statement", "reason": "当事人陈述"})
+	ta.act(t, f, id, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")})
+	winning := ta.app
+	repo := &losingRepo{Repository: ta.store}
+	losing, err := api.New(ta.cfg, api.Deps{Repo: repo, Passwords: ta.pw, Key: ta.key, Now: ta.clock.Now, Log: discardLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := map[string]any{"kind": "credit_repair_notice"}
+
+	ta.app = losing
+	repo.lose.Store(true)
+	if r := ta.do("POST", "/v1/cases/"+id+"/documents", issue, f.officerTok); r.Status != 409 {
+		t.Fatalf("issue with a lost case write: %d %s", r.Status, r.Body)
+	}
+	ta.app = winning
+	if r := ta.do("GET", "/v1/cases/"+id+"/documents", nil, f.officerTok); len(r.JSON["items"].([]any)) != 0 {
+		t.Fatalf("the document of a lost write is still listed: %s", r.Body)
+	}
+	if n, err := ta.store.DocumentsOf(context.Background(), id); err != nil || len(n) != 0 {
+		t.Fatalf("the document of a lost write is still stored: %d %v", len(n), err)
+	}
+	r := ta.do("POST", "/v1/cases/"+id+"/documents", issue, f.officerTok)
+	if r.Status != 201 || !strings.Contains(string(r.Body), `"version":1`) {
+		t.Fatalf("issued again: %d %s", r.Status, r.Body)
+	}
+	ta.run([]scenario{{Name: "the chain holds the one document", Method: "GET", URL: "/v1/cases/" + id + "/audit", Token: f.officerTok, Status: 200, Contains: []string{`"intact":true`}}})
 }

@@ -124,6 +124,9 @@ type Cases interface {
 	CreateDocument(ctx context.Context, d *Document) error
 	DocumentByID(ctx context.Context, id string) (*Document, error)
 	DocumentsOf(ctx context.Context, caseID string) ([]*Document, error)
+	// DeleteDocument removes a document that never entered its case's record because the case
+	// write that was to record it lost to another. NotFound when it is not there.
+	DeleteDocument(ctx context.Context, id string) error
 }
 
 // Change is one entry of an agency's change log, which /v1/sync pages through.

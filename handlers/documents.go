@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"strings"
@@ -173,6 +174,13 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 		return err
 	}
 	if err := h.recordChange(ctx, cs.AgencyID, "case", &cs.ID, ev.Seq, func() error { return h.Repo.UpdateCase(ctx, cs) }); err != nil {
+		if domain.ErrorCode(err) == domain.Conflict {
+			// Another request moved the case first, so the document's hash is in no record:
+			// take the document back. After any other failure the write may have landed.
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_ = h.Repo.DeleteDocument(dctx, doc.ID)
+		}
 		return err
 	}
 	c.Location("/v1/cases/" + cs.ID + "/documents/" + doc.ID)

@@ -347,6 +347,19 @@ func (s *Store) DocumentByID(ctx context.Context, id string) (*domain.Document, 
 	return findOne(ctx, s.db.Collection("documents"), bson.D{{Key: "_id", Value: id}}, fromDocumentDoc, "document")
 }
 
+// DeleteDocument removes a document that never entered its case's record.
+func (s *Store) DeleteDocument(ctx context.Context, id string) error {
+	res, err := s.db.Collection("documents").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return mapErr(err, "document")
+	}
+	s.idx.documents.remove(id)
+	if res.DeletedCount == 0 {
+		return domain.Errorf(domain.NotFound, "document not found")
+	}
+	return nil
+}
+
 // DocumentsOf lists a case's documents, oldest first.
 func (s *Store) DocumentsOf(ctx context.Context, caseID string) ([]*domain.Document, error) {
 	x := s.idx.documents

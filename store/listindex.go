@@ -82,8 +82,20 @@ func (x *listIndex[E]) put(e E) {
 	}
 }
 
+// remove forgets the object with id.
+func (x *listIndex[E]) remove(id string) {
+	if x == nil {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if i, found := slices.BinarySearchFunc(x.entries, id, byEntryID[E]); found {
+		x.entries = slices.Delete(x.entries, i, i+1)
+	}
+}
+
 // replace swaps in a fresh build, keeping any entry at a newer version than the build read.
-// Objects are never deleted, so every entry held stays.
+// Every entry held stays: objects are deleted only in the rare case readByID allows for.
 func (x *listIndex[E]) replace(entries []E) {
 	x.mu.Lock()
 	old := x.entries
@@ -478,7 +490,8 @@ func indexedPage[E indexEntry, D any, T any](ctx context.Context, x *listIndex[E
 }
 
 // readByID reads the objects with ids, concurrently and in order, each by _id: the one lookup
-// the embedded engine answers from an index.
+// the embedded engine answers from an index. An object deleted since the index named it (a
+// document taken back after its case write lost a race) is left out.
 func readByID[D any, T any](ctx context.Context, c *mongo.Collection, ids []string, conv func(*D) T, what string, opts ...options.Lister[options.FindOneOptions]) ([]T, error) {
 	const readers = 4
 	out := make([]T, len(ids))
@@ -494,8 +507,15 @@ func readByID[D any, T any](ctx context.Context, c *mongo.Collection, ids []stri
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	kept := out[:0]
+	for i, err := range errs {
+		switch domain.ErrorCode(err) {
+		case "":
+			kept = append(kept, out[i])
+		case domain.NotFound:
+		default:
+			return nil, err
+		}
 	}
-	return out, nil
+	return kept, nil
 }
