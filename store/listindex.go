@@ -9,11 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/google/btree"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -35,7 +34,7 @@ type listIndex[E indexEntry] struct {
 	scanFiles func(context.Context) ([]E, error)
 
 	mu      sync.RWMutex
-	entries []E // sorted by id
+	entries *btree.BTreeG[keyed[E]] // by id: a sorted slice cost a memmove of the index per new case with a client-chosen id
 	ready   chan struct{}
 	err     error // why the build failed; set before ready closes
 	built   IndexBuild
@@ -55,8 +54,18 @@ type IndexBuild struct {
 	Took       time.Duration
 }
 
+// keyed is an entry under its id, so that the tree can be searched by an id alone.
+type keyed[E indexEntry] struct {
+	id string
+	e  E
+}
+
+func byID[E indexEntry](a, b keyed[E]) bool { return a.id < b.id }
+
+func newTree[E indexEntry]() *btree.BTreeG[keyed[E]] { return btree.NewG(32, byID[E]) }
+
 func newListIndex[D any, E indexEntry](coll string, proj bson.D, conv func(*D) E) *listIndex[E] {
-	return &listIndex[E]{coll: coll, proj: proj, ready: make(chan struct{}), decode: func(raw bson.Raw) (E, error) {
+	return &listIndex[E]{coll: coll, proj: proj, entries: newTree[E](), ready: make(chan struct{}), decode: func(raw bson.Raw) (E, error) {
 		var d D
 		if err := bson.Unmarshal(raw, &d); err != nil {
 			var zero E
@@ -66,19 +75,14 @@ func newListIndex[D any, E indexEntry](coll string, proj bson.D, conv func(*D) E
 	}}
 }
 
-func byEntryID[E indexEntry](e E, id string) int { return strings.Compare(e.entryID(), id) }
-
 // put records e unless the index holds the object at a newer version, so a scan that read an
 // object before a write landed cannot undo the write.
 func (x *listIndex[E]) put(e E) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	i, found := slices.BinarySearchFunc(x.entries, e.entryID(), byEntryID[E])
-	switch {
-	case !found:
-		x.entries = slices.Insert(x.entries, i, e)
-	case x.entries[i].entryVersion() < e.entryVersion():
-		x.entries[i] = e
+	k := keyed[E]{id: e.entryID(), e: e}
+	if held, found := x.entries.Get(k); !found || held.e.entryVersion() < e.entryVersion() {
+		x.entries.ReplaceOrInsert(k)
 	}
 }
 
@@ -89,21 +93,24 @@ func (x *listIndex[E]) remove(id string) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if i, found := slices.BinarySearchFunc(x.entries, id, byEntryID[E]); found {
-		x.entries = slices.Delete(x.entries, i, i+1)
-	}
+	x.entries.Delete(keyed[E]{id: id})
 }
 
 // replace swaps in a fresh build, keeping any entry at a newer version than the build read.
 // Every entry held stays: objects are deleted only in the rare case readByID allows for.
 func (x *listIndex[E]) replace(entries []E) {
+	fresh := newTree[E]()
+	for _, e := range entries {
+		fresh.ReplaceOrInsert(keyed[E]{id: e.entryID(), e: e})
+	}
 	x.mu.Lock()
 	old := x.entries
-	x.entries = entries
+	x.entries = fresh
 	x.mu.Unlock()
-	for _, e := range old {
-		x.put(e)
-	}
+	old.Ascend(func(k keyed[E]) bool {
+		x.put(k.e)
+		return true
+	})
 }
 
 // wait blocks until the index is built; Unavailable when ctx ends first or the build failed.
@@ -133,21 +140,20 @@ func (x *listIndex[E]) isReady() bool {
 func (x *listIndex[E]) page(match func(*E) bool, after string, limit int) ([]string, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	i, found := slices.BinarySearchFunc(x.entries, after, byEntryID[E])
-	if found {
-		i++
-	}
 	ids := make([]string, 0, limit)
-	for ; i < len(x.entries); i++ {
-		if !match(&x.entries[i]) {
-			continue
+	more := false
+	x.entries.AscendGreaterOrEqual(keyed[E]{id: after}, func(k keyed[E]) bool {
+		switch {
+		case k.id == after || !match(&k.e):
+			return true
+		case len(ids) == limit:
+			more = true
+			return false
 		}
-		if len(ids) == limit {
-			return ids, true
-		}
-		ids = append(ids, x.entries[i].entryID())
-	}
-	return ids, false
+		ids = append(ids, k.id)
+		return true
+	})
+	return ids, more
 }
 
 // all returns a copy of every entry that matches.
@@ -155,11 +161,12 @@ func (x *listIndex[E]) all(match func(*E) bool) []E {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []E
-	for i := range x.entries {
-		if match(&x.entries[i]) {
-			out = append(out, x.entries[i])
+	x.entries.Ascend(func(k keyed[E]) bool {
+		if match(&k.e) {
+			out = append(out, k.e)
 		}
-	}
+		return true
+	})
 	return out
 }
 
@@ -196,13 +203,12 @@ func (x *listIndex[E]) fromFiles(emb *Embedded, dbName string, paths []string, f
 			entries = append(entries, e)
 			return r.err
 		})
-		slices.SortFunc(entries, func(a, b E) int { return strings.Compare(a.entryID(), b.entryID()) })
 		return entries, err
 	}
 	return x
 }
 
-// scan reads the indexed fields of every object, sorted by id.
+// scan reads the indexed fields of every object.
 func (x *listIndex[E]) scan(ctx context.Context, db *mongo.Database) ([]E, error) {
 	if x.scanFiles != nil {
 		return x.scanFiles(ctx)
@@ -227,7 +233,6 @@ func (x *listIndex[E]) scanDriver(ctx context.Context, db *mongo.Database) ([]E,
 	if err := cur.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(entries, func(a, b E) int { return strings.Compare(a.entryID(), b.entryID()) })
 	return entries, nil
 }
 
@@ -309,8 +314,7 @@ func (x *listIndex[E]) takeSnapshot(ctx context.Context, db *mongo.Database) ([]
 		}
 		entries = append(entries, part...)
 	}
-	sorted := slices.IsSortedFunc(entries, func(a, b E) int { return strings.Compare(a.entryID(), b.entryID()) })
-	if len(entries) != head.Entries || !sorted {
+	if len(entries) != head.Entries {
 		return nil, nil
 	}
 	return entries, nil
@@ -321,15 +325,17 @@ func (x *listIndex[E]) writeSnapshot(ctx context.Context, db *mongo.Database) er
 	if !x.isReady() {
 		return nil
 	}
+	// A clone is copy-on-write: taking one holds the lock for an instant, not for the encoding.
+	x.mu.Lock()
+	entries := x.entries.Clone()
+	x.mu.Unlock()
 	var chunks [][]byte
 	var buf bytes.Buffer
-	x.mu.RLock()
-	n := len(x.entries)
-	for i := range x.entries {
-		b, err := json.Marshal(x.entries[i])
-		if err != nil {
-			x.mu.RUnlock()
-			return err
+	var err error
+	entries.Ascend(func(k keyed[E]) bool {
+		var b []byte
+		if b, err = json.Marshal(k.e); err != nil {
+			return false
 		}
 		if buf.Len() > 0 && buf.Len()+len(b) >= snapshotChunk {
 			buf.WriteByte(']')
@@ -342,8 +348,12 @@ func (x *listIndex[E]) writeSnapshot(ctx context.Context, db *mongo.Database) er
 			buf.WriteByte(',')
 		}
 		buf.Write(b)
+		return true
+	})
+	if err != nil {
+		return err
 	}
-	x.mu.RUnlock()
+	n := entries.Len()
 	if buf.Len() > 0 {
 		buf.WriteByte(']')
 		chunks = append(chunks, buf.Bytes())
@@ -361,7 +371,7 @@ func (x *listIndex[E]) writeSnapshot(ctx context.Context, db *mongo.Database) er
 		}
 	}
 	head := snapshotHeadDoc{ID: x.coll, Generation: gen, Chunks: len(chunks), Entries: n, WrittenAt: time.Now().UTC()}
-	_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: head.ID}}, head, upsert)
+	_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: head.ID}}, head, upsert)
 	return err
 }
 
