@@ -70,10 +70,6 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	docs, err := openapi.DocsHTML()
-	if err != nil {
-		return nil, err
-	}
 	signer := NewSigner(d.Key, cfg.Issuer, cfg.Audience, cfg.AccessTTL)
 	app := fiber.New(fiber.Config{
 		AppName:      "zhifa",
@@ -127,8 +123,21 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	})
 	app.Get("/docs", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'")
-		return c.Send(docs)
+		c.Set(fiber.HeaderContentSecurityPolicy, openapi.DocsCSP)
+		return c.Send(openapi.DocsHTML())
+	})
+	app.Get("/docs/assets/:name", func(c *fiber.Ctx) error {
+		a, ok := openapi.DocsAsset(c.Params("name"))
+		if !ok {
+			return domain.Errorf(domain.NotFound, "no such asset")
+		}
+		c.Set(fiber.HeaderContentType, a.ContentType)
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		c.Set(fiber.HeaderETag, a.ETag)
+		if c.Fresh() {
+			return c.SendStatus(fiber.StatusNotModified)
+		}
+		return c.Send(a.Body)
 	})
 	app.Get("/.well-known/jwks.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=300")

@@ -1,5 +1,5 @@
-// Package openapi holds Zhifa's OpenAPI 3.1 description, served as JSON and rendered as a
-// self-contained HTML page at /docs.
+// Package openapi holds Zhifa's OpenAPI 3.1 description, served as JSON, and the /docs page
+// that renders it with Swagger UI from assets embedded in the binary.
 package openapi
 
 import (
