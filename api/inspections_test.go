@@ -23,7 +23,7 @@ func TestInspections(t *testing.T) {
 	id := first.JSON["inspection"].(map[string]any)["id"].(string)
 	ta.run([]scenario{
 		{Name: "another agency planning the same enterprise is told", Method: "POST", URL: "/v1/inspections", Token: b.officerTok, Body: plan(b, time.Now().AddDate(0, 0, 10).Format(time.DateOnly)), Status: 201,
-			Contains: []string{"综合查一次", id, "区市场监督管理局A"}, NotContains: []string{a.officerID}},
+			Contains: []string{"综合查一次", a.id, "区市场监督管理局A"}, NotContains: []string{a.officerID, id}},
 		{Name: "far apart in time, no warning", Method: "POST", URL: "/v1/inspections", Token: b.officerTok, Body: plan(b, time.Now().AddDate(0, 3, 0).Format(time.DateOnly)), Status: 201, Contains: []string{`"overlaps":[]`}},
 		{Name: "bad enterprise code", Method: "POST", URL: "/v1/inspections", Token: a.officerTok, Body: map[string]any{"matter_id": a.matterID, "enterprise_uscc": "123", "enterprise_name": "x", "planned_on": day, "officer_ids": a.officers}, Status: 400, Contains: []string{"enterprise_uscc"}},
 		{Name: "another agency's officer on the plan", Method: "POST", URL: "/v1/inspections", Token: a.officerTok, Body: map[string]any{"matter_id": a.matterID, "enterprise_uscc": usccs[4], "enterprise_name": "x", "planned_on": day, "officer_ids": []string{b.officerID}}, Status: 400},
@@ -132,7 +132,7 @@ func TestSyncNeverSkips(t *testing.T) {
 	ta.run([]scenario{
 		{Name: "a bad cursor", Method: "GET", URL: "/v1/sync?cursor=!!", Token: f.officerTok, Status: 400},
 		{Name: "a sysadmin has no agency to sync", Method: "GET", URL: "/v1/sync", Token: ta.sysTok, Status: 400},
-		{Name: "catalog entries are in the feed", Method: "GET", URL: "/v1/sync?limit=200", Token: f.adminTok, Status: 200, Contains: []string{`"kind":"matter"`, `"kind":"benchmark"`, `"kind":"event"`, f.matterID}},
+		{Name: "catalog entries are in the feed", Method: "GET", URL: "/v1/sync?limit=200", Token: f.adminTok, Status: 200, Contains: []string{`"kind":"matter"`, `"kind":"benchmark"`, `"kind":"review_rule"`, `"threshold":100000`, `"events":[{"case_id"`, f.matterID}},
 	})
 }
 

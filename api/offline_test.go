@@ -34,13 +34,15 @@ func TestIdempotencyKey(t *testing.T) {
 	if r := ta.do("POST", "/v1/cases", body, f.officer2Tok, "Idempotency-Key", "k-1"); r.Status != 201 || r.Header.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("other caller: %d", r.Status)
 	}
-	// A request still in flight answers 409: claim the key as a running request would.
-	me := ta.do("GET", "/v1/me", nil, f.officerTok).str("id")
-	sum := requestHash("POST", "/v1/cases", body)
+	// A request still in flight answers 409 on the routes whose keys are claimed before the
+	// handler runs: claim the key as a running request would.
+	me := ta.do("GET", "/v1/me", nil, f.adminTok).str("id")
+	matter := map[string]any{"code": "K-2", "name": "x", "legal_basis": "x", "penalty_kinds": []string{"fine"}}
+	sum := requestHash("POST", "/v1/matters", matter)
 	if rec, err := ta.store.BeginRequest(context.Background(), me+"\x00k-2", sum, time.Now(), time.Minute); err != nil || rec != nil {
 		t.Fatalf("claim: %v %v", rec, err)
 	}
-	if r := ta.do("POST", "/v1/cases", body, f.officerTok, "Idempotency-Key", "k-2"); r.Status != 409 || r.Header.Get("Retry-After") == "" {
+	if r := ta.do("POST", "/v1/matters", matter, f.adminTok, "Idempotency-Key", "k-2"); r.Status != 409 || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("in flight: %d %s", r.Status, r.Body)
 	}
 	// A failed request is not kept: fixed and retried with the same key, it runs.

@@ -253,7 +253,13 @@ type Case struct {
 	TransferTo       string
 	Reason           string
 	Documents        map[DocumentKind]string // kind -> hash of the latest issued version
-	Events           []Event
+	// EventCount and HeadHash are the length and the newest hash of the case's record; the
+	// events themselves are stored one by one, each with the state it led to.
+	EventCount int
+	HeadHash   string
+	// Keys are the Idempotency-Keys of the case's recent actions, newest last, so that a retry
+	// finds the outcome of the action it repeats in the case itself.
+	Keys []ActionKey
 	CreatedBy        string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
@@ -265,12 +271,37 @@ func (c *Case) Overdue(now time.Time) bool {
 	return slices.Contains(OpenStatuses, c.Status) && !c.Deadline.IsZero() && now.After(c.Deadline)
 }
 
-// LastHash is the hash of the newest event, "" for a case with none.
-func (c *Case) LastHash() string {
-	if len(c.Events) == 0 {
-		return ""
+// ActionKey ties a client's Idempotency-Key (hashed with its user) and the hash of the request
+// to the event the request appended.
+type ActionKey struct {
+	Key     string
+	Request string
+	Seq     int
+}
+
+// RecentKeys is how many action keys a case keeps: a retry repeats one of the latest actions.
+const RecentKeys = 32
+
+// KeyedAction finds the recent action that was made with key.
+func (c *Case) KeyedAction(key string) (ActionKey, bool) {
+	for _, k := range c.Keys {
+		if k.Key == key {
+			return k, true
+		}
 	}
-	return c.Events[len(c.Events)-1].Hash
+	return ActionKey{}, false
+}
+
+// Remember records that the newest event was made with key and request, keeping the latest
+// RecentKeys.
+func (c *Case) Remember(key, request string) {
+	if key == "" {
+		return
+	}
+	c.Keys = append(c.Keys, ActionKey{Key: key, Request: request, Seq: c.EventCount})
+	if n := len(c.Keys) - RecentKeys; n > 0 {
+		c.Keys = slices.Clone(c.Keys[n:])
+	}
 }
 
 // DecisionDays is the time from registration to decision that art. 60 allows.

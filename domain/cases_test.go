@@ -103,13 +103,17 @@ func TestSurcharge(t *testing.T) {
 
 func TestAuditFindsTheFirstBrokenLink(t *testing.T) {
 	c := &Case{ID: "c1"}
+	var events []Event
 	for i := 0; i < 5; i++ {
-		c.appendEvent(Event{Action: ActRecord, ActorID: "u", At: time.Now(), PayloadDigest: fmt.Sprint(i)})
+		events = append(events, c.appendEvent(Event{Action: ActRecord, ActorID: "u", At: time.Now(), PayloadDigest: fmt.Sprint(i)}))
 	}
-	if r := Audit(c.Events); !r.Intact || r.Events != 5 {
-		t.Fatalf("fresh chain: %+v", r)
+	if r := AuditCase(c, events); !r.Intact || r.Events != 5 || c.Version != 5 {
+		t.Fatalf("fresh chain: %+v, version %d", r, c.Version)
 	}
-	tampered := append([]Event(nil), c.Events...)
+	if r := AuditCase(c, events[:4]); r.Intact || r.BrokenSeq != 5 {
+		t.Fatalf("a record cut short: %+v", r)
+	}
+	tampered := append([]Event(nil), events...)
 	tampered[2].PayloadDigest = "changed"
 	if r := Audit(tampered); r.Intact || r.BrokenSeq != 3 {
 		t.Fatalf("content change: %+v", r)
@@ -119,7 +123,7 @@ func TestAuditFindsTheFirstBrokenLink(t *testing.T) {
 	if r := Audit(tampered); r.Intact || r.BrokenSeq != 4 {
 		t.Fatalf("rehashed change: %+v", r)
 	}
-	if r := Audit(append(append([]Event(nil), c.Events[:1]...), c.Events[2:]...)); r.Intact || r.BrokenSeq != 2 {
+	if r := Audit(append(append([]Event(nil), events[:1]...), events[2:]...)); r.Intact || r.BrokenSeq != 2 {
 		t.Fatalf("deleted event: %+v", r)
 	}
 }

@@ -26,6 +26,9 @@ type Event struct {
 	DocumentHash  string
 	PrevHash      string
 	Hash          string
+	// DocumentID names the document an issue_document event recorded; the hash covers its
+	// content through DocumentHash.
+	DocumentID string
 }
 
 // ComputeHash is the SHA-256 of the event's fields (all but Hash) in a fixed, unambiguous
@@ -62,6 +65,23 @@ type AuditResult struct {
 	Problem   string
 }
 
+// AuditCase recomputes the case's chain and checks that it ends where the case says it does,
+// so that a record cut short is found too.
+func AuditCase(c *Case, events []Event) AuditResult {
+	r := Audit(events)
+	if r.Intact && (len(events) != c.EventCount || c.HeadHash != lastHash(events)) {
+		return AuditResult{Events: len(events), BrokenSeq: len(events) + 1, Problem: "the record ends before the case's newest event"}
+	}
+	return r
+}
+
+func lastHash(events []Event) string {
+	if len(events) == 0 {
+		return ""
+	}
+	return events[len(events)-1].Hash
+}
+
 // Audit recomputes the chain of events.
 func Audit(events []Event) AuditResult {
 	prev := ""
@@ -79,14 +99,15 @@ func Audit(events []Event) AuditResult {
 	return AuditResult{Intact: true, Events: len(events)}
 }
 
-// appendEvent seals e onto the case's chain.
+// appendEvent seals e onto the case's chain. The case's version is the length of its record:
+// every change of a case is an event.
 func (c *Case) appendEvent(e Event) Event {
-	e.Seq = len(c.Events) + 1
-	e.PrevHash = c.LastHash()
+	e.Seq = c.EventCount + 1
+	e.PrevHash = c.HeadHash
 	// Stored times keep milliseconds; hash what will be read back.
 	e.At = e.At.UTC().Truncate(time.Millisecond)
 	e.Hash = e.ComputeHash()
-	c.Events = append(c.Events, e)
+	c.EventCount, c.HeadHash, c.Version = e.Seq, e.Hash, int64(e.Seq)
 	return e
 }
 

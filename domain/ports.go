@@ -97,6 +97,7 @@ type Catalogs interface {
 	UpdateBenchmark(ctx context.Context, b *Benchmark) error
 	ListBenchmarks(ctx context.Context, agencyID string, p Page) ([]*Benchmark, string, error)
 	CreateReviewRule(ctx context.Context, r *ReviewRule) error
+	ReviewRuleByID(ctx context.Context, id string) (*ReviewRule, error)
 	ReviewRules(ctx context.Context, agencyID string) ([]ReviewRule, error)
 }
 
@@ -113,20 +114,22 @@ type CaseFilter struct {
 
 // Cases stores cases with their embedded event chain, and their documents.
 type Cases interface {
-	// CreateCase inserts c; Conflict when its id exists.
-	CreateCase(ctx context.Context, c *Case) error
+	// CommitCase stores ev, which Apply or Seed just appended to c, with c's state after it in
+	// one write. Conflict when the case already has an event with ev's number (another action
+	// came first, or, for the first event, the id is taken).
+	// doc is the document an issue_document event issued, stored with it; nil otherwise.
+	CommitCase(ctx context.Context, c *Case, ev Event, doc *Document) error
+	// CaseByID returns the case with every committed event applied; NotFound.
 	CaseByID(ctx context.Context, id string) (*Case, error)
-	// UpdateCase writes c when the stored version is c.Version and bumps it; Conflict otherwise.
-	UpdateCase(ctx context.Context, c *Case) error
+	// CaseAt returns the case as it stood after event seq, and that event; NotFound.
+	CaseAt(ctx context.Context, caseID string, seq int) (*Case, Event, error)
+	// EventsOf returns the case's events with numbers from from to to, in order.
+	EventsOf(ctx context.Context, caseID string, from, to int) ([]Event, error)
 	// ListCases lists cases without their events.
 	ListCases(ctx context.Context, f CaseFilter, p Page) ([]*Case, string, error)
 	NextCaseNumber(ctx context.Context, agencyID string, year int) (int64, error)
-	CreateDocument(ctx context.Context, d *Document) error
 	DocumentByID(ctx context.Context, id string) (*Document, error)
 	DocumentsOf(ctx context.Context, caseID string) ([]*Document, error)
-	// DeleteDocument removes a document that never entered its case's record because the case
-	// write that was to record it lost to another. NotFound when it is not there.
-	DeleteDocument(ctx context.Context, id string) error
 }
 
 // Change is one entry of an agency's change log, which /v1/sync pages through.

@@ -76,10 +76,17 @@ func (c *Case) Apply(t Transition, g Guards) (Event, error) {
 	ev := next.appendEvent(Event{
 		Action: t.Action, From: from, To: to, ActorID: t.ActorID, OfficerIDs: t.OfficerIDs, At: g.Now,
 		Lat: t.Lat, Lng: t.Lng, DeviceID: t.DeviceID, PayloadDigest: t.PayloadDigest, EvidenceIDs: t.EvidenceIDs,
-		DocumentHash: docHash(t.Document),
+		DocumentHash: docHash(t.Document), DocumentID: docID(t.Document),
 	})
 	*c = next
 	return ev, nil
+}
+
+func docID(d *Document) string {
+	if d == nil {
+		return ""
+	}
+	return d.ID
 }
 
 func docHash(d *Document) string {

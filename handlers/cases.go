@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,7 +133,7 @@ func toCaseJSON(c *domain.Case, now time.Time) caseJSON {
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionJSON(c.Proposed),
 		ReviewApproved: c.ReviewApproved, Decision: toDecisionJSON(c.Decision), DecidedAt: timeRef(c.DecidedAt),
 		ServedAt: timeRef(c.ServedAt), TransferTo: c.TransferTo, Reason: c.Reason, Documents: map[string]string{},
-		EventCount: len(c.Events), LastHash: c.LastHash(), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
+		EventCount: c.EventCount, LastHash: c.HeadHash, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
 	}
 	if n := c.Notice; n != nil {
 		out.Notice = &noticeJSON{At: timeRef(n.At), Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *toDecisionJSON(&n.Proposed), HearingEligible: n.HearingEligible}
@@ -214,8 +216,36 @@ func (h *Handlers) CreateCase(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
+	k, err := keyOf(c)
+	if err != nil {
+		return err
+	}
+	if cs.ID == "" {
+		cs.ID = k.derivedID()
+	}
+	answer := func(cs *domain.Case, ev domain.Event) error {
+		c.Location("/v1/cases/" + cs.ID)
+		c.Set(fiber.HeaderETag, etag(cs.Version))
+		evj := toEventJSON(cs.ID, ev)
+		return c.Status(fiber.StatusCreated).JSON(caseResponse{Case: toCaseJSON(cs, h.Now()), Event: &evj})
+	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
+	// Nothing is allocated or logged for an id that is taken: a retry finds its own case, anyone
+	// else a conflict that names nothing of the case.
+	existing, err := h.Repo.CaseByID(ctx, cs.ID)
+	switch domain.ErrorCode(err) {
+	case "":
+		if existing.AgencyID == p.AgencyID {
+			if done, err := h.replayed(c, ctx, existing, k, answer); done {
+				return err
+			}
+		}
+		return domain.Errorf(domain.Conflict, "a case with this id already exists")
+	case domain.NotFound:
+	default:
+		return err
+	}
 	m, err := h.Repo.MatterByID(ctx, req.MatterID)
 	if err != nil || m.AgencyID != p.AgencyID {
 		if err == nil || domain.ErrorCode(err) == domain.NotFound {
@@ -231,13 +261,10 @@ func (h *Handlers) CreateCase(c *fiber.Ctx) error {
 	cs.Number = formatCaseNumber(year, n)
 	ev := cs.Seed(domain.Event{Action: domain.ActCreate, To: domain.StatusClue, ActorID: p.UserID, At: h.Now(),
 		Lat: req.Lat, Lng: req.Lng, DeviceID: req.DeviceID, PayloadDigest: domain.Digest(req)})
-	if err := h.recordChange(ctx, cs.AgencyID, "case", &cs.ID, ev.Seq, func() error { return h.Repo.CreateCase(ctx, cs) }); err != nil {
-		return err
-	}
-	c.Location("/v1/cases/" + cs.ID)
-	evj := toEventJSON(cs.ID, ev)
-	return c.Status(fiber.StatusCreated).JSON(caseResponse{Case: toCaseJSON(cs, h.Now()), Event: &evj})
+	return h.commitCase(c, ctx, cs, ev, nil, k, answer)
 }
+
+func etag(version int64) string { return `"` + itoa64(version) + `"` }
 
 func formatCaseNumber(year int, n int64) string {
 	s := strings.Repeat("0", 6) + itoa64(n)
@@ -257,7 +284,7 @@ func (h *Handlers) GetCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderETag, `"`+itoa64(cs.Version)+`"`)
+	c.Set(fiber.HeaderETag, etag(cs.Version))
 	return c.JSON(toCaseJSON(cs, h.Now()))
 }
 
@@ -308,17 +335,40 @@ func (h *Handlers) ListCases(c *fiber.Ctx) error {
 	return c.JSON(listOf(list, next, func(cs *domain.Case) caseJSON { return toCaseJSON(cs, now) }))
 }
 
-// CaseEvents lists a case's whole-process record.
+// CaseEvents lists a case's whole-process record: ?after= (an event number) and ?limit= page
+// through it.
 func (h *Handlers) CaseEvents(c *fiber.Ctx) error {
+	after, limit := 0, domain.MaxPageLimit
+	f := domain.FieldErrors{}
+	for name, dst := range map[string]*int{"after": &after, "limit": &limit} {
+		if s := c.Query(name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 || name == "limit" && (n < 1 || n > domain.MaxPageLimit) {
+				f.Add(name, fmt.Sprintf("a whole number (limit 1 to %d)", domain.MaxPageLimit))
+			}
+			*dst = n
+		}
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	cs, err := h.scopedCase(c, ctx)
 	if err != nil {
 		return err
 	}
-	out := listResponse[eventJSON]{Items: make([]eventJSON, len(cs.Events))}
-	for i, e := range cs.Events {
+	to := min(cs.EventCount, after+limit)
+	events, err := h.Repo.EventsOf(ctx, cs.ID, after+1, to)
+	if err != nil {
+		return err
+	}
+	out := listResponse[eventJSON]{Items: make([]eventJSON, len(events))}
+	for i, e := range events {
 		out.Items[i] = toEventJSON(cs.ID, e)
+	}
+	if to < cs.EventCount {
+		out.NextCursor = strconv.Itoa(to)
 	}
 	return c.JSON(out)
 }
@@ -339,7 +389,11 @@ func (h *Handlers) CaseAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r := domain.Audit(cs.Events)
+	events, err := h.Repo.EventsOf(ctx, cs.ID, 1, cs.EventCount)
+	if err != nil {
+		return err
+	}
+	r := domain.AuditCase(cs, events)
 	return c.JSON(auditJSON{CaseID: cs.ID, Intact: r.Intact, Events: r.Events, BrokenSeq: r.BrokenSeq, Problem: r.Problem})
 }
 
@@ -378,32 +432,30 @@ func (h *Handlers) Transition(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := ifMatch(c, cs.Version); err != nil {
-		return err
-	}
-	t := domain.Transition{
-		Action: domain.Action(req.Action), ActorID: p.UserID, OfficerIDs: req.OfficerIDs, Lat: req.Lat, Lng: req.Lng, DeviceID: req.DeviceID,
-		EvidenceIDs: req.EvidenceIDs, PayloadDigest: domain.Digest(req), Reason: req.Reason, Facts: req.Facts,
-		Decision: req.Decision.toDomain(), ReviewerID: req.ReviewerID, TransferTo: req.TransferTo,
-		NewDeadline: req.NewDeadline.value(), PaidOn: req.PaidOn.value(), Paid: req.Paid,
-	}
-	if n := req.Notice; n != nil {
-		t.Notice = &domain.Notice{Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *n.Proposed.toDomain()}
-	}
-	g, err := h.guards(ctx, cs, &t)
-	if err != nil {
-		return err
-	}
-	ev, err := cs.Apply(t, g)
-	if err != nil {
-		return err
-	}
-	if err := h.recordChange(ctx, cs.AgencyID, "case", &cs.ID, ev.Seq, func() error { return h.Repo.UpdateCase(ctx, cs) }); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderETag, `"`+itoa64(cs.Version)+`"`)
-	evj := toEventJSON(cs.ID, ev)
-	return c.JSON(caseResponse{Case: toCaseJSON(cs, h.Now()), Event: &evj})
+	return h.caseAction(c, ctx, cs, func(cs *domain.Case) (domain.Event, *domain.Document, error) {
+		if err := ifMatch(c, cs.Version); err != nil {
+			return domain.Event{}, nil, err
+		}
+		t := domain.Transition{
+			Action: domain.Action(req.Action), ActorID: p.UserID, OfficerIDs: req.OfficerIDs, Lat: req.Lat, Lng: req.Lng, DeviceID: req.DeviceID,
+			EvidenceIDs: req.EvidenceIDs, PayloadDigest: domain.Digest(req), Reason: req.Reason, Facts: req.Facts,
+			Decision: req.Decision.toDomain(), ReviewerID: req.ReviewerID, TransferTo: req.TransferTo,
+			NewDeadline: req.NewDeadline.value(), PaidOn: req.PaidOn.value(), Paid: req.Paid,
+		}
+		if n := req.Notice; n != nil {
+			t.Notice = &domain.Notice{Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *n.Proposed.toDomain()}
+		}
+		g, err := h.guards(ctx, cs, &t)
+		if err != nil {
+			return domain.Event{}, nil, err
+		}
+		ev, err := cs.Apply(t, g)
+		return ev, nil, err
+	}, func(cs *domain.Case, ev domain.Event) error {
+		c.Set(fiber.HeaderETag, etag(cs.Version))
+		evj := toEventJSON(cs.ID, ev)
+		return c.JSON(caseResponse{Case: toCaseJSON(cs, h.Now()), Event: &evj})
+	})
 }
 
 // guards loads what the rules of a transition need, and nothing more.

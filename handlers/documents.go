@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"html/template"
 	"strings"
@@ -144,47 +143,44 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	kind := domain.DocumentKind(req.Kind)
-	fields, err := fillDocument(kind, req.Fields, cs)
-	if err != nil {
-		return err
-	}
-	docs, err := h.Repo.DocumentsOf(ctx, cs.ID)
-	if err != nil {
-		return err
-	}
-	version := 1
-	for _, d := range docs {
-		if d.Kind == kind && d.Version >= version {
-			version = d.Version + 1
+	var issued *domain.Document
+	return h.caseAction(c, ctx, cs, func(cs *domain.Case) (domain.Event, *domain.Document, error) {
+		kind := domain.DocumentKind(req.Kind)
+		fields, err := fillDocument(kind, req.Fields, cs)
+		if err != nil {
+			return domain.Event{}, nil, err
 		}
-	}
-	doc := &domain.Document{ID: domain.NewID(), CaseID: cs.ID, AgencyID: cs.AgencyID, Kind: kind, Version: version, Fields: fields, IssuedBy: p.UserID, IssuedAt: h.Now()}
-	doc.Seal()
-	actor, err := h.standing(ctx, p.UserID)
-	if err != nil {
-		return err
-	}
-	ev, err := cs.Apply(domain.Transition{Action: domain.ActIssueDocument, ActorID: p.UserID, PayloadDigest: domain.Digest(req), Document: doc},
-		domain.Guards{Now: h.Now(), Actor: actor})
-	if err != nil {
-		return err
-	}
-	if err := h.Repo.CreateDocument(ctx, doc); err != nil {
-		return err
-	}
-	if err := h.recordChange(ctx, cs.AgencyID, "case", &cs.ID, ev.Seq, func() error { return h.Repo.UpdateCase(ctx, cs) }); err != nil {
-		if domain.ErrorCode(err) == domain.Conflict {
-			// Another request moved the case first, so the document's hash is in no record:
-			// take the document back. After any other failure the write may have landed.
-			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			_ = h.Repo.DeleteDocument(dctx, doc.ID)
+		docs, err := h.Repo.DocumentsOf(ctx, cs.ID)
+		if err != nil {
+			return domain.Event{}, nil, err
 		}
-		return err
-	}
-	c.Location("/v1/cases/" + cs.ID + "/documents/" + doc.ID)
-	return c.Status(fiber.StatusCreated).JSON(toDocumentJSON(doc))
+		version := 1
+		for _, d := range docs {
+			if d.Kind == kind && d.Version >= version {
+				version = d.Version + 1
+			}
+		}
+		doc := &domain.Document{ID: domain.NewID(), CaseID: cs.ID, AgencyID: cs.AgencyID, Kind: kind, Version: version, Fields: fields, IssuedBy: p.UserID, IssuedAt: h.Now()}
+		doc.Seal()
+		actor, err := h.standing(ctx, p.UserID)
+		if err != nil {
+			return domain.Event{}, nil, err
+		}
+		ev, err := cs.Apply(domain.Transition{Action: domain.ActIssueDocument, ActorID: p.UserID, PayloadDigest: domain.Digest(req), Document: doc},
+			domain.Guards{Now: h.Now(), Actor: actor})
+		issued = doc
+		return ev, doc, err
+	}, func(cs *domain.Case, ev domain.Event) error {
+		doc := issued
+		if doc == nil || doc.ID != ev.DocumentID {
+			var err error
+			if doc, err = h.Repo.DocumentByID(ctx, ev.DocumentID); err != nil {
+				return err
+			}
+		}
+		c.Location("/v1/cases/" + cs.ID + "/documents/" + doc.ID)
+		return c.Status(fiber.StatusCreated).JSON(toDocumentJSON(doc))
+	})
 }
 
 // ListDocuments lists every issued version of the case's documents.

@@ -54,14 +54,14 @@ type inspectionRequest struct {
 	OfficerIDs     []string `json:"officer_ids"`
 }
 
-// overlapJSON tells a planning agency of another inspection of the same enterprise, so the two
-// can inspect together (综合查一次). It names the agency, not its officers.
+// overlapJSON tells a planning agency of another agency's inspection of the same enterprise,
+// so the two can inspect together (综合查一次). It names the agency and the date, never the
+// other inspection's id or officers.
 type overlapJSON struct {
-	InspectionID string `json:"inspection_id"`
-	AgencyID     string `json:"agency_id"`
-	AgencyName   string `json:"agency_name"`
-	PlannedOn    *Date  `json:"planned_on"`
-	Status       string `json:"status"`
+	AgencyID   string `json:"agency_id"`
+	AgencyName string `json:"agency_name"`
+	PlannedOn  *Date  `json:"planned_on"`
+	Status     string `json:"status"`
 }
 
 type inspectionPlanResponse struct {
@@ -112,16 +112,29 @@ func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if in.ID != "" {
+		// Nothing is logged for an id that is taken.
+		switch _, err := h.Repo.InspectionByID(ctx, in.ID); domain.ErrorCode(err) {
+		case "":
+			return domain.Errorf(domain.Conflict, "an inspection with this id already exists")
+		case domain.NotFound:
+		default:
+			return err
+		}
+	}
 	if err := h.recordChange(ctx, in.AgencyID, "inspection", &in.ID, 0, func() error { return h.Repo.CreateInspection(ctx, in) }); err != nil {
 		return err
 	}
 	out := inspectionPlanResponse{Inspection: toInspectionJSON(in), Overlaps: []overlapJSON{}}
 	for _, o := range others {
+		if o.AgencyID == in.AgencyID || o.Status == domain.InspectionCancelled {
+			continue
+		}
 		name := ""
 		if a, err := h.Repo.AgencyByID(ctx, o.AgencyID); err == nil {
 			name = a.Name
 		}
-		out.Overlaps = append(out.Overlaps, overlapJSON{InspectionID: o.ID, AgencyID: o.AgencyID, AgencyName: name, PlannedOn: dateOf(o.PlannedOn), Status: string(o.Status)})
+		out.Overlaps = append(out.Overlaps, overlapJSON{AgencyID: o.AgencyID, AgencyName: name, PlannedOn: dateOf(o.PlannedOn), Status: string(o.Status)})
 	}
 	if len(out.Overlaps) > 0 {
 		out.Warning = "该企业在相近日期已有检查计划，建议联合检查（综合查一次）"

@@ -12,7 +12,9 @@ import (
 
 // recordChange writes the agency's change-log entry for an object, then the object. The entry
 // goes first so that no write can be lost to sync: a failed write leaves an entry that points
-// at an unchanged object, which sync simply sends again.
+// at an unchanged object, which sync sends as it is, and only to the object's own agency.
+// Callers check what they can before, so that a write refused for a reason they know of logs
+// nothing.
 func (h *Handlers) recordChange(ctx context.Context, agencyID, kind string, id *string, eventSeq int, write func() error) error {
 	if *id == "" {
 		*id = domain.NewID()
@@ -24,10 +26,13 @@ func (h *Handlers) recordChange(ctx context.Context, agencyID, kind string, id *
 }
 
 type syncItem struct {
+	// Seq is the newest change of the object that this page covers.
 	Seq    int64  `json:"seq"`
 	Kind   string `json:"kind"`
 	ID     string `json:"id"`
 	Object any    `json:"object"`
+	// Events are, for a case, the events of its record that the page's changes appended.
+	Events []eventJSON `json:"events,omitempty"`
 }
 
 type syncResponse struct {
@@ -81,7 +86,13 @@ func (h *Handlers) Sync(c *fiber.Ctx) error {
 	settled := h.Now().Add(-h.SyncSettle)
 	out := syncResponse{Items: []syncItem{}}
 	cursor := after
-	cases := map[string]*domain.Case{}
+	// The page's changes, one group per object in the order each first appears.
+	type group struct {
+		item     syncItem
+		from, to int
+	}
+	var groups []*group
+	byObject := map[string]*group{}
 	for i, ch := range changes {
 		if i == pg.Limit || !ch.At.Before(settled) {
 			out.More = i == pg.Limit && ch.At.Before(settled)
@@ -89,62 +100,82 @@ func (h *Handlers) Sync(c *fiber.Ctx) error {
 		}
 		// A gap before a settled change is settled too: the change's time was taken after the
 		// gap's number was allocated, so that write failed and will never appear.
-		items, err := h.syncItems(ctx, ch, cases)
+		cursor = ch.Seq
+		g := byObject[ch.Kind+"/"+ch.ObjectID]
+		if g == nil {
+			g = &group{item: syncItem{Kind: ch.Kind, ID: ch.ObjectID}, from: ch.EventSeq, to: ch.EventSeq}
+			byObject[ch.Kind+"/"+ch.ObjectID] = g
+			groups = append(groups, g)
+		}
+		g.item.Seq = ch.Seq
+		g.from, g.to = min(g.from, ch.EventSeq), max(g.to, ch.EventSeq)
+	}
+	for _, g := range groups {
+		item, ok, err := h.syncItem(ctx, p.AgencyID, g.item, g.from, g.to)
 		if err != nil {
 			return err
 		}
-		out.Items = append(out.Items, items...)
-		cursor = ch.Seq
+		if ok {
+			out.Items = append(out.Items, item)
+		}
 	}
 	out.NextCursor = encodeSeq(cursor)
 	return c.JSON(out)
 }
 
-func (h *Handlers) syncItems(ctx context.Context, ch domain.Change, cases map[string]*domain.Case) ([]syncItem, error) {
-	item := syncItem{Seq: ch.Seq, Kind: ch.Kind, ID: ch.ObjectID}
+// syncItem loads the current state of a changed object. Whatever the log says, an object of
+// another agency is never sent (ok false), nor one that does not exist.
+func (h *Handlers) syncItem(ctx context.Context, agencyID string, item syncItem, from, to int) (syncItem, bool, error) {
+	var owner string
 	var err error
-	switch ch.Kind {
+	switch item.Kind {
 	case "case":
-		cs, ok := cases[ch.ObjectID]
-		if !ok {
-			if cs, err = h.Repo.CaseByID(ctx, ch.ObjectID); err == nil {
-				cases[ch.ObjectID] = cs
-			}
-		}
-		if err != nil {
+		var cs *domain.Case
+		if cs, err = h.Repo.CaseByID(ctx, item.ID); err != nil {
 			break
 		}
-		item.Object = toCaseJSON(cs, h.Now())
-		out := []syncItem{item}
-		if ch.EventSeq > 0 && ch.EventSeq <= len(cs.Events) {
-			out = append(out, syncItem{Seq: ch.Seq, Kind: "event", ID: cs.ID + ":" + strconv.Itoa(ch.EventSeq), Object: toEventJSON(cs.ID, cs.Events[ch.EventSeq-1])})
+		owner, item.Object = cs.AgencyID, toCaseJSON(cs, h.Now())
+		if owner != agencyID || from < 1 {
+			break
 		}
-		return out, nil
+		var events []domain.Event
+		if events, err = h.Repo.EventsOf(ctx, cs.ID, from, min(to, cs.EventCount)); err != nil {
+			return item, false, err
+		}
+		item.Events = make([]eventJSON, len(events))
+		for i, e := range events {
+			item.Events[i] = toEventJSON(cs.ID, e)
+		}
 	case "inspection":
 		var in *domain.Inspection
-		if in, err = h.Repo.InspectionByID(ctx, ch.ObjectID); err == nil {
-			item.Object = toInspectionJSON(in)
+		if in, err = h.Repo.InspectionByID(ctx, item.ID); err == nil {
+			owner, item.Object = in.AgencyID, toInspectionJSON(in)
 		}
 	case "matter":
 		var m *domain.Matter
-		if m, err = h.Repo.MatterByID(ctx, ch.ObjectID); err == nil {
-			item.Object = toMatterJSON(m)
+		if m, err = h.Repo.MatterByID(ctx, item.ID); err == nil {
+			owner, item.Object = m.AgencyID, toMatterJSON(m)
 		}
 	case "benchmark":
 		var b *domain.Benchmark
-		if b, err = h.Repo.BenchmarkByID(ctx, ch.ObjectID); err == nil {
-			item.Object = toBenchmarkJSON(b)
+		if b, err = h.Repo.BenchmarkByID(ctx, item.ID); err == nil {
+			owner, item.Object = b.AgencyID, toBenchmarkJSON(b)
 		}
 	case "review_rule":
-		// Review rules are small; the client refetches the catalog.
-		item.Object = map[string]string{"refetch": "/v1/review-catalog"}
+		var r *domain.ReviewRule
+		if r, err = h.Repo.ReviewRuleByID(ctx, item.ID); err == nil {
+			owner, item.Object = r.AgencyID, toReviewRuleJSON(*r)
+		}
 	}
-	if domain.ErrorCode(err) == domain.NotFound {
+	switch {
+	case domain.ErrorCode(err) == domain.NotFound:
 		// The change's write never landed (the entry is written first); nothing to send.
-		return nil, nil
+		return item, false, nil
+	case err != nil:
+		return item, false, err
+	case owner != agencyID:
+		h.Log.Warn("sync: a change entry points outside its agency; left out", "agency_id", agencyID, "kind", item.Kind, "object_id", item.ID)
+		return item, false, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return []syncItem{item}, nil
+	return item, true, nil
 }

@@ -3,11 +3,14 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/zhifa/zhifa/domain"
@@ -61,8 +64,30 @@ type eventDoc struct {
 	PayloadDigest string    `bson:"payload_digest"`
 	EvidenceIDs   []string  `bson:"evidence_ids"`
 	DocumentHash  string    `bson:"document_hash,omitempty"`
+	DocumentID    string    `bson:"document_id,omitempty"`
 	PrevHash      string    `bson:"prev_hash"`
 	Hash          string    `bson:"hash"`
+}
+
+// commitDoc is one event of a case's record in collection case_events, keyed by case and
+// number. Inserting it is what commits an action: it carries the event and the case's state
+// after it, Idempotency-Key included, so one write holds the whole effect. The case document
+// is brought up to date afterwards and rolled forward from here after a crash.
+type commitDoc struct {
+	ID       string   `bson:"_id"`
+	CaseID   string   `bson:"case_id"`
+	AgencyID string   `bson:"agency_id"`
+	Event    eventDoc `bson:"event"`
+	State    *caseDoc `bson:"state,omitempty"`
+	// Document is the document an issue_document event issued; it is written to documents
+	// before the case document, so a case that is up to date has all its documents listed.
+	Document *documentDoc `bson:"document,omitempty"`
+}
+
+type keyDoc struct {
+	Key     string `bson:"k"`
+	Request string `bson:"r"`
+	Seq     int    `bson:"s"`
 }
 
 type caseDoc struct {
@@ -92,7 +117,9 @@ type caseDoc struct {
 	TransferTo       string            `bson:"transfer_to,omitempty"`
 	Reason           string            `bson:"reason,omitempty"`
 	Documents        map[string]string `bson:"documents,omitempty"`
-	Events           []eventDoc        `bson:"events,omitempty"`
+	EventCount       int               `bson:"event_count"`
+	HeadHash         string            `bson:"head_hash"`
+	Keys             []keyDoc          `bson:"keys,omitempty"`
 	CreatedBy        string            `bson:"created_by"`
 	CreatedAt        time.Time         `bson:"created_at"`
 	UpdatedAt        time.Time         `bson:"updated_at"`
@@ -138,7 +165,7 @@ func toCaseDoc(c *domain.Case) caseDoc {
 		RegisteredAt: timePtr(c.RegisteredAt), Deadline: timePtr(c.Deadline), Answered: c.Answered,
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionDoc(c.Proposed),
 		ReviewApproved: c.ReviewApproved, Decision: toDecisionDoc(c.Decision), DecidedAt: timePtr(c.DecidedAt),
-		ServedAt: timePtr(c.ServedAt), TransferTo: c.TransferTo, Reason: c.Reason,
+		ServedAt: timePtr(c.ServedAt), TransferTo: c.TransferTo, Reason: c.Reason, EventCount: c.EventCount, HeadHash: c.HeadHash,
 		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
 	}
 	if d.OfficerIDs == nil {
@@ -156,12 +183,23 @@ func toCaseDoc(c *domain.Case) caseDoc {
 			d.Documents[string(k)] = v
 		}
 	}
-	for _, e := range c.Events {
-		d.Events = append(d.Events, eventDoc{Seq: e.Seq, Action: string(e.Action), From: string(e.From), To: string(e.To), ActorID: e.ActorID,
-			OfficerIDs: nonNil(e.OfficerIDs), At: e.At, Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID, PayloadDigest: e.PayloadDigest,
-			EvidenceIDs: nonNil(e.EvidenceIDs), DocumentHash: e.DocumentHash, PrevHash: e.PrevHash, Hash: e.Hash})
+	for _, k := range c.Keys {
+		d.Keys = append(d.Keys, keyDoc{Key: k.Key, Request: k.Request, Seq: k.Seq})
 	}
 	return d
+}
+
+func toEventDoc(e domain.Event) eventDoc {
+	return eventDoc{Seq: e.Seq, Action: string(e.Action), From: string(e.From), To: string(e.To), ActorID: e.ActorID,
+		OfficerIDs: nonNil(e.OfficerIDs), At: e.At, Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID, PayloadDigest: e.PayloadDigest,
+		EvidenceIDs: nonNil(e.EvidenceIDs), DocumentHash: e.DocumentHash, DocumentID: e.DocumentID, PrevHash: e.PrevHash, Hash: e.Hash}
+}
+
+func fromEventDoc(e *eventDoc) domain.Event {
+	return domain.Event{Seq: e.Seq, Action: domain.Action(e.Action), From: domain.CaseStatus(e.From), To: domain.CaseStatus(e.To),
+		ActorID: e.ActorID, OfficerIDs: e.OfficerIDs, At: e.At.UTC(), Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID,
+		PayloadDigest: e.PayloadDigest, EvidenceIDs: e.EvidenceIDs, DocumentHash: e.DocumentHash, DocumentID: e.DocumentID,
+		PrevHash: e.PrevHash, Hash: e.Hash}
 }
 
 func nonNil(s []string) []string {
@@ -180,7 +218,7 @@ func fromCaseDoc(d *caseDoc) *domain.Case {
 		RegisteredAt: timeOf(d.RegisteredAt), Deadline: timeOf(d.Deadline), Answered: d.Answered,
 		HearingRequested: d.HearingRequested, HearingHeld: d.HearingHeld, Proposed: fromDecisionDoc(d.Proposed),
 		ReviewApproved: d.ReviewApproved, Decision: fromDecisionDoc(d.Decision), DecidedAt: timeOf(d.DecidedAt),
-		ServedAt: timeOf(d.ServedAt), TransferTo: d.TransferTo, Reason: d.Reason,
+		ServedAt: timeOf(d.ServedAt), TransferTo: d.TransferTo, Reason: d.Reason, EventCount: d.EventCount, HeadHash: d.HeadHash,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
 	}
 	if n := d.Notice; n != nil {
@@ -195,45 +233,157 @@ func fromCaseDoc(d *caseDoc) *domain.Case {
 			c.Documents[domain.DocumentKind(k)] = v
 		}
 	}
-	for _, e := range d.Events {
-		c.Events = append(c.Events, domain.Event{Seq: e.Seq, Action: domain.Action(e.Action), From: domain.CaseStatus(e.From), To: domain.CaseStatus(e.To),
-			ActorID: e.ActorID, OfficerIDs: e.OfficerIDs, At: e.At.UTC(), Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID,
-			PayloadDigest: e.PayloadDigest, EvidenceIDs: e.EvidenceIDs, DocumentHash: e.DocumentHash, PrevHash: e.PrevHash, Hash: e.Hash})
+	for _, k := range d.Keys {
+		c.Keys = append(c.Keys, domain.ActionKey{Key: k.Key, Request: k.Request, Seq: k.Seq})
 	}
 	return c
 }
 
-// CreateCase inserts c at version 1; Conflict when the id is taken.
-func (s *Store) CreateCase(ctx context.Context, c *domain.Case) error {
-	if c.ID == "" {
-		c.ID = newID()
+// commitID keys an event by case and number; the number is zero-padded so that the ids of one
+// case sort in order.
+func commitID(caseID string, seq int) string { return fmt.Sprintf("%s:%08d", caseID, seq) }
+
+// CommitCase commits ev, the newest event of c, with c's state after it, in one insert keyed by
+// case and event number: of two writers of the same next event one wins, the other gets
+// Conflict. The case document is brought up to date after the commit; if that write does not
+// happen, the next read of the case rolls it forward.
+func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event, doc *domain.Document) error {
+	now := asStored(time.Now())
+	if ev.Seq == 1 {
+		c.CreatedAt = now
+		if c.ID == "" {
+			c.ID = newID()
+		}
 	}
-	now := time.Now().UTC()
-	c.CreatedAt, c.UpdatedAt, c.Version = now, now, 1
+	c.UpdatedAt = now
 	d := toCaseDoc(c)
-	_, err := s.db.Collection("cases").InsertOne(ctx, d)
-	s.idx.cases.wrote(s.db, caseEntryOf(&d), err)
-	return mapErr(err, "a case with this id")
-}
-
-// CaseByID returns the case with its events, or NotFound.
-func (s *Store) CaseByID(ctx context.Context, id string) (*domain.Case, error) {
-	return findOne(ctx, s.db.Collection("cases"), bson.D{{Key: "_id", Value: id}}, fromCaseDoc, "case")
-}
-
-// UpdateCase replaces the case, events included, at its version: state and record change in
-// one single-document write.
-func (s *Store) UpdateCase(ctx context.Context, c *domain.Case) error {
-	c.UpdatedAt = time.Now().UTC()
-	d := toCaseDoc(c)
-	d.Version++
-	err := s.replaceVersioned(ctx, s.db.Collection("cases"), c.ID, c.Version, d, "case")
-	s.idx.cases.wrote(s.db, caseEntryOf(&d), err)
+	cd := commitDoc{ID: commitID(c.ID, ev.Seq), CaseID: c.ID, AgencyID: c.AgencyID, Event: toEventDoc(ev), State: &d}
+	if doc != nil {
+		dd := toDocumentDoc(doc)
+		cd.Document = &dd
+	}
+	_, err := s.db.Collection("case_events").InsertOne(ctx, cd)
+	if mongo.IsDuplicateKeyError(err) {
+		if ev.Seq == 1 {
+			return domain.Errorf(domain.Conflict, "a case with this id already exists")
+		}
+		return domain.Errorf(domain.Conflict, "the case was changed by someone else; reload and retry")
+	}
 	if err != nil {
-		return err
+		return mapErr(err, "case")
 	}
-	c.Version = d.Version
+	// The commit stands whatever happens here: a reader rolls the case forward.
+	_ = s.materialize(ctx, &cd)
 	return nil
+}
+
+// materialize writes what a commit holds to the documents and cases collections, the case
+// document unless the stored one is as new or newer.
+func (s *Store) materialize(ctx context.Context, cd *commitDoc) error {
+	if cd.Document != nil {
+		_, err := s.db.Collection("documents").InsertOne(ctx, cd.Document)
+		if err != nil && !mongo.IsDuplicateKeyError(err) {
+			return mapErr(err, "document")
+		}
+		s.idx.documents.wrote(s.db, documentEntryOf(cd.Document), nil)
+	}
+	d := cd.State
+	c := s.db.Collection("cases")
+	err := s.serialize("cases/"+d.ID, func() error {
+		if s.serialWrites {
+			// FerretDB uses its primary key only for a filter that is exactly {_id}.
+			var cur struct {
+				EventCount int `bson:"event_count"`
+			}
+			err := c.FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, options.FindOne().SetProjection(bson.D{{Key: "event_count", Value: 1}})).Decode(&cur)
+			switch {
+			case errors.Is(err, mongo.ErrNoDocuments):
+				_, err = c.InsertOne(ctx, d)
+				return err
+			case err != nil:
+				return err
+			case cur.EventCount >= d.EventCount:
+				return nil
+			}
+			_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d)
+			return err
+		}
+		_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "event_count", Value: bson.D{{Key: "$lt", Value: d.EventCount}}}}, d,
+			options.Replace().SetUpsert(true))
+		if mongo.IsDuplicateKeyError(err) {
+			return nil // a newer state is there already
+		}
+		return err
+	})
+	s.idx.cases.wrote(s.db, caseEntryOf(d), err)
+	return mapErr(err, "case")
+}
+
+// CaseByID returns the case, rolled forward over any event committed after its document was
+// last written, or NotFound.
+func (s *Store) CaseByID(ctx context.Context, id string) (*domain.Case, error) {
+	var d caseDoc
+	err := s.db.Collection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, mapErr(err, "case")
+	}
+	for {
+		var cd commitDoc
+		err := s.db.Collection("case_events").FindOne(ctx, bson.D{{Key: "_id", Value: commitID(id, d.EventCount+1)}}).Decode(&cd)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			break
+		}
+		if err != nil {
+			return nil, mapErr(err, "case")
+		}
+		if cd.State == nil {
+			return nil, domain.Errorf(domain.Internal, "event %d of case %s has no state", cd.Event.Seq, id)
+		}
+		if err := s.materialize(ctx, &cd); err != nil {
+			return nil, err
+		}
+		d = *cd.State
+	}
+	if d.EventCount == 0 {
+		return nil, domain.Errorf(domain.NotFound, "case not found")
+	}
+	return fromCaseDoc(&d), nil
+}
+
+// CaseAt returns the case as it stood after event seq, with that event: what the action that
+// appended it answered.
+func (s *Store) CaseAt(ctx context.Context, caseID string, seq int) (*domain.Case, domain.Event, error) {
+	var cd commitDoc
+	if err := s.db.Collection("case_events").FindOne(ctx, bson.D{{Key: "_id", Value: commitID(caseID, seq)}}).Decode(&cd); err != nil {
+		return nil, domain.Event{}, mapErr(err, "event")
+	}
+	if cd.State == nil {
+		return nil, domain.Event{}, domain.Errorf(domain.Internal, "event %d of case %s has no state", seq, caseID)
+	}
+	return fromCaseDoc(cd.State), fromEventDoc(&cd.Event), nil
+}
+
+// EventsOf returns the events from seq from to seq to of a case, in order. MongoDB reads the
+// range from the _id index; on FerretDB, whose SQLite backend uses its key only for an exact
+// _id, each event is read by _id.
+func (s *Store) EventsOf(ctx context.Context, caseID string, from, to int) ([]domain.Event, error) {
+	from = max(from, 1)
+	if to < from {
+		return []domain.Event{}, nil
+	}
+	c := s.db.Collection("case_events")
+	noState := options.FindOne().SetProjection(bson.D{{Key: "state", Value: 0}})
+	conv := func(d *commitDoc) domain.Event { return fromEventDoc(&d.Event) }
+	if s.serialWrites {
+		ids := make([]string, 0, to-from+1)
+		for seq := from; seq <= to; seq++ {
+			ids = append(ids, commitID(caseID, seq))
+		}
+		return readByID(ctx, c, ids, conv, "events", noState)
+	}
+	cur, err := c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: commitID(caseID, from)}, {Key: "$lte", Value: commitID(caseID, to)}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "state", Value: 0}}))
+	return findAll(ctx, cur, err, conv, "events")
 }
 
 // ListCases lists cases by filter in id order, leaving out the event chains. On FerretDB the
@@ -243,7 +393,7 @@ func (s *Store) ListCases(ctx context.Context, f domain.CaseFilter, p domain.Pag
 		return s.queryCases(ctx, f, p)
 	}
 	return indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f), p, fromCaseDoc, "case",
-		options.FindOne().SetProjection(bson.D{{Key: "events", Value: 0}}))
+		options.FindOne().SetProjection(bson.D{{Key: "keys", Value: 0}}))
 }
 
 // queryCases lists cases with a database query, which MongoDB answers from its indexes.
@@ -282,7 +432,7 @@ func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Pa
 	if len(created) > 0 {
 		add("created_at", created)
 	}
-	return pageWith(ctx, s.db.Collection("cases"), filter, p, options.Find().SetProjection(bson.D{{Key: "events", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
+	return pageWith(ctx, s.db.Collection("cases"), filter, p, options.Find().SetProjection(bson.D{{Key: "keys", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
 }
 
 // NextCaseNumber allocates the agency's next case number of the year.
@@ -307,16 +457,9 @@ func fromDocumentDoc(d *documentDoc) *domain.Document {
 		Fields: d.Fields, Hash: d.Hash, IssuedBy: d.IssuedBy, IssuedAt: d.IssuedAt.UTC()}
 }
 
-// CreateDocument inserts an issued document; Conflict when that version of the kind exists.
-func (s *Store) CreateDocument(ctx context.Context, d *domain.Document) error {
-	if d.ID == "" {
-		d.ID = newID()
-	}
-	doc := documentDoc{ID: d.ID, CaseID: d.CaseID, AgencyID: d.AgencyID, Kind: string(d.Kind),
+func toDocumentDoc(d *domain.Document) documentDoc {
+	return documentDoc{ID: d.ID, CaseID: d.CaseID, AgencyID: d.AgencyID, Kind: string(d.Kind),
 		Version: d.Version, Fields: d.Fields, Hash: d.Hash, IssuedBy: d.IssuedBy, IssuedAt: d.IssuedAt}
-	_, err := s.db.Collection("documents").InsertOne(ctx, doc)
-	s.idx.documents.wrote(s.db, documentEntryOf(&doc), err)
-	return mapErr(err, "this version of the document")
 }
 
 // documentEntry is one issued document as the list of a case's documents sees it. Documents
@@ -345,19 +488,6 @@ func documentEntryOf(d *documentDoc) documentEntry {
 // DocumentByID returns the document or NotFound.
 func (s *Store) DocumentByID(ctx context.Context, id string) (*domain.Document, error) {
 	return findOne(ctx, s.db.Collection("documents"), bson.D{{Key: "_id", Value: id}}, fromDocumentDoc, "document")
-}
-
-// DeleteDocument removes a document that never entered its case's record.
-func (s *Store) DeleteDocument(ctx context.Context, id string) error {
-	res, err := s.db.Collection("documents").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	if err != nil {
-		return mapErr(err, "document")
-	}
-	s.idx.documents.remove(id)
-	if res.DeletedCount == 0 {
-		return domain.Errorf(domain.NotFound, "document not found")
-	}
-	return nil
 }
 
 // DocumentsOf lists a case's documents, oldest first.

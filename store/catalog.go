@@ -190,3 +190,11 @@ func (s *Store) ReviewRules(ctx context.Context, agencyID string) ([]domain.Revi
 	cur, err := s.db.Collection("review_rules").Find(ctx, bson.D{{Key: "agency_id", Value: agencyID}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	return findAll(ctx, cur, err, fromReviewRuleDoc, "review rules")
 }
+
+// ReviewRuleByID returns one rule of a legal-review catalog, or NotFound.
+func (s *Store) ReviewRuleByID(ctx context.Context, id string) (*domain.ReviewRule, error) {
+	return findOne(ctx, s.db.Collection("review_rules"), bson.D{{Key: "_id", Value: id}}, func(d *reviewRuleDoc) *domain.ReviewRule {
+		r := fromReviewRuleDoc(d)
+		return &r
+	}, "review rule")
+}
