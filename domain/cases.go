@@ -259,11 +259,11 @@ type Case struct {
 	HeadHash   string
 	// Keys are the Idempotency-Keys of the case's recent actions, newest last, so that a retry
 	// finds the outcome of the action it repeats in the case itself.
-	Keys []ActionKey
-	CreatedBy        string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	Version          int64
+	Keys      []ActionKey
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
 }
 
 // Overdue reports whether the 90-day decision limit (art. 60) has passed undecided at now.
