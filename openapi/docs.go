@@ -14,11 +14,11 @@ import (
 var docsFiles embed.FS
 
 // DocsCSP is the Content-Security-Policy of /docs: scripts, styles, images and requests from
-// this server only. Swagger UI sets style attributes from script (the version it renders, its
-// collapsed sections), so styles also allow 'unsafe-inline'; its stylesheet draws icons as data:
-// images.
-const DocsCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// this server only, and images also as data: URIs, which Swagger UI's stylesheet draws its
+// icons with. Swagger UI sets its inline styles through the DOM, which the policy allows
+// without 'unsafe-inline' (checked in Chromium).
+const DocsCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Asset is a file that /docs loads.
 type Asset struct {
