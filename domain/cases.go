@@ -277,10 +277,16 @@ type ActionKey struct {
 	Key     string
 	Request string
 	Seq     int
+	At      time.Time
 }
 
-// RecentKeys is how many action keys a case keeps: a retry repeats one of the latest actions.
-const RecentKeys = 32
+// A case keeps the keys of its actions of the last KeyWindow, at most RecentKeys of them: a
+// retry repeats one of those. The bound keeps the case document's size independent of its
+// history.
+const (
+	RecentKeys = 200
+	KeyWindow  = 24 * time.Hour
+)
 
 // KeyedAction finds the recent action that was made with key.
 func (c *Case) KeyedAction(key string) (ActionKey, bool) {
@@ -292,16 +298,20 @@ func (c *Case) KeyedAction(key string) (ActionKey, bool) {
 	return ActionKey{}, false
 }
 
-// Remember records that the newest event was made with key and request, keeping the latest
-// RecentKeys.
-func (c *Case) Remember(key, request string) {
-	if key == "" {
+// Remember records k, the key of the newest event, and forgets keys past the window or the
+// count.
+func (c *Case) Remember(k ActionKey) {
+	if k.Key == "" {
 		return
 	}
-	c.Keys = append(c.Keys, ActionKey{Key: key, Request: request, Seq: c.EventCount})
-	if n := len(c.Keys) - RecentKeys; n > 0 {
-		c.Keys = slices.Clone(c.Keys[n:])
+	keep := c.Keys[:0:0]
+	for _, old := range c.Keys {
+		if old.At.After(k.At.Add(-KeyWindow)) {
+			keep = append(keep, old)
+		}
 	}
+	keep = append(keep, k)
+	c.Keys = keep[max(0, len(keep)-RecentKeys):]
 }
 
 // DecisionDays is the time from registration to decision that art. 60 allows.

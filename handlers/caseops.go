@@ -99,7 +99,7 @@ func (h *Handlers) caseAction(c *fiber.Ctx, ctx context.Context, cs *domain.Case
 // that writer may be this request's own first attempt: the case is read again and, if so, its
 // answer replayed.
 func (h *Handlers) commitCase(c *fiber.Ctx, ctx context.Context, cs *domain.Case, ev domain.Event, doc *domain.Document, k actionKey, answer caseAnswer) error {
-	cs.Remember(k.Key, k.Request)
+	cs.Remember(domain.ActionKey{Key: k.Key, Request: k.Request, Seq: ev.Seq, At: ev.At})
 	if err := h.Repo.RecordChange(ctx, &domain.Change{AgencyID: cs.AgencyID, Kind: "case", ObjectID: cs.ID, EventSeq: ev.Seq}); err != nil {
 		return err
 	}

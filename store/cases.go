@@ -78,16 +78,20 @@ type commitDoc struct {
 	CaseID   string   `bson:"case_id"`
 	AgencyID string   `bson:"agency_id"`
 	Event    eventDoc `bson:"event"`
-	State    *caseDoc `bson:"state,omitempty"`
+	// State is the case after the event, without its keys: those are the keys of the case
+	// before it and Key, the event's own.
+	State *caseDoc `bson:"state,omitempty"`
+	Key   *keyDoc  `bson:"key,omitempty"`
 	// Document is the document an issue_document event issued; it is written to documents
 	// before the case document, so a case that is up to date has all its documents listed.
 	Document *documentDoc `bson:"document,omitempty"`
 }
 
 type keyDoc struct {
-	Key     string `bson:"k"`
-	Request string `bson:"r"`
-	Seq     int    `bson:"s"`
+	Key     string    `bson:"k"`
+	Request string    `bson:"r"`
+	Seq     int       `bson:"s"`
+	At      time.Time `bson:"t"`
 }
 
 type caseDoc struct {
@@ -184,7 +188,7 @@ func toCaseDoc(c *domain.Case) caseDoc {
 		}
 	}
 	for _, k := range c.Keys {
-		d.Keys = append(d.Keys, keyDoc{Key: k.Key, Request: k.Request, Seq: k.Seq})
+		d.Keys = append(d.Keys, keyDoc{Key: k.Key, Request: k.Request, Seq: k.Seq, At: k.At})
 	}
 	return d
 }
@@ -234,7 +238,7 @@ func fromCaseDoc(d *caseDoc) *domain.Case {
 		}
 	}
 	for _, k := range d.Keys {
-		c.Keys = append(c.Keys, domain.ActionKey{Key: k.Key, Request: k.Request, Seq: k.Seq})
+		c.Keys = append(c.Keys, domain.ActionKey{Key: k.Key, Request: k.Request, Seq: k.Seq, At: k.At.UTC()})
 	}
 	return c
 }
@@ -257,7 +261,12 @@ func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event,
 	}
 	c.UpdatedAt = now
 	d := toCaseDoc(c)
-	cd := commitDoc{ID: commitID(c.ID, ev.Seq), CaseID: c.ID, AgencyID: c.AgencyID, Event: toEventDoc(ev), State: &d}
+	state := d
+	state.Keys = nil
+	cd := commitDoc{ID: commitID(c.ID, ev.Seq), CaseID: c.ID, AgencyID: c.AgencyID, Event: toEventDoc(ev), State: &state}
+	if n := len(d.Keys); n > 0 && d.Keys[n-1].Seq == ev.Seq {
+		cd.Key = &d.Keys[n-1]
+	}
 	if doc != nil {
 		dd := toDocumentDoc(doc)
 		cd.Document = &dd
@@ -273,6 +282,7 @@ func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event,
 		return mapErr(err, "case")
 	}
 	// The commit stands whatever happens here: a reader rolls the case forward.
+	cd.State = &d
 	_ = s.materialize(ctx, &cd)
 	return nil
 }
@@ -339,10 +349,17 @@ func (s *Store) CaseByID(ctx context.Context, id string) (*domain.Case, error) {
 		if cd.State == nil {
 			return nil, domain.Errorf(domain.Internal, "event %d of case %s has no state", cd.Event.Seq, id)
 		}
+		next := fromCaseDoc(cd.State)
+		next.Keys = fromCaseDoc(&d).Keys
+		if k := cd.Key; k != nil {
+			next.Remember(domain.ActionKey{Key: k.Key, Request: k.Request, Seq: k.Seq, At: k.At.UTC()})
+		}
+		nd := toCaseDoc(next)
+		cd.State = &nd
 		if err := s.materialize(ctx, &cd); err != nil {
 			return nil, err
 		}
-		d = *cd.State
+		d = nd
 	}
 	if d.EventCount == 0 {
 		return nil, domain.Errorf(domain.NotFound, "case not found")

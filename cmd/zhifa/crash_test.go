@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary be the server in a child process, so that a test can kill a
+// real server with SIGKILL.
+func TestMain(m *testing.M) {
+	if os.Getenv("ZHIFA_TEST_CHILD") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// child is a server running in its own process.
+type child struct {
+	cmd  *exec.Cmd
+	base string
+	log  *syncBuffer
+}
+
+func startChild(t *testing.T, env map[string]string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ZHIFA_TEST_CHILD=1")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	c := &child{cmd: cmd, base: "http://" + env["ZHIFA_ADDR"], log: &syncBuffer{}}
+	cmd.Stdout, cmd.Stderr = c.log, c.log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if res, err := http.Get(c.base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return c
+			}
+		}
+	}
+	t.Fatalf("the server did not get ready:\n%s", c.log.String())
+	return nil
+}
+
+// kill ends the server with SIGKILL: no shutdown, no snapshot.
+func (c *child) kill(t *testing.T) {
+	if err := c.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.cmd.Wait()
+}
+
+// call is one request's outcome; Status 0 when no answer came.
+type call struct {
+	Status   int
+	Replayed bool
+	Body     map[string]any
+	Raw      string
+}
+
+var client = &http.Client{Timeout: 30 * time.Second}
+
+func (c *child) call(method, path string, body any, token, key string) call {
+	return c.callWith(client, method, path, body, token, key)
+}
+
+// callWith sends one request with the client hc; a client with a short timeout stands for a
+// phone that loses its connection while the server is still working.
+func (c *child) callWith(hc *http.Client, method, path string, body any, token, key string) call {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return call{}
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return call{}
+	}
+	out := call{Status: res.StatusCode, Replayed: res.Header.Get("Idempotent-Replayed") == "true", Raw: string(raw)}
+	_ = json.Unmarshal(raw, &out.Body)
+	return out
+}
+
+func (c *child) must(t *testing.T, method, path string, body any, token string, want int) map[string]any {
+	t.Helper()
+	r := c.call(method, path, body, token, "")
+	if r.Status != want {
+		t.Fatalf("%s %s: %d %s", method, path, r.Status, r.Raw)
+	}
+	return r.Body
+}
+
+// caseWorld is an agency with two certified officers, a matter and a case under investigation.
+type caseWorld struct {
+	adminTok, officerTok string
+	officers             []string
+	matterID, caseID     string
+}
+
+func setUpCase(t *testing.T, c *child, password string) caseWorld {
+	t.Helper()
+	var w caseWorld
+	sys := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "admin", "password": password}, "", 200)["access_token"].(string)
+	agency := c.must(t, "POST", "/v1/agencies", map[string]any{"name": "区市场监督管理局", "uscc": "91350100M000100Y43",
+		"jurisdiction": map[string]string{"district": "青山区"}, "legal_basis": "《中华人民共和国行政处罚法》"}, sys, 201)["id"].(string)
+	c.must(t, "POST", "/v1/officers", map[string]any{"username": "head", "password": password, "name": "局长", "roles": []string{"agency_admin"}, "agency_id": agency}, sys, 201)
+	w.adminTok = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "head", "password": password}, "", 200)["access_token"].(string)
+	for i, name := range []string{"zhang", "li-si"} {
+		id := c.must(t, "POST", "/v1/officers", map[string]any{"username": name, "password": password, "name": name, "roles": []string{"officer"}}, w.adminTok, 201)["id"].(string)
+		c.must(t, "PUT", "/v1/officers/"+id+"/certificate", map[string]any{"number": fmt.Sprintf("4201000000%d1", i), "issued_on": "2025-01-01", "expires_on": "2030-12-31"}, w.adminTok, 200)
+		w.officers = append(w.officers, id)
+	}
+	w.officerTok = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "zhang", "password": password}, "", 200)["access_token"].(string)
+	w.matterID = c.must(t, "POST", "/v1/matters", map[string]any{"code": "SC-001", "name": "销售过期食品", "legal_basis": "《食品安全法》第一百二十四条",
+		"penalty_kinds": []string{"warning", "fine"}}, w.adminTok, 201)["id"].(string)
+	w.caseID = c.must(t, "POST", "/v1/cases", map[string]any{"matter_id": w.matterID, "facts": "销售过期食品",
+		"party": map[string]any{"kind": "organisation", "name": "某某食品有限公司", "uscc": "91310115MA1K3YJ12G"}}, w.officerTok, 201)["case"].(map[string]any)["id"].(string)
+	return w
+}
+
+// TestSIGKILLDuringActionsThenRetry: eight phones record evidence on one case; the server is
+// killed with SIGKILL mid-load and restarted; every request that got no answer is retried with
+// its Idempotency-Key until it is answered. Every action is in the record exactly once, and a
+// retried register that had landed is answered as it was, not refused.
+func TestSIGKILLDuringActionsThenRetry(t *testing.T) {
+	const password = "crash test password"
+	env := map[string]string{"ZHIFA_DATA": t.TempDir(), "ZHIFA_ADDR": freeAddr(t), "ZHIFA_ADMIN_PASSWORD": password,
+		"ZHIFA_ARGON2_MEMORY_KIB": "8192", "ZHIFA_ARGON2_ITERATIONS": "1", "ZHIFA_ARGON2_PARALLELISM": "1"}
+	c := startChild(t, env)
+	w := setUpCase(t, c, password)
+	tr := "/v1/cases/" + w.caseID + "/transitions"
+	register := map[string]any{"action": "register", "officer_ids": w.officers}
+	first := c.call("POST", tr, register, w.officerTok, "register-1")
+	if first.Status != 200 {
+		t.Fatalf("register: %d %s", first.Status, first.Raw)
+	}
+	if r := c.call("POST", tr, map[string]any{"action": "start_investigation", "officer_ids": w.officers}, w.officerTok, "start-1"); r.Status != 200 {
+		t.Fatalf("start_investigation: %d %s", r.Status, r.Raw)
+	}
+
+	const n, workers, killAfter = 80, 8, 24
+	record := func(i int) map[string]any {
+		return map[string]any{"action": "record", "officer_ids": w.officers, "evidence_ids": []string{fmt.Sprintf("ev-%02d", i)}}
+	}
+	var acked atomic.Int32
+	answered := make([]string, n) // the hash of the event each answered action appended
+	var wg sync.WaitGroup
+	killed := make(chan struct{})
+	for wk := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hc := client
+			if wk < 3 {
+				// These phones give up before the server answers: their actions land unanswered.
+				hc = &http.Client{Timeout: time.Duration(15+15*wk) * time.Millisecond}
+			}
+			for i := wk; i < n; i += workers {
+				for {
+					select {
+					case <-killed:
+						return
+					default:
+					}
+					r := c.callWith(hc, "POST", tr, record(i), w.officerTok, fmt.Sprintf("rec-%02d", i))
+					if r.Status == 0 && hc == client {
+						return // no answer: the server is gone
+					}
+					if r.Status == 0 {
+						break // this phone lost its connection; it retries later
+					}
+					if r.Status == 200 {
+						answered[i] = r.Body["event"].(map[string]any)["hash"].(string)
+						if acked.Add(1) == killAfter {
+							c.kill(t)
+							close(killed)
+						}
+						break
+					}
+					if r.Status != 409 && r.Status != 503 {
+						t.Errorf("record %d: %d %s", i, r.Status, r.Raw)
+						return
+					}
+					time.Sleep(5 * time.Millisecond) // another phone moved the case first
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	c = startChild(t, env)
+	retried, landed := 0, 0
+	for i := range n {
+		for attempt := 0; ; attempt++ {
+			r := c.call("POST", tr, record(i), w.officerTok, fmt.Sprintf("rec-%02d", i))
+			if r.Status == 200 && answered[i] != "" {
+				// An answered action retried, as a phone does that missed the answer.
+				if !r.Replayed || r.Body["event"].(map[string]any)["hash"] != answered[i] {
+					t.Errorf("retry of answered record %d: replayed=%v %s", i, r.Replayed, r.Raw)
+				}
+				break
+			}
+			if r.Status == 200 {
+				retried++
+				if r.Replayed {
+					landed++
+				}
+				break
+			}
+			if r.Status != 409 || attempt > 50 {
+				t.Fatalf("retry of record %d after the restart: %d %s", i, r.Status, r.Raw)
+			}
+		}
+	}
+	t.Logf("%d of %d actions answered before SIGKILL, %d retried after the restart, %d of those had landed and were replayed", n-retried, n, retried, landed)
+	again := c.call("POST", tr, register, w.officerTok, "register-1")
+	if again.Status != 200 || !again.Replayed || again.Body["event"].(map[string]any)["hash"] != first.Body["event"].(map[string]any)["hash"] {
+		t.Fatalf("a retried register that had landed: %d replayed=%v %s", again.Status, again.Replayed, again.Raw)
+	}
+
+	events := c.must(t, "GET", "/v1/cases/"+w.caseID+"/events?limit=200", nil, w.officerTok, 200)["items"].([]any)
+	seen := map[string]int{}
+	for _, e := range events {
+		for _, ev := range e.(map[string]any)["evidence_ids"].([]any) {
+			seen[ev.(string)]++
+		}
+	}
+	for i := range n {
+		if k := fmt.Sprintf("ev-%02d", i); seen[k] != 1 {
+			t.Errorf("%s is in the record %d times", k, seen[k])
+		}
+	}
+	if len(events) != 3+n {
+		t.Errorf("%d events, want %d", len(events), 3+n)
+	}
+	if audit := c.must(t, "GET", "/v1/cases/"+w.caseID+"/audit", nil, w.officerTok, 200); audit["intact"] != true {
+		t.Errorf("audit after the crash: %v", audit)
+	}
+	if strings.Contains(c.log.String(), `"level":"ERROR"`) {
+		t.Errorf("errors in the log after the restart:\n%s", c.log.String())
+	}
+}
