@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,18 +31,26 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "zhifa:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+// run serves until ctx ends. The log goes to stdout as JSON lines, and so, while it runs, does
+// whatever the process prints on its standard streams (see logStdio); stderr gets only the
+// generated admin password, once.
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	restoreStdio, err := logStdio(log, stdout)
+	if err != nil {
+		return err
+	}
+	defer restoreStdio()
 	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
 		return err
 	}
@@ -88,7 +97,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if created {
 		log.Info("generated a JWT signing key", "path", filepath.Join(cfg.DataDir, "jwt-ed25519.pem"))
 	}
-	if err := seedSysadmin(ctx, st, passwords, cfg, log); err != nil {
+	if err := seedSysadmin(ctx, st, passwords, cfg, log, stderr); err != nil {
 		return err
 	}
 
@@ -132,8 +141,9 @@ func embeddedDir(external, dir string) string {
 }
 
 // seedSysadmin creates the first sysadmin on an empty database. Its password comes from
-// ZHIFA_ADMIN_PASSWORD or is generated and printed once.
-func seedSysadmin(ctx context.Context, st *store.Store, pw *domain.Passwords, cfg config, log *slog.Logger) error {
+// ZHIFA_ADMIN_PASSWORD or is generated and printed once on stderr, never in the log: a log is
+// shipped and kept, and a secret in it is worse than none.
+func seedSysadmin(ctx context.Context, st *store.Store, pw *domain.Passwords, cfg config, log *slog.Logger, stderr io.Writer) error {
 	n, err := st.CountUsers(ctx)
 	if err != nil || n > 0 {
 		return err
@@ -158,12 +168,24 @@ func seedSysadmin(ctx context.Context, st *store.Store, pw *domain.Passwords, cf
 		return err
 	}
 	if generated {
-		log.Warn("created the first sysadmin with a generated password; it is shown only this once",
-			"username", u.Username, "password", password)
+		announcePassword(stderr, u.Username, password)
+		log.Warn("created the first sysadmin with a generated password; it was printed once on stderr, not here",
+			"username", u.Username)
 	} else {
 		log.Info("created the first sysadmin", "username", u.Username)
 	}
 	return nil
+}
+
+// announcePassword prints a block an operator cannot miss among the JSON lines of a first start,
+// in one write so that nothing interleaves with it.
+func announcePassword(w io.Writer, username, password string) {
+	bar := strings.Repeat("=", 72)
+	fmt.Fprintf(w, "\n%s\n  Zhifa: the first sysadmin was created with a generated password.\n\n"+
+		"      username: %s\n      password: %s\n\n"+
+		"  It is shown only this once. Sign in and change it (PUT /v1/me/password);\n"+
+		"  to choose it instead, set ZHIFA_ADMIN_PASSWORD before the first start.\n%s\n\n",
+		bar, username, password, bar)
 }
 
 // sweep removes expired refresh tokens and idempotency keys; the embedded engine has no TTL

@@ -41,17 +41,18 @@ func freeAddr(t *testing.T) string {
 }
 
 type server struct {
-	base string
-	log  *syncBuffer
-	stop context.CancelFunc
-	done chan error
+	base   string
+	log    *syncBuffer
+	stderr *syncBuffer
+	stop   context.CancelFunc
+	done   chan error
 }
 
 func start(t *testing.T, env map[string]string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{base: "http://" + env["ZHIFA_ADDR"], log: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
-	go func() { s.done <- run(ctx, func(k string) string { return env[k] }, s.log) }()
+	s := &server{base: "http://" + env["ZHIFA_ADDR"], log: &syncBuffer{}, stderr: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
+	go func() { s.done <- run(ctx, func(k string) string { return env[k] }, s.log, s.stderr) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(s.base + "/readyz"); err == nil {
