@@ -30,9 +30,11 @@ type Config struct {
 	BodyLimit int
 	// RequestTimeout bounds each request's calls to the store.
 	RequestTimeout time.Duration
-	// LoginFailures failed logins per username and address within LoginWindow before 429.
-	LoginFailures int
-	LoginWindow   time.Duration
+	// LoginFailures failed logins per username and address within LoginWindow before 429;
+	// LoginAddressFailures failed logins per address, whatever the usernames.
+	LoginFailures        int
+	LoginAddressFailures int
+	LoginWindow          time.Duration
 	// PublicRate requests per minute per address on the public, unauthenticated endpoints.
 	PublicRate int
 	// SyncSettle is how old a change must be before /v1/sync delivers it: longer than any write
@@ -42,6 +44,8 @@ type Config struct {
 	InspectionWindowDays int
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed; empty trusts none.
 	TrustedProxies []string
+	// MetricsToken is the bearer token /metrics asks for; empty turns /metrics off.
+	MetricsToken string
 }
 
 // Check is one dependency that /readyz asks.
@@ -87,6 +91,10 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 		JSONEncoder:             json.Marshal,
 		JSONDecoder:             json.Unmarshal,
+		// fasthttp reuses the memory of a request once its handler returns; every string taken
+		// from the context (method, path, params, headers) would otherwise be overwritten under
+		// whoever kept it: a metrics label, a log field, a map key. Immutable copies them.
+		Immutable: true,
 	})
 	m := newMetrics()
 	// Order matters: metrics sees the status the access log's error handling wrote, and recover
@@ -106,17 +114,23 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 			return domain.Errorf(domain.TooManyRequests, "too many requests; retry after the time in Retry-After")
 		},
 	})
-	loginLimit := limiter.New(limiter.Config{
-		Max: cfg.LoginFailures, Expiration: cfg.LoginWindow, SkipSuccessfulRequests: true,
-		KeyGenerator: loginKey,
-		LimitReached: func(c *fiber.Ctx) error {
-			return domain.Errorf(domain.TooManyRequests, "too many failed sign-ins; retry after the time in Retry-After")
-		},
-	})
+	loginLimit := func(max int, key func(*fiber.Ctx) string) fiber.Handler {
+		return limiter.New(limiter.Config{
+			Max: max, Expiration: cfg.LoginWindow, SkipSuccessfulRequests: true, KeyGenerator: key,
+			LimitReached: func(c *fiber.Ctx) error {
+				return domain.Errorf(domain.TooManyRequests, "too many failed sign-ins; retry after the time in Retry-After")
+			},
+		})
+	}
+	if cfg.LoginAddressFailures == 0 {
+		cfg.LoginAddressFailures = 4 * cfg.LoginFailures
+	}
+	loginPerAccount := loginLimit(cfg.LoginFailures, loginKey)
+	loginPerAddress := loginLimit(cfg.LoginAddressFailures, func(c *fiber.Ctx) string { return c.IP() })
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", readyz(d.Checks, cfg.RequestTimeout))
-	app.Get("/metrics", m.handler())
+	app.Get("/metrics", m.handler(cfg.MetricsToken))
 	app.Get("/openapi.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(spec)
@@ -145,7 +159,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	})
 
 	v1 := app.Group("/v1")
-	v1.Post("/auth/login", loginLimit, handleErrors, auth.login)
+	v1.Post("/auth/login", loginPerAddress, loginPerAccount, handleErrors, auth.login)
 	v1.Post("/auth/refresh", public, auth.refresh)
 	v1.Post("/auth/logout", public, auth.logout)
 

@@ -67,7 +67,11 @@ func (a *authHandlers) login(c *fiber.Ctx) error {
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	if !a.passwords.Check(req.Password, hash) || u == nil || u.Status != domain.UserActive {
+	ok, err := a.passwords.Check(req.Password, hash)
+	if err != nil {
+		return err
+	}
+	if !ok || u == nil || u.Status != domain.UserActive {
 		return badCredentials
 	}
 	tokens, err := a.issue(ctx, u, domain.RandomToken(16))

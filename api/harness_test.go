@@ -126,10 +126,13 @@ func (c *clock) Set(t time.Time) {
 
 const testPassword = "correct horse battery"
 
+const metricsToken = "test-metrics-token"
+
 func testConfig() api.Config {
 	return api.Config{
 		Issuer: "zhifa-test", Audience: "zhifa-test-api", AccessTTL: 15 * time.Minute, RefreshTTL: 24 * time.Hour,
-		BodyLimit: 64 * 1024, RequestTimeout: 10 * time.Second, LoginFailures: 5, LoginWindow: time.Minute, PublicRate: 1000, InspectionWindowDays: 30, SyncSettle: 100 * time.Millisecond,
+		BodyLimit: 64 * 1024, RequestTimeout: 10 * time.Second, LoginFailures: 5, LoginWindow: time.Minute, PublicRate: 1000, InspectionWindowDays: 30, SyncSettle: 2 * time.Second,
+		MetricsToken: metricsToken,
 	}
 }
 

@@ -121,7 +121,7 @@ func TestSyncNeverSkips(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	time.Sleep(150 * time.Millisecond) // past the settle time of the last writes
+	time.Sleep(ta.cfg.SyncSettle + 50*time.Millisecond) // past the settle time of the last writes
 	pull()
 	for _, id := range ids {
 		final := ta.do("GET", "/v1/cases/"+id, nil, f.officerTok).JSON["version"].(float64)

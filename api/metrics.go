@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/subtle"
 	"strconv"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/zhifa/zhifa/domain"
 )
 
 // metrics are the Prometheus series the app exports; each app has its own registry so tests
@@ -48,6 +51,19 @@ func (m *metrics) middleware(c *fiber.Ctx) error {
 	return err
 }
 
-func (m *metrics) handler() fiber.Handler {
-	return adaptor.HTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+// handler serves the series to a scraper that presents token; without a token configured
+// /metrics does not exist, since the series describe the traffic of every agency.
+func (m *metrics) handler(token string) fiber.Handler {
+	serve := adaptor.HTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	want := []byte("Bearer " + token)
+	return func(c *fiber.Ctx) error {
+		if token == "" {
+			return fiber.NewError(fiber.StatusNotFound, "no route for GET /metrics")
+		}
+		if subtle.ConstantTimeCompare([]byte(c.Get(fiber.HeaderAuthorization)), want) != 1 {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+			return domain.Errorf(domain.Unauthorized, "/metrics needs the metrics token")
+		}
+		return serve(c)
+	}
 }

@@ -2,9 +2,14 @@ package api_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,8 +25,82 @@ func TestSystemEndpoints(t *testing.T) {
 		{Name: "jwks publishes an Ed25519 key", Method: "GET", URL: "/.well-known/jwks.json", Status: 200, Contains: []string{`"kty":"OKP"`, `"crv":"Ed25519"`, `"alg":"EdDSA"`}, NotContains: []string{`"d"`}},
 		{Name: "openapi.json", Method: "GET", URL: "/openapi.json", Status: 200, Contains: []string{`"openapi":"3.1.0"`}},
 		{Name: "unknown route is a problem", Method: "GET", URL: "/v1/nothing", Status: 404, Contains: []string{`"code":"not_found"`, `"request_id"`}},
-		{Name: "metrics count requests by route", Method: "GET", URL: "/metrics", Status: 200, Contains: []string{`zhifa_http_requests_total{method="GET",route="/healthz",status="200"} 1`}},
+		{Name: "metrics count requests by route", Method: "GET", URL: "/metrics", Headers: []string{"Authorization", "Bearer " + metricsToken}, Status: 200,
+			Contains: []string{`zhifa_http_requests_total{method="GET",route="/healthz",status="200"} 1`}},
+		{Name: "metrics without the token", Method: "GET", URL: "/metrics", Status: 401, NotContains: []string{"zhifa_http"}},
+		{Name: "metrics with another token", Method: "GET", URL: "/metrics", Headers: []string{"Authorization", "Bearer guess"}, Status: 401},
 	})
+}
+
+// TestMetricsUnderConcurrentMixedMethods sends GET, POST, PUT, PATCH and DELETE at once over a
+// real listener; every series carries a method that was sent, every count adds up, and the
+// scrape answers 200 throughout.
+func TestMetricsUnderConcurrentMixedMethods(t *testing.T) {
+	ta := newTestApp(t)
+	base := ta.serve()
+	methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+	const perMethod = 120
+	var wg sync.WaitGroup
+	for _, m := range methods {
+		for w := range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < perMethod; i += 3 {
+					req, _ := http.NewRequest(m, base+"/v1/agencies/x"+strconv.Itoa(i), strings.NewReader("{}"))
+					req.Header.Set("Content-Type", "application/json")
+					if res, err := http.DefaultClient.Do(req); err == nil {
+						_, _ = io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+					}
+				}
+			}()
+		}
+	}
+	scrape := func() string {
+		req, _ := http.NewRequest("GET", base+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+metricsToken)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("scrape: %d %s", res.StatusCode, b)
+		}
+		return string(b)
+	}
+	for range 5 {
+		scrape()
+	}
+	wg.Wait()
+	body := scrape()
+	counts := map[string]float64{}
+	for _, line := range strings.Split(body, "\n") {
+		if !strings.HasPrefix(line, "zhifa_http_requests_total{") {
+			continue
+		}
+		m := regexp.MustCompile(`method="([^"]*)"`).FindStringSubmatch(line)
+		if m == nil || !slices.Contains(append(methods, "HEAD", "OPTIONS"), m[1]) {
+			t.Errorf("a series with a corrupted method: %s", line)
+			continue
+		}
+		n, _ := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
+		counts[m[1]] += n
+	}
+	for _, m := range methods {
+		want := float64(perMethod)
+		switch m {
+		case "GET":
+			want += 5 // the scrapes
+		case "POST":
+			want++ // the test app's sign-in
+		}
+		if counts[m] != want {
+			t.Errorf("%s counted %v times, want %v", m, counts[m], want)
+		}
+	}
 }
 
 func TestReadyzNamesTheFailingPart(t *testing.T) {

@@ -152,7 +152,14 @@ func TestPasswordsTakeTheSameWorkForUnknownUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, _ := p.Hash("a good password")
-	if !p.Check("a good password", h) || p.Check("wrong", h) || p.Check("a good password", "") {
+	check := func(pw, h string) bool {
+		ok, err := p.Check(pw, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !check("a good password", h) || check("wrong", h) || check("a good password", "") {
 		t.Fatal("Check is wrong")
 	}
 }

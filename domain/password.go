@@ -3,6 +3,7 @@ package domain
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"time"
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
@@ -14,6 +15,39 @@ type Passwords struct {
 	// dummy is a hash of a random password made with the same parameters, so that checking a
 	// login for a user who does not exist costs the same as for one who does.
 	dummy string
+	// slots bounds the hashes computed at once: each holds memoryKiB of memory, and anyone can
+	// ask for one by trying to sign in. A hash waits at most wait for a slot.
+	slots chan struct{}
+	wait  time.Duration
+}
+
+// busy is what a hash that found no slot in time returns.
+var busy = &Error{Code: Unavailable, Message: "too many sign-ins at once; retry after the time in Retry-After"}
+
+// Limit lets at most n hashes run at once; a hash that waits longer than wait for its turn
+// fails with Unavailable. Call it before the first use.
+func (p *Passwords) Limit(n int, wait time.Duration) {
+	p.slots, p.wait = make(chan struct{}, n), wait
+}
+
+func (p *Passwords) acquire() error {
+	if p.slots == nil {
+		return nil
+	}
+	t := time.NewTimer(p.wait)
+	defer t.Stop()
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return busy
+	}
+}
+
+func (p *Passwords) release() {
+	if p.slots != nil {
+		<-p.slots
+	}
 }
 
 // NewPasswords uses memoryKiB of memory, iterations passes and parallelism lanes per hash.
@@ -26,20 +60,30 @@ func NewPasswords(memoryKiB uint32, iterations uint32, parallelism uint8) (*Pass
 	return p, err
 }
 
-// Hash returns the PHC-encoded argon2id hash of password.
+// Hash returns the PHC-encoded argon2id hash of password; Unavailable when too many hashes
+// are running.
 func (p *Passwords) Hash(password string) (string, error) {
+	if err := p.acquire(); err != nil {
+		return "", err
+	}
+	defer p.release()
 	return argon2id.CreateHash(password, p.params)
 }
 
 // Check reports whether password matches hash; an empty hash is checked against the dummy so the
-// time taken does not tell whether the account exists.
-func (p *Passwords) Check(password, hash string) bool {
+// time taken does not tell whether the account exists. Unavailable when too many hashes are
+// running.
+func (p *Passwords) Check(password, hash string) (bool, error) {
+	if err := p.acquire(); err != nil {
+		return false, err
+	}
+	defer p.release()
 	if hash == "" {
 		_, _ = argon2id.ComparePasswordAndHash(password, p.dummy)
-		return false
+		return false, nil
 	}
 	ok, err := argon2id.ComparePasswordAndHash(password, hash)
-	return err == nil && ok
+	return err == nil && ok, nil
 }
 
 // ValidatePassword checks the strength rules for a new password.

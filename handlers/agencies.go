@@ -17,7 +17,7 @@ type agencyRequest struct {
 	Name              *string           `json:"name"`
 	USCC              *string           `json:"uscc"`
 	Jurisdiction      *jurisdictionJSON `json:"jurisdiction"`
-	LegalBasis        *string           `json:"legal_basis"`
+	LegalBasis        *string           `json:"legal_basis" limit:"2000"`
 	Status            *string           `json:"status"`
 	StatusAnnouncedOn *Date             `json:"status_announced_on"`
 }
@@ -27,7 +27,7 @@ type agencyResponse struct {
 	Name              string           `json:"name"`
 	USCC              string           `json:"uscc"`
 	Jurisdiction      jurisdictionJSON `json:"jurisdiction"`
-	LegalBasis        string           `json:"legal_basis"`
+	LegalBasis        string           `json:"legal_basis" limit:"2000"`
 	Status            string           `json:"status"`
 	StatusAnnouncedOn *Date            `json:"status_announced_on"`
 	CreatedAt         *time.Time       `json:"created_at,omitempty"`

@@ -100,10 +100,14 @@ func (h *Handlers) caseAction(c *fiber.Ctx, ctx context.Context, cs *domain.Case
 // answer replayed.
 func (h *Handlers) commitCase(c *fiber.Ctx, ctx context.Context, cs *domain.Case, ev domain.Event, doc *domain.Document, k actionKey, answer caseAnswer) error {
 	cs.Remember(domain.ActionKey{Key: k.Key, Request: k.Request, Seq: ev.Seq, At: ev.At})
-	if err := h.Repo.RecordChange(ctx, &domain.Change{AgencyID: cs.AgencyID, Kind: "case", ObjectID: cs.ID, EventSeq: ev.Seq}); err != nil {
+	ch := &domain.Change{AgencyID: cs.AgencyID, Kind: "case", ObjectID: cs.ID, EventSeq: ev.Seq}
+	if err := h.Repo.RecordChange(ctx, ch); err != nil {
 		return err
 	}
-	err := h.Repo.CommitCase(ctx, cs, ev, doc)
+	// Sync passes over a change once it has settled: a commit must not land after that.
+	cctx, cancel := context.WithDeadline(ctx, ch.At.Add(h.SyncSettle/2))
+	defer cancel()
+	err := h.Repo.CommitCase(cctx, cs, ev, doc)
 	if domain.ErrorCode(err) == domain.Conflict && k.Key != "" {
 		if now, lerr := h.Repo.CaseByID(ctx, cs.ID); lerr == nil && now.AgencyID == cs.AgencyID {
 			if done, rerr := h.replayed(c, ctx, now, k, answer); done {

@@ -18,25 +18,25 @@ type partyJSON struct {
 	Name     string `json:"name"`
 	IDNumber string `json:"id_number,omitempty"`
 	USCC     string `json:"uscc,omitempty"`
-	Phone    string `json:"phone,omitempty"`
-	Address  string `json:"address,omitempty"`
+	Phone    string `json:"phone,omitempty" limit:"32"`
+	Address  string `json:"address,omitempty" limit:"500"`
 }
 
 type decisionJSON struct {
 	Kind             string   `json:"kind"`
-	PenaltyKinds     []string `json:"penalty_kinds"`
-	Fine             int64    `json:"fine"`
-	Tier             string   `json:"tier,omitempty"`
-	OutOfRangeReason string   `json:"out_of_range_reason,omitempty"`
-	Basis            string   `json:"basis"`
+	PenaltyKinds     []string `json:"penalty_kinds" limit:"7,32"`
+	Fine             int64    `json:"fine" limit:"1000000000"`
+	Tier             string   `json:"tier,omitempty" limit:"32"`
+	OutOfRangeReason string   `json:"out_of_range_reason,omitempty" limit:"2000"`
+	Basis            string   `json:"basis" limit:"2000"`
 	FirstOffence     bool     `json:"first_offence,omitempty"`
 }
 
 type noticeJSON struct {
 	At              *time.Time   `json:"at,omitempty"`
-	Facts           string       `json:"facts"`
-	Reasons         string       `json:"reasons"`
-	Basis           string       `json:"basis"`
+	Facts           string       `json:"facts" limit:"5000"`
+	Reasons         string       `json:"reasons" limit:"5000"`
+	Basis           string       `json:"basis" limit:"2000"`
 	Proposed        decisionJSON `json:"proposed"`
 	HearingEligible bool         `json:"hearing_eligible"`
 }
@@ -159,10 +159,10 @@ type caseCreateRequest struct {
 	ID          string    `json:"id"`
 	MatterID    string    `json:"matter_id"`
 	Party       partyJSON `json:"party"`
-	Facts       string    `json:"facts"`
+	Facts       string    `json:"facts" limit:"5000"`
 	ViolationOn *Date     `json:"violation_on"`
-	Lat         *float64  `json:"lat"`
-	Lng         *float64  `json:"lng"`
+	Lat         *float64  `json:"lat" limit:"90"`
+	Lng         *float64  `json:"lng" limit:"180"`
 	DeviceID    string    `json:"device_id"`
 }
 
@@ -399,20 +399,20 @@ func (h *Handlers) CaseAudit(c *fiber.Ctx) error {
 
 type transitionRequest struct {
 	Action      string        `json:"action"`
-	OfficerIDs  []string      `json:"officer_ids"`
-	Lat         *float64      `json:"lat"`
-	Lng         *float64      `json:"lng"`
-	DeviceID    string        `json:"device_id"`
-	EvidenceIDs []string      `json:"evidence_ids"`
-	Reason      string        `json:"reason"`
-	Facts       string        `json:"facts"`
+	OfficerIDs  []string      `json:"officer_ids" limit:"10,64"`
+	Lat         *float64      `json:"lat" limit:"90"`
+	Lng         *float64      `json:"lng" limit:"180"`
+	DeviceID    string        `json:"device_id" limit:"128"`
+	EvidenceIDs []string      `json:"evidence_ids" limit:"50,64"`
+	Reason      string        `json:"reason" limit:"2000"`
+	Facts       string        `json:"facts" limit:"5000"`
 	Decision    *decisionJSON `json:"decision"`
 	Notice      *noticeJSON   `json:"notice"`
 	ReviewerID  string        `json:"reviewer_id"`
 	TransferTo  string        `json:"transfer_to"`
 	NewDeadline *Date         `json:"new_deadline"`
 	PaidOn      *Date         `json:"paid_on"`
-	Paid        int64         `json:"paid"`
+	Paid        int64         `json:"paid" limit:"10000000000"`
 }
 
 // Transition applies one action to a case under every rule of the procedure, and appends the

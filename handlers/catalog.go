@@ -26,10 +26,10 @@ type matterJSON struct {
 type matterRequest struct {
 	Code            string   `json:"code"`
 	Name            string   `json:"name"`
-	LegalBasis      string   `json:"legal_basis"`
-	PenaltyKinds    []string `json:"penalty_kinds"`
+	LegalBasis      string   `json:"legal_basis" limit:"2000"`
+	PenaltyKinds    []string `json:"penalty_kinds" limit:"7,32"`
 	SingleOfficer   bool     `json:"single_officer"`
-	LimitationYears int      `json:"limitation_years"`
+	LimitationYears int      `json:"limitation_years" limit:"50"`
 }
 
 func kindsOf(ss []string) []domain.PenaltyKind {
@@ -199,8 +199,8 @@ func inAgency(c *fiber.Ctx, agencyID string) bool {
 type tierJSON struct {
 	Tier          string   `json:"tier"`
 	Name          string   `json:"name,omitempty"`
-	MinFine       int64    `json:"min_fine"`
-	MaxFine       int64    `json:"max_fine"`
+	MinFine       int64    `json:"min_fine" limit:"1000000000"`
+	MaxFine       int64    `json:"max_fine" limit:"1000000000"`
 	Circumstances []string `json:"circumstances"`
 	FirstOffence  bool     `json:"first_offence"`
 }
@@ -364,10 +364,10 @@ type reviewRuleJSON struct {
 
 type reviewRuleRequest struct {
 	Kind        string `json:"kind"`
-	Threshold   int64  `json:"threshold"`
+	Threshold   int64  `json:"threshold" limit:"1000000000"`
 	PenaltyKind string `json:"penalty_kind"`
 	MatterID    string `json:"matter_id"`
-	Description string `json:"description"`
+	Description string `json:"description" limit:"500"`
 }
 
 func toReviewRuleJSON(r domain.ReviewRule) reviewRuleJSON {

@@ -34,7 +34,7 @@ var documentFields = map[domain.DocumentKind][]documentField{
 
 type documentRequest struct {
 	Kind   string            `json:"kind"`
-	Fields map[string]string `json:"fields"`
+	Fields map[string]string `json:"fields" limit:"20,20000"`
 }
 
 type documentJSON struct {

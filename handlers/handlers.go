@@ -3,7 +3,6 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,24 +52,6 @@ func principal(c *fiber.Ctx) domain.Principal {
 // ctx derives the context for store calls from the request's user context, with the timeout.
 func (h *Handlers) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.UserContext(), h.Timeout)
-}
-
-// Decode reads a JSON body strictly into v: the content type must be JSON, unknown fields and
-// trailing data are refused, and every failure is an Invalid error naming what is wrong.
-func Decode(c *fiber.Ctx, v any) error {
-	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
-	if ct != fiber.MIMEApplicationJSON {
-		return domain.Errorf(domain.Invalid, "the body must be application/json")
-	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return domain.Errorf(domain.Invalid, "the body has data after the JSON value")
-	}
-	return nil
 }
 
 func decodeError(err error) error {

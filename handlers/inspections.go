@@ -51,7 +51,7 @@ type inspectionRequest struct {
 	EnterpriseUSCC string   `json:"enterprise_uscc"`
 	EnterpriseName string   `json:"enterprise_name"`
 	PlannedOn      *Date    `json:"planned_on"`
-	OfficerIDs     []string `json:"officer_ids"`
+	OfficerIDs     []string `json:"officer_ids" limit:"10,64"`
 }
 
 // overlapJSON tells a planning agency of another agency's inspection of the same enterprise,
@@ -164,9 +164,9 @@ func (h *Handlers) GetInspection(c *fiber.Ctx) error {
 }
 
 type checkInRequest struct {
-	Lat      float64 `json:"lat"`
-	Lng      float64 `json:"lng"`
-	DeviceID string  `json:"device_id"`
+	Lat      float64 `json:"lat" limit:"90"`
+	Lng      float64 `json:"lng" limit:"180"`
+	DeviceID string  `json:"device_id" limit:"128"`
 }
 
 // CheckIn records the calling officer on site with GPS and time; the inspection is under way
@@ -199,7 +199,7 @@ func (h *Handlers) CheckIn(c *fiber.Ctx) error {
 
 type inspectionResultRequest struct {
 	Outcome string `json:"outcome"`
-	Notes   string `json:"notes"`
+	Notes   string `json:"notes" limit:"5000"`
 }
 
 // InspectionResult records the outcome of an inspection under way, by an officer on the plan.

@@ -45,7 +45,11 @@ func (h *Handlers) ChangePassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !h.Passwords.Check(req.CurrentPassword, u.PasswordHash) {
+	ok, err := h.Passwords.Check(req.CurrentPassword, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return &domain.Error{Code: domain.Forbidden, Message: "the current password is wrong", Fields: map[string]string{"current_password": "wrong"}}
 	}
 	if u.PasswordHash, err = h.Passwords.Hash(req.NewPassword); err != nil {

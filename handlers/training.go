@@ -13,7 +13,7 @@ import (
 
 type trainingRequest struct {
 	Topic string  `json:"topic"`
-	Hours float64 `json:"hours"`
+	Hours float64 `json:"hours" limit:"1000"`
 	Date  *Date   `json:"date"`
 }
 

@@ -57,6 +57,7 @@ func run() error {
 	large := flag.Int("large", 100000, "cases in the agency for the large list measurement")
 	lists := flag.Int("lists", 200, "list requests per size")
 	timeout := flag.Duration("timeout", 30*time.Second, "the API's per-request store deadline")
+	longActions := flag.Int("actions", 1000, "record actions on one case, for the cost of the 1st against the last")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -169,7 +170,13 @@ func run() error {
 	fmt.Printf("lifecycle  API %8.1f cases/s (%6.1f ms/case)   bare driver %8.1f cases/s (%6.1f ms/case)   API overhead x%.1f\n",
 		apiRate, apiDur.Seconds()*1000/float64(*nCases), bareRate, bareDur.Seconds()*1000/float64(*nCases), bareRate/apiRate)
 
-	// 3. List latency at two sizes. The cases are bulk-loaded by the driver, so the store's
+	// 3. The cost of an action against the length of the case's record: 1 000 record actions
+	// on one case, the first ones against the last ones.
+	if err := b.longCase(*longActions); err != nil {
+		return err
+	}
+
+	// 4. List latency at two sizes. The cases are bulk-loaded by the driver, so the store's
 	// in-process index (on the embedded engine) is rebuilt by a scan after each load.
 	template := docs[len(docs)-1]
 	if err := b.fill(ctx, template, *small); err != nil {
@@ -235,7 +242,7 @@ func casesBuild(builds []store.IndexBuild) (store.IndexBuild, bool) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func (b *bench) do(method, url string, body any) (map[string]any, error) {
+func (b *bench) do(method, url string, body any, headers ...string) (map[string]any, error) {
 	var rd io.Reader
 	if body != nil {
 		raw, _ := json.Marshal(body)
@@ -245,6 +252,9 @@ func (b *bench) do(method, url string, body any) (map[string]any, error) {
 	req.Header.Set("Content-Type", "application/json")
 	if b.token != "" {
 		req.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	res, err := b.app.Test(req, -1)
 	if err != nil {
@@ -315,6 +325,50 @@ func (b *bench) lifecycle() (string, error) {
 		}
 	}
 	return id, nil
+}
+
+// longCase records n actions on one case and compares the latency of the first 50 with the
+// last 50.
+func (b *bench) longCase(n int) error {
+	c, err := b.do("POST", "/v1/cases", map[string]any{"matter_id": b.matter, "facts": "长案件", "party": map[string]any{"kind": "person", "name": "甲"}})
+	if err != nil {
+		return err
+	}
+	id := c["case"].(map[string]any)["id"].(string)
+	officers := []string{b.f.officer, b.f.officer2}
+	for _, a := range []string{"register", "start_investigation"} {
+		if _, err := b.do("POST", "/v1/cases/"+id+"/transitions", map[string]any{"action": a, "officer_ids": officers}); err != nil {
+			return err
+		}
+	}
+	evidence := make([]string, 10)
+	times := make([]time.Duration, n)
+	for i := range times {
+		for j := range evidence {
+			evidence[j] = fmt.Sprintf("%036d", i*len(evidence)+j)
+		}
+		start := time.Now()
+		if _, err := b.do("POST", "/v1/cases/"+id+"/transitions", map[string]any{"action": "record", "officer_ids": officers, "evidence_ids": evidence},
+			"Idempotency-Key", fmt.Sprintf("long-%d", i)); err != nil {
+			return err
+		}
+		times[i] = time.Since(start)
+	}
+	k := min(50, n/2)
+	first, last := p50(times[:k]), p50(times[n-k:])
+	doc, err := b.raw.Collection("cases").FindOne(context.Background(), bson.D{{Key: "_id", Value: id}}).Raw()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("one case, %d record actions with 10 evidence ids each: first %d p50 %.2f ms, last %d p50 %.2f ms, last/first x%.2f; case document %d bytes\n\n",
+		n, k, ms(first), k, ms(last), float64(last)/float64(first), len(doc))
+	return nil
+}
+
+func p50(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // fill copies the template case until the agency has n cases.

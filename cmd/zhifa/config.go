@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,10 @@ type config struct {
 	Argon2MemoryKiB   uint32
 	Argon2Iterations  uint32
 	Argon2Parallelism uint8
+	// HashConcurrency argon2id hashes run at once; one that waits HashWait for its turn
+	// answers 503.
+	HashConcurrency int
+	HashWait        time.Duration
 
 	API api.Config
 }
@@ -55,6 +60,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Argon2MemoryKiB:   uint32(e.integer("ZHIFA_ARGON2_MEMORY_KIB", 64*1024, 8*1024, 4*1024*1024)),
 		Argon2Iterations:  uint32(e.integer("ZHIFA_ARGON2_ITERATIONS", 1, 1, 16)),
 		Argon2Parallelism: uint8(e.integer("ZHIFA_ARGON2_PARALLELISM", 2, 1, 16)),
+		HashConcurrency:   e.integer("ZHIFA_HASH_CONCURRENCY", runtime.NumCPU(), 1, 256),
+		HashWait:          e.duration("ZHIFA_HASH_WAIT", 2*time.Second),
 		API: api.Config{
 			Issuer:               e.str("ZHIFA_ISSUER", "zhifa"),
 			Audience:             e.str("ZHIFA_AUDIENCE", "zhifa-api"),
@@ -63,6 +70,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			BodyLimit:            e.integer("ZHIFA_BODY_LIMIT", 1<<20, 1024, 64<<20),
 			RequestTimeout:       e.duration("ZHIFA_REQUEST_TIMEOUT", 10*time.Second),
 			LoginFailures:        e.integer("ZHIFA_LOGIN_FAILURES", 5, 1, 1000),
+			LoginAddressFailures: e.integer("ZHIFA_LOGIN_ADDRESS_FAILURES", 20, 1, 100000),
+			MetricsToken:         e.str("ZHIFA_METRICS_TOKEN", ""),
 			LoginWindow:          e.duration("ZHIFA_LOGIN_WINDOW", 15*time.Minute),
 			PublicRate:           e.integer("ZHIFA_PUBLIC_RATE", 60, 1, 100000),
 			TrustedProxies:       e.list("ZHIFA_TRUSTED_PROXIES"),

@@ -90,6 +90,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
+	passwords.Limit(cfg.HashConcurrency, cfg.HashWait)
 	key, created, err := api.LoadOrCreateKey(cfg.JWTPrivateKey, filepath.Join(cfg.DataDir, "jwt-ed25519.pem"))
 	if err != nil {
 		return fmt.Errorf("JWT signing key: %w", err)

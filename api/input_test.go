@@ -1,0 +1,66 @@
+package api_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestEveryClientFieldIsBounded sends fields past their limits, unknown and wrongly-cased
+// names, invalid UTF-8 and NUL characters: each is refused with 400 naming every bad field at
+// once, and nothing is written.
+func TestEveryClientFieldIsBounded(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openCase(t, f)
+	tr := "/v1/cases/" + id + "/transitions"
+	many := func(n, size int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = strings.Repeat("e", size-3) + fmt.Sprintf("%03d", i)
+		}
+		return out
+	}
+	ta.run([]scenario{
+		{Name: "51 evidence ids", Method: "POST", URL: tr, Token: f.officerTok, Status: 400,
+			Body:     map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": many(51, 10)},
+			Contains: []string{`"evidence_ids":"at most 50 items"`}},
+		{Name: "an evidence id of 65 characters", Method: "POST", URL: tr, Token: f.officerTok, Status: 400,
+			Body:     map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": many(1, 65)},
+			Contains: []string{`"evidence_ids":"at most 64 characters"`}},
+		{Name: "every bad field at once", Method: "POST", URL: tr, Token: f.officerTok, Status: 400,
+			Body: map[string]any{"action": "record", "officer_ids": many(11, 5), "reason": strings.Repeat("理", 2001), "lat": 91.5,
+				"decision": map[string]any{"fine": 2e9, "basis": strings.Repeat("b", 2001)}, "paid": 1e11, "Device_ID": "x"},
+			Contains: []string{`"officer_ids":"at most 10 items"`, `"reason":"at most 2000 characters"`, `"lat":"at most 90 in magnitude"`,
+				`"decision.fine":"at most 1000000000 in magnitude"`, `"decision.basis":"at most 2000 characters"`, `"paid":"at most 10000000000 in magnitude"`,
+				`"Device_ID":"unknown field; field names are case-sensitive: did you mean device_id?"`}},
+		{Name: "a party name of 201 characters", Method: "POST", URL: "/v1/cases", Token: f.officerTok, Status: 400,
+			Body:     map[string]any{"matter_id": f.matterID, "party": map[string]any{"kind": "person", "name": strings.Repeat("张", 201)}},
+			Contains: []string{`"party.name":"at most 200 characters"`}},
+		{Name: "a document with too many fields", Method: "POST", URL: "/v1/cases/" + id + "/documents", Token: f.officerTok, Status: 400,
+			Body: map[string]any{"kind": "inquiry_record", "fields": func() map[string]string {
+				m := map[string]string{}
+				for i := range 21 {
+					m[fmt.Sprint(i)] = "x"
+				}
+				return m
+			}()}, Contains: []string{`"fields":"at most 20 items"`}},
+		{Name: "a NUL character", Method: "POST", URL: tr, Token: f.officerTok, Status: 400,
+			Body: map[string]any{"action": "decline", "reason": "a\u0000b"}, Contains: []string{`"reason":"must not contain NUL characters"`}},
+		{Name: "a login with upper-case names", Method: "POST", URL: "/v1/auth/login", Status: 400,
+			Body: map[string]any{"USERNAME": "a-officer", "Password": testPassword}, Contains: []string{"USERNAME", "did you mean username?"}},
+	})
+	// Invalid UTF-8 cannot be built with a map: send the bytes.
+	req := httptest.NewRequest("POST", tr, bytes.NewReader([]byte("{\"action\":\"decline\",\"reason\":\"\xff\xfe\"}")))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+f.officerTok)
+	res, err := ta.app.Test(req, -1)
+	if err != nil || res.StatusCode != 400 {
+		t.Fatalf("invalid UTF-8: %v %v", res.StatusCode, err)
+	}
+	if r := ta.do("GET", "/v1/cases/"+id, nil, f.officerTok); r.JSON["status"] != "clue" || r.JSON["version"].(float64) != 1 {
+		t.Fatalf("a refused request changed the case: %s", r.Body)
+	}
+}
