@@ -63,6 +63,8 @@ type Deps struct {
 	Log       *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Gate, when set, counts the requests in flight for a graceful shutdown.
+	Gate *Gate
 }
 
 // New builds the fiber app with every route.
@@ -96,6 +98,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		// whoever kept it: a metrics label, a log field, a map key. Immutable copies them.
 		Immutable: true,
 	})
+	if d.Gate != nil {
+		app.Use(d.Gate.middleware)
+	}
 	m := newMetrics()
 	// Order matters: metrics sees the status the access log's error handling wrote, and recover
 	// turns a panic into an error before the access log handles it.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/btree"
@@ -38,6 +39,9 @@ type listIndex[E indexEntry] struct {
 	ready   chan struct{}
 	err     error // why the build failed; set before ready closes
 	built   IndexBuild
+	// saved is set once the snapshot is written: a write after it would be missing from the
+	// snapshot, so it takes the snapshot away and the next start scans.
+	saved atomic.Bool
 }
 
 // indexEntry is what a listIndex holds of one object. Entries are JSON in the snapshot.
@@ -84,16 +88,6 @@ func (x *listIndex[E]) put(e E) {
 	if held, found := x.entries.Get(k); !found || held.e.entryVersion() < e.entryVersion() {
 		x.entries.ReplaceOrInsert(k)
 	}
-}
-
-// remove forgets the object with id.
-func (x *listIndex[E]) remove(id string) {
-	if x == nil {
-		return
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.entries.Delete(keyed[E]{id: id})
 }
 
 // replace swaps in a fresh build, keeping any entry at a newer version than the build read.
@@ -255,6 +249,11 @@ func (x *listIndex[E]) wrote(db *mongo.Database, e E, err error) {
 	if x == nil {
 		return
 	}
+	if x.saved.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = db.Collection("list_index").DeleteOne(ctx, bson.D{{Key: "_id", Value: x.coll}})
+	}
 	switch domain.ErrorCode(mapErr(err, x.coll)) {
 	case "":
 		x.put(e)
@@ -372,6 +371,7 @@ func (x *listIndex[E]) writeSnapshot(ctx context.Context, db *mongo.Database) er
 	}
 	head := snapshotHeadDoc{ID: x.coll, Generation: gen, Chunks: len(chunks), Entries: n, WrittenAt: time.Now().UTC()}
 	_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: head.ID}}, head, upsert)
+	x.saved.Store(err == nil)
 	return err
 }
 

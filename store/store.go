@@ -251,7 +251,7 @@ func mapErr(err error, what string) error {
 	case mongo.IsDuplicateKeyError(err):
 		return &domain.Error{Code: domain.Conflict, Message: what + " already exists", Err: err}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
-		mongo.IsTimeout(err), mongo.IsNetworkError(err):
+		errors.Is(err, mongo.ErrClientDisconnected), mongo.IsTimeout(err), mongo.IsNetworkError(err):
 		return &domain.Error{Code: domain.Unavailable, Message: "the document store did not answer in time", Err: err}
 	}
 	var ne net.Error

@@ -102,8 +102,9 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	}
 
+	gate := api.NewGate()
 	app, err := api.New(cfg.API, api.Deps{
-		Repo: st, Passwords: passwords, Key: key, Log: log,
+		Repo: st, Passwords: passwords, Key: key, Log: log, Gate: gate,
 		Checks: []api.Check{{Name: "documents", Ping: st.Ping}, {Name: "objects", Ping: md.Ping}},
 	})
 	if err != nil {
@@ -126,6 +127,14 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
 	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		log.Warn("shutdown", "error", err)
+	}
+	// Connections still open past the deadline get 503 from now on; the requests already
+	// running finish (their store calls are bounded by the request timeout) before the stores
+	// close and the list indexes are saved, so no write comes after the snapshot.
+	drain, cancel := context.WithTimeout(context.Background(), cfg.API.RequestTimeout+5*time.Second)
+	defer cancel()
+	if err := gate.Close(drain); err != nil {
+		log.Warn("requests still running when the stores close", "error", err)
 	}
 	if err := <-serveErr; err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
