@@ -46,6 +46,9 @@ type Config struct {
 	TrustedProxies []string
 	// MetricsToken is the bearer token /metrics asks for; empty turns /metrics off.
 	MetricsToken string
+	// Hearing are the province's amounts that give a right to a hearing (art. 63); zero fields
+	// take domain.DefaultHearingThresholds.
+	Hearing domain.HearingThresholds
 }
 
 // Check is one dependency that /readyz asks.
@@ -109,7 +112,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}}))
 
 	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout,
-		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays}
+		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing}
 	idem := idempotency(d.Repo, cfg.RequestTimeout, d.Now)
 	auth := &authHandlers{repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
 	authed := requireAuth(signer)

@@ -214,7 +214,7 @@ func TestPasswordChangeAndDisabledAccounts(t *testing.T) {
 		{Name: "old sessions end", Method: "POST", URL: "/v1/auth/refresh", Body: map[string]string{"refresh_token": refresh}, Status: 401},
 		{Name: "old password fails", Method: "POST", URL: "/v1/auth/login", Body: map[string]string{"username": "a-officer", "password": testPassword}, Status: 401},
 		{Name: "new password works", Method: "POST", URL: "/v1/auth/login", Body: map[string]string{"username": "a-officer", "password": "a much better one"}, Status: 200},
-		{Name: "admin disables the officer", Method: "PATCH", URL: "/v1/officers/" + a.officerID, Token: a.adminTok, Body: map[string]string{"status": "disabled"}, Status: 200, Contains: []string{`"status":"disabled"`, `"may_act":false`}},
+		{Name: "admin disables the officer", Method: "PATCH", URL: "/v1/officers/" + a.officerID, Token: a.adminTok, Headers: []string{"If-Match", `"3"`}, Body: map[string]string{"status": "disabled"}, Status: 200, Contains: []string{`"status":"disabled"`, `"may_act":false`}},
 		{Name: "a disabled officer cannot sign in", Method: "POST", URL: "/v1/auth/login", Body: map[string]string{"username": "a-officer", "password": "a much better one"}, Status: 401},
 	})
 }

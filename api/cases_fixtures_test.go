@@ -83,7 +83,18 @@ func decision(fine int, tier string, kinds ...string) map[string]any {
 
 func notice(fine int, kinds ...string) map[string]any {
 	return map[string]any{"facts": "经查，当事人销售过期食品。", "reasons": "违反《食品安全法》第三十四条", "basis": "《食品安全法》第一百二十四条",
-		"proposed": decision(fine, "normal", kinds...)}
+		"proposed": decision(fine, tierOf(fine), kinds...)}
+}
+
+// tierOf is the tier of the fixture's benchmark that a fine falls in.
+func tierOf(fine int) string {
+	switch {
+	case fine > 150000:
+		return "heavier"
+	case fine > 0 && fine < 80000:
+		return "lighter"
+	}
+	return "normal"
 }
 
 // toNotified drives a fresh case to notified with a proposed fine.

@@ -20,15 +20,15 @@ func TestGeneralProcedureEndToEnd(t *testing.T) {
 	f := ta.newCaseAgency(t, 0)
 	id := ta.toNotified(t, f, 90000, "fine")
 	ta.run([]scenario{
-		{Name: "no decision before the party could answer", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
+		{Name: "no decision before the party could answer", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.adminTok,
 			Body: map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, Status: 409, Contains: []string{"art. 62"}},
 		{Name: "the party states its case", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
 			Body: map[string]any{"action": "record_statement", "reason": "当事人陈述：系初次"}, Status: 200, Contains: []string{`"answered":true`}},
-		{Name: "a fine outside the tier needs a reason", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
+		{Name: "a fine outside the tier needs a reason", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.adminTok,
 			Body: map[string]any{"action": "decide", "decision": decision(60000, "normal", "fine")}, Status: 400, Contains: []string{"out_of_range_reason"}},
-		{Name: "a decision names its tier", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
+		{Name: "a decision names its tier", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.adminTok,
 			Body: map[string]any{"action": "decide", "decision": decision(90000, "", "fine")}, Status: 400, Contains: []string{"decision.tier"}},
-		{Name: "decided within the range", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
+		{Name: "decided within the range", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.adminTok,
 			Body: map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, Status: 200, Contains: []string{`"status":"decided"`}},
 		{Name: "not served without the two documents", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
 			Body: map[string]any{"action": "serve", "officer_ids": f.officers}, Status: 409, Contains: []string{"两书同达"}},
@@ -49,7 +49,7 @@ func TestGeneralProcedureEndToEnd(t *testing.T) {
 		{Name: "paid", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
 			Body: map[string]any{"action": "execute", "paid_on": time.Now().Format(time.DateOnly), "paid": 90000}, Status: 200, Contains: []string{`"surcharge":0`}},
 		{Name: "closed", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok, Body: map[string]any{"action": "close"}, Status: 200},
-		{Name: "archived", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.adminTok, Body: map[string]any{"action": "archive"}, Status: 200, Contains: []string{`"status":"archived"`}},
+		{Name: "archived", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok, Body: map[string]any{"action": "archive"}, Status: 200, Contains: []string{`"status":"archived"`}},
 		{Name: "nothing happens to an archived case", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
 			Body: map[string]any{"action": "record", "officer_ids": f.officers}, Status: 409, Contains: []string{`"code":"conflict"`}},
 		{Name: "the chain is intact", Method: "GET", URL: "/v1/cases/" + id + "/audit", Token: f.officerTok, Status: 200, Contains: []string{`"intact":true`, `"events":13`}},
@@ -106,7 +106,7 @@ func TestCaseGuards(t *testing.T) {
 	// Legal review: a fine above the catalog threshold goes to a reviewer who did not investigate.
 	big := ta.toNotified(t, f, 180000, "fine")
 	ta.act(t, f, big, map[string]any{"action": "waive", "reason": "当事人放弃陈述申辩和听证"})
-	ta.actAs(t, f.officerTok, big, map[string]any{"action": "decide", "decision": decision(180000, "heavier", "fine")}, 403)
+	ta.actAs(t, f.adminTok, big, map[string]any{"action": "decide", "decision": decision(180000, "heavier", "fine")}, 403)
 	ta.actAs(t, f.officerTok, big, map[string]any{"action": "submit_review", "reviewer_id": f.officer2ID, "decision": decision(180000, "heavier", "fine")}, 403)
 	r = ta.actAs(t, f.officerTok, big, map[string]any{"action": "submit_review", "reviewer_id": f.officerID, "decision": decision(180000, "heavier", "fine")}, 403)
 	if !strings.Contains(string(r.Body), "investigated") && !strings.Contains(string(r.Body), "reviewer") {
@@ -115,8 +115,14 @@ func TestCaseGuards(t *testing.T) {
 	ta.act(t, f, big, map[string]any{"action": "submit_review", "reviewer_id": f.reviewerID, "decision": decision(180000, "heavier", "fine")})
 	ta.actAs(t, f.officerTok, big, map[string]any{"action": "approve_review"}, 403)
 	ta.actAs(t, f.reviewerTok, big, map[string]any{"action": "approve_review"}, 200)
-	ta.actAs(t, f.officerTok, big, map[string]any{"action": "decide", "decision": decision(170000, "heavier", "fine")}, 409)
-	ta.actAs(t, f.officerTok, big, map[string]any{"action": "decide", "decision": decision(180000, "heavier", "fine")}, 200)
+	ta.actAs(t, f.adminTok, big, map[string]any{"action": "decide", "decision": decision(170000, "heavier", "fine")}, 409)
+	// A major decision records the heads' collective discussion (art. 57).
+	r = ta.actAs(t, f.adminTok, big, map[string]any{"action": "decide", "decision": decision(180000, "heavier", "fine")}, 400)
+	if !strings.Contains(string(r.Body), "collective_discussion") {
+		t.Errorf("major decision without a collective discussion: %s", r.Body)
+	}
+	ta.actAs(t, f.adminTok, big, map[string]any{"action": "decide", "decision": decision(180000, "heavier", "fine"),
+		"collective_discussion": map[string]any{"held_on": time.Now().Format(time.DateOnly), "participants": []string{"局长", "副局长", "法制科长"}, "conclusion": "同意处罚"}}, 200)
 
 	// Hearing: a licence revocation carries the right; asked after 5 days it is refused.
 	h := ta.toNotified(t, f, 0, "licence_revoke")
@@ -131,20 +137,23 @@ func TestCaseGuards(t *testing.T) {
 	late := ta.toNotified(t, f, 90000, "fine")
 	ta.act(t, f, late, map[string]any{"action": "waive"})
 	ta.clock.Set(time.Now().Add(91 * 24 * time.Hour))
-	ta.actAs(t, f.officerTok, late, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 403)
+	ta.actAs(t, f.adminTok, late, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 403)
 	over := ta.do("GET", "/v1/cases?overdue=true", nil, f.adminTok)
 	if !strings.Contains(string(over.Body), late) || !strings.Contains(string(over.Body), `"overdue":true`) {
 		t.Errorf("overdue list lacks the case: %s", over.Body)
 	}
 	ta.actAs(t, f.officerTok, late, map[string]any{"action": "extend_deadline", "reason": "案情复杂", "new_deadline": time.Now().Add(120 * 24 * time.Hour).Format(time.DateOnly)}, 403)
 	ta.actAs(t, f.adminTok, late, map[string]any{"action": "extend_deadline", "reason": "案情复杂，经负责人批准延长", "new_deadline": time.Now().Add(120 * 24 * time.Hour).Format(time.DateOnly)}, 200)
-	ta.actAs(t, f.officerTok, late, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 200)
+	ta.actAs(t, f.adminTok, late, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 200)
 	ta.clock.Set(time.Time{})
 
 	// Summary procedure: up to 3 000 yuan for an organisation, decided on the spot.
 	s := ta.openCase(t, f)
 	ta.actAs(t, f.officerTok, s, map[string]any{"action": "summary_decide", "officer_ids": f.officers, "facts": "当场查明", "decision": decision(5000, "normal", "fine")}, 403)
-	ta.actAs(t, f.officerTok, s, map[string]any{"action": "summary_decide", "officer_ids": f.officers, "facts": "当场查明", "decision": decision(2000, "normal", "fine")}, 200)
+	ta.actAs(t, f.officerTok, s, map[string]any{"action": "summary_decide", "officer_ids": f.officers, "facts": "当场查明", "decision": decision(2000, "normal", "fine")}, 400)
+	onTheSpot := decision(2000, "normal", "fine")
+	onTheSpot["out_of_range_reason"] = "简易程序限额内当场处罚"
+	ta.actAs(t, f.officerTok, s, map[string]any{"action": "summary_decide", "officer_ids": f.officers, "facts": "当场查明", "decision": onTheSpot}, 200)
 }
 
 func TestLimitationPeriod(t *testing.T) {
@@ -214,7 +223,7 @@ func TestDocumentOfALostCaseWriteIsNotStored(t *testing.T) {
 	f := ta.newCaseAgency(t, 0)
 	id := ta.toNotified(t, f, 90000, "fine")
 	ta.act(t, f, id, map[string]any{"action": "record_statement", "reason": "当事人陈述"})
-	ta.act(t, f, id, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")})
+	ta.actAs(t, f.adminTok, id, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 200)
 	winning := ta.app
 	repo := &losingRepo{Repository: ta.store}
 	losing, err := api.New(ta.cfg, api.Deps{Repo: repo, Passwords: ta.pw, Key: ta.key, Now: ta.clock.Now, Log: discardLog()})

@@ -30,6 +30,14 @@ func TestInspections(t *testing.T) {
 		{Name: "another agency cannot read it", Method: "GET", URL: "/v1/inspections/" + id, Token: b.officerTok, Status: 404},
 		{Name: "another agency cannot check in", Method: "POST", URL: "/v1/inspections/" + id + "/check-ins", Token: b.officerTok, Body: map[string]any{"lat": 30.5, "lng": 114.3}, Status: 404},
 		{Name: "no result before officers are on site", Method: "POST", URL: "/v1/inspections/" + id + "/result", Token: a.officerTok, Body: map[string]any{"outcome": "compliant"}, Status: 403},
+		{Name: "no check-in before the planned day", Method: "POST", URL: "/v1/inspections/" + id + "/check-ins", Token: a.officerTok, Body: map[string]any{"lat": 30.5, "lng": 114.3}, Status: 409, Contains: []string{"事前报备"}},
+		{Name: "a plan with one certified officer where the matter needs two", Method: "POST", URL: "/v1/inspections", Token: a.officerTok,
+			Body: map[string]any{"matter_id": a.matterID, "enterprise_uscc": usccs[4], "enterprise_name": "x", "planned_on": day, "officer_ids": []string{a.officerID, a.reviewerID}}, Status: 400, Contains: []string{"at least 2 officers"}},
+	})
+	plannedDay, _ := time.ParseInLocation(time.DateOnly, day, time.FixedZone("CST", 8*3600))
+	ta.clock.Set(plannedDay.Add(9 * time.Hour))
+	defer ta.clock.Set(time.Time{})
+	ta.run([]scenario{
 		{Name: "a check-in needs a position", Method: "POST", URL: "/v1/inspections/" + id + "/check-ins", Token: a.officerTok, Body: map[string]any{"lat": 0, "lng": 0}, Status: 400},
 		{Name: "first officer checks in", Method: "POST", URL: "/v1/inspections/" + id + "/check-ins", Token: a.officerTok, Body: map[string]any{"lat": 30.5, "lng": 114.3, "device_id": "p1"}, Status: 200, Contains: []string{`"status":"planned"`}},
 		{Name: "twice is refused", Method: "POST", URL: "/v1/inspections/" + id + "/check-ins", Token: a.officerTok, Body: map[string]any{"lat": 30.5, "lng": 114.3}, Status: 409},
@@ -63,7 +71,7 @@ func TestCatalogs(t *testing.T) {
 		{Name: "duplicate code", Method: "POST", URL: "/v1/matters", Token: a.adminTok, Body: map[string]any{"code": "SC-001", "name": "x", "legal_basis": "x", "penalty_kinds": []string{"fine"}}, Status: 409},
 		{Name: "unknown penalty kind", Method: "POST", URL: "/v1/matters", Token: a.adminTok, Body: map[string]any{"code": "X", "name": "x", "legal_basis": "x", "penalty_kinds": []string{"flogging"}}, Status: 400},
 		{Name: "a second benchmark for a matter", Method: "POST", URL: "/v1/benchmarks", Token: a.adminTok, Body: map[string]any{"matter_id": a.matterID, "tiers": []map[string]any{{"tier": "normal", "min_fine": 1, "max_fine": 2}}}, Status: 409},
-		{Name: "a benchmark without a normal tier", Method: "PUT", URL: "/v1/benchmarks/" + a.benchmarkID, Token: a.adminTok, Body: map[string]any{"tiers": []map[string]any{{"tier": "heavier", "min_fine": 1, "max_fine": 2}}}, Status: 400},
+		{Name: "a benchmark without a normal tier", Method: "PUT", URL: "/v1/benchmarks/" + a.benchmarkID, Token: a.adminTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"tiers": []map[string]any{{"tier": "heavier", "min_fine": 1, "max_fine": 2}}}, Status: 400},
 		{Name: "a benchmark on another agency's matter", Method: "POST", URL: "/v1/benchmarks", Token: a.adminTok, Body: map[string]any{"matter_id": b.matterID, "tiers": []map[string]any{{"tier": "normal", "min_fine": 1, "max_fine": 2}}}, Status: 400},
 		{Name: "another agency's matter", Method: "GET", URL: "/v1/matters/" + b.matterID, Token: a.officerTok, Status: 404},
 		{Name: "review catalog", Method: "GET", URL: "/v1/review-catalog", Token: a.reviewerTok, Status: 200, Contains: []string{"罚款十万元以上", "licence_revoke"}},

@@ -12,8 +12,8 @@ func TestAgencies(t *testing.T) {
 	a := ta.newAgency(t, 0)
 	b := ta.newAgency(t, 1)
 	ta.run([]scenario{
-		{Name: "duplicate USCC", Method: "POST", URL: "/v1/agencies", Token: ta.sysTok, Body: map[string]any{"name": "又一个局", "uscc": usccs[0], "jurisdiction": map[string]string{"district": "青山区"}}, Status: 409},
-		{Name: "lower-case USCC is normalised", Method: "POST", URL: "/v1/agencies", Token: ta.sysTok, Body: map[string]any{"name": "城管局", "uscc": strings.ToLower(usccs[2]), "jurisdiction": map[string]string{"district": "青山区", "town": "红卫路街道"}}, Status: 201, Contains: []string{`"uscc":"` + usccs[2] + `"`, `"town":"红卫路街道"`}},
+		{Name: "duplicate USCC", Method: "POST", URL: "/v1/agencies", Token: ta.sysTok, Body: map[string]any{"name": "又一个局", "uscc": usccs[0], "jurisdiction": map[string]string{"district": "青山区"}, "legal_basis": "《城市管理执法办法》"}, Status: 409},
+		{Name: "lower-case USCC is normalised", Method: "POST", URL: "/v1/agencies", Token: ta.sysTok, Body: map[string]any{"name": "城管局", "uscc": strings.ToLower(usccs[2]), "jurisdiction": map[string]string{"district": "青山区", "town": "红卫路街道"}, "legal_basis": "《城市管理执法办法》"}, Status: 201, Contains: []string{`"uscc":"` + usccs[2] + `"`, `"town":"红卫路街道"`}},
 		{Name: "an agency admin cannot register agencies", Method: "POST", URL: "/v1/agencies", Token: a.adminTok, Body: map[string]any{"name": "x", "uscc": usccs[3], "jurisdiction": map[string]string{"district": "x"}}, Status: 403},
 		{Name: "sysadmin lists all", Method: "GET", URL: "/v1/agencies", Token: ta.sysTok, Status: 200, Contains: []string{a.id, b.id}},
 		{Name: "an admin lists only its own", Method: "GET", URL: "/v1/agencies", Token: a.adminTok, Status: 200, Contains: []string{a.id}, NotContains: []string{b.id}},
@@ -22,12 +22,19 @@ func TestAgencies(t *testing.T) {
 		{Name: "an officer cannot change its agency", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.officerTok, Body: map[string]any{"name": "x"}, Status: 403},
 		{Name: "an admin cannot change status", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Body: map[string]any{"status": "revoked", "status_announced_on": "2026-01-01"}, Status: 403},
 		{Name: "an admin cannot change another agency", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: a.adminTok, Body: map[string]any{"name": "x"}, Status: 404},
-		{Name: "an admin renames its agency", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Body: map[string]any{"legal_basis": "《行政处罚法》第十八条"}, Status: 200, Contains: []string{"第十八条", `"version":2`}},
+		{Name: "a change without If-Match", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Body: map[string]any{"name": "x"}, Status: 428, Contains: []string{`If-Match`}},
+		{Name: "an admin renames its agency", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"legal_basis": "《行政处罚法》第十八条"}, Status: 200, Contains: []string{"第十八条", `"version":2`}},
 		{Name: "stale If-Match", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"name": "x"}, Status: 412},
-		{Name: "suspension needs an announcement date", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Body: map[string]any{"status": "suspended"}, Status: 400, Contains: []string{"status_announced_on"}},
+		{Name: "an active agency keeps its legal basis", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Headers: []string{"If-Match", `"2"`}, Body: map[string]any{"legal_basis": ""}, Status: 400, Contains: []string{"legal_basis"}},
+		{Name: "suspension needs an announcement date", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"status": "suspended"}, Status: 400, Contains: []string{"status_announced_on"}},
 		{Name: "sysadmin suspends", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"status": "suspended", "status_announced_on": "2026-03-01"}, Status: 200, Contains: []string{`"status_announced_on":"2026-03-01"`}},
-		{Name: "the public list has only active agencies", Method: "GET", URL: "/v1/public/agencies", Status: 200, Contains: []string{a.id}, NotContains: []string{b.id, `"version"`}},
-		{Name: "a suspended agency's officers may not act", Method: "GET", URL: "/v1/officers/" + b.officerID, Token: b.adminTok, Status: 200, Contains: []string{`"may_act":false`, "agency is suspended"}},
+		{Name: "the public list shows adjustments", Method: "GET", URL: "/v1/public/agencies", Status: 200,
+			Contains: []string{a.id, b.id, `"status":"suspended","status_announced_on":"2026-03-01"`}, NotContains: []string{`"version"`, "decision_role"}},
+		{Name: "the public list of suspended agencies", Method: "GET", URL: "/v1/public/agencies?status=suspended", Status: 200, Contains: []string{b.id}, NotContains: []string{a.id}},
+		{Name: "reinstating takes its own announcement", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Headers: []string{"If-Match", `"2"`}, Body: map[string]any{"status": "revoked"}, Status: 400, Contains: []string{"status_announced_on"}},
+		{Name: "sysadmin revokes", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Headers: []string{"If-Match", `"2"`}, Body: map[string]any{"status": "revoked", "status_announced_on": "2026-04-01"}, Status: 200, Contains: []string{`"status":"revoked"`, "2026-04-01"}},
+		{Name: "revocation is final", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Headers: []string{"If-Match", `"3"`}, Body: map[string]any{"status": "active", "status_announced_on": "2026-05-01"}, Status: 403, Contains: []string{"final"}},
+		{Name: "a revoked agency's officers may not act", Method: "GET", URL: "/v1/officers/" + b.officerID, Token: b.adminTok, Status: 200, Contains: []string{`"may_act":false`, "agency is revoked"}},
 	})
 }
 
@@ -49,7 +56,7 @@ func TestOfficersAndScope(t *testing.T) {
 		{Name: "admin of another agency cannot see its shortfall", Method: "GET", URL: "/v1/training/shortfall?agency_id=" + b.id, Token: a.adminTok, Status: 404},
 		{Name: "an admin cannot create officers in another agency", Method: "POST", URL: "/v1/officers", Token: a.adminTok, Body: map[string]any{"username": "sneaky", "password": testPassword, "name": "x", "roles": []string{"officer"}, "agency_id": b.id}, Status: 404},
 		{Name: "an admin cannot grant sysadmin", Method: "POST", URL: "/v1/officers", Token: a.adminTok, Body: map[string]any{"username": "sneaky", "password": testPassword, "name": "x", "roles": []string{"sysadmin"}}, Status: 403},
-		{Name: "an admin cannot promote to sysadmin", Method: "PATCH", URL: "/v1/officers/" + a.officerID, Token: a.adminTok, Body: map[string]any{"roles": []string{"officer", "sysadmin"}}, Status: 403},
+		{Name: "an admin cannot promote to sysadmin", Method: "PATCH", URL: "/v1/officers/" + a.officerID, Token: a.adminTok, Headers: []string{"If-Match", `"2"`}, Body: map[string]any{"roles": []string{"officer", "sysadmin"}}, Status: 403},
 		{Name: "agency cannot be reassigned", Method: "PATCH", URL: "/v1/officers/" + a.officerID, Token: a.adminTok, Body: map[string]any{"agency_id": b.id}, Status: 400, Contains: []string{`"agency_id":"unknown or not allowed here"`}},
 		{Name: "password hash cannot be set", Method: "PATCH", URL: "/v1/officers/" + a.officerID, Token: a.adminTok, Body: map[string]any{"password_hash": "x"}, Status: 400},
 		{Name: "an officer cannot create officers", Method: "POST", URL: "/v1/officers", Token: a.officerTok, Body: map[string]any{"username": "sneaky", "password": testPassword, "name": "x", "roles": []string{"officer"}}, Status: 403},

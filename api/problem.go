@@ -22,16 +22,17 @@ type problem struct {
 }
 
 var statusOf = map[domain.Code]int{
-	domain.Invalid:            fiber.StatusBadRequest,
-	domain.Unauthorized:       fiber.StatusUnauthorized,
-	domain.Forbidden:          fiber.StatusForbidden,
-	domain.NotFound:           fiber.StatusNotFound,
-	domain.Conflict:           fiber.StatusConflict,
-	domain.PreconditionFailed: fiber.StatusPreconditionFailed,
-	domain.Unprocessable:      fiber.StatusUnprocessableEntity,
-	domain.TooManyRequests:    fiber.StatusTooManyRequests,
-	domain.Unavailable:        fiber.StatusServiceUnavailable,
-	domain.Internal:           fiber.StatusInternalServerError,
+	domain.Invalid:              fiber.StatusBadRequest,
+	domain.Unauthorized:         fiber.StatusUnauthorized,
+	domain.Forbidden:            fiber.StatusForbidden,
+	domain.NotFound:             fiber.StatusNotFound,
+	domain.Conflict:             fiber.StatusConflict,
+	domain.PreconditionFailed:   fiber.StatusPreconditionFailed,
+	domain.PreconditionRequired: fiber.StatusPreconditionRequired,
+	domain.Unprocessable:        fiber.StatusUnprocessableEntity,
+	domain.TooManyRequests:      fiber.StatusTooManyRequests,
+	domain.Unavailable:          fiber.StatusServiceUnavailable,
+	domain.Internal:             fiber.StatusInternalServerError,
 }
 
 // codeOfStatus names the problems that fiber itself raises (unknown route, body too large, …).

@@ -31,9 +31,12 @@ type Agency struct {
 	Status       AgencyStatus
 	// StatusAnnouncedOn is the date the current status was made public (公告日期).
 	StatusAnnouncedOn time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	Version           int64
+	// DecisionRole decides the agency's cases (art. 57): its head, the agency admin, unless the
+	// agency designates its officers.
+	DecisionRole Role
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Version      int64
 }
 
 // Validate checks an agency's fields and normalises its USCC; it returns Invalid with the fields.
@@ -61,5 +64,40 @@ func (a *Agency) Validate() error {
 	if a.Status != AgencyActive && a.StatusAnnouncedOn.IsZero() {
 		f.Add("status_announced_on", "required when an agency is suspended or revoked")
 	}
+	if a.Status == AgencyActive && strings.TrimSpace(a.LegalBasis) == "" {
+		f.Add("legal_basis", "an agency acts only on its legal basis (执法主体资格): required while it is active")
+	}
+	switch a.DecisionRole {
+	case "", RoleAgencyAdmin, RoleOfficer:
+	default:
+		f.Add("decision_role", "agency_admin (the head, by default) or officer")
+	}
 	return f.Err()
+}
+
+// Decider is the role that decides the agency's cases.
+func (a *Agency) Decider() Role {
+	if a.DecisionRole == "" {
+		return RoleAgencyAdmin
+	}
+	return a.DecisionRole
+}
+
+// ChangeStatus moves the agency to status, announced on announced. Revocation (吊销) is final,
+// and each change carries its own announcement date.
+func (a *Agency) ChangeStatus(status AgencyStatus, announced time.Time) error {
+	if status == a.Status {
+		if !announced.IsZero() {
+			a.StatusAnnouncedOn = announced
+		}
+		return nil
+	}
+	if a.Status == AgencyRevoked {
+		return Errorf(Forbidden, "a revoked agency stays revoked: revocation is final")
+	}
+	if announced.IsZero() && status != AgencyActive {
+		return &Error{Code: Invalid, Message: "a change of status is announced", Fields: map[string]string{"status_announced_on": "the date this change was announced"}}
+	}
+	a.Status, a.StatusAnnouncedOn = status, announced
+	return nil
 }

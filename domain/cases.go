@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -61,6 +62,8 @@ const (
 	ActClose              Action = "close"
 	ActArchive            Action = "archive"
 	ActIssueDocument      Action = "issue_document"
+	// ActAcknowledgeTransfer records that the receiving body acknowledged a transferred case.
+	ActAcknowledgeTransfer Action = "acknowledge_transfer"
 )
 
 // move is where an action may start and where it leads ("" stays).
@@ -72,27 +75,28 @@ type move struct {
 var recordable = []CaseStatus{StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing, StatusReview, StatusReviewed}
 
 var moves = map[Action]move{
-	ActRegister:           {[]CaseStatus{StatusClue}, StatusRegistered},
-	ActDecline:            {[]CaseStatus{StatusClue}, StatusNotRegistered},
-	ActSummaryDecide:      {[]CaseStatus{StatusClue}, StatusDecided},
-	ActStartInvestigation: {[]CaseStatus{StatusRegistered}, StatusInvestigating},
-	ActRecord:             {recordable, ""},
-	ActNotify:             {[]CaseStatus{StatusInvestigating}, StatusNotified},
-	ActRecordStatement:    {[]CaseStatus{StatusNotified}, ""},
-	ActWaive:              {[]CaseStatus{StatusNotified}, ""},
-	ActRequestHearing:     {[]CaseStatus{StatusNotified}, StatusHearing},
-	ActConcludeHearing:    {[]CaseStatus{StatusHearing}, StatusNotified},
-	ActSubmitReview:       {[]CaseStatus{StatusNotified}, StatusReview},
-	ActApproveReview:      {[]CaseStatus{StatusReview}, StatusReviewed},
-	ActRejectReview:       {[]CaseStatus{StatusReview}, StatusInvestigating},
-	ActDecide:             {[]CaseStatus{StatusNotified, StatusReviewed}, StatusDecided},
-	ActTransfer:           {[]CaseStatus{StatusClue, StatusRegistered, StatusInvestigating}, StatusTransferred},
-	ActExtendDeadline:     {recordable, ""},
-	ActServe:              {[]CaseStatus{StatusDecided}, StatusServed},
-	ActExecute:            {[]CaseStatus{StatusServed}, StatusExecuted},
-	ActClose:              {[]CaseStatus{StatusServed, StatusExecuted}, StatusClosed},
-	ActArchive:            {[]CaseStatus{StatusClosed, StatusNotRegistered, StatusTransferred}, StatusArchived},
-	ActIssueDocument:      {[]CaseStatus{StatusClue, StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing, StatusReview, StatusReviewed, StatusDecided, StatusServed, StatusExecuted}, ""},
+	ActRegister:            {[]CaseStatus{StatusClue}, StatusRegistered},
+	ActDecline:             {[]CaseStatus{StatusClue}, StatusNotRegistered},
+	ActSummaryDecide:       {[]CaseStatus{StatusClue}, StatusDecided},
+	ActStartInvestigation:  {[]CaseStatus{StatusRegistered}, StatusInvestigating},
+	ActRecord:              {recordable, ""},
+	ActNotify:              {[]CaseStatus{StatusInvestigating}, StatusNotified},
+	ActRecordStatement:     {[]CaseStatus{StatusNotified}, ""},
+	ActWaive:               {[]CaseStatus{StatusNotified}, ""},
+	ActRequestHearing:      {[]CaseStatus{StatusNotified}, StatusHearing},
+	ActConcludeHearing:     {[]CaseStatus{StatusHearing}, StatusNotified},
+	ActSubmitReview:        {[]CaseStatus{StatusNotified}, StatusReview},
+	ActApproveReview:       {[]CaseStatus{StatusReview}, StatusReviewed},
+	ActRejectReview:        {[]CaseStatus{StatusReview}, StatusInvestigating},
+	ActDecide:              {[]CaseStatus{StatusNotified, StatusReviewed}, StatusDecided},
+	ActTransfer:            {[]CaseStatus{StatusClue, StatusRegistered, StatusInvestigating}, StatusTransferred},
+	ActAcknowledgeTransfer: {[]CaseStatus{StatusTransferred}, ""},
+	ActExtendDeadline:      {recordable, ""},
+	ActServe:               {[]CaseStatus{StatusDecided}, StatusServed},
+	ActExecute:             {[]CaseStatus{StatusServed}, StatusExecuted},
+	ActClose:               {[]CaseStatus{StatusServed, StatusExecuted}, StatusClosed},
+	ActArchive:             {[]CaseStatus{StatusClosed, StatusNotRegistered, StatusTransferred}, StatusArchived},
+	ActIssueDocument:       {[]CaseStatus{StatusClue, StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing, StatusReview, StatusReviewed, StatusDecided, StatusServed, StatusExecuted}, ""},
 }
 
 // Actions lists the actions a client may request, sorted.
@@ -175,6 +179,8 @@ type Decision struct {
 	OutOfRangeReason string
 	Basis            string
 	FirstOffence     bool
+	// ConfiscatedValue is the value in yuan of what a confiscation takes.
+	ConfiscatedValue int64
 }
 
 // Validate checks a decision's shape.
@@ -202,6 +208,12 @@ func (d *Decision) Validate(f FieldErrors, field string) {
 	if d.Fine < 0 {
 		f.Add(field+".fine", "not negative")
 	}
+	if d.ConfiscatedValue < 0 || d.ConfiscatedValue > 0 && !slices.Contains(d.PenaltyKinds, PenaltyConfiscation) {
+		f.Add(field+".confiscated_value", "the value of a confiscation, only with the kind confiscation")
+	}
+	if d.Tier != "" && TierName(d.Tier) == "" {
+		f.Add(field+".tier", "no_penalty, lighter, normal or heavier")
+	}
 	if strings.TrimSpace(d.Basis) == "" {
 		f.Add(field+".basis", "the legal basis is required")
 	}
@@ -214,8 +226,17 @@ type Notice struct {
 	Reasons  string
 	Basis    string
 	Proposed Decision
-	// HearingEligible: the party may ask for a hearing (art. 63).
+	// HearingEligible: the party may ask for a hearing (art. 63); HearingReason says why or
+	// why not.
 	HearingEligible bool
+	HearingReason   string
+}
+
+// Discussion records a collective discussion (集体讨论): when, who took part, what was concluded.
+type Discussion struct {
+	HeldOn       time.Time
+	Participants []string
+	Conclusion   string
 }
 
 // Execution records payment of a fine (art. 72).
@@ -250,9 +271,16 @@ type Case struct {
 	DecidedAt        time.Time
 	ServedAt         time.Time
 	Execution        *Execution
-	TransferTo       string
-	Reason           string
-	Documents        map[DocumentKind]string // kind -> hash of the latest issued version
+	// Discussion is the collective discussion of the agency's heads that a major decision
+	// takes (集体讨论, art. 57).
+	Discussion *Discussion
+	// TransferTo is the kind of body a transferred case went to; TransferBody names it and
+	// TransferAckOn is the day it acknowledged receipt.
+	TransferTo    string
+	TransferBody  string
+	TransferAckOn time.Time
+	Reason        string
+	Documents     map[DocumentKind]string // kind -> hash of the latest issued version
 	// EventCount and HeadHash are the length and the newest hash of the case's record; the
 	// events themselves are stored one by one, each with the state it led to.
 	EventCount int
@@ -323,29 +351,42 @@ const (
 	SummaryMaxFineOrganisation = 3000
 )
 
-// Hearing thresholds: fines at or above these are "large" (较大数额, art. 63); provinces set
-// their own figures, these are the common ones.
-const (
-	LargeFinePerson       = 10000
-	LargeFineOrganisation = 100000
-)
+// HearingThresholds are the "large amounts" of art. 63 in yuan, which each province sets: a
+// fine, or a confiscation's value, at or above them gives the party the right to a hearing.
+type HearingThresholds struct {
+	FinePerson, FineOrganisation                 int64
+	ConfiscationPerson, ConfiscationOrganisation int64
+}
 
-// HearingEligible reports whether a proposed decision lets the party ask for a hearing.
-func HearingEligible(p Party, d *Decision) bool {
-	limit := int64(LargeFinePerson)
+// DefaultHearingThresholds are common provincial figures (个人一万元、单位十万元).
+var DefaultHearingThresholds = HearingThresholds{FinePerson: 10000, FineOrganisation: 100000, ConfiscationPerson: 10000, ConfiscationOrganisation: 100000}
+
+// severePenalties give a right to a hearing whatever their amount (art. 63 (三)(四)(五)).
+var severePenalties = map[PenaltyKind]string{
+	PenaltySuspension:    "暂扣许可证件、降低资质等级",
+	PenaltyLicenceRevoke: "吊销许可证件",
+	PenaltyRestriction:   "责令停产停业、限制从业",
+	PenaltyClosure:       "责令关闭",
+}
+
+// Hearing says whether a proposed decision lets the party ask for a hearing, and why.
+func (th HearingThresholds) Hearing(p Party, d *Decision) (bool, string) {
+	fine, conf, who := th.FinePerson, th.ConfiscationPerson, "个人"
 	if p.Kind == "organisation" {
-		limit = LargeFineOrganisation
-	}
-	if d.Fine >= limit {
-		return true
+		fine, conf, who = th.FineOrganisation, th.ConfiscationOrganisation, "单位"
 	}
 	for _, k := range d.PenaltyKinds {
-		switch k {
-		case PenaltyConfiscation, PenaltySuspension, PenaltyLicenceRevoke, PenaltyRestriction, PenaltyClosure:
-			return true
+		if name, ok := severePenalties[k]; ok {
+			return true, "拟作出" + name + "的决定，当事人有权要求听证（《行政处罚法》第六十三条）"
 		}
 	}
-	return false
+	if d.Fine >= fine {
+		return true, fmt.Sprintf("拟对%s罚款%d元，达到较大数额（%d元）标准，当事人有权要求听证（第六十三条）", who, d.Fine, fine)
+	}
+	if slices.Contains(d.PenaltyKinds, PenaltyConfiscation) && d.ConfiscatedValue >= conf {
+		return true, fmt.Sprintf("拟没收价值%d元，达到较大数额（%d元）标准，当事人有权要求听证（第六十三条）", d.ConfiscatedValue, conf)
+	}
+	return false, fmt.Sprintf("拟作出的处罚未达到听证标准（对%s罚款、没收%d元以上，或暂扣、吊销许可证件、责令停产停业、责令关闭、限制从业）", who, fine)
 }
 
 // Surcharge is the late-payment surcharge (加处罚款) for a fine paid on paidOn when it was

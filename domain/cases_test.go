@@ -26,6 +26,7 @@ var legal = map[string]CaseStatus{
 	"served execute": StatusExecuted, "served close": StatusClosed,
 	"executed close": StatusClosed,
 	"closed archive": StatusArchived, "not_registered archive": StatusArchived, "transferred archive": StatusArchived,
+	"transferred acknowledge_transfer": StatusTransferred,
 }
 
 func TestEveryActionFromEveryStatus(t *testing.T) {
@@ -45,7 +46,7 @@ func TestEveryActionFromEveryStatus(t *testing.T) {
 			count++
 		}
 	}
-	if len(Actions()) != 20 || count != 20*len(CaseStatuses) {
+	if len(Actions()) != 21 || count != 21*len(CaseStatuses) {
 		t.Fatalf("checked %d pairs over %d actions", count, len(Actions()))
 	}
 	if _, err := Next(StatusClue, "fly"); ErrorCode(err) != Invalid {

@@ -17,10 +17,12 @@ const (
 	NotFound           Code = "not_found"
 	Conflict           Code = "conflict"
 	PreconditionFailed Code = "precondition_failed"
-	Unprocessable      Code = "unprocessable"
-	TooManyRequests    Code = "too_many_requests"
-	Unavailable        Code = "unavailable"
-	Internal           Code = "internal"
+	// PreconditionRequired: a change of a versioned object must name the version it changes.
+	PreconditionRequired Code = "precondition_required"
+	Unprocessable        Code = "unprocessable"
+	TooManyRequests      Code = "too_many_requests"
+	Unavailable          Code = "unavailable"
+	Internal             Code = "internal"
 )
 
 // Error is the one error type the domain, the store and the handlers speak.

@@ -76,6 +76,9 @@ func (in *Inspection) CheckInOfficer(s Standing, at time.Time, lat, lng float64,
 	if s.User == nil || !slices.Contains(in.OfficerIDs, s.User.ID) {
 		return Errorf(Forbidden, "only an officer named in the plan checks in")
 	}
+	if day := PlannedDayStart(in.PlannedOn); at.Before(day) {
+		return Errorf(Conflict, "the inspection is planned for %s (pre-filed, 事前报备): check in on that day, or file a new plan", in.PlannedOn.Format(time.DateOnly))
+	}
 	if err := MayAct(s.User, s.Certificate, s.Agency, at); err != nil {
 		return err
 	}
@@ -92,6 +95,14 @@ func (in *Inspection) CheckInOfficer(s Standing, at time.Time, lat, lng float64,
 		in.Status = InspectionOnSite
 	}
 	return nil
+}
+
+// chinaTime is the time zone planned dates are days of.
+var chinaTime = time.FixedZone("CST", 8*60*60)
+
+// PlannedDayStart is the first instant of a planned day, in China time.
+func PlannedDayStart(day time.Time) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, chinaTime)
 }
 
 // Complete records the result; the inspection must be under way with enough officers on site.

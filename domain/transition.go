@@ -26,12 +26,18 @@ type Transition struct {
 	// PayloadDigest is the digest of the request payload, recorded in the event.
 	PayloadDigest string
 
-	Reason      string
-	Facts       string
-	Decision    *Decision
-	Notice      *Notice
-	ReviewerID  string
-	TransferTo  string
+	Reason     string
+	Facts      string
+	Decision   *Decision
+	Notice     *Notice
+	ReviewerID string
+	TransferTo string
+	// TransferBody names the body a case is transferred to; AcknowledgedOn is the day it
+	// acknowledged receipt.
+	TransferBody   string
+	AcknowledgedOn time.Time
+	// Discussion is the collective discussion a major decision records.
+	Discussion  *Discussion
 	NewDeadline time.Time
 	PaidOn      time.Time
 	Paid        int64
@@ -48,17 +54,30 @@ type Guards struct {
 	Matter      *Matter
 	Benchmark   *Benchmark
 	ReviewRules []ReviewRule
+	// Hearing are the province's thresholds for a right to a hearing; zero means the defaults.
+	Hearing HearingThresholds
 }
 
 // officerActions need certified officers, two unless the matter allows one (art. 42).
 var officerActions = []Action{ActRegister, ActSummaryDecide, ActStartInvestigation, ActRecord, ActNotify, ActServe}
 
+// decisionActions carry a decision that the benchmark and the legal-review catalog judge.
+var decisionActions = []Action{ActSummaryDecide, ActNotify, ActSubmitReview, ActDecide}
+
 // GuardNeeds says which catalog entries an action's rules read: the matter (officer count,
 // limitation period) and the benchmark with the legal-review catalog (decisions). Callers load
 // only those.
 func GuardNeeds(a Action) (matter, catalog bool) {
-	return slices.Contains(officerActions, a), a == ActDecide
+	return slices.Contains(officerActions, a), slices.Contains(decisionActions, a)
 }
+
+// Limits of the procedure's dates.
+const (
+	// MaxExtensionDays is the most one extension adds to the decision deadline; the deadline
+	// never goes beyond MaxDecisionDays after registration.
+	MaxExtensionDays = 30
+	MaxDecisionDays  = 365
+)
 
 // Apply checks every rule for the transition, changes the case and appends the sealed event.
 // It returns Invalid, Forbidden or Conflict with the reason and leaves the case unchanged.
@@ -97,9 +116,11 @@ func docHash(d *Document) string {
 }
 
 func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
-	actor := g.Actor.User
-	if actor == nil || actor.AgencyID != c.AgencyID {
-		return Errorf(Forbidden, "only a member of the case's agency acts in it")
+	if err := CheckActor(t.Action, g.Actor, c.AgencyID, g.Now); err != nil {
+		return err
+	}
+	if g.Hearing == (HearingThresholds{}) {
+		g.Hearing = DefaultHearingThresholds
 	}
 	if slices.Contains(officerActions, t.Action) {
 		if err := c.checkOfficers(t, g); err != nil {
@@ -124,12 +145,28 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 			if !slices.Contains([]string{"police", "other_agency", "discipline"}, t.TransferTo) {
 				f.Add("transfer_to", "police, other_agency or discipline")
 			}
-			c.TransferTo = t.TransferTo
+			if strings.TrimSpace(t.TransferBody) == "" {
+				f.Add("transfer_body", "the name of the body that receives the case")
+			}
+			c.TransferTo, c.TransferBody = t.TransferTo, strings.TrimSpace(t.TransferBody)
 		}
 		c.Reason = t.Reason
+	case ActAcknowledgeTransfer:
+		switch {
+		case t.AcknowledgedOn.IsZero():
+			f.Add("acknowledged_on", "the day the receiving body acknowledged receipt")
+		case t.AcknowledgedOn.After(g.Now):
+			f.Add("acknowledged_on", "cannot be in the future")
+		case !c.TransferAckOn.IsZero():
+			return Errorf(Conflict, "the receipt of the transfer is already recorded")
+		}
+		c.TransferAckOn = t.AcknowledgedOn
 	case ActSummaryDecide:
 		if err := c.checkSummary(t, f); err != nil {
 			return err
+		}
+		if t.Decision != nil {
+			checkBenchmark(t.Decision, g.Benchmark, f, "decision")
 		}
 		c.Procedure, c.Decision, c.DecidedAt, c.OfficerIDs = ProcedureSummary, t.Decision, g.Now, slices.Clone(t.OfficerIDs)
 	case ActNotify:
@@ -148,12 +185,16 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 			f.Add("notice.basis", "required")
 		}
 		n.Proposed.Validate(f, "notice.proposed")
-		n.At, n.HearingEligible = g.Now, HearingEligible(c.Party, &n.Proposed)
+		if len(f) == 0 {
+			checkBenchmark(&n.Proposed, g.Benchmark, f, "notice.proposed")
+		}
+		n.At = g.Now
+		n.HearingEligible, n.HearingReason = g.Hearing.Hearing(c.Party, &n.Proposed)
 		c.Notice, c.Answered, c.HearingRequested, c.HearingHeld = n, false, false, false
 	case ActRecordStatement, ActWaive:
 		c.Answered = true
 	case ActRequestHearing:
-		if !c.Notice.HearingEligible {
+		if c.Notice == nil || !c.Notice.HearingEligible {
 			return Errorf(Forbidden, "the proposed decision does not carry a right to a hearing")
 		}
 		if g.Now.After(c.Notice.At.AddDate(0, 0, 5)) {
@@ -171,12 +212,15 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 			break
 		}
 		t.Decision.Validate(f, "decision")
+		if len(f) == 0 {
+			checkBenchmark(t.Decision, g.Benchmark, f, "decision")
+		}
 		if err := c.checkReviewer(t, g); err != nil {
 			return err
 		}
 		c.ReviewerID, c.Proposed, c.ReviewApproved = t.ReviewerID, t.Decision, false
 	case ActApproveReview, ActRejectReview:
-		if t.ActorID != c.ReviewerID || !actor.Has(RoleReviewer) {
+		if t.ActorID != c.ReviewerID {
 			return Errorf(Forbidden, "only the assigned reviewer decides the review")
 		}
 		c.ReviewApproved = t.Action == ActApproveReview
@@ -187,20 +231,22 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 		if err := c.checkDecision(t, g, f); err != nil {
 			return err
 		}
-		c.Decision, c.DecidedAt = t.Decision, g.Now
+		c.Decision, c.DecidedAt, c.Discussion = t.Decision, g.Now, t.Discussion
 	case ActExtendDeadline:
-		if !actor.Has(RoleAgencyAdmin) {
-			return Errorf(Forbidden, "only the agency's head (agency admin) extends the deadline")
-		}
 		if strings.TrimSpace(t.Reason) == "" {
 			f.Add("reason", "required")
 		}
-		if !t.NewDeadline.After(c.Deadline) {
+		switch {
+		case !t.NewDeadline.After(c.Deadline):
 			f.Add("new_deadline", "later than the current deadline")
+		case t.NewDeadline.After(c.Deadline.AddDate(0, 0, MaxExtensionDays)):
+			f.Add("new_deadline", fmt.Sprintf("at most %d days after the current deadline", MaxExtensionDays))
+		case t.NewDeadline.After(c.RegisteredAt.AddDate(0, 0, MaxDecisionDays)):
+			f.Add("new_deadline", fmt.Sprintf("at most %d days after registration", MaxDecisionDays))
 		}
 		c.Deadline = t.NewDeadline
 	case ActServe:
-		if c.Decision.Kind == "penalty" {
+		if c.Decision != nil && c.Decision.Kind == "penalty" {
 			for _, k := range []DocumentKind{DocPenaltyDecision, DocCreditRepairNotice} {
 				if c.Documents[k] == "" {
 					return Errorf(Conflict, "a penalty decision is served together with the credit-repair notice (两书同达): issue the %s first", DocumentTitles[k])
@@ -219,14 +265,22 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 			f.Add("paid_on", "required")
 			break
 		}
+		if t.PaidOn.After(g.Now) {
+			f.Add("paid_on", "cannot be in the future")
+			break
+		}
 		s := Surcharge(c.Decision.Fine, c.ServedAt, t.PaidOn)
-		if t.Paid < c.Decision.Fine+s {
-			f.Add("paid", fmt.Sprintf("the fine of %d yuan and a late surcharge of %d yuan are due", c.Decision.Fine, s))
+		if t.Paid != c.Decision.Fine+s {
+			f.Add("paid", fmt.Sprintf("exactly what is due: the fine of %d yuan and a late surcharge of %d yuan, %d yuan", c.Decision.Fine, s, c.Decision.Fine+s))
 		}
 		c.Execution = &Execution{PaidOn: t.PaidOn, Paid: t.Paid, Surcharge: s}
 	case ActClose:
-		if c.Status == StatusServed && c.Decision.Fine > 0 {
+		if c.Status == StatusServed && c.Decision != nil && c.Decision.Fine > 0 {
 			return Errorf(Conflict, "a fine must be executed before the case closes")
+		}
+	case ActArchive:
+		if c.Status == StatusTransferred && c.TransferAckOn.IsZero() {
+			return Errorf(Conflict, "a transferred case is archived once the receiving body has acknowledged receipt")
 		}
 	case ActIssueDocument:
 		if t.Document == nil {
@@ -351,6 +405,9 @@ func (c *Case) checkDecision(t *Transition, g *Guards, f FieldErrors) error {
 	if len(f) > 0 {
 		return nil
 	}
+	if heavierThan(d, &c.Notice.Proposed) {
+		return Errorf(Conflict, "the decision is heavier than the pre-decision notice; notify the party of it again first (arts. 44, 45, 62)")
+	}
 	if rule := ReviewRequired(c.MatterID, d, g.ReviewRules); rule != nil {
 		if c.Status != StatusReviewed || !c.ReviewApproved {
 			return Errorf(Forbidden, "legal review is required (%s) and has not approved this case (art. 58)", rule.Description)
@@ -358,21 +415,62 @@ func (c *Case) checkDecision(t *Transition, g *Guards, f FieldErrors) error {
 		if c.Proposed != nil && (c.Proposed.Fine != d.Fine || !slices.Equal(c.Proposed.PenaltyKinds, d.PenaltyKinds)) {
 			return Errorf(Conflict, "the decision differs from what legal review approved; submit it for review again")
 		}
+		// A major decision (重大执法决定) is decided by the agency's heads together (art. 57).
+		checkDiscussion(t.Discussion, g.Now, f)
 	}
-	if b := g.Benchmark; b != nil && d.Kind == "penalty" {
-		var tier *BenchmarkTier
-		for i := range b.Tiers {
-			if b.Tiers[i].Tier == d.Tier {
-				tier = &b.Tiers[i]
-			}
-		}
-		if tier == nil {
-			f.Add("decision.tier", "name the benchmark tier the decision applies")
-			return nil
-		}
-		if (d.Fine < tier.MinFine || d.Fine > tier.MaxFine) && strings.TrimSpace(d.OutOfRangeReason) == "" {
-			f.Add("decision.out_of_range_reason", fmt.Sprintf("the fine is outside the %s range %d–%d yuan: give the reason", TierName(tier.Tier), tier.MinFine, tier.MaxFine))
-		}
-	}
+	checkBenchmark(d, g.Benchmark, f, "decision")
 	return nil
+}
+
+// heavierThan reports whether d punishes more than notified: a larger fine or confiscation, or
+// a kind of penalty the notice did not name.
+func heavierThan(d, notified *Decision) bool {
+	if d.Fine > notified.Fine || d.ConfiscatedValue > notified.ConfiscatedValue {
+		return true
+	}
+	for _, k := range d.PenaltyKinds {
+		if !slices.Contains(notified.PenaltyKinds, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// MinDiscussants is the fewest heads a collective discussion takes.
+const MinDiscussants = 3
+
+func checkDiscussion(d *Discussion, now time.Time, f FieldErrors) {
+	switch {
+	case d == nil:
+		f.Add("collective_discussion", "a major decision records the collective discussion of the agency's heads (集体讨论, art. 57)")
+	case d.HeldOn.IsZero() || d.HeldOn.After(now):
+		f.Add("collective_discussion.held_on", "the day it was held, not in the future")
+	case len(d.Participants) < MinDiscussants:
+		f.Add("collective_discussion.participants", fmt.Sprintf("at least %d participants", MinDiscussants))
+	case strings.TrimSpace(d.Conclusion) == "":
+		f.Add("collective_discussion.conclusion", "required")
+	}
+}
+
+// checkBenchmark: a penalty names the tier of the matter's benchmark it applies and stays within
+// its range, or gives the reason (行政裁量权基准).
+func checkBenchmark(d *Decision, b *Benchmark, f FieldErrors, field string) {
+	if b == nil || d.Kind != "penalty" {
+		return
+	}
+	var tier *BenchmarkTier
+	for i := range b.Tiers {
+		if b.Tiers[i].Tier == d.Tier {
+			tier = &b.Tiers[i]
+		}
+	}
+	if tier == nil {
+		f.Add(field+".tier", "name the benchmark tier the decision applies")
+		return
+	}
+	// The range is of fines: a decision without one (a warning, a licence revoked) names only
+	// its tier.
+	if slices.Contains(d.PenaltyKinds, PenaltyFine) && (d.Fine < tier.MinFine || d.Fine > tier.MaxFine) && strings.TrimSpace(d.OutOfRangeReason) == "" {
+		f.Add(field+".out_of_range_reason", fmt.Sprintf("the fine is outside the %s range %d–%d yuan: give the reason", TierName(tier.Tier), tier.MinFine, tier.MaxFine))
+	}
 }

@@ -20,6 +20,7 @@ type agencyRequest struct {
 	LegalBasis        *string           `json:"legal_basis" limit:"2000"`
 	Status            *string           `json:"status"`
 	StatusAnnouncedOn *Date             `json:"status_announced_on"`
+	DecisionRole      *string           `json:"decision_role"`
 }
 
 type agencyResponse struct {
@@ -30,6 +31,7 @@ type agencyResponse struct {
 	LegalBasis        string           `json:"legal_basis" limit:"2000"`
 	Status            string           `json:"status"`
 	StatusAnnouncedOn *Date            `json:"status_announced_on"`
+	DecisionRole      string           `json:"decision_role,omitempty"`
 	CreatedAt         *time.Time       `json:"created_at,omitempty"`
 	UpdatedAt         *time.Time       `json:"updated_at,omitempty"`
 	Version           int64            `json:"version,omitempty"`
@@ -40,14 +42,14 @@ func toAgencyResponse(a *domain.Agency) agencyResponse {
 		ID: a.ID, Name: a.Name, USCC: a.USCC,
 		Jurisdiction: jurisdictionJSON{District: a.Jurisdiction.District, Town: a.Jurisdiction.Town},
 		LegalBasis:   a.LegalBasis, Status: string(a.Status), StatusAnnouncedOn: dateOf(a.StatusAnnouncedOn),
-		CreatedAt: &a.CreatedAt, UpdatedAt: &a.UpdatedAt, Version: a.Version,
+		DecisionRole: string(a.Decider()), CreatedAt: &a.CreatedAt, UpdatedAt: &a.UpdatedAt, Version: a.Version,
 	}
 }
 
 // toPublicAgency leaves out what the public list does not need.
 func toPublicAgency(a *domain.Agency) agencyResponse {
 	r := toAgencyResponse(a)
-	r.CreatedAt, r.UpdatedAt, r.Version = nil, nil, 0
+	r.CreatedAt, r.UpdatedAt, r.Version, r.DecisionRole = nil, nil, 0, ""
 	return r
 }
 
@@ -70,6 +72,9 @@ func (r *agencyRequest) apply(a *domain.Agency) {
 	}
 	if r.StatusAnnouncedOn != nil {
 		a.StatusAnnouncedOn = r.StatusAnnouncedOn.Time
+	}
+	if r.DecisionRole != nil {
+		a.DecisionRole = domain.Role(*r.DecisionRole)
 	}
 }
 
@@ -124,15 +129,22 @@ func (h *Handlers) ListAgencies(c *fiber.Ctx) error {
 	return c.JSON(listOf(list, next, toAgencyResponse))
 }
 
-// PublicAgencies lists the active agencies for anyone (执法主体公示).
+// PublicAgencies lists the agencies for anyone (执法主体公示) with their adjustments: a suspended
+// or revoked agency is listed with its status and the date it was announced. ?status= narrows.
 func (h *Handlers) PublicAgencies(c *fiber.Ctx) error {
 	pg, err := pageOf(c)
 	if err != nil {
 		return err
 	}
+	status := domain.AgencyStatus(c.Query("status"))
+	switch status {
+	case "", domain.AgencyActive, domain.AgencySuspended, domain.AgencyRevoked:
+	default:
+		return &domain.Error{Code: domain.Invalid, Message: "unknown status", Fields: map[string]string{"status": "active, suspended or revoked"}}
+	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	list, next, err := h.Repo.ListAgencies(ctx, domain.AgencyActive, pg)
+	list, next, err := h.Repo.ListAgencies(ctx, status, pg)
 	if err != nil {
 		return err
 	}
@@ -169,9 +181,17 @@ func (h *Handlers) UpdateAgency(c *fiber.Ctx) error {
 	if err := ifMatch(c, a.Version); err != nil {
 		return err
 	}
+	status, announced := req.Status, req.StatusAnnouncedOn
+	req.Status, req.StatusAnnouncedOn = nil, nil
 	req.apply(a)
-	if req.Status != nil && *req.Status == string(domain.AgencyActive) && req.StatusAnnouncedOn == nil {
-		a.StatusAnnouncedOn = time.Time{}
+	if status != nil || announced != nil {
+		next := a.Status
+		if status != nil {
+			next = domain.AgencyStatus(*status)
+		}
+		if err := a.ChangeStatus(next, announced.value()); err != nil {
+			return err
+		}
 	}
 	if err := a.Validate(); err != nil {
 		return err

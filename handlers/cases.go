@@ -30,15 +30,33 @@ type decisionJSON struct {
 	OutOfRangeReason string   `json:"out_of_range_reason,omitempty" limit:"2000"`
 	Basis            string   `json:"basis" limit:"2000"`
 	FirstOffence     bool     `json:"first_offence,omitempty"`
+	ConfiscatedValue int64    `json:"confiscated_value,omitempty" limit:"10000000000"`
 }
 
 type noticeJSON struct {
 	At              *time.Time   `json:"at,omitempty"`
-	Facts           string       `json:"facts" limit:"5000"`
-	Reasons         string       `json:"reasons" limit:"5000"`
-	Basis           string       `json:"basis" limit:"2000"`
+	Facts           string       `json:"facts"`
+	Reasons         string       `json:"reasons"`
+	Basis           string       `json:"basis"`
 	Proposed        decisionJSON `json:"proposed"`
 	HearingEligible bool         `json:"hearing_eligible"`
+	// HearingReason says why the party may, or may not, ask for a hearing (art. 63).
+	HearingReason string `json:"hearing_reason,omitempty"`
+}
+
+// noticeRequest is what an officer gives of a notice; the time and the right to a hearing are
+// the server's to determine.
+type noticeRequest struct {
+	Facts    string       `json:"facts" limit:"5000"`
+	Reasons  string       `json:"reasons" limit:"5000"`
+	Basis    string       `json:"basis" limit:"2000"`
+	Proposed decisionJSON `json:"proposed"`
+}
+
+type discussionJSON struct {
+	HeldOn       *Date    `json:"held_on"`
+	Participants []string `json:"participants" limit:"30,64"`
+	Conclusion   string   `json:"conclusion" limit:"5000"`
 }
 
 type executionJSON struct {
@@ -73,6 +91,9 @@ type caseJSON struct {
 	ServedAt         *time.Time        `json:"served_at,omitempty"`
 	Execution        *executionJSON    `json:"execution,omitempty"`
 	TransferTo       string            `json:"transfer_to,omitempty"`
+	TransferBody     string            `json:"transfer_body,omitempty"`
+	TransferAckOn    *Date             `json:"transfer_acknowledged_on,omitempty"`
+	Discussion       *discussionJSON   `json:"collective_discussion,omitempty"`
 	Reason           string            `json:"reason,omitempty"`
 	Documents        map[string]string `json:"documents"`
 	EventCount       int               `json:"event_count"`
@@ -113,7 +134,7 @@ func toDecisionJSON(d *domain.Decision) *decisionJSON {
 		return nil
 	}
 	return &decisionJSON{Kind: d.Kind, PenaltyKinds: kindStrings(d.PenaltyKinds), Fine: d.Fine, Tier: string(d.Tier),
-		OutOfRangeReason: d.OutOfRangeReason, Basis: d.Basis, FirstOffence: d.FirstOffence}
+		OutOfRangeReason: d.OutOfRangeReason, Basis: d.Basis, FirstOffence: d.FirstOffence, ConfiscatedValue: d.ConfiscatedValue}
 }
 
 func (d *decisionJSON) toDomain() *domain.Decision {
@@ -121,7 +142,7 @@ func (d *decisionJSON) toDomain() *domain.Decision {
 		return nil
 	}
 	return &domain.Decision{Kind: d.Kind, PenaltyKinds: kindsOf(d.PenaltyKinds), Fine: d.Fine, Tier: domain.Tier(d.Tier),
-		OutOfRangeReason: d.OutOfRangeReason, Basis: d.Basis, FirstOffence: d.FirstOffence}
+		OutOfRangeReason: d.OutOfRangeReason, Basis: d.Basis, FirstOffence: d.FirstOffence, ConfiscatedValue: d.ConfiscatedValue}
 }
 
 func toCaseJSON(c *domain.Case, now time.Time) caseJSON {
@@ -132,11 +153,16 @@ func toCaseJSON(c *domain.Case, now time.Time) caseJSON {
 		RegisteredAt: timeRef(c.RegisteredAt), Deadline: timeRef(c.Deadline), Overdue: c.Overdue(now), Answered: c.Answered,
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionJSON(c.Proposed),
 		ReviewApproved: c.ReviewApproved, Decision: toDecisionJSON(c.Decision), DecidedAt: timeRef(c.DecidedAt),
-		ServedAt: timeRef(c.ServedAt), TransferTo: c.TransferTo, Reason: c.Reason, Documents: map[string]string{},
+		ServedAt: timeRef(c.ServedAt), TransferTo: c.TransferTo, TransferBody: c.TransferBody, TransferAckOn: dateOf(c.TransferAckOn),
+		Reason: c.Reason, Documents: map[string]string{},
 		EventCount: c.EventCount, LastHash: c.HeadHash, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
 	}
 	if n := c.Notice; n != nil {
-		out.Notice = &noticeJSON{At: timeRef(n.At), Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *toDecisionJSON(&n.Proposed), HearingEligible: n.HearingEligible}
+		out.Notice = &noticeJSON{At: timeRef(n.At), Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *toDecisionJSON(&n.Proposed),
+			HearingEligible: n.HearingEligible, HearingReason: n.HearingReason}
+	}
+	if d := c.Discussion; d != nil {
+		out.Discussion = &discussionJSON{HeldOn: dateOf(d.HeldOn), Participants: d.Participants, Conclusion: d.Conclusion}
 	}
 	if e := c.Execution; e != nil {
 		out.Execution = &executionJSON{PaidOn: dateOf(e.PaidOn), Paid: e.Paid, Surcharge: e.Surcharge}
@@ -233,6 +259,13 @@ func (h *Handlers) CreateCase(c *fiber.Ctx) error {
 	defer cancel()
 	// Nothing is allocated or logged for an id that is taken: a retry finds its own case, anyone
 	// else a conflict that names nothing of the case.
+	actor, err := h.standing(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if err := domain.CheckActor(domain.ActCreate, actor, p.AgencyID, h.Now()); err != nil {
+		return err
+	}
 	existing, err := h.Repo.CaseByID(ctx, cs.ID)
 	switch domain.ErrorCode(err) {
 	case "":
@@ -398,21 +431,24 @@ func (h *Handlers) CaseAudit(c *fiber.Ctx) error {
 }
 
 type transitionRequest struct {
-	Action      string        `json:"action"`
-	OfficerIDs  []string      `json:"officer_ids" limit:"10,64"`
-	Lat         *float64      `json:"lat" limit:"90"`
-	Lng         *float64      `json:"lng" limit:"180"`
-	DeviceID    string        `json:"device_id" limit:"128"`
-	EvidenceIDs []string      `json:"evidence_ids" limit:"50,64"`
-	Reason      string        `json:"reason" limit:"2000"`
-	Facts       string        `json:"facts" limit:"5000"`
-	Decision    *decisionJSON `json:"decision"`
-	Notice      *noticeJSON   `json:"notice"`
-	ReviewerID  string        `json:"reviewer_id"`
-	TransferTo  string        `json:"transfer_to"`
-	NewDeadline *Date         `json:"new_deadline"`
-	PaidOn      *Date         `json:"paid_on"`
-	Paid        int64         `json:"paid" limit:"10000000000"`
+	Action         string          `json:"action"`
+	OfficerIDs     []string        `json:"officer_ids" limit:"10,64"`
+	Lat            *float64        `json:"lat" limit:"90"`
+	Lng            *float64        `json:"lng" limit:"180"`
+	DeviceID       string          `json:"device_id" limit:"128"`
+	EvidenceIDs    []string        `json:"evidence_ids" limit:"50,64"`
+	Reason         string          `json:"reason" limit:"2000"`
+	Facts          string          `json:"facts" limit:"5000"`
+	Decision       *decisionJSON   `json:"decision"`
+	Notice         *noticeRequest  `json:"notice"`
+	ReviewerID     string          `json:"reviewer_id"`
+	TransferTo     string          `json:"transfer_to"`
+	TransferBody   string          `json:"transfer_body"`
+	AcknowledgedOn *Date           `json:"acknowledged_on"`
+	Discussion     *discussionJSON `json:"collective_discussion"`
+	NewDeadline    *Date           `json:"new_deadline"`
+	PaidOn         *Date           `json:"paid_on"`
+	Paid           int64           `json:"paid" limit:"10000000000"`
 }
 
 // Transition applies one action to a case under every rule of the procedure, and appends the
@@ -441,6 +477,10 @@ func (h *Handlers) Transition(c *fiber.Ctx) error {
 			EvidenceIDs: req.EvidenceIDs, PayloadDigest: domain.Digest(req), Reason: req.Reason, Facts: req.Facts,
 			Decision: req.Decision.toDomain(), ReviewerID: req.ReviewerID, TransferTo: req.TransferTo,
 			NewDeadline: req.NewDeadline.value(), PaidOn: req.PaidOn.value(), Paid: req.Paid,
+			TransferBody: req.TransferBody, AcknowledgedOn: req.AcknowledgedOn.value(),
+		}
+		if d := req.Discussion; d != nil {
+			t.Discussion = &domain.Discussion{HeldOn: d.HeldOn.value(), Participants: d.Participants, Conclusion: d.Conclusion}
 		}
 		if n := req.Notice; n != nil {
 			t.Notice = &domain.Notice{Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *n.Proposed.toDomain()}
@@ -460,7 +500,7 @@ func (h *Handlers) Transition(c *fiber.Ctx) error {
 
 // guards loads what the rules of a transition need, and nothing more.
 func (h *Handlers) guards(ctx context.Context, cs *domain.Case, t *domain.Transition) (domain.Guards, error) {
-	g := domain.Guards{Now: h.Now()}
+	g := domain.Guards{Now: h.Now(), Hearing: h.Hearing}
 	var err error
 	if g.Actor, err = h.standing(ctx, t.ActorID); err != nil {
 		return g, err
@@ -471,6 +511,10 @@ func (h *Handlers) guards(ctx context.Context, cs *domain.Case, t *domain.Transi
 			continue
 		}
 		seen[id] = true
+		if id == t.ActorID {
+			g.Officers = append(g.Officers, g.Actor)
+			continue
+		}
 		s, err := h.standing(ctx, id)
 		if domain.ErrorCode(err) == domain.NotFound {
 			return g, &domain.Error{Code: domain.Invalid, Message: "unknown officer", Fields: map[string]string{"officer_ids": "no officer " + id}}

@@ -31,6 +31,8 @@ type Handlers struct {
 	// InspectionWindowDays: a plan warns of another inspection of the same enterprise this
 	// many days around its date (综合查一次).
 	InspectionWindowDays int
+	// Hearing are the province's amounts that give a right to a hearing (art. 63).
+	Hearing domain.HearingThresholds
 }
 
 const principalKey = "zhifa.principal"

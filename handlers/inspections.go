@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -92,20 +93,33 @@ func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	if m, err := h.Repo.MatterByID(ctx, in.MatterID); err != nil || m.AgencyID != p.AgencyID {
+	m, err := h.Repo.MatterByID(ctx, in.MatterID)
+	if err != nil || m.AgencyID != p.AgencyID {
 		if err == nil || domain.ErrorCode(err) == domain.NotFound {
 			return &domain.Error{Code: domain.Invalid, Message: "unknown matter", Fields: map[string]string{"matter_id": "no such matter in your agency"}}
 		}
 		return err
 	}
+	need := 2
+	if m.SingleOfficer {
+		need = 1
+	}
+	certified := 0
 	for _, id := range in.OfficerIDs {
-		u, err := h.Repo.UserByID(ctx, id)
-		if err != nil || u.AgencyID != p.AgencyID || !u.Has(domain.RoleOfficer) {
+		s, err := h.standing(ctx, id)
+		if err != nil || s.User.AgencyID != p.AgencyID || !s.User.Has(domain.RoleOfficer) {
 			if err == nil || domain.ErrorCode(err) == domain.NotFound {
 				return &domain.Error{Code: domain.Invalid, Message: "unknown officer", Fields: map[string]string{"officer_ids": "no officer " + id + " in your agency"}}
 			}
 			return err
 		}
+		if domain.MayAct(s.User, s.Certificate, s.Agency, domain.PlannedDayStart(in.PlannedOn)) == nil {
+			certified++
+		}
+	}
+	if certified < need {
+		return &domain.Error{Code: domain.Invalid, Message: "too few certified officers for this inspection",
+			Fields: map[string]string{"officer_ids": fmt.Sprintf("at least %d officers with a certificate valid on the planned day (art. 42)", need)}}
 	}
 	window := time.Duration(h.InspectionWindowDays) * 24 * time.Hour
 	others, err := h.Repo.InspectionsOfEnterprise(ctx, in.EnterpriseUSCC, in.PlannedOn.Add(-window), in.PlannedOn.Add(window))

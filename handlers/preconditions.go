@@ -10,10 +10,14 @@ import (
 )
 
 // ifMatch refuses a write whose If-Match header names another version than the stored one.
-// Versions are sent as ETags ("3"); a missing header skips the check, the store's version
-// check still catches a concurrent write.
+// Versions are sent as ETags ("3"). PUT and PATCH, which replace what the client last read,
+// must send it (428 without); a POST action of an offline phone may leave it out, and the
+// store's version check still catches a concurrent write.
 func ifMatch(c *fiber.Ctx, version int64) error {
 	h := strings.TrimSpace(c.Get(fiber.HeaderIfMatch))
+	if h == "" && (c.Method() == fiber.MethodPut || c.Method() == fiber.MethodPatch) {
+		return domain.Errorf(domain.PreconditionRequired, "send If-Match with the version you are changing (its ETag, now %s)", etag(version))
+	}
 	if h == "" || h == "*" {
 		return nil
 	}

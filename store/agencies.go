@@ -18,6 +18,7 @@ type agencyDoc struct {
 	LegalBasis        string     `bson:"legal_basis,omitempty"`
 	Status            string     `bson:"status"`
 	StatusAnnouncedOn *time.Time `bson:"status_announced_on,omitempty"`
+	DecisionRole      string     `bson:"decision_role,omitempty"`
 	CreatedAt         time.Time  `bson:"created_at"`
 	UpdatedAt         time.Time  `bson:"updated_at"`
 	Version           int64      `bson:"version"`
@@ -26,7 +27,7 @@ type agencyDoc struct {
 func toAgencyDoc(a *domain.Agency) agencyDoc {
 	d := agencyDoc{
 		ID: a.ID, Name: a.Name, USCC: a.USCC, District: a.Jurisdiction.District,
-		Town: a.Jurisdiction.Town, LegalBasis: a.LegalBasis, Status: string(a.Status),
+		Town: a.Jurisdiction.Town, LegalBasis: a.LegalBasis, Status: string(a.Status), DecisionRole: string(a.DecisionRole),
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version,
 	}
 	if !a.StatusAnnouncedOn.IsZero() {
@@ -40,7 +41,7 @@ func fromAgencyDoc(d *agencyDoc) *domain.Agency {
 	a := &domain.Agency{
 		ID: d.ID, Name: d.Name, USCC: d.USCC,
 		Jurisdiction: domain.Jurisdiction{District: d.District, Town: d.Town},
-		LegalBasis:   d.LegalBasis, Status: domain.AgencyStatus(d.Status),
+		LegalBasis:   d.LegalBasis, Status: domain.AgencyStatus(d.Status), DecisionRole: domain.Role(d.DecisionRole),
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
 	}
 	if d.StatusAnnouncedOn != nil {

@@ -33,6 +33,7 @@ type decisionDoc struct {
 	OutOfRangeReason string   `bson:"out_of_range_reason,omitempty"`
 	Basis            string   `bson:"basis"`
 	FirstOffence     bool     `bson:"first_offence"`
+	ConfiscatedValue int64    `bson:"confiscated_value,omitempty"`
 }
 
 type noticeDoc struct {
@@ -42,6 +43,13 @@ type noticeDoc struct {
 	Basis           string      `bson:"basis"`
 	Proposed        decisionDoc `bson:"proposed"`
 	HearingEligible bool        `bson:"hearing_eligible"`
+	HearingReason   string      `bson:"hearing_reason,omitempty"`
+}
+
+type discussionDoc struct {
+	HeldOn       time.Time `bson:"held_on"`
+	Participants []string  `bson:"participants"`
+	Conclusion   string    `bson:"conclusion"`
 }
 
 type executionDoc struct {
@@ -119,6 +127,9 @@ type caseDoc struct {
 	ServedAt         *time.Time        `bson:"served_at,omitempty"`
 	Execution        *executionDoc     `bson:"execution,omitempty"`
 	TransferTo       string            `bson:"transfer_to,omitempty"`
+	TransferBody     string            `bson:"transfer_body,omitempty"`
+	TransferAckOn    *time.Time        `bson:"transfer_ack_on,omitempty"`
+	Discussion       *discussionDoc    `bson:"discussion,omitempty"`
 	Reason           string            `bson:"reason,omitempty"`
 	Documents        map[string]string `bson:"documents,omitempty"`
 	EventCount       int               `bson:"event_count"`
@@ -150,7 +161,7 @@ func toDecisionDoc(d *domain.Decision) *decisionDoc {
 		return nil
 	}
 	return &decisionDoc{Kind: d.Kind, PenaltyKinds: kindsToStrings(d.PenaltyKinds), Fine: d.Fine, Tier: string(d.Tier),
-		OutOfRangeReason: d.OutOfRangeReason, Basis: d.Basis, FirstOffence: d.FirstOffence}
+		OutOfRangeReason: d.OutOfRangeReason, Basis: d.Basis, FirstOffence: d.FirstOffence, ConfiscatedValue: d.ConfiscatedValue}
 }
 
 func fromDecisionDoc(d *decisionDoc) *domain.Decision {
@@ -158,7 +169,7 @@ func fromDecisionDoc(d *decisionDoc) *domain.Decision {
 		return nil
 	}
 	return &domain.Decision{Kind: d.Kind, PenaltyKinds: stringsToKinds(d.PenaltyKinds), Fine: d.Fine, Tier: domain.Tier(d.Tier),
-		OutOfRangeReason: d.OutOfRangeReason, Basis: d.Basis, FirstOffence: d.FirstOffence}
+		OutOfRangeReason: d.OutOfRangeReason, Basis: d.Basis, FirstOffence: d.FirstOffence, ConfiscatedValue: d.ConfiscatedValue}
 }
 
 func toCaseDoc(c *domain.Case) caseDoc {
@@ -169,14 +180,19 @@ func toCaseDoc(c *domain.Case) caseDoc {
 		RegisteredAt: timePtr(c.RegisteredAt), Deadline: timePtr(c.Deadline), Answered: c.Answered,
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionDoc(c.Proposed),
 		ReviewApproved: c.ReviewApproved, Decision: toDecisionDoc(c.Decision), DecidedAt: timePtr(c.DecidedAt),
-		ServedAt: timePtr(c.ServedAt), TransferTo: c.TransferTo, Reason: c.Reason, EventCount: c.EventCount, HeadHash: c.HeadHash,
+		ServedAt: timePtr(c.ServedAt), TransferTo: c.TransferTo, TransferBody: c.TransferBody, TransferAckOn: timePtr(c.TransferAckOn),
+		Reason: c.Reason, EventCount: c.EventCount, HeadHash: c.HeadHash,
 		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
 	}
 	if d.OfficerIDs == nil {
 		d.OfficerIDs = []string{}
 	}
 	if n := c.Notice; n != nil {
-		d.Notice = &noticeDoc{At: n.At, Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *toDecisionDoc(&n.Proposed), HearingEligible: n.HearingEligible}
+		d.Notice = &noticeDoc{At: n.At, Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *toDecisionDoc(&n.Proposed),
+			HearingEligible: n.HearingEligible, HearingReason: n.HearingReason}
+	}
+	if x := c.Discussion; x != nil {
+		d.Discussion = &discussionDoc{HeldOn: x.HeldOn, Participants: x.Participants, Conclusion: x.Conclusion}
 	}
 	if e := c.Execution; e != nil {
 		d.Execution = &executionDoc{PaidOn: e.PaidOn, Paid: e.Paid, Surcharge: e.Surcharge}
@@ -222,11 +238,16 @@ func fromCaseDoc(d *caseDoc) *domain.Case {
 		RegisteredAt: timeOf(d.RegisteredAt), Deadline: timeOf(d.Deadline), Answered: d.Answered,
 		HearingRequested: d.HearingRequested, HearingHeld: d.HearingHeld, Proposed: fromDecisionDoc(d.Proposed),
 		ReviewApproved: d.ReviewApproved, Decision: fromDecisionDoc(d.Decision), DecidedAt: timeOf(d.DecidedAt),
-		ServedAt: timeOf(d.ServedAt), TransferTo: d.TransferTo, Reason: d.Reason, EventCount: d.EventCount, HeadHash: d.HeadHash,
+		ServedAt: timeOf(d.ServedAt), TransferTo: d.TransferTo, TransferBody: d.TransferBody, TransferAckOn: timeOf(d.TransferAckOn),
+		Reason: d.Reason, EventCount: d.EventCount, HeadHash: d.HeadHash,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
 	}
 	if n := d.Notice; n != nil {
-		c.Notice = &domain.Notice{At: n.At.UTC(), Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *fromDecisionDoc(&n.Proposed), HearingEligible: n.HearingEligible}
+		c.Notice = &domain.Notice{At: n.At.UTC(), Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *fromDecisionDoc(&n.Proposed),
+			HearingEligible: n.HearingEligible, HearingReason: n.HearingReason}
+	}
+	if x := d.Discussion; x != nil {
+		c.Discussion = &domain.Discussion{HeldOn: x.HeldOn.UTC(), Participants: x.Participants, Conclusion: x.Conclusion}
 	}
 	if e := d.Execution; e != nil {
 		c.Execution = &domain.Execution{PaidOn: e.PaidOn.UTC(), Paid: e.Paid, Surcharge: e.Surcharge}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zhifa/zhifa/api"
+	"github.com/zhifa/zhifa/domain"
 )
 
 // config is read once from the environment; README.md lists every variable.
@@ -72,6 +73,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 			LoginFailures:        e.integer("ZHIFA_LOGIN_FAILURES", 5, 1, 1000),
 			LoginAddressFailures: e.integer("ZHIFA_LOGIN_ADDRESS_FAILURES", 20, 1, 100000),
 			MetricsToken:         e.str("ZHIFA_METRICS_TOKEN", ""),
+			Hearing: domain.HearingThresholds{
+				FinePerson:               int64(e.integer("ZHIFA_HEARING_FINE_PERSON", int(domain.DefaultHearingThresholds.FinePerson), 1, 1e9)),
+				FineOrganisation:         int64(e.integer("ZHIFA_HEARING_FINE_ORGANISATION", int(domain.DefaultHearingThresholds.FineOrganisation), 1, 1e9)),
+				ConfiscationPerson:       int64(e.integer("ZHIFA_HEARING_CONFISCATION_PERSON", int(domain.DefaultHearingThresholds.ConfiscationPerson), 1, 1e9)),
+				ConfiscationOrganisation: int64(e.integer("ZHIFA_HEARING_CONFISCATION_ORGANISATION", int(domain.DefaultHearingThresholds.ConfiscationOrganisation), 1, 1e9)),
+			},
 			LoginWindow:          e.duration("ZHIFA_LOGIN_WINDOW", 15*time.Minute),
 			PublicRate:           e.integer("ZHIFA_PUBLIC_RATE", 60, 1, 100000),
 			TrustedProxies:       e.list("ZHIFA_TRUSTED_PROXIES"),
