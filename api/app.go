@@ -101,9 +101,11 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		// whoever kept it: a metrics label, a log field, a map key. Immutable copies them.
 		Immutable: true,
 	})
+	app.Server().Handler = unknownMethods(app.Server().Handler)
 	if d.Gate != nil {
 		app.Use(d.Gate.middleware)
 	}
+	app.Use(securityHeaders)
 	m := newMetrics()
 	// Order matters: metrics sees the status the access log's error handling wrote, and recover
 	// turns a panic into an error before the access log handles it.

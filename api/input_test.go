@@ -64,3 +64,42 @@ func TestEveryClientFieldIsBounded(t *testing.T) {
 		t.Fatalf("a refused request changed the case: %s", r.Body)
 	}
 }
+
+// TestHeadersUsernamesMethodsAndCatalogScope: security headers and no-store on responses with
+// personal data, usernames unique without regard to case, unknown methods answered as
+// problems, and a review rule only on a matter of its own agency.
+func TestHeadersUsernamesMethodsAndCatalogScope(t *testing.T) {
+	ta := newTestApp(t)
+	a, b := ta.newCaseAgency(t, 0), ta.newCaseAgency(t, 1)
+	me := ta.do("GET", "/v1/me", nil, a.officerTok)
+	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
+		if got := me.Header.Get(h); got != want {
+			t.Errorf("%s: %q, want %q", h, got, want)
+		}
+	}
+	if csp := me.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+	if jwks := ta.do("GET", "/.well-known/jwks.json", nil, ""); jwks.Header.Get("Cache-Control") != "public, max-age=300" {
+		t.Errorf("a public document keeps its own caching: %q", jwks.Header.Get("Cache-Control"))
+	}
+	ta.run([]scenario{
+		{Name: "a username differing only in case", Method: "POST", URL: "/v1/officers", Token: a.adminTok, Status: 409,
+			Body: map[string]any{"username": "A-Officer", "password": testPassword, "name": "冒名", "roles": []string{"officer"}}},
+		{Name: "signing in ignores case", Method: "POST", URL: "/v1/auth/login", Body: map[string]any{"username": "A-OFFICER", "password": testPassword}, Status: 200},
+		{Name: "a review rule on another agency's matter", Method: "POST", URL: "/v1/review-catalog", Token: a.adminTok, Status: 400,
+			Body: map[string]any{"kind": "matter", "matter_id": b.matterID, "description": "x"}, Contains: []string{"matter_id"}},
+		{Name: "a review rule on its own matter", Method: "POST", URL: "/v1/review-catalog", Token: a.adminTok, Status: 201,
+			Body: map[string]any{"kind": "matter", "matter_id": a.matterID, "description": "本事项全部法制审核"}},
+	})
+	req := httptest.NewRequest("BREW", "/v1/cases", nil)
+	res, err := ta.app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := new(bytes.Buffer)
+	_, _ = body.ReadFrom(res.Body)
+	if res.StatusCode != 501 || res.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(body.String(), `"code":"not_implemented"`) {
+		t.Fatalf("unknown method: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+}

@@ -394,6 +394,14 @@ func (h *Handlers) CreateReviewRule(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
+	if r.Kind == domain.ReviewMatter {
+		if m, err := h.Repo.MatterByID(ctx, r.MatterID); err != nil || m.AgencyID != agencyID {
+			if err == nil || domain.ErrorCode(err) == domain.NotFound {
+				return &domain.Error{Code: domain.Invalid, Message: "unknown matter", Fields: map[string]string{"matter_id": "no such matter in your agency"}}
+			}
+			return err
+		}
+	}
 	if err := h.recordChange(ctx, agencyID, "review_rule", &r.ID, 0, func() error { return h.Repo.CreateReviewRule(ctx, r) }); err != nil {
 		return err
 	}

@@ -101,6 +101,10 @@ func connect(ctx context.Context, uri, name string, emb *Embedded) (*Store, erro
 		_ = client.Disconnect(context.Background())
 		return nil, err
 	}
+	if err := s.lowerUsernames(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, fmt.Errorf("usernames to lower case: %w", err)
+	}
 	if emb != nil {
 		if err := emb.IndexIDs(ctx, name); err != nil {
 			_ = client.Disconnect(context.Background())

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -57,6 +60,8 @@ func (s *Store) users() *mongo.Collection { return s.db.Collection("users") }
 
 // CreateUser inserts u with a new id and version 1; Conflict when the username is taken.
 func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
+	// Usernames are unique without regard to case: they are kept in lower case.
+	u.Username = strings.ToLower(u.Username)
 	now := time.Now().UTC()
 	u.ID, u.CreatedAt, u.UpdatedAt, u.Version = newID(), now, now, 1
 	_, err := s.users().InsertOne(ctx, toUserDoc(u))
@@ -70,7 +75,34 @@ func (s *Store) UserByID(ctx context.Context, id string) (*domain.User, error) {
 
 // UserByUsername returns the user or NotFound.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*domain.User, error) {
-	return s.findUser(ctx, bson.D{{Key: "username", Value: username}})
+	return s.findUser(ctx, bson.D{{Key: "username", Value: strings.ToLower(username)}})
+}
+
+// lowerUsernames brings usernames stored before they were kept in lower case into it. One that
+// would collide with another (two accounts "Li" and "li") is left as it is: that account signs
+// in no more until an admin renames it.
+func (s *Store) lowerUsernames(ctx context.Context) error {
+	cur, err := s.users().Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "username", Value: 1}}))
+	if err != nil {
+		return err
+	}
+	var docs []struct {
+		ID       string `bson:"_id"`
+		Username string `bson:"username"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return err
+	}
+	var errs []error
+	for _, d := range docs {
+		if lower := strings.ToLower(d.Username); lower != d.Username {
+			_, err := s.users().UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "username", Value: lower}}}})
+			if err != nil && !mongo.IsDuplicateKeyError(err) {
+				errs = append(errs, fmt.Errorf("username %q: %w", d.Username, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (s *Store) findUser(ctx context.Context, filter bson.D) (*domain.User, error) {

@@ -1,0 +1,51 @@
+package api
+
+import (
+	"encoding/json"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+// securityHeaders sets what every response carries: no content sniffing, no framing, no
+// referrer, and no caching unless the handler allowed it (most responses carry personal data).
+// A handler's own Content-Security-Policy or Cache-Control replaces these.
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderXFrameOptions, "DENY")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; frame-ancestors 'none'")
+	err := c.Next()
+	if len(c.Response().Header.Peek(fiber.HeaderCacheControl)) == 0 {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
+	return err
+}
+
+// knownMethods are the methods fiber routes; any other is answered before routing.
+var knownMethods = map[string]bool{
+	fiber.MethodGet: true, fiber.MethodHead: true, fiber.MethodPost: true, fiber.MethodPut: true, fiber.MethodDelete: true,
+	fiber.MethodConnect: true, fiber.MethodOptions: true, fiber.MethodTrace: true, fiber.MethodPatch: true,
+}
+
+// unknownMethods answers a method fiber does not know with problem+json, as every other error
+// is answered; fiber itself would write plain text before any middleware runs.
+func unknownMethods(next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		if knownMethods[string(ctx.Method())] {
+			next(ctx)
+			return
+		}
+		id := domain.RandomToken(12)
+		body, _ := json.Marshal(problem{Type: "urn:zhifa:problem:not_implemented", Title: titleOf(fiber.StatusNotImplemented), Status: fiber.StatusNotImplemented,
+			Detail: "the method is not one this server knows", Code: "not_implemented", RequestID: id})
+		ctx.SetStatusCode(fiber.StatusNotImplemented)
+		ctx.Response.Header.Set(fiber.HeaderContentType, "application/problem+json")
+		ctx.Response.Header.Set(fiber.HeaderXRequestID, id)
+		ctx.Response.Header.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+		ctx.Response.Header.Set(fiber.HeaderCacheControl, "no-store")
+		ctx.SetBody(body)
+	}
+}
