@@ -101,7 +101,12 @@ func TestCaseGuards(t *testing.T) {
 	if !strings.Contains(string(r.Body), "revoked") {
 		t.Errorf("revoked certificate: %s", r.Body)
 	}
-	ta.do("PUT", "/v1/officers/"+f.officerID+"/certificate", map[string]any{"number": f.certNo, "issued_on": "2025-01-01", "expires_on": "2030-12-31"}, f.adminTok)
+	if r := ta.do("PUT", "/v1/officers/"+f.officerID+"/certificate", map[string]any{"number": f.certNo, "issued_on": "2025-01-01", "expires_on": "2030-12-31"}, f.adminTok); r.Status != 403 {
+		t.Fatalf("a revoked certificate made valid again: %d %s", r.Status, r.Body)
+	}
+	if r := ta.do("PUT", "/v1/officers/"+f.officerID+"/certificate", map[string]any{"number": "42010000009999", "issued_on": "2026-01-01", "expires_on": "2030-12-31"}, f.adminTok); r.Status != 200 {
+		t.Fatalf("a new certificate: %d %s", r.Status, r.Body)
+	}
 
 	// Legal review: a fine above the catalog threshold goes to a reviewer who did not investigate.
 	big := ta.toNotified(t, f, 180000, "fine")

@@ -311,6 +311,13 @@ func (h *Handlers) PutCertificate(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	if cert.Number == u.CertificateNo {
+		cur, err := h.Repo.CertificateByNumber(ctx, cert.Number)
+		if err != nil {
+			return err
+		}
+		if cur.Status == domain.CertificateRevoked && cert.Status != domain.CertificateRevoked {
+			return forbidden("a revoked certificate (吊销) stays revoked: issue a new certificate")
+		}
 		err = h.Repo.UpdateCertificate(ctx, cert)
 	} else {
 		err = h.issueNewCertificate(ctx, u, cert)
