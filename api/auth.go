@@ -177,8 +177,15 @@ func (a *authHandlers) logout(c *fiber.Ctx) error {
 }
 
 // requireAuth verifies the bearer token and records the principal.
+// maxAuthorization is the longest Authorization header looked at.
+const maxAuthorization = 4096
+
 func requireAuth(s *Signer) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		// An access token is a few hundred bytes; a longer header is refused before it is copied.
+		if len(c.Request().Header.Peek(fiber.HeaderAuthorization)) > maxAuthorization {
+			return domain.Errorf(domain.Unauthorized, "the access token is not valid")
+		}
 		h := c.Get(fiber.HeaderAuthorization)
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {

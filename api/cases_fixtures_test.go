@@ -58,7 +58,7 @@ func (ta *testApp) openCase(t *testing.T, f caseAgency) string {
 	if r.Status != 201 {
 		t.Fatalf("open case: %d %s", r.Status, r.Body)
 	}
-	return r.JSON["case"].(map[string]any)["id"].(string)
+	return r.str("id")
 }
 
 // act applies an action as the first officer with both officers acting, failing on anything

@@ -171,7 +171,7 @@ func TestLimitationPeriod(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("open: %d %s", r.Status, r.Body)
 	}
-	id := r.JSON["case"].(map[string]any)["id"].(string)
+	id := r.str("id")
 	r = ta.actAs(t, f.officerTok, id, map[string]any{"action": "register", "officer_ids": f.officers}, 403)
 	if !strings.Contains(string(r.Body), "art. 36") {
 		t.Errorf("limitation: %s", r.Body)

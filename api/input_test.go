@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestEveryClientFieldIsBounded sends fields past their limits, unknown and wrongly-cased
@@ -101,5 +102,43 @@ func TestHeadersUsernamesMethodsAndCatalogScope(t *testing.T) {
 	_, _ = body.ReadFrom(res.Body)
 	if res.StatusCode != 501 || res.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(body.String(), `"code":"not_implemented"`) {
 		t.Fatalf("unknown method: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+}
+
+// TestEveryCreateAnswersTheSameWay: 201 with the object itself, its Location and, for what has
+// versions, an ETag; times carry the millisecond precision they are read back with.
+func TestEveryCreateAnswersTheSameWay(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	day := time.Now().AddDate(0, 0, 3).Format(time.DateOnly)
+	for _, c := range []struct {
+		url, token string
+		body       map[string]any
+		versioned  bool
+	}{
+		{"/v1/agencies", ta.sysTok, map[string]any{"name": "区城管局", "uscc": usccs[2], "jurisdiction": map[string]string{"district": "青山区"}, "legal_basis": "《城市管理执法办法》"}, true},
+		{"/v1/officers", f.adminTok, map[string]any{"username": "a-new", "password": testPassword, "name": "新人", "roles": []string{"officer"}}, true},
+		{"/v1/matters", f.adminTok, map[string]any{"code": "X-9", "name": "x", "legal_basis": "x", "penalty_kinds": []string{"fine"}}, true},
+		{"/v1/cases", f.officerTok, map[string]any{"matter_id": f.matterID, "party": map[string]any{"kind": "person", "name": "甲"}}, true},
+		{"/v1/inspections", f.officerTok, map[string]any{"matter_id": f.matterID, "enterprise_uscc": usccs[4], "enterprise_name": "x", "planned_on": day, "officer_ids": f.officers}, true},
+		{"/v1/cases/" + ta.openCase(t, f) + "/documents", f.officerTok, map[string]any{"kind": "inquiry_record", "fields": map[string]string{"time": "x", "place": "x", "interviewee": "x", "content": "x"}}, false},
+	} {
+		r := ta.do("POST", c.url, c.body, c.token)
+		loc := r.Header.Get("Location")
+		if r.Status != 201 || loc == "" || r.str("id") == "" || !strings.HasSuffix(loc, r.str("id")) || c.versioned != (r.Header.Get("ETag") != "") {
+			t.Errorf("POST %s: %d Location %q ETag %q %s", c.url, r.Status, loc, r.Header.Get("ETag"), r.Body)
+			continue
+		}
+		for _, k := range []string{"created_at", "updated_at", "issued_at"} {
+			if v := r.str(k); v != "" && len(v) > len("2006-01-02T15:04:05.000Z") {
+				t.Errorf("POST %s: %s %q has more than millisecond precision", c.url, k, v)
+			}
+		}
+		got := ta.do("GET", loc, nil, c.token)
+		for _, k := range []string{"created_at", "updated_at", "issued_at"} {
+			if got.str(k) != r.str(k) {
+				t.Errorf("GET %s: %s %q, the create answered %q", loc, k, got.str(k), r.str(k))
+			}
+		}
 	}
 }

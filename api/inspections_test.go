@@ -20,7 +20,7 @@ func TestInspections(t *testing.T) {
 	if first.Status != 201 || len(first.JSON["overlaps"].([]any)) != 0 {
 		t.Fatalf("first plan: %d %s", first.Status, first.Body)
 	}
-	id := first.JSON["inspection"].(map[string]any)["id"].(string)
+	id := first.str("id")
 	ta.run([]scenario{
 		{Name: "another agency planning the same enterprise is told", Method: "POST", URL: "/v1/inspections", Token: b.officerTok, Body: plan(b, time.Now().AddDate(0, 0, 10).Format(time.DateOnly)), Status: 201,
 			Contains: []string{"综合查一次", a.id, "区市场监督管理局A"}, NotContains: []string{a.officerID, id}},
@@ -49,7 +49,7 @@ func TestInspections(t *testing.T) {
 		{Name: "listed", Method: "GET", URL: "/v1/inspections", Token: a.adminTok, Status: 200, Contains: []string{id}},
 	})
 	// An officer whose certificate expired may not check in.
-	second := ta.do("POST", "/v1/inspections", plan(a, day), a.officerTok).JSON["inspection"].(map[string]any)["id"].(string)
+	second := ta.do("POST", "/v1/inspections", plan(a, day), a.officerTok).str("id")
 	ta.do("PUT", "/v1/officers/"+a.officer2ID+"/certificate", map[string]any{"number": "42010000000002", "issued_on": "2020-01-01", "expires_on": "2024-01-01"}, a.adminTok)
 	if r := ta.do("POST", "/v1/inspections/"+second+"/check-ins", map[string]any{"lat": 30.5, "lng": 114.3}, a.officer2Tok); r.Status != 403 || !strings.Contains(string(r.Body), "expired") {
 		t.Fatalf("expired certificate check-in: %d %s", r.Status, r.Body)

@@ -97,8 +97,7 @@ func (h *Handlers) CreateAgency(c *fiber.Ctx) error {
 	if err := h.Repo.CreateAgency(ctx, a); err != nil {
 		return err
 	}
-	c.Location("/v1/agencies/" + a.ID)
-	return c.Status(fiber.StatusCreated).JSON(toAgencyResponse(a))
+	return created(c, "/v1/agencies/"+a.ID, a.Version, toAgencyResponse(a))
 }
 
 // ListAgencies lists every agency for a sysadmin and the caller's own agency for anyone else.

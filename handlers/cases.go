@@ -249,11 +249,8 @@ func (h *Handlers) CreateCase(c *fiber.Ctx) error {
 	if cs.ID == "" {
 		cs.ID = k.derivedID()
 	}
-	answer := func(cs *domain.Case, ev domain.Event) error {
-		c.Location("/v1/cases/" + cs.ID)
-		c.Set(fiber.HeaderETag, etag(cs.Version))
-		evj := toEventJSON(cs.ID, ev)
-		return c.Status(fiber.StatusCreated).JSON(caseResponse{Case: toCaseJSON(cs, h.Now()), Event: &evj})
+	answer := func(cs *domain.Case, _ domain.Event) error {
+		return created(c, "/v1/cases/"+cs.ID, cs.Version, toCaseJSON(cs, h.Now()))
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()

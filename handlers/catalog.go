@@ -105,8 +105,7 @@ func (h *Handlers) CreateMatter(c *fiber.Ctx) error {
 	if err := h.recordChange(ctx, agencyID, "matter", &m.ID, 0, func() error { return h.Repo.CreateMatter(ctx, m) }); err != nil {
 		return err
 	}
-	c.Location("/v1/matters/" + m.ID)
-	return c.Status(fiber.StatusCreated).JSON(toMatterJSON(m))
+	return created(c, "/v1/matters/"+m.ID, m.Version, toMatterJSON(m))
 }
 
 // ListMatters lists the caller's agency's matters.
@@ -268,8 +267,7 @@ func (h *Handlers) CreateBenchmark(c *fiber.Ctx) error {
 	if err := h.recordChange(ctx, b.AgencyID, "benchmark", &b.ID, 0, func() error { return h.Repo.CreateBenchmark(ctx, b) }); err != nil {
 		return err
 	}
-	c.Location("/v1/benchmarks/" + b.ID)
-	return c.Status(fiber.StatusCreated).JSON(toBenchmarkJSON(b))
+	return created(c, "/v1/benchmarks/"+b.ID, b.Version, toBenchmarkJSON(b))
 }
 
 // ListBenchmarks lists the agency's benchmarks.
@@ -405,7 +403,7 @@ func (h *Handlers) CreateReviewRule(c *fiber.Ctx) error {
 	if err := h.recordChange(ctx, agencyID, "review_rule", &r.ID, 0, func() error { return h.Repo.CreateReviewRule(ctx, r) }); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(toReviewRuleJSON(*r))
+	return created(c, "/v1/review-catalog#"+r.ID, r.Version, toReviewRuleJSON(*r))
 }
 
 // ListReviewRules lists the agency's legal-review catalog.

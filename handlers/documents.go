@@ -178,8 +178,7 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		c.Location("/v1/cases/" + cs.ID + "/documents/" + doc.ID)
-		return c.Status(fiber.StatusCreated).JSON(toDocumentJSON(doc))
+		return created(c, "/v1/cases/"+cs.ID+"/documents/"+doc.ID, 0, toDocumentJSON(doc))
 	})
 }
 

@@ -155,6 +155,16 @@ func (d *Date) value() time.Time {
 	return d.Time
 }
 
+// created answers every create the same way: 201 with the object, its Location and, for an
+// object with versions, its ETag for the If-Match of the next change.
+func created(c *fiber.Ctx, location string, version int64, object any) error {
+	c.Location(location)
+	if version > 0 {
+		c.Set(fiber.HeaderETag, etag(version))
+	}
+	return c.Status(fiber.StatusCreated).JSON(object)
+}
+
 func notFound(what string) error { return domain.Errorf(domain.NotFound, "%s not found", what) }
 
 func forbidden(format string, args ...any) error {

@@ -65,10 +65,11 @@ type overlapJSON struct {
 	Status     string `json:"status"`
 }
 
+// inspectionPlanResponse is the planned inspection, with what the plan was warned of.
 type inspectionPlanResponse struct {
-	Inspection inspectionJSON `json:"inspection"`
-	Warning    string         `json:"warning,omitempty"`
-	Overlaps   []overlapJSON  `json:"overlaps"`
+	inspectionJSON
+	Warning  string        `json:"warning,omitempty"`
+	Overlaps []overlapJSON `json:"overlaps"`
 }
 
 // CreateInspection pre-files an inspection plan (事前报备) and warns of any other agency's
@@ -139,7 +140,7 @@ func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
 	if err := h.recordChange(ctx, in.AgencyID, "inspection", &in.ID, 0, func() error { return h.Repo.CreateInspection(ctx, in) }); err != nil {
 		return err
 	}
-	out := inspectionPlanResponse{Inspection: toInspectionJSON(in), Overlaps: []overlapJSON{}}
+	out := inspectionPlanResponse{inspectionJSON: toInspectionJSON(in), Overlaps: []overlapJSON{}}
 	for _, o := range others {
 		if o.AgencyID == in.AgencyID || o.Status == domain.InspectionCancelled {
 			continue
@@ -153,8 +154,7 @@ func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
 	if len(out.Overlaps) > 0 {
 		out.Warning = "该企业在相近日期已有检查计划，建议联合检查（综合查一次）"
 	}
-	c.Location("/v1/inspections/" + in.ID)
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return created(c, "/v1/inspections/"+in.ID, in.Version, out)
 }
 
 // ListInspections lists the agency's inspections.

@@ -164,8 +164,7 @@ func (h *Handlers) CreateOfficer(c *fiber.Ctx) error {
 	if err := h.Repo.CreateUser(ctx, u); err != nil {
 		return err
 	}
-	c.Location("/v1/officers/" + u.ID)
-	return c.Status(fiber.StatusCreated).JSON(toOfficerResponse(officerView{user: u, agency: agency, private: true}, h.Now()))
+	return created(c, "/v1/officers/"+u.ID, u.Version, toOfficerResponse(officerView{user: u, agency: agency, private: true}, h.Now()))
 }
 
 // ListOfficers lists the members of an agency: any agency for a sysadmin (?agency_id=), the

@@ -83,7 +83,7 @@ func (h *Handlers) AddTraining(c *fiber.Ctx) error {
 	if err := h.Repo.AddTraining(ctx, t); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(trainingRecordResponse{ID: t.ID, Topic: t.Topic, Hours: t.Hours, Date: dateOf(t.Date), CreatedAt: t.CreatedAt})
+	return created(c, "/v1/officers/"+t.OfficerID+"/training#"+t.ID, 0, trainingRecordResponse{ID: t.ID, Topic: t.Topic, Hours: t.Hours, Date: dateOf(t.Date), CreatedAt: t.CreatedAt})
 }
 
 // GetTraining lists an officer's training in a year (?year=, default this year) with the total

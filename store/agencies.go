@@ -52,7 +52,7 @@ func fromAgencyDoc(d *agencyDoc) *domain.Agency {
 
 // CreateAgency inserts a with a new id; Conflict when the USCC is registered already.
 func (s *Store) CreateAgency(ctx context.Context, a *domain.Agency) error {
-	now := time.Now().UTC()
+	now := now()
 	a.ID, a.CreatedAt, a.UpdatedAt, a.Version = newID(), now, now, 1
 	_, err := s.db.Collection("agencies").InsertOne(ctx, toAgencyDoc(a))
 	return mapErr(err, "an agency with this unified social credit code")
@@ -69,7 +69,7 @@ func (s *Store) AgencyByID(ctx context.Context, id string) (*domain.Agency, erro
 
 // UpdateAgency replaces the agency when its stored version is a.Version; Conflict otherwise.
 func (s *Store) UpdateAgency(ctx context.Context, a *domain.Agency) error {
-	a.UpdatedAt = time.Now().UTC()
+	a.UpdatedAt = now()
 	doc := toAgencyDoc(a)
 	doc.Version = a.Version + 1
 	if err := s.replaceVersioned(ctx, s.db.Collection("agencies"), a.ID, a.Version, doc, "agency"); err != nil {

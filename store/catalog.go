@@ -54,7 +54,7 @@ func fromMatterDoc(d *matterDoc) *domain.Matter {
 
 // CreateMatter inserts m; Conflict on a code the agency already uses.
 func (s *Store) CreateMatter(ctx context.Context, m *domain.Matter) error {
-	now := time.Now().UTC()
+	now := now()
 	if m.ID == "" {
 		m.ID = newID()
 	}
@@ -70,7 +70,7 @@ func (s *Store) MatterByID(ctx context.Context, id string) (*domain.Matter, erro
 
 // UpdateMatter replaces m at its version.
 func (s *Store) UpdateMatter(ctx context.Context, m *domain.Matter) error {
-	m.UpdatedAt = time.Now().UTC()
+	m.UpdatedAt = now()
 	d := toMatterDoc(m)
 	d.Version++
 	if err := s.replaceVersioned(ctx, s.db.Collection("matters"), m.ID, m.Version, d, "matter"); err != nil {
@@ -121,7 +121,7 @@ func fromBenchmarkDoc(d *benchmarkDoc) *domain.Benchmark {
 
 // CreateBenchmark inserts b; Conflict when the matter has a benchmark already.
 func (s *Store) CreateBenchmark(ctx context.Context, b *domain.Benchmark) error {
-	now := time.Now().UTC()
+	now := now()
 	if b.ID == "" {
 		b.ID = newID()
 	}
@@ -142,7 +142,7 @@ func (s *Store) BenchmarkOfMatter(ctx context.Context, matterID string) (*domain
 
 // UpdateBenchmark replaces b at its version.
 func (s *Store) UpdateBenchmark(ctx context.Context, b *domain.Benchmark) error {
-	b.UpdatedAt = time.Now().UTC()
+	b.UpdatedAt = now()
 	d := toBenchmarkDoc(b)
 	d.Version++
 	if err := s.replaceVersioned(ctx, s.db.Collection("benchmarks"), b.ID, b.Version, d, "benchmark"); err != nil {
@@ -179,7 +179,7 @@ func (s *Store) CreateReviewRule(ctx context.Context, r *domain.ReviewRule) erro
 	if r.ID == "" {
 		r.ID = newID()
 	}
-	r.CreatedAt, r.Version = time.Now().UTC(), 1
+	r.CreatedAt, r.Version = now(), 1
 	_, err := s.db.Collection("review_rules").InsertOne(ctx, reviewRuleDoc{ID: r.ID, AgencyID: r.AgencyID, Kind: string(r.Kind),
 		Threshold: r.Threshold, PenaltyKind: string(r.PenaltyKind), MatterID: r.MatterID, Description: r.Description, CreatedAt: r.CreatedAt, Version: r.Version})
 	return mapErr(err, "review rule")

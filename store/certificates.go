@@ -38,14 +38,14 @@ func fromCertificateDoc(d *certificateDoc) *domain.Certificate {
 
 // CreateCertificate inserts c; Conflict when the number was issued before.
 func (s *Store) CreateCertificate(ctx context.Context, c *domain.Certificate) error {
-	c.UpdatedAt = time.Now().UTC()
+	c.UpdatedAt = now()
 	_, err := s.db.Collection("certificates").InsertOne(ctx, toCertificateDoc(c))
 	return mapErr(err, "a certificate with this number")
 }
 
 // UpdateCertificate replaces the certificate with c's number; NotFound when there is none.
 func (s *Store) UpdateCertificate(ctx context.Context, c *domain.Certificate) error {
-	c.UpdatedAt = time.Now().UTC()
+	c.UpdatedAt = now()
 	res, err := s.db.Collection("certificates").ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.Number}}, toCertificateDoc(c))
 	if err != nil {
 		return mapErr(err, "certificate")

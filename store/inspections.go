@@ -64,7 +64,7 @@ func (s *Store) CreateInspection(ctx context.Context, in *domain.Inspection) err
 	if in.ID == "" {
 		in.ID = newID()
 	}
-	now := time.Now().UTC()
+	now := now()
 	in.CreatedAt, in.UpdatedAt, in.Version = now, now, 1
 	d := toInspectionDoc(in)
 	_, err := s.db.Collection("inspections").InsertOne(ctx, d)
@@ -105,7 +105,7 @@ func (s *Store) InspectionByID(ctx context.Context, id string) (*domain.Inspecti
 
 // UpdateInspection replaces the inspection at its version.
 func (s *Store) UpdateInspection(ctx context.Context, in *domain.Inspection) error {
-	in.UpdatedAt = time.Now().UTC()
+	in.UpdatedAt = now()
 	d := toInspectionDoc(in)
 	d.Version++
 	err := s.replaceVersioned(ctx, s.db.Collection("inspections"), in.ID, in.Version, d, "inspection")

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -335,3 +336,7 @@ func redactURI(uri string) string {
 	}
 	return "the configured MongoDB URI"
 }
+
+// now is the time a write stamps on an object, at the millisecond precision a BSON date keeps,
+// so that what a write answers is what a read returns.
+func now() time.Time { return asStored(time.Now()) }

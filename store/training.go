@@ -26,7 +26,7 @@ func (s *Store) training() *mongo.Collection { return s.db.Collection("training"
 
 // AddTraining inserts a training record with a new id.
 func (s *Store) AddTraining(ctx context.Context, t *domain.TrainingRecord) error {
-	t.ID, t.CreatedAt = newID(), time.Now().UTC()
+	t.ID, t.CreatedAt = newID(), now()
 	_, err := s.training().InsertOne(ctx, trainingDoc{
 		ID: t.ID, OfficerID: t.OfficerID, AgencyID: t.AgencyID, Year: t.Date.Year(),
 		Topic: t.Topic, Hours: t.Hours, Date: t.Date, CreatedAt: t.CreatedAt,

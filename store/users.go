@@ -62,7 +62,7 @@ func (s *Store) users() *mongo.Collection { return s.db.Collection("users") }
 func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
 	// Usernames are unique without regard to case: they are kept in lower case.
 	u.Username = strings.ToLower(u.Username)
-	now := time.Now().UTC()
+	now := now()
 	u.ID, u.CreatedAt, u.UpdatedAt, u.Version = newID(), now, now, 1
 	_, err := s.users().InsertOne(ctx, toUserDoc(u))
 	return mapErr(err, "a user with this username")
@@ -115,7 +115,7 @@ func (s *Store) findUser(ctx context.Context, filter bson.D) (*domain.User, erro
 
 // UpdateUser replaces the user when its stored version is u.Version, then bumps the version.
 func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
-	u.UpdatedAt = time.Now().UTC()
+	u.UpdatedAt = now()
 	doc := toUserDoc(u)
 	doc.Version = u.Version + 1
 	if err := s.replaceVersioned(ctx, s.users(), u.ID, u.Version, doc, "user"); err != nil {

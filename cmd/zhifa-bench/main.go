@@ -309,7 +309,7 @@ func (b *bench) lifecycle() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	id := c["case"].(map[string]any)["id"].(string)
+	id := c["id"].(string)
 	officers := []string{b.f.officer, b.f.officer2}
 	dec := map[string]any{"kind": "penalty", "penalty_kinds": []string{"fine"}, "fine": 500, "basis": "测试依据"}
 	for _, body := range []map[string]any{
@@ -334,7 +334,7 @@ func (b *bench) longCase(n int) error {
 	if err != nil {
 		return err
 	}
-	id := c["case"].(map[string]any)["id"].(string)
+	id := c["id"].(string)
 	officers := []string{b.f.officer, b.f.officer2}
 	for _, a := range []string{"register", "start_investigation"} {
 		if _, err := b.do("POST", "/v1/cases/"+id+"/transitions", map[string]any{"action": a, "officer_ids": officers}); err != nil {

@@ -142,7 +142,7 @@ func setUpCase(t *testing.T, c *child, password string) caseWorld {
 	w.matterID = c.must(t, "POST", "/v1/matters", map[string]any{"code": "SC-001", "name": "销售过期食品", "legal_basis": "《食品安全法》第一百二十四条",
 		"penalty_kinds": []string{"warning", "fine"}}, w.adminTok, 201)["id"].(string)
 	w.caseID = c.must(t, "POST", "/v1/cases", map[string]any{"matter_id": w.matterID, "facts": "销售过期食品",
-		"party": map[string]any{"kind": "organisation", "name": "某某食品有限公司", "uscc": "91310115MA1K3YJ12G"}}, w.officerTok, 201)["case"].(map[string]any)["id"].(string)
+		"party": map[string]any{"kind": "organisation", "name": "某某食品有限公司", "uscc": "91310115MA1K3YJ12G"}}, w.officerTok, 201)["id"].(string)
 	return w
 }
 

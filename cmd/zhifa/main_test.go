@@ -203,7 +203,7 @@ func TestShutdownPastItsDeadlineLosesNothing(t *testing.T) {
 				mu.Lock()
 				statuses[r.Status]++
 				if r.Status == 201 {
-					created = append(created, r.Body["case"].(map[string]any)["id"].(string))
+					created = append(created, r.Body["id"].(string))
 				}
 				mu.Unlock()
 				if r.Status == 0 {
