@@ -42,8 +42,23 @@ var (
 // embedded is the engine the tests started, nil when they run against ZHIFA_TEST_MONGODB_URI.
 var embedded *store.Embedded
 
+// asMongoDB is set by ZHIFA_TEST_MONGODB_PATH=1: the suite then runs on the embedded engine
+// through the code paths a MongoDB deployment takes (CI runs it both ways).
+var asMongoDB = os.Getenv("ZHIFA_TEST_MONGODB_PATH") == "1"
+
+// needsAtomicWrites skips a test of concurrent conditional writes when the embedded engine is
+// driven as if it were MongoDB: its updates are not atomic without the store's locks.
+func needsAtomicWrites(t *testing.T) {
+	if asMongoDB && embedded != nil {
+		t.Skip("concurrent conditional writes need MongoDB's atomic updates or the embedded engine's locks")
+	}
+}
+
 // connectStore opens a database for one test on the engine in use.
 func connectStore(ctx context.Context, name string) (*store.Store, error) {
+	if embedded != nil && asMongoDB {
+		return embedded.ConnectAsMongoDB(ctx, name)
+	}
 	if embedded != nil {
 		return embedded.Connect(ctx, name)
 	}

@@ -72,6 +72,7 @@ type op struct {
 // workers, retrying what the order made fail, as a phone coming back online would. Every case
 // and every event must exist exactly once.
 func TestOfflineReplay(t *testing.T) {
+	needsAtomicWrites(t)
 	ta := newTestApp(t)
 	f := ta.newCaseAgency(t, 0)
 	const cases, perCase = 50, 10

@@ -58,7 +58,15 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 // Connect opens database name on the embedded engine, as Connect does, and makes its lookups by
 // _id use an index (see IndexIDs).
 func (e *Embedded) Connect(ctx context.Context, name string) (*Store, error) {
-	return connect(ctx, e.uri, name, e)
+	return connect(ctx, e.uri, name, e, false)
+}
+
+// ConnectAsMongoDB opens database name taking the code paths a MongoDB deployment takes: no
+// per-document locks, no in-process list indexes, the database's own queries. Tests run the
+// suites this way too, so that the queries production runs are exercised; concurrent
+// conditional writes are not safe on the embedded engine like this.
+func (e *Embedded) ConnectAsMongoDB(ctx context.Context, name string) (*Store, error) {
+	return connect(ctx, e.uri, name, e, true)
 }
 
 // IndexIDs gives every collection of database name an SQLite index that FerretDB's lookups by

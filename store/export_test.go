@@ -5,8 +5,10 @@ import (
 	"errors"
 	"reflect"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/zhifa/zhifa/domain"
 )
@@ -51,4 +53,11 @@ func bothScans[E indexEntry](ctx context.Context, x *listIndex[E], db *mongo.Dat
 	files, err1 := x.scanFiles(ctx)
 	driver, err2 := x.scanDriver(ctx, db)
 	return x.coll, files, driver, errors.Join(err1, err2)
+}
+
+// ForgetCaseDocument deletes a case's document, as if every write after the commits of its
+// events had been lost to a crash.
+func (s *Store) ForgetCaseDocument(ctx context.Context, id string) error {
+	_, err := s.db.Collection("cases").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	return err
 }

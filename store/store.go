@@ -80,11 +80,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // Connect opens database name at uri and makes sure its indexes exist.
 func Connect(ctx context.Context, uri, name string) (*Store, error) {
-	return connect(ctx, uri, name, nil)
+	return connect(ctx, uri, name, nil, false)
 }
 
 // connect is Connect, with the embedded engine's files when emb is not nil.
-func connect(ctx context.Context, uri, name string, emb *Embedded) (*Store, error) {
+func connect(ctx context.Context, uri, name string, emb *Embedded, asMongoDB bool) (*Store, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("zhifa"))
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", redactURI(uri), err)
@@ -97,6 +97,7 @@ func connect(ctx context.Context, uri, name string, emb *Embedded) (*Store, erro
 	var info bson.M
 	if err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
 		_, s.serialWrites = info["ferretdbVersion"]
+		s.serialWrites = s.serialWrites && !asMongoDB
 	}
 	if err := s.ensureIndexes(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
