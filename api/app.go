@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -114,7 +115,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}}))
 
 	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout,
-		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing}
+		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key)}
 	idem := idempotency(d.Repo, cfg.RequestTimeout, d.Now)
 	auth := &authHandlers{repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
 	authed := requireAuth(signer)
@@ -222,12 +223,21 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/cases/:id/documents", authed, h.ListDocuments)
 	v1.Get("/cases/:id/documents/:doc_id", authed, h.GetDocument)
 	v1.Get("/cases/:id/documents/:doc_id/print", authed, h.PrintDocument)
+	v1.Post("/cases/:id/documents/:doc_id/print-link", authed, h.CreatePrintLink)
+	v1.Get("/print/:token", public, h.PrintByLink)
 	v1.Get("/sync", authed, h.Sync)
 
 	app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())
 	})
 	return app, nil
+}
+
+// printKey derives the key of print links from the signing key, so that every instance sharing
+// ZHIFA_JWT_PRIVATE_KEY opens the links any of them signed.
+func printKey(k ed25519.PrivateKey) []byte {
+	sum := sha256.Sum256(append([]byte("zhifa print links\x00"), k.Seed()...))
+	return sum[:]
 }
 
 // handleErrors writes a handler's error response at once, so that the login limiter, which

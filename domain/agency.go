@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,9 +35,13 @@ type Agency struct {
 	// DecisionRole decides the agency's cases (art. 57): its head, the agency admin, unless the
 	// agency designates its officers.
 	DecisionRole Role
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Version      int64
+	// DocumentNumberPattern makes the 文号 of its documents: {kind} is the document's character
+	// (罚 for a penalty decision …), {year} and {n} the year and its running number, e.g.
+	// 枣市中市监{kind}〔{year}〕{n}号.
+	DocumentNumberPattern string
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+	Version               int64
 }
 
 // Validate checks an agency's fields and normalises its USCC; it returns Invalid with the fields.
@@ -67,12 +72,27 @@ func (a *Agency) Validate() error {
 	if a.Status == AgencyActive && strings.TrimSpace(a.LegalBasis) == "" {
 		f.Add("legal_basis", "an agency acts only on its legal basis (执法主体资格): required while it is active")
 	}
+	if p := a.DocumentNumberPattern; p != "" && (!strings.Contains(p, "{n}") || !strings.Contains(p, "{year}") || utf8.RuneCountInString(p) > 64) {
+		f.Add("document_number_pattern", "at most 64 characters with {year} and {n}, and {kind} for the kind of document, e.g. 枣市中市监{kind}〔{year}〕{n}号")
+	}
 	switch a.DecisionRole {
 	case "", RoleAgencyAdmin, RoleOfficer:
 	default:
 		f.Add("decision_role", "agency_admin (the head, by default) or officer")
 	}
 	return f.Err()
+}
+
+// DefaultDocumentNumberPattern numbers an agency's documents until it sets its own pattern.
+const DefaultDocumentNumberPattern = "{kind}〔{year}〕{n}号"
+
+// DocumentNumber is the 文号 of the n-th document of a kind in a year.
+func (a *Agency) DocumentNumber(kind DocumentKind, year int, n int64) string {
+	p := a.DocumentNumberPattern
+	if p == "" {
+		p = DefaultDocumentNumberPattern
+	}
+	return strings.NewReplacer("{kind}", DocumentKindCharacters[kind], "{year}", strconv.Itoa(year), "{n}", strconv.FormatInt(n, 10)).Replace(p)
 }
 
 // Decider is the role that decides the agency's cases.

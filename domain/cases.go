@@ -142,6 +142,8 @@ type Party struct {
 	USCC     string
 	Phone    string
 	Address  string
+	// LegalRepresentative is an organisation's 法定代表人 (负责人).
+	LegalRepresentative string
 }
 
 // Validate checks a party; Invalid with the fields, prefixed "party.".

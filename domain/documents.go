@@ -22,6 +22,15 @@ var DocumentTitles = map[DocumentKind]string{
 	DocServiceReceipt:     "送达回证",
 }
 
+// DocumentKindCharacters are the characters a 文号 names each kind by.
+var DocumentKindCharacters = map[DocumentKind]string{
+	DocInspectionRecord:   "检",
+	DocInquiryRecord:      "询",
+	DocPenaltyDecision:    "罚",
+	DocCreditRepairNotice: "信",
+	DocServiceReceipt:     "送",
+}
+
 // Document is one issued, immutable version of a document of a case.
 type Document struct {
 	ID       string

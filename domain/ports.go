@@ -128,6 +128,8 @@ type Cases interface {
 	// ListCases lists cases without their events.
 	ListCases(ctx context.Context, f CaseFilter, p Page) ([]*Case, string, error)
 	NextCaseNumber(ctx context.Context, agencyID string, year int) (int64, error)
+	// NextDocumentNumber allocates the running number of a 文号.
+	NextDocumentNumber(ctx context.Context, agencyID string, kind DocumentKind, year int) (int64, error)
 	DocumentByID(ctx context.Context, id string) (*Document, error)
 	DocumentsOf(ctx context.Context, caseID string) ([]*Document, error)
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,6 +22,7 @@ type agencyRequest struct {
 	Status            *string           `json:"status"`
 	StatusAnnouncedOn *Date             `json:"status_announced_on"`
 	DecisionRole      *string           `json:"decision_role"`
+	DocNumberPattern  *string           `json:"document_number_pattern" limit:"64"`
 }
 
 type agencyResponse struct {
@@ -32,6 +34,7 @@ type agencyResponse struct {
 	Status            string           `json:"status"`
 	StatusAnnouncedOn *Date            `json:"status_announced_on"`
 	DecisionRole      string           `json:"decision_role,omitempty"`
+	DocNumberPattern  string           `json:"document_number_pattern,omitempty"`
 	CreatedAt         *time.Time       `json:"created_at,omitempty"`
 	UpdatedAt         *time.Time       `json:"updated_at,omitempty"`
 	Version           int64            `json:"version,omitempty"`
@@ -42,14 +45,14 @@ func toAgencyResponse(a *domain.Agency) agencyResponse {
 		ID: a.ID, Name: a.Name, USCC: a.USCC,
 		Jurisdiction: jurisdictionJSON{District: a.Jurisdiction.District, Town: a.Jurisdiction.Town},
 		LegalBasis:   a.LegalBasis, Status: string(a.Status), StatusAnnouncedOn: dateOf(a.StatusAnnouncedOn),
-		DecisionRole: string(a.Decider()), CreatedAt: &a.CreatedAt, UpdatedAt: &a.UpdatedAt, Version: a.Version,
+		DecisionRole: string(a.Decider()), DocNumberPattern: a.DocumentNumberPattern, CreatedAt: &a.CreatedAt, UpdatedAt: &a.UpdatedAt, Version: a.Version,
 	}
 }
 
 // toPublicAgency leaves out what the public list does not need.
 func toPublicAgency(a *domain.Agency) agencyResponse {
 	r := toAgencyResponse(a)
-	r.CreatedAt, r.UpdatedAt, r.Version, r.DecisionRole = nil, nil, 0, ""
+	r.CreatedAt, r.UpdatedAt, r.Version, r.DecisionRole, r.DocNumberPattern = nil, nil, 0, "", ""
 	return r
 }
 
@@ -75,6 +78,9 @@ func (r *agencyRequest) apply(a *domain.Agency) {
 	}
 	if r.DecisionRole != nil {
 		a.DecisionRole = domain.Role(*r.DecisionRole)
+	}
+	if r.DocNumberPattern != nil {
+		a.DocumentNumberPattern = strings.TrimSpace(*r.DocNumberPattern)
 	}
 }
 
@@ -156,6 +162,7 @@ func (h *Handlers) GetAgency(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, etag(a.Version))
 	return c.JSON(toAgencyResponse(a))
 }
 

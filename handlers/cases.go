@@ -20,6 +20,8 @@ type partyJSON struct {
 	USCC     string `json:"uscc,omitempty"`
 	Phone    string `json:"phone,omitempty" limit:"32"`
 	Address  string `json:"address,omitempty" limit:"500"`
+	// LegalRepresentative is an organisation's 法定代表人.
+	LegalRepresentative string `json:"legal_representative,omitempty" limit:"64"`
 }
 
 type decisionJSON struct {
@@ -148,7 +150,8 @@ func (d *decisionJSON) toDomain() *domain.Decision {
 func toCaseJSON(c *domain.Case, now time.Time) caseJSON {
 	out := caseJSON{
 		ID: c.ID, AgencyID: c.AgencyID, Number: c.Number, MatterID: c.MatterID, Procedure: string(c.Procedure), Status: string(c.Status),
-		Party: partyJSON{Kind: c.Party.Kind, Name: c.Party.Name, IDNumber: c.Party.IDNumber, USCC: c.Party.USCC, Phone: c.Party.Phone, Address: c.Party.Address},
+		Party: partyJSON{Kind: c.Party.Kind, Name: c.Party.Name, IDNumber: c.Party.IDNumber, USCC: c.Party.USCC, Phone: c.Party.Phone, Address: c.Party.Address,
+			LegalRepresentative: c.Party.LegalRepresentative},
 		Facts: c.Facts, ViolationOn: dateOf(c.ViolationOn), OfficerIDs: nonNilStrings(c.OfficerIDs), ReviewerID: c.ReviewerID,
 		RegisteredAt: timeRef(c.RegisteredAt), Deadline: timeRef(c.Deadline), Overdue: c.Overdue(now), Answered: c.Answered,
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionJSON(c.Proposed),
@@ -232,7 +235,8 @@ func (h *Handlers) CreateCase(c *fiber.Ctx) error {
 	}
 	cs := &domain.Case{
 		ID: req.ID, AgencyID: p.AgencyID, MatterID: req.MatterID, Status: domain.StatusClue, Procedure: domain.ProcedureGeneral,
-		Party: domain.Party{Kind: req.Party.Kind, Name: strings.TrimSpace(req.Party.Name), IDNumber: req.Party.IDNumber, USCC: req.Party.USCC, Phone: req.Party.Phone, Address: req.Party.Address},
+		Party: domain.Party{Kind: req.Party.Kind, Name: strings.TrimSpace(req.Party.Name), IDNumber: req.Party.IDNumber, USCC: req.Party.USCC, Phone: req.Party.Phone,
+			Address: req.Party.Address, LegalRepresentative: strings.TrimSpace(req.Party.LegalRepresentative)},
 		Facts: req.Facts, ViolationOn: req.ViolationOn.value(), CreatedBy: p.UserID,
 	}
 	cs.Party.Validate(f)

@@ -140,6 +140,7 @@ func (h *Handlers) GetMatter(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, etag(m.Version))
 	return c.JSON(toMatterJSON(m))
 }
 
@@ -287,6 +288,7 @@ func (h *Handlers) GetBenchmark(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, etag(b.Version))
 	return c.JSON(toBenchmarkJSON(b))
 }
 

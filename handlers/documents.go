@@ -2,6 +2,10 @@ package handlers
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"strings"
@@ -73,10 +77,7 @@ func fillDocument(kind domain.DocumentKind, in map[string]string, cs *domain.Cas
 			v = defaultField(kind, fd.Key, cs)
 		}
 		if v == "" && fd.Required {
-			f.Add("fields."+fd.Key, fd.Label+"为必填项")
-		}
-		if len(v) > 20000 {
-			f.Add("fields."+fd.Key, "too long")
+			f.Add("fields."+fd.Key, "required")
 		}
 		out[fd.Key] = v
 	}
@@ -118,7 +119,7 @@ func describePenalty(d *domain.Decision) string {
 	parts := make([]string, 0, len(d.PenaltyKinds))
 	for _, k := range d.PenaltyKinds {
 		if k == domain.PenaltyFine {
-			parts = append(parts, fmt.Sprintf("罚款人民币%d元", d.Fine))
+			parts = append(parts, fmt.Sprintf("罚款人民币%d元（%s）", d.Fine, domain.YuanInCapitals(d.Fine)))
 		} else {
 			parts = append(parts, penaltyNames[k])
 		}
@@ -154,12 +155,26 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 		if err != nil {
 			return domain.Event{}, nil, err
 		}
-		version := 1
+		version, number := 1, ""
 		for _, d := range docs {
 			if d.Kind == kind && d.Version >= version {
-				version = d.Version + 1
+				version, number = d.Version+1, d.Fields["number"]
 			}
 		}
+		if number == "" {
+			// A new version keeps the 文号 of the first; the first takes the next of its kind.
+			agency, err := h.Repo.AgencyByID(ctx, cs.AgencyID)
+			if err != nil {
+				return domain.Event{}, nil, err
+			}
+			year := h.Now().In(chinaTime).Year()
+			n, err := h.Repo.NextDocumentNumber(ctx, cs.AgencyID, kind, year)
+			if err != nil {
+				return domain.Event{}, nil, err
+			}
+			number = agency.DocumentNumber(kind, year, n)
+		}
+		fields["number"] = number
 		doc := &domain.Document{ID: domain.NewID(), CaseID: cs.ID, AgencyID: cs.AgencyID, Kind: kind, Version: version, Fields: fields, IssuedBy: p.UserID, IssuedAt: h.Now()}
 		doc.Seal()
 		actor, err := h.standing(ctx, p.UserID)
@@ -224,19 +239,23 @@ func (h *Handlers) GetDocument(c *fiber.Ctx) error {
 }
 
 var printTemplate = template.Must(template.New("doc").Parse(`<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{{.Title}} {{.Number}}</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} {{.Number}}</title>
 <style>
-body{font:16px/1.9 "Songti SC","SimSun",serif;max-width:760px;margin:2rem auto;padding:0 1rem;color:#000}
+body{font:16px/1.9 "Noto Serif CJK SC","Noto Serif SC","Source Han Serif SC","Noto Sans CJK SC","Songti SC","SimSun",serif;max-width:760px;margin:2rem auto;padding:0 1rem;color:#000}
 h1{text-align:center;letter-spacing:.3em;font-size:26px;margin-bottom:.2rem}.agency{text-align:center;font-size:20px}
 .no{text-align:right}dt{font-weight:bold;margin-top:.8rem}dd{margin:0 0 0 2em;white-space:pre-wrap}
-.foot{margin-top:3rem;text-align:right}.hash{margin-top:2rem;font:11px monospace;color:#555;word-break:break-all}
-@media print{.hash{color:#000}}
+.foot{margin-top:3rem;display:flex;justify-content:flex-end;align-items:center;gap:1.5rem}
+.seal{width:150px;height:150px;border:1px dashed #999;border-radius:50%;display:flex;align-items:center;justify-content:center;color:#999;font-size:14px}
+.hash{margin-top:2rem;font:11px monospace;color:#555;word-break:break-all}
+@media print{.hash{color:#000}.seal{border-color:transparent;color:transparent}}
 </style></head><body>
 <div class="agency">{{.Agency}}</div><h1>{{.Title}}</h1>
-<p class="no">{{.Number}}（第{{.Version}}版）</p>
-<dl><dt>当事人</dt><dd>{{.Party}}</dd>{{range .Rows}}<dt>{{.Label}}</dt><dd>{{.Value}}</dd>{{end}}</dl>
-<p class="foot">{{.Agency}}<br>{{.Date}}</p>
-<p class="hash">文书校验码（SHA-256）：{{.Hash}}</p>
+<p class="no">{{.Number}}</p>
+<dl><dt>当事人</dt><dd>{{range .Party}}{{.}}
+{{end}}</dd>{{range .Rows}}<dt>{{.Label}}</dt><dd>{{.Value}}</dd>{{end}}</dl>
+<div class="foot"><div class="seal">（印章）</div><div>{{.Agency}}<br>{{.Date}}</div></div>
+<p class="hash">案件编号 {{.CaseNumber}} · 第{{.Version}}版 · 文书校验码（SHA-256）：{{.Hash}}</p>
 </body></html>`))
 
 type printRow struct{ Label, Value string }
@@ -247,6 +266,10 @@ func (h *Handlers) PrintDocument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return h.renderDocument(c, d, cs)
+}
+
+func (h *Handlers) renderDocument(c *fiber.Ctx, d *domain.Document, cs *domain.Case) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	agency := ""
@@ -259,20 +282,86 @@ func (h *Handlers) PrintDocument(c *fiber.Ctx) error {
 			rows = append(rows, printRow{fd.Label, v})
 		}
 	}
-	party := cs.Party.Name
-	if cs.Party.USCC != "" {
-		party += "（统一社会信用代码：" + cs.Party.USCC + "）"
+	p := cs.Party
+	party := []string{p.Name}
+	if p.USCC != "" {
+		party = append(party, "统一社会信用代码："+p.USCC)
+	}
+	if p.LegalRepresentative != "" {
+		party = append(party, "法定代表人（负责人）："+p.LegalRepresentative)
+	}
+	if p.Address != "" {
+		party = append(party, "住所（地址）："+p.Address)
+	}
+	number := d.Fields["number"]
+	if number == "" {
+		number = cs.Number
 	}
 	var buf bytes.Buffer
 	if err := printTemplate.Execute(&buf, map[string]any{
-		"Title": domain.DocumentTitles[d.Kind], "Agency": agency, "Number": cs.Number, "Version": d.Version, "Party": party,
+		"Title": domain.DocumentTitles[d.Kind], "Agency": agency, "Number": number, "CaseNumber": cs.Number, "Version": d.Version, "Party": party,
 		"Rows": rows, "Date": d.IssuedAt.In(chinaTime).Format("2006年1月2日"), "Hash": d.Hash,
 	}); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'")
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	return c.Send(buf.Bytes())
+}
+
+// PrintLinkTTL is how long a signed print link opens its document.
+const PrintLinkTTL = 5 * time.Minute
+
+type printLink struct {
+	DocumentID string `json:"d"`
+	CaseID     string `json:"c"`
+	Expires    int64  `json:"e"`
+}
+
+func (h *Handlers) signPrintLink(l printLink) string {
+	payload, _ := json.Marshal(l)
+	mac := hmac.New(sha256.New, h.PrintKey)
+	mac.Write(payload)
+	return base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// CreatePrintLink gives a short-lived signed link that opens the document's printable page
+// without an Authorization header, for an app's web view or a printer.
+func (h *Handlers) CreatePrintLink(c *fiber.Ctx) error {
+	d, cs, err := h.scopedDocument(c)
+	if err != nil {
+		return err
+	}
+	exp := h.Now().Add(PrintLinkTTL).UTC().Truncate(time.Second)
+	url := "/v1/print/" + h.signPrintLink(printLink{DocumentID: d.ID, CaseID: cs.ID, Expires: exp.Unix()})
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"url": url, "expires_at": exp})
+}
+
+// PrintByLink renders the document a signed print link names, while the link is valid.
+func (h *Handlers) PrintByLink(c *fiber.Ctx) error {
+	payload, sig, ok := strings.Cut(c.Params("token"), ".")
+	raw, err1 := base64.RawURLEncoding.DecodeString(payload)
+	got, err2 := base64.RawURLEncoding.DecodeString(sig)
+	mac := hmac.New(sha256.New, h.PrintKey)
+	mac.Write(raw)
+	var l printLink
+	if !ok || err1 != nil || err2 != nil || !hmac.Equal(got, mac.Sum(nil)) || json.Unmarshal(raw, &l) != nil {
+		return notFound("print link")
+	}
+	if h.Now().Unix() > l.Expires {
+		return domain.Errorf(domain.NotFound, "the print link has expired; ask the app for a new one")
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	d, err := h.Repo.DocumentByID(ctx, l.DocumentID)
+	if err != nil {
+		return err
+	}
+	cs, err := h.Repo.CaseByID(ctx, l.CaseID)
+	if err != nil || d.CaseID != cs.ID {
+		return notFound("document")
+	}
+	return h.renderDocument(c, d, cs)
 }
 
 // chinaTime is UTC+8, fixed: documents carry the local date.

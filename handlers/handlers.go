@@ -33,6 +33,8 @@ type Handlers struct {
 	InspectionWindowDays int
 	// Hearing are the province's amounts that give a right to a hearing (art. 63).
 	Hearing domain.HearingThresholds
+	// PrintKey signs the short-lived links that open a document's printable page.
+	PrintKey []byte
 }
 
 const principalKey = "zhifa.principal"

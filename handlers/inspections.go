@@ -174,6 +174,7 @@ func (h *Handlers) GetInspection(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, etag(in.Version))
 	return c.JSON(toInspectionJSON(in))
 }
 

@@ -218,6 +218,7 @@ func (h *Handlers) GetOfficer(c *fiber.Ctx) error {
 		return err
 	}
 	v.private = p.ManagesAgency(u.AgencyID) || p.UserID == u.ID
+	c.Set(fiber.HeaderETag, etag(u.Version))
 	return c.JSON(toOfficerResponse(v, h.Now()))
 }
 

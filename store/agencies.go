@@ -19,6 +19,7 @@ type agencyDoc struct {
 	Status            string     `bson:"status"`
 	StatusAnnouncedOn *time.Time `bson:"status_announced_on,omitempty"`
 	DecisionRole      string     `bson:"decision_role,omitempty"`
+	DocNumberPattern  string     `bson:"document_number_pattern,omitempty"`
 	CreatedAt         time.Time  `bson:"created_at"`
 	UpdatedAt         time.Time  `bson:"updated_at"`
 	Version           int64      `bson:"version"`
@@ -27,7 +28,7 @@ type agencyDoc struct {
 func toAgencyDoc(a *domain.Agency) agencyDoc {
 	d := agencyDoc{
 		ID: a.ID, Name: a.Name, USCC: a.USCC, District: a.Jurisdiction.District,
-		Town: a.Jurisdiction.Town, LegalBasis: a.LegalBasis, Status: string(a.Status), DecisionRole: string(a.DecisionRole),
+		Town: a.Jurisdiction.Town, LegalBasis: a.LegalBasis, Status: string(a.Status), DecisionRole: string(a.DecisionRole), DocNumberPattern: a.DocumentNumberPattern,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version,
 	}
 	if !a.StatusAnnouncedOn.IsZero() {
@@ -41,7 +42,7 @@ func fromAgencyDoc(d *agencyDoc) *domain.Agency {
 	a := &domain.Agency{
 		ID: d.ID, Name: d.Name, USCC: d.USCC,
 		Jurisdiction: domain.Jurisdiction{District: d.District, Town: d.Town},
-		LegalBasis:   d.LegalBasis, Status: domain.AgencyStatus(d.Status), DecisionRole: domain.Role(d.DecisionRole),
+		LegalBasis:   d.LegalBasis, Status: domain.AgencyStatus(d.Status), DecisionRole: domain.Role(d.DecisionRole), DocumentNumberPattern: d.DocNumberPattern,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
 	}
 	if d.StatusAnnouncedOn != nil {

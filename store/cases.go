@@ -23,6 +23,7 @@ type partyDoc struct {
 	USCC     string `bson:"uscc,omitempty"`
 	Phone    string `bson:"phone,omitempty"`
 	Address  string `bson:"address,omitempty"`
+	LegalRep string `bson:"legal_representative,omitempty"`
 }
 
 type decisionDoc struct {
@@ -175,7 +176,8 @@ func fromDecisionDoc(d *decisionDoc) *domain.Decision {
 func toCaseDoc(c *domain.Case) caseDoc {
 	d := caseDoc{
 		ID: c.ID, AgencyID: c.AgencyID, Number: c.Number, MatterID: c.MatterID, Procedure: string(c.Procedure), Status: string(c.Status),
-		Party: partyDoc{Kind: c.Party.Kind, Name: c.Party.Name, IDNumber: c.Party.IDNumber, USCC: c.Party.USCC, Phone: c.Party.Phone, Address: c.Party.Address},
+		Party: partyDoc{Kind: c.Party.Kind, Name: c.Party.Name, IDNumber: c.Party.IDNumber, USCC: c.Party.USCC, Phone: c.Party.Phone, Address: c.Party.Address,
+			LegalRep: c.Party.LegalRepresentative},
 		Facts: c.Facts, ViolationOn: timePtr(c.ViolationOn), OfficerIDs: c.OfficerIDs, ReviewerID: c.ReviewerID,
 		RegisteredAt: timePtr(c.RegisteredAt), Deadline: timePtr(c.Deadline), Answered: c.Answered,
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionDoc(c.Proposed),
@@ -233,8 +235,9 @@ func fromCaseDoc(d *caseDoc) *domain.Case {
 	c := &domain.Case{
 		ID: d.ID, AgencyID: d.AgencyID, Number: d.Number, MatterID: d.MatterID, Procedure: domain.Procedure(d.Procedure),
 		Status: domain.CaseStatus(d.Status),
-		Party:  domain.Party{Kind: d.Party.Kind, Name: d.Party.Name, IDNumber: d.Party.IDNumber, USCC: d.Party.USCC, Phone: d.Party.Phone, Address: d.Party.Address},
-		Facts:  d.Facts, ViolationOn: timeOf(d.ViolationOn), OfficerIDs: d.OfficerIDs, ReviewerID: d.ReviewerID,
+		Party: domain.Party{Kind: d.Party.Kind, Name: d.Party.Name, IDNumber: d.Party.IDNumber, USCC: d.Party.USCC, Phone: d.Party.Phone, Address: d.Party.Address,
+			LegalRepresentative: d.Party.LegalRep},
+		Facts: d.Facts, ViolationOn: timeOf(d.ViolationOn), OfficerIDs: d.OfficerIDs, ReviewerID: d.ReviewerID,
 		RegisteredAt: timeOf(d.RegisteredAt), Deadline: timeOf(d.Deadline), Answered: d.Answered,
 		HearingRequested: d.HearingRequested, HearingHeld: d.HearingHeld, Proposed: fromDecisionDoc(d.Proposed),
 		ReviewApproved: d.ReviewApproved, Decision: fromDecisionDoc(d.Decision), DecidedAt: timeOf(d.DecidedAt),
@@ -476,6 +479,11 @@ func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Pa
 // NextCaseNumber allocates the agency's next case number of the year.
 func (s *Store) NextCaseNumber(ctx context.Context, agencyID string, year int) (int64, error) {
 	return s.next(ctx, "case:"+agencyID+":"+itoa(year))
+}
+
+// NextDocumentNumber allocates the agency's next number of a kind of document in a year (文号).
+func (s *Store) NextDocumentNumber(ctx context.Context, agencyID string, kind domain.DocumentKind, year int) (int64, error) {
+	return s.next(ctx, "document:"+agencyID+":"+string(kind)+":"+itoa(year))
 }
 
 type documentDoc struct {

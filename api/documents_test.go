@@ -1,0 +1,72 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDocumentsPrintAsTheLawWants: a 文号 from the agency's pattern, kept by a new version;
+// the fine in figures and in capitals; the party's address and legal representative; a seal
+// area and fonts phones and Linux have; a short-lived signed link that opens the page without
+// a token, and nothing else.
+func TestDocumentsPrintAsTheLawWants(t *testing.T) {
+	ta := newTestApp(t)
+	f, other := ta.newCaseAgency(t, 0), ta.newCaseAgency(t, 1)
+	agency := ta.do("GET", "/v1/agencies/"+f.id, nil, f.adminTok)
+	if r := ta.do("PATCH", "/v1/agencies/"+f.id, map[string]any{"document_number_pattern": "青山市监{kind}〔{year}〕{n}号"}, f.adminTok, "If-Match", agency.Header.Get("ETag")); r.Status != 200 {
+		t.Fatalf("pattern: %d %s", r.Status, r.Body)
+	}
+	decided := func() string {
+		r := ta.do("POST", "/v1/cases", map[string]any{"matter_id": f.matterID, "facts": "销售过期食品",
+			"party": map[string]any{"kind": "organisation", "name": "某某食品有限公司", "uscc": usccs[4], "address": "青山区红卫路1号", "legal_representative": "王五"}}, f.officerTok)
+		id := r.str("id")
+		for _, body := range []map[string]any{
+			{"action": "register", "officer_ids": f.officers}, {"action": "start_investigation", "officer_ids": f.officers},
+			{"action": "notify", "officer_ids": f.officers, "notice": notice(90000, "fine")}, {"action": "waive"},
+		} {
+			ta.act(t, f, id, body)
+		}
+		ta.actAs(t, f.adminTok, id, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 200)
+		return id
+	}
+	id := decided()
+	issue := map[string]any{"kind": "penalty_decision", "fields": map[string]string{"evidence": "照片", "payment": "十五日内"}}
+	year := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006")
+	first := ta.do("POST", "/v1/cases/"+id+"/documents", issue, f.officerTok)
+	if first.Status != 201 || !strings.Contains(string(first.Body), `"number":"青山市监罚〔`+year+`〕1号"`) || !strings.Contains(string(first.Body), "罚款人民币90000元（人民币玖万元整）") {
+		t.Fatalf("first: %d %s", first.Status, first.Body)
+	}
+	if again := ta.do("POST", "/v1/cases/"+id+"/documents", issue, f.officerTok); !strings.Contains(string(again.Body), `〕1号"`) || !strings.Contains(string(again.Body), `"version":2`) {
+		t.Fatalf("a new version keeps the number: %s", again.Body)
+	}
+	if next := ta.do("POST", "/v1/cases/"+decided()+"/documents", issue, f.officerTok); !strings.Contains(string(next.Body), `〕2号"`) {
+		t.Fatalf("the next case's decision: %s", next.Body)
+	}
+	if r := ta.do("POST", "/v1/cases/"+id+"/documents", map[string]any{"kind": "penalty_decision", "fields": map[string]string{}}, f.officerTok); !strings.Contains(string(r.Body), `"fields.evidence":"required"`) {
+		t.Errorf("a missing field: %s", r.Body)
+	}
+	doc := first.str("id")
+	printURL := "/v1/cases/" + id + "/documents/" + doc + "/print"
+	page := ta.do("GET", printURL, nil, f.officerTok)
+	for _, want := range []string{"青山市监罚〔" + year + "〕1号", "住所（地址）：青山区红卫路1号", "法定代表人（负责人）：王五", "（印章）", `"Noto Serif CJK SC"`, "人民币玖万元整"} {
+		if !strings.Contains(string(page.Body), want) {
+			t.Errorf("the printed page lacks %s", want)
+		}
+	}
+	link := ta.do("POST", printURL+"-link", nil, f.officerTok)
+	url := link.str("url")
+	if link.Status != 201 || !strings.HasPrefix(url, "/v1/print/") {
+		t.Fatalf("print link: %d %s", link.Status, link.Body)
+	}
+	ta.run([]scenario{
+		{Name: "the link opens the page without a token", Method: "GET", URL: url, Status: 200, Contains: []string{"青山市监罚〔" + year + "〕1号", "行政处罚决定书"}},
+		{Name: "a tampered link", Method: "GET", URL: url[:len(url)-3] + "AAA", Status: 404},
+		{Name: "another agency cannot make a link to it", Method: "POST", URL: printURL + "-link", Token: other.officerTok, Status: 404},
+	})
+	ta.clock.Set(time.Now().Add(6 * time.Minute))
+	defer ta.clock.Set(time.Time{})
+	if r := ta.do("GET", url, nil, ""); r.Status != 404 || !strings.Contains(string(r.Body), "expired") {
+		t.Fatalf("an expired link: %d %s", r.Status, r.Body)
+	}
+}
