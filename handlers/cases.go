@@ -502,8 +502,9 @@ func (h *Handlers) Transition(c *fiber.Ctx) error {
 // guards loads what the rules of a transition need, and nothing more.
 func (h *Handlers) guards(ctx context.Context, cs *domain.Case, t *domain.Transition) (domain.Guards, error) {
 	g := domain.Guards{Now: h.Now(), Hearing: h.Hearing}
+	agencies := map[string]*domain.Agency{} // the acting officers share one agency: read it once
 	var err error
-	if g.Actor, err = h.standing(ctx, t.ActorID); err != nil {
+	if g.Actor, err = h.standingIn(ctx, t.ActorID, agencies); err != nil {
 		return g, err
 	}
 	seen := map[string]bool{}
@@ -516,7 +517,7 @@ func (h *Handlers) guards(ctx context.Context, cs *domain.Case, t *domain.Transi
 			g.Officers = append(g.Officers, g.Actor)
 			continue
 		}
-		s, err := h.standing(ctx, id)
+		s, err := h.standingIn(ctx, id, agencies)
 		if domain.ErrorCode(err) == domain.NotFound {
 			return g, &domain.Error{Code: domain.Invalid, Message: "unknown officer", Fields: map[string]string{"officer_ids": "no officer " + id}}
 		}
@@ -553,11 +554,16 @@ func (h *Handlers) guards(ctx context.Context, cs *domain.Case, t *domain.Transi
 
 // standing loads a user with its certificate and agency.
 func (h *Handlers) standing(ctx context.Context, userID string) (domain.Standing, error) {
+	return h.standingIn(ctx, userID, nil)
+}
+
+// standingIn is standing, taking agencies already read from agencies and adding to it.
+func (h *Handlers) standingIn(ctx context.Context, userID string, agencies map[string]*domain.Agency) (domain.Standing, error) {
 	u, err := h.Repo.UserByID(ctx, userID)
 	if err != nil {
 		return domain.Standing{}, err
 	}
-	v, err := h.view(ctx, u, nil)
+	v, err := h.view(ctx, u, agencies)
 	if err != nil {
 		return domain.Standing{}, err
 	}
