@@ -15,7 +15,7 @@ import (
 
 type loginRequest struct {
 	Username string `json:"username"`
-	Password string `json:"password"`
+	Password string `json:"password" limit:"256"`
 }
 
 type refreshRequest struct {

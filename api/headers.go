@@ -13,15 +13,25 @@ import (
 // referrer, and no caching unless the handler allowed it (most responses carry personal data).
 // A handler's own Content-Security-Policy or Cache-Control replaces these.
 func securityHeaders(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderXFrameOptions, "DENY")
-	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; frame-ancestors 'none'")
+	setSecurityHeaders(&c.Response().Header)
 	err := c.Next()
 	if len(c.Response().Header.Peek(fiber.HeaderCacheControl)) == 0 {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	}
 	return err
+}
+
+// setSecurityHeaders sets the headers every response carries; the error handler and the
+// answer to unknown methods, which fasthttp may reach before any middleware, set them too.
+func setSecurityHeaders(h *fasthttp.ResponseHeader) {
+	for k, v := range map[string]string{
+		fiber.HeaderXContentTypeOptions: "nosniff", fiber.HeaderXFrameOptions: "DENY", fiber.HeaderReferrerPolicy: "no-referrer",
+		fiber.HeaderContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+	} {
+		if len(h.Peek(k)) == 0 {
+			h.Set(k, v)
+		}
+	}
 }
 
 // knownMethods are the methods fiber routes; any other is answered before routing.
@@ -44,7 +54,7 @@ func unknownMethods(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 		ctx.SetStatusCode(fiber.StatusNotImplemented)
 		ctx.Response.Header.Set(fiber.HeaderContentType, "application/problem+json")
 		ctx.Response.Header.Set(fiber.HeaderXRequestID, id)
-		ctx.Response.Header.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+		setSecurityHeaders(&ctx.Response.Header)
 		ctx.Response.Header.Set(fiber.HeaderCacheControl, "no-store")
 		ctx.SetBody(body)
 	}

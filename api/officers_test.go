@@ -148,6 +148,7 @@ func TestListPaging(t *testing.T) {
 	ta.run([]scenario{
 		{Name: "bad cursor", Method: "GET", URL: "/v1/officers?cursor=%25%25", Token: a.adminTok, Status: 400, Contains: []string{`"cursor"`}},
 		{Name: "bad limit", Method: "GET", URL: "/v1/officers?limit=0", Token: a.adminTok, Status: 400, Contains: []string{`"limit"`}},
-		{Name: "limit is capped", Method: "GET", URL: "/v1/officers?limit=100000", Token: a.adminTok, Status: 200},
+		{Name: "a limit past 200 is refused", Method: "GET", URL: "/v1/officers?limit=100000", Token: a.adminTok, Status: 400, Contains: []string{"1 to 200"}},
+		{Name: "a cursor this server did not issue", Method: "GET", URL: "/v1/officers?cursor=zzz", Token: a.adminTok, Status: 400, Contains: []string{"cursor"}},
 	})
 }

@@ -52,6 +52,15 @@ var codeOfStatus = map[int]string{
 func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p := problem{RequestID: requestID(c)}
+		if p.RequestID == "" {
+			// An error fasthttp raised before any middleware ran (a body over the limit).
+			p.RequestID = domain.RandomToken(12)
+			c.Set(fiber.HeaderXRequestID, p.RequestID)
+		}
+		setSecurityHeaders(&c.Response().Header)
+		if len(c.Response().Header.Peek(fiber.HeaderCacheControl)) == 0 {
+			c.Set(fiber.HeaderCacheControl, "no-store")
+		}
 		var de *domain.Error
 		var fe *fiber.Error
 		switch {

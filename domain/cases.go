@@ -169,6 +169,24 @@ func (p *Party) Validate(f FieldErrors) {
 	if n := utf8.RuneCountInString(strings.TrimSpace(p.Name)); n == 0 || n > 200 {
 		f.Add("party.name", "required, at most 200 characters")
 	}
+	if p.Phone != "" && !validTelephone(p.Phone) {
+		f.Add("party.phone", "a telephone number: digits, with +, -, spaces or parentheses")
+	}
+}
+
+// validTelephone accepts a mobile or a landline number (0531-12345678, +86 138 …).
+func validTelephone(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+- ()", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 3
 }
 
 // Decision is a penalty decision or a decision not to punish.

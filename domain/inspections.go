@@ -64,6 +64,13 @@ func (in *Inspection) Validate() error {
 	if len(in.OfficerIDs) == 0 {
 		f.Add("officer_ids", "the officers who will inspect")
 	}
+	seen := map[string]bool{}
+	for _, id := range in.OfficerIDs {
+		if seen[id] {
+			f.Add("officer_ids", "each officer once")
+		}
+		seen[id] = true
+	}
 	return f.Err()
 }
 

@@ -86,6 +86,9 @@ func (c *Case) Apply(t Transition, g Guards) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
+	if err := t.checkIDs(); err != nil {
+		return Event{}, err
+	}
 	next := *c
 	if err := next.check(&t, &g, to); err != nil {
 		return Event{}, err
@@ -99,6 +102,21 @@ func (c *Case) Apply(t Transition, g Guards) (Event, error) {
 	})
 	*c = next
 	return ev, nil
+}
+
+// checkIDs: the ids a transition names are given once each, none empty.
+func (t *Transition) checkIDs() error {
+	f := FieldErrors{}
+	for field, ids := range map[string][]string{"officer_ids": t.OfficerIDs, "evidence_ids": t.EvidenceIDs} {
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if strings.TrimSpace(id) == "" || seen[id] {
+				f.Add(field, "each id once, none empty")
+			}
+			seen[id] = true
+		}
+	}
+	return f.Err()
 }
 
 func docID(d *Document) string {
@@ -269,6 +287,10 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 			f.Add("paid_on", "cannot be in the future")
 			break
 		}
+		if PlannedDayStart(t.PaidOn).Add(24 * time.Hour).Before(c.ServedAt) {
+			f.Add("paid_on", "not before the decision was served ("+c.ServedAt.In(chinaTime).Format(time.DateOnly)+")")
+			break
+		}
 		s := Surcharge(c.Decision.Fine, c.ServedAt, t.PaidOn)
 		if t.Paid != c.Decision.Fine+s {
 			f.Add("paid", fmt.Sprintf("exactly what is due: the fine of %d yuan and a late surcharge of %d yuan, %d yuan", c.Decision.Fine, s, c.Decision.Fine+s))
@@ -425,7 +447,7 @@ func (c *Case) checkDecision(t *Transition, g *Guards, f FieldErrors) error {
 // heavierThan reports whether d punishes more than notified: a larger fine or confiscation, or
 // a kind of penalty the notice did not name.
 func heavierThan(d, notified *Decision) bool {
-	if d.Fine > notified.Fine || d.ConfiscatedValue > notified.ConfiscatedValue {
+	if d.Fine > notified.Fine || d.ConfiscatedValue > notified.ConfiscatedValue || tierRank[d.Tier] > tierRank[notified.Tier] {
 		return true
 	}
 	for _, k := range d.PenaltyKinds {
@@ -435,6 +457,9 @@ func heavierThan(d, notified *Decision) bool {
 	}
 	return false
 }
+
+// tierRank orders the tiers from the lightest.
+var tierRank = map[Tier]int{TierNoPenalty: 0, TierLighter: 1, TierNormal: 2, TierHeavier: 3}
 
 // MinDiscussants is the fewest heads a collective discussion takes.
 const MinDiscussants = 3

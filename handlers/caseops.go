@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -77,22 +79,44 @@ func (h *Handlers) replayed(c *fiber.Ctx, ctx context.Context, cs *domain.Case, 
 	return true, answer(at, ev)
 }
 
+// lostRaceRetries is how often an action without If-Match is applied again to the case as
+// another action left it, when that action committed first.
+const lostRaceRetries = 10
+
 // caseAction is one action on an existing case, whichever entry point asks for it: it answers
 // a retry from the case, or applies act to the case and commits the event act appended with
 // the case's new state, the change-log entry for sync and the Idempotency-Key in one insert.
+// Two officers recording at once do not refuse each other: when another action committed
+// first, this one is applied again to the case as it is now, unless the client named the
+// version it meant (If-Match).
 func (h *Handlers) caseAction(c *fiber.Ctx, ctx context.Context, cs *domain.Case, act func(*domain.Case) (domain.Event, *domain.Document, error), answer caseAnswer) error {
 	k, err := keyOf(c)
 	if err != nil {
 		return err
 	}
-	if done, err := h.replayed(c, ctx, cs, k, answer); done {
-		return err
+	for attempt := 0; ; attempt++ {
+		if done, err := h.replayed(c, ctx, cs, k, answer); done {
+			return err
+		}
+		ev, doc, err := act(cs)
+		if err != nil {
+			return err
+		}
+		err = h.commitCase(c, ctx, cs, ev, doc, k, answer)
+		if domain.ErrorCode(err) != domain.Conflict {
+			return err
+		}
+		// The commit lost to another action (what act refused returned above).
+		if c.Get(fiber.HeaderIfMatch) != "" || attempt == lostRaceRetries {
+			c.Set(fiber.HeaderRetryAfter, "1")
+			return err
+		}
+		// Writers that collided spread out before they try again.
+		time.Sleep(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond)
+		if cs, err = h.Repo.CaseByID(ctx, cs.ID); err != nil {
+			return err
+		}
 	}
-	ev, doc, err := act(cs)
-	if err != nil {
-		return err
-	}
-	return h.commitCase(c, ctx, cs, ev, doc, k, answer)
 }
 
 // commitCase logs the change for sync, then commits. When the commit loses to another writer,

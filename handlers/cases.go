@@ -259,7 +259,11 @@ func (h *Handlers) CreateCase(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	// Nothing is allocated or logged for an id that is taken: a retry finds its own case, anyone
-	// else a conflict that names nothing of the case.
+	// else a conflict that names nothing of the case. Requests creating one id take turns, so
+	// that a retry racing its first attempt finds the case instead of taking a number for
+	// nothing.
+	unlock := h.lockID(cs.ID)
+	defer unlock()
 	actor, err := h.standing(ctx, p.UserID)
 	if err != nil {
 		return err
@@ -374,7 +378,7 @@ func (h *Handlers) ListCases(c *fiber.Ctx) error {
 func (h *Handlers) CaseEvents(c *fiber.Ctx) error {
 	after, limit := 0, domain.MaxPageLimit
 	f := domain.FieldErrors{}
-	for name, dst := range map[string]*int{"after": &after, "limit": &limit} {
+	for name, dst := range map[string]*int{"cursor": &after, "after": &after, "limit": &limit} {
 		if s := c.Query(name); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 0 || name == "limit" && (n < 1 || n > domain.MaxPageLimit) {

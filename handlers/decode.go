@@ -184,6 +184,11 @@ func checkString(s, name string, max float64, f domain.FieldErrors) {
 	switch {
 	case strings.ContainsRune(s, 0):
 		f.Add(name, "must not contain NUL characters")
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f }):
+		f.Add(name, "must not contain control characters")
+	case strings.ContainsRune(s, utf8.RuneError):
+		// What a lone UTF-16 surrogate (\ud800) or an unknown character decodes to.
+		f.Add(name, "must be valid Unicode text")
 	case float64(utf8.RuneCountInString(s)) > max:
 		f.Add(name, fmt.Sprintf("at most %d characters", int(max)))
 	}

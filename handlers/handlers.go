@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -35,6 +37,17 @@ type Handlers struct {
 	Hearing domain.HearingThresholds
 	// PrintKey signs the short-lived links that open a document's printable page.
 	PrintKey []byte
+
+	idLocks [64]sync.Mutex
+}
+
+// lockID holds a lock for id in this process until the returned func is called.
+func (h *Handlers) lockID(id string) func() {
+	f := fnv.New32a()
+	f.Write([]byte(id))
+	m := &h.idLocks[f.Sum32()%uint32(len(h.idLocks))]
+	m.Lock()
+	return m.Unlock
 }
 
 const principalKey = "zhifa.principal"
@@ -103,7 +116,7 @@ func pageOf(c *fiber.Ctx) (domain.Page, error) {
 	p := domain.Page{Cursor: c.Query("cursor")}
 	if s := c.Query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
+		if err != nil || n < 1 || n > domain.MaxPageLimit {
 			return p, &domain.Error{Code: domain.Invalid, Message: "limit is not valid",
 				Fields: map[string]string{"limit": fmt.Sprintf("a whole number from 1 to %d", domain.MaxPageLimit)}}
 		}

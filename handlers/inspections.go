@@ -92,6 +92,9 @@ func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
+	if domain.PlannedDayStart(in.PlannedOn).Add(24 * time.Hour).Before(h.Now()) {
+		return &domain.Error{Code: domain.Invalid, Message: "an inspection is filed before it happens (事前报备)", Fields: map[string]string{"planned_on": "today or later"}}
+	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	m, err := h.Repo.MatterByID(ctx, in.MatterID)

@@ -7,8 +7,8 @@ import (
 )
 
 type passwordChangeRequest struct {
-	CurrentPassword string `json:"current_password"`
-	NewPassword     string `json:"new_password"`
+	CurrentPassword string `json:"current_password" limit:"256"`
+	NewPassword     string `json:"new_password" limit:"256"`
 }
 
 // Me returns the caller's own profile, certificate and whether it may act now.

@@ -13,7 +13,7 @@ import (
 
 type officerCreateRequest struct {
 	Username string   `json:"username"`
-	Password string   `json:"password"`
+	Password string   `json:"password" limit:"256"`
 	Name     string   `json:"name"`
 	Phone    string   `json:"phone"`
 	IDNumber string   `json:"id_number"`

@@ -278,7 +278,7 @@ func commitID(caseID string, seq int) string { return fmt.Sprintf("%s:%08d", cas
 func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event, doc *domain.Document) error {
 	now := asStored(time.Now())
 	if ev.Seq == 1 {
-		c.CreatedAt = now
+		c.CreatedAt = asStored(ev.At) // the case is created when its first event happened
 		if c.ID == "" {
 			c.ID = newID()
 		}
@@ -305,9 +305,12 @@ func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event,
 	if err != nil {
 		return mapErr(err, "case")
 	}
-	// The commit stands whatever happens here: a reader rolls the case forward.
+	// The commit stands whatever happens here (a reader rolls the case forward), and it must
+	// not be cut short by the commit's own deadline: lists read the case document.
 	cd.State = &d
-	_ = s.materialize(ctx, &cd)
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = s.materialize(mctx, &cd)
 	return nil
 }
 

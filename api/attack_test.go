@@ -1,0 +1,112 @@
+package api_test
+
+import (
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestWhatTheOutsideTestFound replays what testing the running server from outside found:
+// concurrent actions on one case refusing each other, concurrent creates of one id burning
+// case numbers, and inputs accepted that should not have been.
+func TestWhatTheOutsideTestFound(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+
+	// Eight officers' phones record at once, without If-Match: each lands, once.
+	var wg sync.WaitGroup
+	statuses := make([]int, 8)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = ta.do("POST", "/v1/cases/"+id+"/transitions", map[string]any{"action": "record", "officer_ids": f.officers,
+				"evidence_ids": []string{fmt.Sprintf("ev-%d", i)}}, f.officerTok, "Idempotency-Key", fmt.Sprintf("rec-%d", i)).Status
+		}()
+	}
+	wg.Wait()
+	for i, s := range statuses {
+		if s != 200 {
+			t.Errorf("concurrent record %d: %d", i, s)
+		}
+	}
+	if n := ta.do("GET", "/v1/cases/"+id, nil, f.officerTok).JSON["event_count"].(float64); n != 3+8 {
+		t.Errorf("%v events, want 11", n)
+	}
+
+	// Ten creates of one case at once (a phone's retries) take one number.
+	before := ta.do("POST", "/v1/cases", map[string]any{"matter_id": f.matterID, "party": map[string]any{"kind": "person", "name": "甲"}}, f.officerTok).str("number")
+	body := map[string]any{"matter_id": f.matterID, "party": map[string]any{"kind": "person", "name": "乙"}}
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := body
+			if i%2 == 1 {
+				b = map[string]any{"id": uuidFor(7777), "matter_id": f.matterID, "party": map[string]any{"kind": "person", "name": "乙"}}
+			}
+			ta.do("POST", "/v1/cases", b, f.officerTok, "Idempotency-Key", fmt.Sprintf("same-%d", i%2))
+		}()
+	}
+	wg.Wait()
+	after := ta.do("POST", "/v1/cases", map[string]any{"matter_id": f.matterID, "party": map[string]any{"kind": "person", "name": "丙"}}, f.officerTok).str("number")
+	var b, a int
+	fmt.Sscanf(before[5:], "%d", &b)
+	fmt.Sscanf(after[5:], "%d", &a)
+	if a != b+3 {
+		t.Errorf("numbers %s then %s: two cases between them should take two numbers", before, after)
+	}
+
+	tr := "/v1/cases/" + id + "/transitions"
+	day := time.Now().AddDate(0, 0, 3).Format(time.DateOnly)
+	ta.run([]scenario{
+		{Name: "an empty evidence id", Method: "POST", URL: tr, Token: f.officerTok, Body: map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{""}}, Status: 400, Contains: []string{"evidence_ids"}},
+		{Name: "an evidence id twice", Method: "POST", URL: tr, Token: f.officerTok, Body: map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{"a", "a"}}, Status: 400, Contains: []string{"evidence_ids"}},
+		{Name: "a control character", Method: "POST", URL: tr, Token: f.officerTok, Body: map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{"a\u0007"}}, Status: 400, Contains: []string{"control characters"}},
+		{Name: "a phone that is no number", Method: "POST", URL: "/v1/cases", Token: f.officerTok, Body: map[string]any{"matter_id": f.matterID, "party": map[string]any{"kind": "person", "name": "丁", "phone": "abc"}}, Status: 400, Contains: []string{"party.phone"}},
+		{Name: "an inspection with one officer twice", Method: "POST", URL: "/v1/inspections", Token: f.officerTok, Body: map[string]any{"matter_id": f.matterID, "enterprise_uscc": usccs[4], "enterprise_name": "x", "planned_on": day, "officer_ids": []string{f.officerID, f.officerID}}, Status: 400, Contains: []string{"each officer once"}},
+		{Name: "an inspection in the past", Method: "POST", URL: "/v1/inspections", Token: f.officerTok, Body: map[string]any{"matter_id": f.matterID, "enterprise_uscc": usccs[4], "enterprise_name": "x", "planned_on": "2026-01-05", "officer_ids": f.officers}, Status: 400, Contains: []string{"planned_on"}},
+		{Name: "events page on with cursor", Method: "GET", URL: "/v1/cases/" + id + "/events?limit=3&cursor=5", Token: f.officerTok, Status: 200, Contains: []string{`"seq":6`, `"next_cursor":"8"`}, NotContains: []string{`"seq":5,`}},
+	})
+	// A lone surrogate cannot be written by encoding/json: send the bytes.
+	if r := ta.doRaw("POST", tr, `{"action":"decline","reason":"a\ud800b"}`, f.officerTok); r.Status != 400 || !strings.Contains(string(r.Body), "valid Unicode") {
+		t.Errorf("a lone surrogate: %d %s", r.Status, r.Body)
+	}
+
+	// A heavier tier than notified; a payment before service.
+	n := ta.toNotified(t, f, 90000, "fine")
+	ta.act(t, f, n, map[string]any{"action": "waive"})
+	heavier := decision(90000, "heavier", "fine")
+	heavier["out_of_range_reason"] = "x"
+	ta.actAs(t, f.adminTok, n, map[string]any{"action": "decide", "decision": heavier}, 409)
+	ta.actAs(t, f.adminTok, n, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 200)
+	ta.do("POST", "/v1/cases/"+n+"/documents", map[string]any{"kind": "penalty_decision", "fields": map[string]string{"evidence": "照片", "payment": "十五日内"}}, f.officerTok)
+	ta.do("POST", "/v1/cases/"+n+"/documents", map[string]any{"kind": "credit_repair_notice"}, f.officerTok)
+	ta.act(t, f, n, map[string]any{"action": "serve", "officer_ids": f.officers})
+	r := ta.actAs(t, f.officerTok, n, map[string]any{"action": "execute", "paid": 90000, "paid_on": time.Now().AddDate(0, 0, -20).Format(time.DateOnly)}, 400)
+	if !strings.Contains(string(r.Body), "not before the decision was served") {
+		t.Errorf("paid before service: %s", r.Body)
+	}
+}
+
+// doRaw sends a body exactly as written, for bytes encoding/json would not produce.
+func (ta *testApp) doRaw(method, url, body, token string) response {
+	ta.t.Helper()
+	req := httptest.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := ta.app.Test(req, -1)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: raw}
+}
