@@ -10,10 +10,11 @@ import (
 	"time"
 )
 
-// TestWhatTheOutsideTestFound replays what testing the running server from outside found:
-// concurrent actions on one case refusing each other, concurrent creates of one id burning
-// case numbers, and inputs accepted that should not have been.
-func TestWhatTheOutsideTestFound(t *testing.T) {
+// TestConcurrentActionsAndCreates replays what testing the running server from outside
+// found: concurrent actions on one case refusing each other, and concurrent creates of one id
+// burning case numbers.
+func TestConcurrentActionsAndCreates(t *testing.T) {
+	needsAtomicWrites(t) // case numbers come from an atomic $inc
 	ta := newTestApp(t)
 	f := ta.newCaseAgency(t, 0)
 	id := ta.openInvestigating(t, f)
@@ -60,6 +61,16 @@ func TestWhatTheOutsideTestFound(t *testing.T) {
 	fmt.Sscanf(after[5:], "%d", &a)
 	if a != b+3 {
 		t.Errorf("numbers %s then %s: two cases between them should take two numbers", before, after)
+	}
+}
+
+// TestInputsTheOutsideTestFound: inputs that were accepted and should not have been.
+func TestInputsTheOutsideTestFound(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	for i := range 8 {
+		ta.act(t, f, id, map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{fmt.Sprintf("ev-%d", i)}})
 	}
 
 	tr := "/v1/cases/" + id + "/transitions"

@@ -207,6 +207,7 @@ func (h *Handlers) UpdateAgency(c *fiber.Ctx) error {
 	if err := h.Repo.UpdateAgency(ctx, a); err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, etag(a.Version))
 	return c.JSON(toAgencyResponse(a))
 }
 

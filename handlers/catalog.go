@@ -169,6 +169,7 @@ func (h *Handlers) UpdateMatter(c *fiber.Ctx) error {
 	if err := h.recordChange(ctx, m.AgencyID, "matter", &m.ID, 0, func() error { return h.Repo.UpdateMatter(ctx, m) }); err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, etag(m.Version))
 	return c.JSON(toMatterJSON(m))
 }
 
@@ -320,6 +321,7 @@ func (h *Handlers) UpdateBenchmark(c *fiber.Ctx) error {
 	if err := h.recordChange(ctx, b.AgencyID, "benchmark", &b.ID, 0, func() error { return h.Repo.UpdateBenchmark(ctx, b) }); err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, etag(b.Version))
 	return c.JSON(toBenchmarkJSON(b))
 }
 

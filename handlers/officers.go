@@ -280,6 +280,7 @@ func (h *Handlers) UpdateOfficer(c *fiber.Ctx) error {
 		return err
 	}
 	v.private = true
+	c.Set(fiber.HeaderETag, etag(u.Version))
 	return c.JSON(toOfficerResponse(v, h.Now()))
 }
 
