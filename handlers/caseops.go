@@ -39,7 +39,7 @@ func keyOf(c *fiber.Ctx) (actionKey, error) {
 	r := sha256.New()
 	r.Write([]byte(c.Method() + " " + c.Path() + "\n"))
 	r.Write(c.Body())
-	return actionKey{Key: base64.RawURLEncoding.EncodeToString(k[:18]), Request: base64.RawURLEncoding.EncodeToString(r.Sum(nil)[:18])}, nil
+	return actionKey{Key: base64.RawURLEncoding.EncodeToString(k[:12]), Request: base64.RawURLEncoding.EncodeToString(r.Sum(nil)[:12])}, nil
 }
 
 // derivedID is the id an object created under key gets when the client names none, so that a

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -135,11 +136,13 @@ type caseDoc struct {
 	Documents        map[string]string `bson:"documents,omitempty"`
 	EventCount       int               `bson:"event_count"`
 	HeadHash         string            `bson:"head_hash"`
-	Keys             []keyDoc          `bson:"keys,omitempty"`
-	CreatedBy        string            `bson:"created_by"`
-	CreatedAt        time.Time         `bson:"created_at"`
-	UpdatedAt        time.Time         `bson:"updated_at"`
-	Version          int64             `bson:"version"`
+	// KeyRing packs the keys of the case's recent actions into one binary value (keyRing):
+	// up to 200 of them cost a few kilobytes and one value to decode, not 200 subdocuments.
+	KeyRing   []byte    `bson:"key_ring,omitempty"`
+	CreatedBy string    `bson:"created_by"`
+	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at"`
+	Version   int64     `bson:"version"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -205,9 +208,7 @@ func toCaseDoc(c *domain.Case) caseDoc {
 			d.Documents[string(k)] = v
 		}
 	}
-	for _, k := range c.Keys {
-		d.Keys = append(d.Keys, keyDoc{Key: k.Key, Request: k.Request, Seq: k.Seq, At: k.At})
-	}
+	d.KeyRing = packKeys(c.Keys)
 	return d
 }
 
@@ -261,10 +262,56 @@ func fromCaseDoc(d *caseDoc) *domain.Case {
 			c.Documents[domain.DocumentKind(k)] = v
 		}
 	}
-	for _, k := range d.Keys {
-		c.Keys = append(c.Keys, domain.ActionKey{Key: k.Key, Request: k.Request, Seq: k.Seq, At: k.At.UTC()})
-	}
+	c.Keys = unpackKeys(d.KeyRing)
 	return c
+}
+
+// packKeys writes action keys as one value: per key its key and request (each a length and
+// the bytes), the event number and the time in milliseconds, as varints.
+func packKeys(keys []domain.ActionKey) []byte {
+	var b []byte
+	for _, k := range keys {
+		b = binary.AppendUvarint(b, uint64(len(k.Key)))
+		b = append(b, k.Key...)
+		b = binary.AppendUvarint(b, uint64(len(k.Request)))
+		b = append(b, k.Request...)
+		b = binary.AppendUvarint(b, uint64(k.Seq))
+		b = binary.AppendVarint(b, k.At.UnixMilli())
+	}
+	return b
+}
+
+// unpackKeys reads what packKeys wrote; a damaged tail is dropped.
+func unpackKeys(b []byte) []domain.ActionKey {
+	var out []domain.ActionKey
+	str := func() (string, bool) {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || uint64(len(b)-w) < n {
+			return "", false
+		}
+		s := string(b[w : w+int(n)])
+		b = b[w+int(n):]
+		return s, true
+	}
+	for len(b) > 0 {
+		key, ok1 := str()
+		req, ok2 := str()
+		if !ok1 || !ok2 {
+			break
+		}
+		seq, w := binary.Uvarint(b)
+		if w <= 0 {
+			break
+		}
+		b = b[w:]
+		ms, w := binary.Varint(b)
+		if w <= 0 {
+			break
+		}
+		b = b[w:]
+		out = append(out, domain.ActionKey{Key: key, Request: req, Seq: int(seq), At: time.UnixMilli(ms).UTC()})
+	}
+	return out
 }
 
 // commitID keys an event by case and number; the number is zero-padded so that the ids of one
@@ -286,10 +333,11 @@ func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event,
 	c.UpdatedAt = now
 	d := toCaseDoc(c)
 	state := d
-	state.Keys = nil
+	state.KeyRing = nil
 	cd := commitDoc{ID: commitID(c.ID, ev.Seq), CaseID: c.ID, AgencyID: c.AgencyID, Event: toEventDoc(ev), State: &state}
-	if n := len(d.Keys); n > 0 && d.Keys[n-1].Seq == ev.Seq {
-		cd.Key = &d.Keys[n-1]
+	if n := len(c.Keys); n > 0 && c.Keys[n-1].Seq == ev.Seq {
+		k := c.Keys[n-1]
+		cd.Key = &keyDoc{Key: k.Key, Request: k.Request, Seq: k.Seq, At: k.At}
 	}
 	if doc != nil {
 		dd := toDocumentDoc(doc)
@@ -437,7 +485,7 @@ func (s *Store) ListCases(ctx context.Context, f domain.CaseFilter, p domain.Pag
 		return s.queryCases(ctx, f, p)
 	}
 	return indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f), p, fromCaseDoc, "case",
-		options.FindOne().SetProjection(bson.D{{Key: "keys", Value: 0}}))
+		options.FindOne().SetProjection(bson.D{{Key: "key_ring", Value: 0}}))
 }
 
 // queryCases lists cases with a database query, which MongoDB answers from its indexes.
@@ -476,7 +524,7 @@ func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Pa
 	if len(created) > 0 {
 		add("created_at", created)
 	}
-	return pageWith(ctx, s.db.Collection("cases"), filter, p, options.Find().SetProjection(bson.D{{Key: "keys", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
+	return pageWith(ctx, s.db.Collection("cases"), filter, p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
 }
 
 // NextCaseNumber allocates the agency's next case number of the year.
