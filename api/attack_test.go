@@ -78,6 +78,8 @@ func TestInputsTheOutsideTestFound(t *testing.T) {
 	ta.run([]scenario{
 		{Name: "an empty evidence id", Method: "POST", URL: tr, Token: f.officerTok, Body: map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{""}}, Status: 400, Contains: []string{"evidence_ids"}},
 		{Name: "an evidence id twice", Method: "POST", URL: tr, Token: f.officerTok, Body: map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{"a", "a"}}, Status: 400, Contains: []string{"evidence_ids"}},
+		{Name: "facts sent with record would be lost", Method: "POST", URL: tr, Token: f.officerTok, Body: map[string]any{"action": "record", "officer_ids": f.officers, "facts": "x", "paid": 5}, Status: 400,
+			Contains: []string{`"facts":"record does not use it"`, `"paid":"record does not use it"`}},
 		{Name: "a control character", Method: "POST", URL: tr, Token: f.officerTok, Body: map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{"a\u0007"}}, Status: 400, Contains: []string{"control characters"}},
 		{Name: "a phone that is no number", Method: "POST", URL: "/v1/cases", Token: f.officerTok, Body: map[string]any{"matter_id": f.matterID, "party": map[string]any{"kind": "person", "name": "丁", "phone": "abc"}}, Status: 400, Contains: []string{"party.phone"}},
 		{Name: "an inspection with one officer twice", Method: "POST", URL: "/v1/inspections", Token: f.officerTok, Body: map[string]any{"matter_id": f.matterID, "enterprise_uscc": usccs[4], "enterprise_name": "x", "planned_on": day, "officer_ids": []string{f.officerID, f.officerID}}, Status: 400, Contains: []string{"each officer once"}},

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -467,6 +468,9 @@ func (h *Handlers) Transition(c *fiber.Ctx) error {
 	if req.Action == string(domain.ActIssueDocument) || req.Action == string(domain.ActCreate) {
 		return &domain.Error{Code: domain.Invalid, Message: "unknown action", Fields: map[string]string{"action": "use the documents endpoint to issue documents"}}
 	}
+	if err := fieldsOfAction(domain.Action(req.Action), c.Body()); err != nil {
+		return err
+	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	cs, err := h.scopedCase(c, ctx)
@@ -501,6 +505,53 @@ func (h *Handlers) Transition(c *fiber.Ctx) error {
 		evj := toEventJSON(cs.ID, ev)
 		return c.JSON(caseResponse{Case: toCaseJSON(cs, h.Now()), Event: &evj})
 	})
+}
+
+// actionFields are the request fields each action uses besides those every action may carry
+// (where and on which device it happened, the evidence taken): a field an action would not use
+// is refused rather than dropped, so nothing a client sends is lost without its knowing.
+var actionFields = map[domain.Action][]string{
+	domain.ActRegister:            {"officer_ids"},
+	domain.ActDecline:             {"reason"},
+	domain.ActSummaryDecide:       {"officer_ids", "facts", "decision"},
+	domain.ActStartInvestigation:  {"officer_ids"},
+	domain.ActRecord:              {"officer_ids"},
+	domain.ActNotify:              {"officer_ids", "notice"},
+	domain.ActRecordStatement:     {"reason"},
+	domain.ActWaive:               {"reason"},
+	domain.ActRequestHearing:      {"reason"},
+	domain.ActConcludeHearing:     {"reason"},
+	domain.ActSubmitReview:        {"decision", "reviewer_id"},
+	domain.ActApproveReview:       {"reason"},
+	domain.ActRejectReview:        {"reason"},
+	domain.ActDecide:              {"decision", "collective_discussion"},
+	domain.ActTransfer:            {"reason", "transfer_to", "transfer_body"},
+	domain.ActAcknowledgeTransfer: {"acknowledged_on"},
+	domain.ActExtendDeadline:      {"reason", "new_deadline"},
+	domain.ActServe:               {"officer_ids", "reason"},
+	domain.ActExecute:             {"paid_on", "paid"},
+	domain.ActClose:               {"reason"},
+	domain.ActArchive:             {"reason"},
+}
+
+var everyActionFields = []string{"action", "lat", "lng", "device_id", "evidence_ids"}
+
+func fieldsOfAction(a domain.Action, body []byte) error {
+	uses, ok := actionFields[a]
+	if !ok {
+		return nil // the procedure names the unknown action
+	}
+	var sent map[string]json.RawMessage
+	if err := json.Unmarshal(body, &sent); err != nil {
+		return nil // Decode has accepted the body; nothing to add
+	}
+	f := domain.FieldErrors{}
+	for k := range sent {
+		if !slices.Contains(uses, k) && !slices.Contains(everyActionFields, k) {
+			f.Add(k, fmt.Sprintf("%s does not use it", a))
+		}
+	}
+	return f.Err()
 }
 
 // guards loads what the rules of a transition need, and nothing more.
