@@ -226,10 +226,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Post("/cases/:id/documents/:doc_id/print-link", authed, h.CreatePrintLink)
 	v1.Get("/print/:token", public, h.PrintByLink)
 	v1.Get("/sync", authed, h.Sync)
-
-	app.Use(func(c *fiber.Ctx) error {
-		return fiber.NewError(fiber.StatusNotFound, "no route for "+c.Method()+" "+c.Path())
-	})
+	// No catch-all: fiber answers a path no route has 404, and a path other methods have 405
+	// with Allow; the error handler writes both as problems.
 	return app, nil
 }
 

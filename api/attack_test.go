@@ -86,6 +86,9 @@ func TestInputsTheOutsideTestFound(t *testing.T) {
 		{Name: "an inspection in the past", Method: "POST", URL: "/v1/inspections", Token: f.officerTok, Body: map[string]any{"matter_id": f.matterID, "enterprise_uscc": usccs[4], "enterprise_name": "x", "planned_on": "2026-01-05", "officer_ids": f.officers}, Status: 400, Contains: []string{"planned_on"}},
 		{Name: "events page on with cursor", Method: "GET", URL: "/v1/cases/" + id + "/events?limit=3&cursor=5", Token: f.officerTok, Status: 200, Contains: []string{`"seq":6`, `"next_cursor":"8"`}, NotContains: []string{`"seq":5,`}},
 	})
+	if r := ta.do("DELETE", "/v1/cases/"+id, nil, f.officerTok); r.Status != 405 || !strings.Contains(r.Header.Get("Allow"), "GET") || !strings.Contains(string(r.Body), `"code":"method_not_allowed"`) {
+		t.Errorf("a method the path does not have: %d %q %s", r.Status, r.Header.Get("Allow"), r.Body)
+	}
 	// A lone surrogate cannot be written by encoding/json: send the bytes.
 	if r := ta.doRaw("POST", tr, `{"action":"decline","reason":"a\ud800b"}`, f.officerTok); r.Status != 400 || !strings.Contains(string(r.Body), "valid Unicode") {
 		t.Errorf("a lone surrogate: %d %s", r.Status, r.Body)
