@@ -206,11 +206,11 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Post("/review-catalog", authed, idem, h.CreateReviewRule)
 	v1.Get("/review-catalog", authed, h.ListReviewRules)
 
-	v1.Post("/inspections", authed, idem, h.CreateInspection)
+	v1.Post("/inspections", authed, h.CreateInspection)
 	v1.Get("/inspections", authed, h.ListInspections)
 	v1.Get("/inspections/:id", authed, h.GetInspection)
-	v1.Post("/inspections/:id/check-ins", authed, idem, h.CheckIn)
-	v1.Post("/inspections/:id/result", authed, idem, h.InspectionResult)
+	v1.Post("/inspections/:id/check-ins", authed, h.CheckIn)
+	v1.Post("/inspections/:id/result", authed, h.InspectionResult)
 
 	// Case actions keep their Idempotency-Key in the write that commits them (handlers/caseops.go).
 	v1.Post("/cases", authed, h.CreateCase)

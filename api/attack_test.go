@@ -126,3 +126,30 @@ func (ta *testApp) doRaw(method, url, body, token string) response {
 	raw, _ := io.ReadAll(res.Body)
 	return response{Status: res.StatusCode, Header: res.Header, Body: raw}
 }
+
+// TestInspectionWritesReplay: a phone that lost the answers to its plan and its check-in
+// sends both again with their keys and gets the original outcomes, not a conflict.
+func TestInspectionWritesReplay(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	day := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) // today where it is planned
+	plan := map[string]any{"matter_id": f.matterID, "enterprise_uscc": usccs[4], "enterprise_name": "x", "planned_on": day, "officer_ids": f.officers}
+	first := ta.do("POST", "/v1/inspections", plan, f.officerTok, "Idempotency-Key", "plan-1")
+	again := ta.do("POST", "/v1/inspections", plan, f.officerTok, "Idempotency-Key", "plan-1")
+	if first.Status != 201 || again.Status != 201 || again.str("id") != first.str("id") || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("plan retried: %d %d %s %s", first.Status, again.Status, first.str("id"), again.str("id"))
+	}
+	if r := ta.do("POST", "/v1/inspections", map[string]any{"matter_id": f.matterID, "enterprise_uscc": usccs[4], "enterprise_name": "y", "planned_on": day, "officer_ids": f.officers}, f.officerTok, "Idempotency-Key", "plan-1"); r.Status != 422 {
+		t.Fatalf("same key, another plan: %d %s", r.Status, r.Body)
+	}
+	url := "/v1/inspections/" + first.str("id") + "/check-ins"
+	in := map[string]any{"lat": 30.5, "lng": 114.3}
+	c1 := ta.do("POST", url, in, f.officerTok, "Idempotency-Key", "ci-1")
+	c2 := ta.do("POST", url, in, f.officerTok, "Idempotency-Key", "ci-1")
+	if c1.Status != 200 || c2.Status != 200 || c2.Header.Get("Idempotent-Replayed") != "true" || len(c2.JSON["check_ins"].([]any)) != 1 {
+		t.Fatalf("check-in retried: %d %d %s", c1.Status, c2.Status, c2.Body)
+	}
+	if r := ta.do("POST", url, in, f.officerTok, "Idempotency-Key", "ci-2"); r.Status != 409 {
+		t.Fatalf("a second check-in with a new key: %d", r.Status)
+	}
+}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 // caseAgency is an agency ready for cases: two certified officers, a reviewer, a matter with a
@@ -75,6 +76,11 @@ func (ta *testApp) actAs(t *testing.T, token, id string, body map[string]any, wa
 		t.Fatalf("%v: %d, want %d: %s", body["action"], r.Status, want, r.Body)
 	}
 	return r
+}
+
+// todayInChina is today's date where the cases happen: date fields are China's calendar days.
+func todayInChina() string {
+	return time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
 }
 
 func decision(fine int, tier string, kinds ...string) map[string]any {

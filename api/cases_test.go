@@ -45,9 +45,9 @@ func TestGeneralProcedureEndToEnd(t *testing.T) {
 		{Name: "a fine is executed before closing", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
 			Body: map[string]any{"action": "close"}, Status: 409},
 		{Name: "underpaid", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
-			Body: map[string]any{"action": "execute", "paid_on": time.Now().Format(time.DateOnly), "paid": 1000}, Status: 400, Contains: []string{"fine of 90000 yuan"}},
+			Body: map[string]any{"action": "execute", "paid_on": todayInChina(), "paid": 1000}, Status: 400, Contains: []string{"fine of 90000 yuan"}},
 		{Name: "paid", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
-			Body: map[string]any{"action": "execute", "paid_on": time.Now().Format(time.DateOnly), "paid": 90000}, Status: 200, Contains: []string{`"surcharge":0`}},
+			Body: map[string]any{"action": "execute", "paid_on": todayInChina(), "paid": 90000}, Status: 200, Contains: []string{`"surcharge":0`}},
 		{Name: "closed", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok, Body: map[string]any{"action": "close"}, Status: 200},
 		{Name: "archived", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok, Body: map[string]any{"action": "archive"}, Status: 200, Contains: []string{`"status":"archived"`}},
 		{Name: "nothing happens to an archived case", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
@@ -127,7 +127,7 @@ func TestCaseGuards(t *testing.T) {
 		t.Errorf("major decision without a collective discussion: %s", r.Body)
 	}
 	ta.actAs(t, f.adminTok, big, map[string]any{"action": "decide", "decision": decision(180000, "heavier", "fine"),
-		"collective_discussion": map[string]any{"held_on": time.Now().Format(time.DateOnly), "participants": []string{"局长", "副局长", "法制科长"}, "conclusion": "同意处罚"}}, 200)
+		"collective_discussion": map[string]any{"held_on": todayInChina(), "participants": []string{"局长", "副局长", "法制科长"}, "conclusion": "同意处罚"}}, 200)
 
 	// Hearing: a licence revocation carries the right; asked after 5 days it is refused.
 	h := ta.toNotified(t, f, 0, "licence_revoke")

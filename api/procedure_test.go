@@ -17,7 +17,7 @@ func TestWhatTheLawDoesNotAllow(t *testing.T) {
 		return ta.login("a-supervisor", testPassword)
 	}()
 	tr := func(id string) string { return "/v1/cases/" + id + "/transitions" }
-	today := time.Now().Format(time.DateOnly)
+	today := todayInChina()
 
 	id := ta.toNotified(t, f, 90000, "fine")
 	ta.act(t, f, id, map[string]any{"action": "waive"})

@@ -337,8 +337,14 @@ const (
 )
 
 // KeyedAction finds the recent action that was made with key.
-func (c *Case) KeyedAction(key string) (ActionKey, bool) {
-	for _, k := range c.Keys {
+func (c *Case) KeyedAction(key string) (ActionKey, bool) { return findKey(c.Keys, key) }
+
+// Remember records k, the key of the newest event, and forgets keys past the window or the
+// count.
+func (c *Case) Remember(k ActionKey) { c.Keys = rememberKey(c.Keys, k) }
+
+func findKey(keys []ActionKey, key string) (ActionKey, bool) {
+	for _, k := range keys {
 		if k.Key == key {
 			return k, true
 		}
@@ -346,20 +352,18 @@ func (c *Case) KeyedAction(key string) (ActionKey, bool) {
 	return ActionKey{}, false
 }
 
-// Remember records k, the key of the newest event, and forgets keys past the window or the
-// count.
-func (c *Case) Remember(k ActionKey) {
+func rememberKey(keys []ActionKey, k ActionKey) []ActionKey {
 	if k.Key == "" {
-		return
+		return keys
 	}
-	keep := c.Keys[:0:0]
-	for _, old := range c.Keys {
+	keep := keys[:0:0]
+	for _, old := range keys {
 		if old.At.After(k.At.Add(-KeyWindow)) {
 			keep = append(keep, old)
 		}
 	}
 	keep = append(keep, k)
-	c.Keys = keep[max(0, len(keep)-RecentKeys):]
+	return keep[max(0, len(keep)-RecentKeys):]
 }
 
 // DecisionDays is the time from registration to decision that art. 60 allows.

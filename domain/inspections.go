@@ -42,7 +42,16 @@ type Inspection struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Version        int64
+	// Keys are the Idempotency-Keys of the writes that made its recent versions, written with
+	// them, so that a retry finds what its first attempt did.
+	Keys []ActionKey
 }
+
+// KeyedAction finds the recent write that was made with key.
+func (in *Inspection) KeyedAction(key string) (ActionKey, bool) { return findKey(in.Keys, key) }
+
+// Remember records k, the key of the write that makes the next version.
+func (in *Inspection) Remember(k ActionKey) { in.Keys = rememberKey(in.Keys, k) }
 
 // Validate checks a plan; Invalid with the fields.
 func (in *Inspection) Validate() error {
@@ -106,6 +115,13 @@ func (in *Inspection) CheckInOfficer(s Standing, at time.Time, lat, lng float64,
 
 // chinaTime is the time zone planned dates are days of.
 var chinaTime = time.FixedZone("CST", 8*60*60)
+
+// ChinaDate is the calendar day of instant t in China, as a date field (YYYY-MM-DD, read as
+// midnight UTC) holds it, so that dates compare with instants by China's calendar.
+func ChinaDate(t time.Time) time.Time {
+	y, m, d := t.In(chinaTime).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
 
 // PlannedDayStart is the first instant of a planned day, in China time.
 func PlannedDayStart(day time.Time) time.Time {

@@ -173,7 +173,7 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 		switch {
 		case t.AcknowledgedOn.IsZero():
 			f.Add("acknowledged_on", "the day the receiving body acknowledged receipt")
-		case t.AcknowledgedOn.After(g.Now):
+		case t.AcknowledgedOn.After(ChinaDate(g.Now)):
 			f.Add("acknowledged_on", "cannot be in the future")
 		case !c.TransferAckOn.IsZero():
 			return Errorf(Conflict, "the receipt of the transfer is already recorded")
@@ -283,11 +283,11 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 			f.Add("paid_on", "required")
 			break
 		}
-		if t.PaidOn.After(g.Now) {
+		if t.PaidOn.After(ChinaDate(g.Now)) {
 			f.Add("paid_on", "cannot be in the future")
 			break
 		}
-		if PlannedDayStart(t.PaidOn).Add(24 * time.Hour).Before(c.ServedAt) {
+		if t.PaidOn.Before(ChinaDate(c.ServedAt)) {
 			f.Add("paid_on", "not before the decision was served ("+c.ServedAt.In(chinaTime).Format(time.DateOnly)+")")
 			break
 		}
@@ -468,7 +468,7 @@ func checkDiscussion(d *Discussion, now time.Time, f FieldErrors) {
 	switch {
 	case d == nil:
 		f.Add("collective_discussion", "a major decision records the collective discussion of the agency's heads (集体讨论, art. 57)")
-	case d.HeldOn.IsZero() || d.HeldOn.After(now):
+	case d.HeldOn.IsZero() || d.HeldOn.After(ChinaDate(now)):
 		f.Add("collective_discussion.held_on", "the day it was held, not in the future")
 	case len(d.Participants) < MinDiscussants:
 		f.Add("collective_discussion.participants", fmt.Sprintf("at least %d participants", MinDiscussants))

@@ -241,7 +241,7 @@ func (h *Handlers) CreateCase(c *fiber.Ctx) error {
 		Facts: req.Facts, ViolationOn: req.ViolationOn.value(), CreatedBy: p.UserID,
 	}
 	cs.Party.Validate(f)
-	if cs.ViolationOn.After(h.Now()) {
+	if cs.ViolationOn.After(domain.ChinaDate(h.Now())) {
 		f.Add("violation_on", "cannot be in the future")
 	}
 	if err := f.Err(); err != nil {

@@ -89,6 +89,13 @@ func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
 	in := &domain.Inspection{ID: req.ID, AgencyID: p.AgencyID, MatterID: req.MatterID, EnterpriseUSCC: req.EnterpriseUSCC,
 		EnterpriseName: strings.TrimSpace(req.EnterpriseName), PlannedOn: req.PlannedOn.value(), OfficerIDs: req.OfficerIDs,
 		Status: domain.InspectionPlanned, CreatedBy: p.UserID}
+	k, err := keyOf(c)
+	if err != nil {
+		return err
+	}
+	if in.ID == "" && k.Key != "" {
+		in.ID = k.derivedID() // a retry of the create finds what its first attempt made
+	}
 	if err := in.Validate(); err != nil {
 		return err
 	}
@@ -130,19 +137,38 @@ func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	answer := func(in *domain.Inspection) error {
+		return created(c, "/v1/inspections/"+in.ID, in.Version, h.planResponse(ctx, in, others))
+	}
 	if in.ID != "" {
-		// Nothing is logged for an id that is taken.
-		switch _, err := h.Repo.InspectionByID(ctx, in.ID); domain.ErrorCode(err) {
+		// Nothing is logged for an id that is taken; a retry gets the answer of its first attempt.
+		unlock := h.lockID(in.ID)
+		defer unlock()
+		switch existing, err := h.Repo.InspectionByID(ctx, in.ID); domain.ErrorCode(err) {
 		case "":
+			if existing.AgencyID == p.AgencyID {
+				if done, err := replayedWrite(c, existing.Keys, k); done {
+					if err != nil {
+						return err
+					}
+					return answer(existing)
+				}
+			}
 			return domain.Errorf(domain.Conflict, "an inspection with this id already exists")
 		case domain.NotFound:
 		default:
 			return err
 		}
 	}
+	in.Remember(domain.ActionKey{Key: k.Key, Request: k.Request, Seq: 1, At: h.Now()})
 	if err := h.recordChange(ctx, in.AgencyID, "inspection", &in.ID, 0, func() error { return h.Repo.CreateInspection(ctx, in) }); err != nil {
 		return err
 	}
+	return answer(in)
+}
+
+// planResponse is a planned inspection with the other agencies' inspections near it.
+func (h *Handlers) planResponse(ctx context.Context, in *domain.Inspection, others []*domain.Inspection) inspectionPlanResponse {
 	out := inspectionPlanResponse{inspectionJSON: toInspectionJSON(in), Overlaps: []overlapJSON{}}
 	for _, o := range others {
 		if o.AgencyID == in.AgencyID || o.Status == domain.InspectionCancelled {
@@ -157,7 +183,46 @@ func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
 	if len(out.Overlaps) > 0 {
 		out.Warning = "该企业在相近日期已有检查计划，建议联合检查（综合查一次）"
 	}
-	return created(c, "/v1/inspections/"+in.ID, in.Version, out)
+	return out
+}
+
+// replayedWrite says whether k made one of the writes keys remember: then the request is
+// answered as a replay (err is 422 when the key came with another request).
+func replayedWrite(c *fiber.Ctx, keys []domain.ActionKey, k actionKey) (bool, error) {
+	if k.Key == "" {
+		return false, nil
+	}
+	for _, ak := range keys {
+		if ak.Key == k.Key {
+			if ak.Request != k.Request {
+				return true, domain.Errorf(domain.Unprocessable, "this Idempotency-Key was used for a different request")
+			}
+			c.Set("Idempotent-Replayed", "true")
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// inspectionWrite applies a change to an inspection once per Idempotency-Key: a retry of a
+// change that was written answers with the inspection, the key travelling in the same write.
+func (h *Handlers) inspectionWrite(c *fiber.Ctx, ctx context.Context, in *domain.Inspection, change func() error) error {
+	k, err := keyOf(c)
+	if err != nil {
+		return err
+	}
+	if done, err := replayedWrite(c, in.Keys, k); done {
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderETag, etag(in.Version))
+		return c.JSON(toInspectionJSON(in))
+	}
+	if err := change(); err != nil {
+		return err
+	}
+	in.Remember(domain.ActionKey{Key: k.Key, Request: k.Request, Seq: int(in.Version) + 1, At: h.Now()})
+	return h.saveInspection(c, ctx, in)
 }
 
 // ListInspections lists the agency's inspections.
@@ -209,10 +274,7 @@ func (h *Handlers) CheckIn(c *fiber.Ctx) error {
 	if m, err := h.Repo.MatterByID(ctx, in.MatterID); err == nil && m.SingleOfficer {
 		need = 1
 	}
-	if err := in.CheckInOfficer(s, h.Now(), req.Lat, req.Lng, req.DeviceID, need); err != nil {
-		return err
-	}
-	return h.saveInspection(c, ctx, in)
+	return h.inspectionWrite(c, ctx, in, func() error { return in.CheckInOfficer(s, h.Now(), req.Lat, req.Lng, req.DeviceID, need) })
 }
 
 type inspectionResultRequest struct {
@@ -240,10 +302,7 @@ func (h *Handlers) InspectionResult(c *fiber.Ctx) error {
 	if !checkedIn {
 		return forbidden("the result is recorded by an officer who checked in on site")
 	}
-	if err := in.Complete(req.Outcome, req.Notes); err != nil {
-		return err
-	}
-	return h.saveInspection(c, ctx, in)
+	return h.inspectionWrite(c, ctx, in, func() error { return in.Complete(req.Outcome, req.Notes) })
 }
 
 // saveInspection logs the change, writes the inspection and answers with it.

@@ -37,12 +37,13 @@ type inspectionDoc struct {
 	CreatedAt      time.Time    `bson:"created_at"`
 	UpdatedAt      time.Time    `bson:"updated_at"`
 	Version        int64        `bson:"version"`
+	KeyRing        []byte       `bson:"key_ring,omitempty"`
 }
 
 func toInspectionDoc(in *domain.Inspection) inspectionDoc {
 	d := inspectionDoc{ID: in.ID, AgencyID: in.AgencyID, MatterID: in.MatterID, EnterpriseUSCC: in.EnterpriseUSCC, EnterpriseName: in.EnterpriseName,
 		PlannedOn: in.PlannedOn, OfficerIDs: nonNil(in.OfficerIDs), Status: string(in.Status), CheckIns: []checkInDoc{}, Outcome: in.Outcome, Notes: in.Notes,
-		CreatedBy: in.CreatedBy, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version}
+		CreatedBy: in.CreatedBy, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, Version: in.Version, KeyRing: packKeys(in.Keys)}
 	for _, c := range in.CheckIns {
 		d.CheckIns = append(d.CheckIns, checkInDoc{OfficerID: c.OfficerID, At: c.At, Lat: c.Lat, Lng: c.Lng, DeviceID: c.DeviceID})
 	}
@@ -52,7 +53,7 @@ func toInspectionDoc(in *domain.Inspection) inspectionDoc {
 func fromInspectionDoc(d *inspectionDoc) *domain.Inspection {
 	in := &domain.Inspection{ID: d.ID, AgencyID: d.AgencyID, MatterID: d.MatterID, EnterpriseUSCC: d.EnterpriseUSCC, EnterpriseName: d.EnterpriseName,
 		PlannedOn: d.PlannedOn.UTC(), OfficerIDs: d.OfficerIDs, Status: domain.InspectionStatus(d.Status), Outcome: d.Outcome, Notes: d.Notes,
-		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version}
+		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version, Keys: unpackKeys(d.KeyRing)}
 	for _, c := range d.CheckIns {
 		in.CheckIns = append(in.CheckIns, domain.CheckIn{OfficerID: c.OfficerID, At: c.At.UTC(), Lat: c.Lat, Lng: c.Lng, DeviceID: c.DeviceID})
 	}
