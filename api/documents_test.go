@@ -40,7 +40,11 @@ func TestDocumentsPrintAsTheLawWants(t *testing.T) {
 	if again := ta.do("POST", "/v1/cases/"+id+"/documents", issue, f.officerTok); !strings.Contains(string(again.Body), `〕1号"`) || !strings.Contains(string(again.Body), `"version":2`) {
 		t.Fatalf("a new version keeps the number: %s", again.Body)
 	}
-	if next := ta.do("POST", "/v1/cases/"+decided()+"/documents", issue, f.officerTok); !strings.Contains(string(next.Body), `〕2号"`) {
+	second := decided()
+	if r := ta.do("POST", "/v1/cases/"+second+"/documents", issue, f.reviewerTok); r.Status != 403 {
+		t.Fatalf("a reviewer without a certificate issues: %d %s", r.Status, r.Body)
+	}
+	if next := ta.do("POST", "/v1/cases/"+second+"/documents", issue, f.officerTok); !strings.Contains(string(next.Body), `〕2号"`) { // the refusal took no number
 		t.Fatalf("the next case's decision: %s", next.Body)
 	}
 	if r := ta.do("POST", "/v1/cases/"+id+"/documents", map[string]any{"kind": "penalty_decision", "fields": map[string]string{}}, f.officerTok); !strings.Contains(string(r.Body), `"fields.evidence":"required"`) {

@@ -336,14 +336,12 @@ const (
 	KeyWindow  = 24 * time.Hour
 )
 
-// KeyedAction finds the recent action that was made with key.
-func (c *Case) KeyedAction(key string) (ActionKey, bool) { return findKey(c.Keys, key) }
-
 // Remember records k, the key of the newest event, and forgets keys past the window or the
 // count.
 func (c *Case) Remember(k ActionKey) { c.Keys = rememberKey(c.Keys, k) }
 
-func findKey(keys []ActionKey, key string) (ActionKey, bool) {
+// FindKey finds, among the keys of an object's recent writes, the one made with key.
+func FindKey(keys []ActionKey, key string) (ActionKey, bool) {
 	for _, k := range keys {
 		if k.Key == key {
 			return k, true

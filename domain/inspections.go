@@ -47,9 +47,6 @@ type Inspection struct {
 	Keys []ActionKey
 }
 
-// KeyedAction finds the recent write that was made with key.
-func (in *Inspection) KeyedAction(key string) (ActionKey, bool) { return findKey(in.Keys, key) }
-
 // Remember records k, the key of the write that makes the next version.
 func (in *Inspection) Remember(k ActionKey) { in.Keys = rememberKey(in.Keys, k) }
 

@@ -61,22 +61,32 @@ type caseAnswer func(cs *domain.Case, ev domain.Event) error
 // replayed answers a repeated action from the case: when key made one of its recent events,
 // the answer is what that action answered. done says whether the request is answered.
 func (h *Handlers) replayed(c *fiber.Ctx, ctx context.Context, cs *domain.Case, k actionKey, answer caseAnswer) (done bool, err error) {
-	if k.Key == "" {
-		return false, nil
-	}
-	ak, ok := cs.KeyedAction(k.Key)
-	if !ok {
-		return false, nil
-	}
-	if ak.Request != k.Request {
-		return true, domain.Errorf(domain.Unprocessable, "this Idempotency-Key was used for a different request")
+	ak, done, err := replayedWrite(c, cs.Keys, k)
+	if !done || err != nil {
+		return done, err
 	}
 	at, ev, err := h.Repo.CaseAt(ctx, cs.ID, ak.Seq)
 	if err != nil {
 		return true, err
 	}
-	c.Set("Idempotent-Replayed", "true")
 	return true, answer(at, ev)
+}
+
+// replayedWrite finds k among the keys of an object's recent writes: then the request repeats
+// one of them and is answered as a replay (err is 422 when the key came with another request).
+func replayedWrite(c *fiber.Ctx, keys []domain.ActionKey, k actionKey) (domain.ActionKey, bool, error) {
+	if k.Key == "" {
+		return domain.ActionKey{}, false, nil
+	}
+	ak, ok := domain.FindKey(keys, k.Key)
+	if !ok {
+		return ak, false, nil
+	}
+	if ak.Request != k.Request {
+		return ak, true, domain.Errorf(domain.Unprocessable, "this Idempotency-Key was used for a different request")
+	}
+	c.Set("Idempotent-Replayed", "true")
+	return ak, true, nil
 }
 
 // lostRaceRetries is how often an action without If-Match is applied again to the case as

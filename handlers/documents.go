@@ -161,12 +161,17 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 				version, number = d.Version+1, d.Fields["number"]
 			}
 		}
+		// Whoever may not issue it takes no number; the number's pattern is the agency's.
+		actor, err := h.standing(ctx, p.UserID)
+		if err != nil {
+			return domain.Event{}, nil, err
+		}
+		if err := domain.CheckActor(domain.ActIssueDocument, actor, cs.AgencyID, h.Now()); err != nil {
+			return domain.Event{}, nil, err
+		}
 		if number == "" {
 			// A new version keeps the 文号 of the first; the first takes the next of its kind.
-			agency, err := h.Repo.AgencyByID(ctx, cs.AgencyID)
-			if err != nil {
-				return domain.Event{}, nil, err
-			}
+			agency := actor.Agency
 			year := h.Now().In(chinaTime).Year()
 			n, err := h.Repo.NextDocumentNumber(ctx, cs.AgencyID, kind, year)
 			if err != nil {
@@ -177,10 +182,6 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 		fields["number"] = number
 		doc := &domain.Document{ID: domain.NewID(), CaseID: cs.ID, AgencyID: cs.AgencyID, Kind: kind, Version: version, Fields: fields, IssuedBy: p.UserID, IssuedAt: h.Now()}
 		doc.Seal()
-		actor, err := h.standing(ctx, p.UserID)
-		if err != nil {
-			return domain.Event{}, nil, err
-		}
 		ev, err := cs.Apply(domain.Transition{Action: domain.ActIssueDocument, ActorID: p.UserID, PayloadDigest: domain.Digest(req), Document: doc},
 			domain.Guards{Now: h.Now(), Actor: actor})
 		issued = doc

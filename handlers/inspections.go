@@ -147,7 +147,7 @@ func (h *Handlers) CreateInspection(c *fiber.Ctx) error {
 		switch existing, err := h.Repo.InspectionByID(ctx, in.ID); domain.ErrorCode(err) {
 		case "":
 			if existing.AgencyID == p.AgencyID {
-				if done, err := replayedWrite(c, existing.Keys, k); done {
+				if _, done, err := replayedWrite(c, existing.Keys, k); done {
 					if err != nil {
 						return err
 					}
@@ -186,24 +186,6 @@ func (h *Handlers) planResponse(ctx context.Context, in *domain.Inspection, othe
 	return out
 }
 
-// replayedWrite says whether k made one of the writes keys remember: then the request is
-// answered as a replay (err is 422 when the key came with another request).
-func replayedWrite(c *fiber.Ctx, keys []domain.ActionKey, k actionKey) (bool, error) {
-	if k.Key == "" {
-		return false, nil
-	}
-	for _, ak := range keys {
-		if ak.Key == k.Key {
-			if ak.Request != k.Request {
-				return true, domain.Errorf(domain.Unprocessable, "this Idempotency-Key was used for a different request")
-			}
-			c.Set("Idempotent-Replayed", "true")
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // inspectionWrite applies a change to an inspection once per Idempotency-Key: a retry of a
 // change that was written answers with the inspection, the key travelling in the same write.
 func (h *Handlers) inspectionWrite(c *fiber.Ctx, ctx context.Context, in *domain.Inspection, change func() error) error {
@@ -211,7 +193,7 @@ func (h *Handlers) inspectionWrite(c *fiber.Ctx, ctx context.Context, in *domain
 	if err != nil {
 		return err
 	}
-	if done, err := replayedWrite(c, in.Keys, k); done {
+	if _, done, err := replayedWrite(c, in.Keys, k); done {
 		if err != nil {
 			return err
 		}

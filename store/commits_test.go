@@ -62,7 +62,7 @@ func TestCaseCommitsOnBothCodePaths(t *testing.T) {
 			if err != nil || got.EventCount != 4 || got.HeadHash != c.HeadHash || got.Version != 4 {
 				t.Fatalf("rolled forward: %+v %v", got, err)
 			}
-			if k, ok := got.KeyedAction("k4"); !ok || k.Seq != 4 {
+			if k, ok := domain.FindKey(got.Keys, "k4"); !ok || k.Seq != 4 {
 				t.Fatalf("the newest key after rolling forward: %+v", got.Keys)
 			}
 			at, ev, err := s.CaseAt(ctx, c.ID, 2)
