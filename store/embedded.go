@@ -38,9 +38,12 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: (&url.URL{Scheme: "file", Path: dbDir + "/"}).String(),
+		Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:  "sqlite",
+		// Writes begin IMMEDIATE: a transaction takes the write lock first, waiting for it under
+		// SQLite's busy timeout, instead of failing with SQLITE_BUSY when another writer
+		// committed between its read snapshot and its write.
+		SQLiteURL: (&url.URL{Scheme: "file", Path: dbDir + "/", RawQuery: "_txlock=immediate"}).String(),
 		Logger:    logger.With("component", "ferretdb"),
 	})
 	if err != nil {

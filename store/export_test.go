@@ -61,3 +61,6 @@ func (s *Store) ForgetCaseDocument(ctx context.Context, id string) error {
 	_, err := s.db.Collection("cases").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
 	return err
 }
+
+// MapErr is mapErr, for tests of how driver errors reach clients.
+var MapErr = mapErr

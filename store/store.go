@@ -261,11 +261,25 @@ func mapErr(err error, what string) error {
 		errors.Is(err, mongo.ErrClientDisconnected), mongo.IsTimeout(err), mongo.IsNetworkError(err):
 		return &domain.Error{Code: domain.Unavailable, Message: "the document store did not answer in time", Err: err}
 	}
+	if busy(err) {
+		return &domain.Error{Code: domain.Unavailable, Message: "the document store is busy", Err: err}
+	}
 	var ne net.Error
 	if errors.As(err, &ne) {
 		return &domain.Error{Code: domain.Unavailable, Message: "the document store is unreachable", Err: err}
 	}
 	return &domain.Error{Code: domain.Internal, Message: "document store error", Err: err}
+}
+
+// busy tells a write refused for contention and not applied: SQLite's lock under the embedded
+// engine, a write conflict or transient transaction error on MongoDB. Retrying it is safe.
+func busy(err error) bool {
+	var se mongo.ServerError
+	if errors.As(err, &se) && (se.HasErrorCode(112) || se.HasErrorLabel("TransientTransactionError")) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 // encodeCursor and decodeCursor keep keyset cursors opaque to clients.
