@@ -8,11 +8,13 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
@@ -50,6 +52,11 @@ type Config struct {
 	// Hearing are the province's amounts that give a right to a hearing (art. 63); zero fields
 	// take domain.DefaultHearingThresholds.
 	Hearing domain.HearingThresholds
+	// Media bounds and times evidence uploads.
+	Media handlers.MediaConfig
+	// CORSOrigins are the origins browsers may call the API from ("*" for any: the API takes
+	// bearer tokens, never cookies); empty allows none.
+	CORSOrigins string
 }
 
 // Check is one dependency that /readyz asks.
@@ -69,6 +76,9 @@ type Deps struct {
 	Now func() time.Time
 	// Gate, when set, counts the requests in flight for a graceful shutdown.
 	Gate *Gate
+	// Objects keeps evidence bytes; Thumbnail renders photos' thumbnails (nil: none).
+	Objects   domain.Objects
+	Thumbnail func(io.Reader) ([]byte, error)
 }
 
 // New builds the fiber app with every route.
@@ -101,12 +111,27 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		// from the context (method, path, params, headers) would otherwise be overwritten under
 		// whoever kept it: a metrics label, a log field, a map key. Immutable copies them.
 		Immutable: true,
+		// Uploads stream their bodies to the object store; every other route gets its body
+		// read whole, up to BodyLimit (limitBody).
+		StreamRequestBody: true,
 	})
 	app.Server().Handler = unknownMethods(app.Server().Handler)
+	app.Use(limitBody(cfg.BodyLimit, streamsBody))
 	if d.Gate != nil {
 		app.Use(d.Gate.middleware)
 	}
 	app.Use(securityHeaders)
+	if cfg.CORSOrigins != "" {
+		app.Use(cors.New(cors.Config{
+			AllowOrigins: cfg.CORSOrigins,
+			AllowMethods: "GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS",
+			AllowHeaders: "Authorization,Content-Type,Idempotency-Key,If-Match,Range,Tus-Resumable,Upload-Length,Upload-Metadata," +
+				"Upload-Offset,Upload-Checksum,Upload-Defer-Length,Upload-Concat,X-Requested-With,X-HTTP-Method-Override",
+			ExposeHeaders: "Location,ETag,Retry-After,X-Request-Id,Idempotent-Replayed,Content-Range,Upload-Offset,Upload-Length," +
+				"Upload-Expires,Upload-Metadata,Tus-Resumable,Tus-Version,Tus-Extension,Tus-Max-Size,Tus-Checksum-Algorithm",
+			MaxAge: 600,
+		}))
+	}
 	m := newMetrics()
 	// Order matters: metrics sees the status the access log's error handling wrote, and recover
 	// turns a panic into an error before the access log handles it.
@@ -115,7 +140,13 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}}))
 
 	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout,
-		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key)}
+		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key),
+		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail}
+	if d.Objects != nil && cfg.Media.SweepEvery > 0 {
+		sweepCtx, stop := context.WithCancel(context.Background())
+		app.Hooks().OnShutdown(func() error { stop(); return nil })
+		go sweepUploads(sweepCtx, h, cfg.Media.SweepEvery, d.Log)
+	}
 	idem := idempotency(d.Repo, cfg.RequestTimeout, d.Now)
 	auth := &authHandlers{repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
 	authed := requireAuth(signer)
@@ -226,6 +257,22 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Post("/cases/:id/documents/:doc_id/print-link", authed, h.CreatePrintLink)
 	v1.Get("/print/:token", public, h.PrintByLink)
 	v1.Get("/sync", authed, h.Sync)
+
+	// Evidence and its bytes: tus 1.0 at /v1/uploads (handlers/uploads.go), one PUT for small files.
+	v1.Post("/cases/:id/evidence", authed, h.CreateCaseEvidence)
+	v1.Get("/cases/:id/evidence", authed, h.ListCaseEvidence)
+	v1.Post("/inspections/:id/evidence", authed, h.CreateInspectionEvidence)
+	v1.Get("/evidence/:id", authed, h.GetEvidence)
+	v1.Get("/evidence/:id/content", authed, h.EvidenceContent)
+	v1.Put("/evidence/:id/content", authed, h.PutEvidenceContent)
+	v1.Get("/evidence/:id/thumbnail", authed, h.EvidenceThumbnail)
+	v1.Get("/evidence/:id/access-log", authed, h.EvidenceAccessLog)
+	v1.Options("/uploads", h.TusOptions)
+	v1.Options("/uploads/:id", h.TusOptions)
+	v1.Post("/uploads", authed, h.CreateUpload)
+	v1.Head("/uploads/:id", authed, h.UploadStatus)
+	v1.Patch("/uploads/:id", authed, h.PatchUpload)
+	v1.Delete("/uploads/:id", authed, h.DeleteUpload)
 	// No catch-all: fiber answers a path no route has 404, and a path other methods have 405
 	// with Allow; the error handler writes both as problems.
 	return app, nil
@@ -282,5 +329,66 @@ func readyz(checks []Check, timeout time.Duration) fiber.Handler {
 			return domain.Errorf(domain.Unavailable, "not ready: %s does not answer", strings.Join(failed, ", "))
 		}
 		return c.JSON(fiber.Map{"status": "ready", "checks": status})
+	}
+}
+
+// streamsBody names the requests whose body is streamed to the object store, unbounded by
+// BodyLimit: tus uploads and the simple evidence PUT, which check their own sizes.
+func streamsBody(c *fiber.Ctx) bool {
+	path := c.Path()
+	return strings.HasPrefix(path, "/v1/uploads") ||
+		c.Method() == fiber.MethodPut && strings.HasPrefix(path, "/v1/evidence/") && strings.HasSuffix(path, "/content")
+}
+
+// limitBody reads the body of every other request whole, refusing one over limit with 413:
+// with streaming on, fasthttp no longer refuses large bodies itself.
+func limitBody(limit int, streams func(*fiber.Ctx) bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		req := c.Request()
+		if streams(c) {
+			// A streaming handler that answers before reading its whole body leaves the rest
+			// on the connection: close it rather than read the rest as the next request.
+			err := c.Next()
+			if err != nil || c.Response().StatusCode() >= 400 {
+				c.Context().SetConnectionClose()
+			}
+			return err
+		}
+		if !req.IsBodyStream() {
+			return c.Next()
+		}
+		if req.Header.ContentLength() > limit {
+			c.Context().SetConnectionClose()
+			return fiber.ErrRequestEntityTooLarge
+		}
+		b, err := io.ReadAll(io.LimitReader(c.Context().RequestBodyStream(), int64(limit)+1))
+		if err != nil {
+			c.Context().SetConnectionClose()
+			return fiber.NewError(fiber.StatusBadRequest, "the body could not be read")
+		}
+		if len(b) > limit {
+			c.Context().SetConnectionClose()
+			return fiber.ErrRequestEntityTooLarge
+		}
+		req.SetBody(b)
+		return c.Next()
+	}
+}
+
+// sweepUploads aborts abandoned uploads and finishes those a crash interrupted, every period.
+func sweepUploads(ctx context.Context, h *handlers.Handlers, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := h.SweepUploads(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sweep uploads", "error", err.Error())
+		} else if n > 0 {
+			log.Info("swept uploads", "count", n)
+		}
 	}
 }

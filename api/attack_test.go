@@ -27,7 +27,7 @@ func TestConcurrentActionsAndCreates(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			statuses[i] = ta.do("POST", "/v1/cases/"+id+"/transitions", map[string]any{"action": "record", "officer_ids": f.officers,
-				"evidence_ids": []string{fmt.Sprintf("ev-%d", i)}}, f.officerTok, "Idempotency-Key", fmt.Sprintf("rec-%d", i)).Status
+				"device_id": fmt.Sprintf("ev-%d", i)}, f.officerTok, "Idempotency-Key", fmt.Sprintf("rec-%d", i)).Status
 		}()
 	}
 	wg.Wait()
@@ -70,7 +70,7 @@ func TestInputsTheOutsideTestFound(t *testing.T) {
 	f := ta.newCaseAgency(t, 0)
 	id := ta.openInvestigating(t, f)
 	for i := range 8 {
-		ta.act(t, f, id, map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{fmt.Sprintf("ev-%d", i)}})
+		ta.act(t, f, id, map[string]any{"action": "record", "officer_ids": f.officers, "device_id": fmt.Sprintf("ev-%d", i)})
 	}
 
 	tr := "/v1/cases/" + id + "/transitions"

@@ -109,7 +109,8 @@ func (ta *testApp) toNotified(t *testing.T, f caseAgency, fine int, kinds ...str
 	id := ta.openCase(t, f)
 	ta.act(t, f, id, map[string]any{"action": "register", "officer_ids": f.officers})
 	ta.act(t, f, id, map[string]any{"action": "start_investigation", "officer_ids": f.officers})
-	ta.act(t, f, id, map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{"ev-1"}, "lat": 30.5, "lng": 114.3})
+	ev := ta.addEvidence(t, f, id, []byte("%PDF-1.4 inquiry record"))
+	ta.act(t, f, id, map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{ev}, "lat": 30.5, "lng": 114.3})
 	ta.act(t, f, id, map[string]any{"action": "notify", "officer_ids": f.officers, "notice": notice(fine, kinds...)})
 	return id
 }

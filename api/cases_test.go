@@ -54,7 +54,7 @@ func TestGeneralProcedureEndToEnd(t *testing.T) {
 			Body: map[string]any{"action": "record", "officer_ids": f.officers}, Status: 409, Contains: []string{`"code":"conflict"`}},
 		{Name: "the chain is intact", Method: "GET", URL: "/v1/cases/" + id + "/audit", Token: f.officerTok, Status: 200, Contains: []string{`"intact":true`, `"events":13`}},
 		{Name: "the record lists every step", Method: "GET", URL: "/v1/cases/" + id + "/events", Token: f.adminTok, Status: 200,
-			Contains: []string{`"action":"create"`, `"action":"register"`, `"action":"issue_document"`, `"action":"archive"`, `"device_id":"phone-1"`, `"evidence_ids":["ev-1"]`}},
+			Contains: []string{`"action":"create"`, `"action":"register"`, `"action":"issue_document"`, `"action":"archive"`, `"device_id":"phone-1"`, `"action":"add_evidence"`, `"evidence_hashes":["`}},
 	})
 	docs := ta.do("GET", "/v1/cases/"+id+"/documents", nil, f.officerTok)
 	first := docs.JSON["items"].([]any)[0].(map[string]any)
@@ -206,18 +206,18 @@ type losingRepo struct {
 	lose atomic.Bool
 }
 
-func (r *losingRepo) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event, doc *domain.Document) error {
+func (r *losingRepo) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event, with domain.Attached) error {
 	if r.lose.Load() {
 		other, err := r.Repository.CaseByID(ctx, c.ID)
 		if err != nil {
 			return err
 		}
 		first := other.Seed(domain.Event{Action: domain.ActRecord, ActorID: ev.ActorID, At: ev.At})
-		if err := r.Repository.CommitCase(ctx, other, first, nil); err != nil {
+		if err := r.Repository.CommitCase(ctx, other, first, domain.Attached{}); err != nil {
 			return err
 		}
 	}
-	return r.Repository.CommitCase(ctx, c, ev, doc)
+	return r.Repository.CommitCase(ctx, c, ev, with)
 }
 
 // TestDocumentOfALostCaseWriteIsNotStored issues a document whose case write loses a race: the

@@ -28,6 +28,7 @@ import (
 
 	"github.com/zhifa/zhifa/api"
 	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/handlers"
 	"github.com/zhifa/zhifa/media"
 	"github.com/zhifa/zhifa/openapi"
 	"github.com/zhifa/zhifa/store"
@@ -147,7 +148,9 @@ func testConfig() api.Config {
 	return api.Config{
 		Issuer: "zhifa-test", Audience: "zhifa-test-api", AccessTTL: 15 * time.Minute, RefreshTTL: 24 * time.Hour,
 		BodyLimit: 64 * 1024, RequestTimeout: 10 * time.Second, LoginFailures: 5, LoginWindow: time.Minute, PublicRate: 1000, InspectionWindowDays: 30, SyncSettle: 2 * time.Second,
-		MetricsToken: metricsToken,
+		MetricsToken: metricsToken, CORSOrigins: "*",
+		Media: handlers.MediaConfig{MaxSize: 1 << 30, SimpleMax: 8 << 20, PartSize: media.MinPartSize, Expiry: time.Hour, Lease: 2 * time.Second,
+			PendingAfter: time.Hour, Retention: 24 * time.Hour, LinkTTL: 5 * time.Minute},
 	}
 }
 
@@ -183,7 +186,7 @@ func newTestAppWith(t testing.TB, cfg api.Config, pw *domain.Passwords) *testApp
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	ta := &testApp{t: t, dbName: dbName, store: st, media: md, key: key, cfg: cfg, pw: pw, clock: &clock{}}
 	ta.app, err = api.New(cfg, api.Deps{
-		Repo: st, Passwords: pw, Key: key, Now: ta.clock.Now,
+		Repo: st, Passwords: pw, Key: key, Now: ta.clock.Now, Objects: md, Thumbnail: media.Thumbnail,
 		Log:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Checks: []api.Check{{Name: "documents", Ping: st.Ping}, {Name: "objects", Ping: md.Ping}},
 	})

@@ -85,7 +85,7 @@ func TestOfflineReplay(t *testing.T) {
 			op{c, 1, tr, map[string]any{"action": "register", "officer_ids": f.officers}, fmt.Sprintf("c%d-1", c)},
 			op{c, 2, tr, map[string]any{"action": "start_investigation", "officer_ids": f.officers}, fmt.Sprintf("c%d-2", c)})
 		for r := 0; r < perCase-3; r++ {
-			ops = append(ops, op{c, 3 + r, tr, map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{fmt.Sprintf("ev-%d-%d", c, r)}}, fmt.Sprintf("c%d-r%d", c, r)})
+			ops = append(ops, op{c, 3 + r, tr, map[string]any{"action": "record", "officer_ids": f.officers, "device_id": fmt.Sprintf("ev-%d-%d", c, r)}, fmt.Sprintf("c%d-r%d", c, r)})
 		}
 	}
 	if len(ops) != cases*perCase {
@@ -147,8 +147,8 @@ func TestOfflineReplay(t *testing.T) {
 			t.Errorf("case %d has %d events, want %d", c, len(items), perCase)
 		}
 		for _, it := range items {
-			for _, ev := range it.(map[string]any)["evidence_ids"].([]any) {
-				seen[ev.(string)]++
+			if ev, ok := it.(map[string]any)["device_id"].(string); ok {
+				seen[ev]++
 			}
 		}
 		if a := ta.do("GET", "/v1/cases/"+uuidFor(c)+"/audit", nil, f.officerTok); !strings.Contains(string(a.Body), `"intact":true`) {

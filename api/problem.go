@@ -33,6 +33,11 @@ var statusOf = map[domain.Code]int{
 	domain.TooManyRequests:      fiber.StatusTooManyRequests,
 	domain.Unavailable:          fiber.StatusServiceUnavailable,
 	domain.Internal:             fiber.StatusInternalServerError,
+	domain.TooLarge:             fiber.StatusRequestEntityTooLarge,
+	domain.UnsupportedMediaType: fiber.StatusUnsupportedMediaType,
+	domain.ChecksumMismatch:     460, // tus 1.0 checksum extension
+	domain.Locked:               fiber.StatusLocked,
+	domain.Gone:                 fiber.StatusGone,
 }
 
 // codeOfStatus names the problems that fiber itself raises (unknown route, body too large, …).

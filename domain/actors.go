@@ -45,6 +45,7 @@ var actors = map[Action]Actor{
 	ActClose:               certifiedOfficer,
 	ActArchive:             certifiedOfficer,
 	ActIssueDocument:       certifiedOfficer,
+	ActAddEvidence:         certifiedOfficer,
 }
 
 // ActorOf returns who may take action a.

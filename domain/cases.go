@@ -64,6 +64,11 @@ const (
 	ActIssueDocument      Action = "issue_document"
 	// ActAcknowledgeTransfer records that the receiving body acknowledged a transferred case.
 	ActAcknowledgeTransfer Action = "acknowledge_transfer"
+	// ActAddEvidence records evidence taken in the case (POST /v1/cases/{id}/evidence);
+	// ActCompleteEvidence and ActRejectEvidence record what became of its upload.
+	ActAddEvidence      Action = "add_evidence"
+	ActCompleteEvidence Action = "complete_evidence"
+	ActRejectEvidence   Action = "reject_evidence"
 )
 
 // move is where an action may start and where it leads ("" stays).
@@ -96,14 +101,18 @@ var moves = map[Action]move{
 	ActExecute:             {[]CaseStatus{StatusServed}, StatusExecuted},
 	ActClose:               {[]CaseStatus{StatusServed, StatusExecuted}, StatusClosed},
 	ActArchive:             {[]CaseStatus{StatusClosed, StatusNotRegistered, StatusTransferred}, StatusArchived},
-	ActIssueDocument:       {[]CaseStatus{StatusClue, StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing, StatusReview, StatusReviewed, StatusDecided, StatusServed, StatusExecuted}, ""},
+	ActIssueDocument:       {openStatuses, ""},
+	ActAddEvidence:         {openStatuses, ""},
 }
+
+// openStatuses are those in which documents are issued and evidence taken.
+var openStatuses = []CaseStatus{StatusClue, StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing, StatusReview, StatusReviewed, StatusDecided, StatusServed, StatusExecuted}
 
 // Actions lists the actions a client may request, sorted.
 func Actions() []Action {
 	out := make([]Action, 0, len(moves))
 	for a := range moves {
-		if a != ActIssueDocument {
+		if a != ActIssueDocument && a != ActAddEvidence {
 			out = append(out, a)
 		}
 	}

@@ -22,7 +22,17 @@ const (
 	Unprocessable        Code = "unprocessable"
 	TooManyRequests      Code = "too_many_requests"
 	Unavailable          Code = "unavailable"
-	Internal             Code = "internal"
+	// TooLarge: a body or a declared size over its limit.
+	TooLarge Code = "too_large"
+	// UnsupportedMediaType: a body of a type the endpoint does not take.
+	UnsupportedMediaType Code = "unsupported_media_type"
+	// ChecksumMismatch: a chunk's bytes do not match the checksum sent with them (tus 460).
+	ChecksumMismatch Code = "checksum_mismatch"
+	// Locked: another request is writing the resource now; retry shortly.
+	Locked Code = "locked"
+	// Gone: the resource existed and has expired.
+	Gone     Code = "gone"
+	Internal Code = "internal"
 )
 
 // Error is the one error type the domain, the store and the handlers speak.

@@ -23,9 +23,12 @@ type Event struct {
 	DeviceID      string
 	PayloadDigest string
 	EvidenceIDs   []string
-	DocumentHash  string
-	PrevHash      string
-	Hash          string
+	// EvidenceHashes are the declared SHA-256 of each evidence in EvidenceIDs, in order: the
+	// record commits to the bytes even when they upload later.
+	EvidenceHashes []string
+	DocumentHash   string
+	PrevHash       string
+	Hash           string
 	// DocumentID names the document an issue_document event recorded; the hash covers its
 	// content through DocumentHash.
 	DocumentID string
@@ -44,6 +47,11 @@ func (e *Event) ComputeHash() string {
 		strconv.Itoa(e.Seq), string(e.Action), string(e.From), string(e.To), e.ActorID,
 		strings.Join(e.OfficerIDs, ","), e.At.UTC().Format(time.RFC3339Nano), coord(e.Lat), coord(e.Lng),
 		e.DeviceID, e.PayloadDigest, strings.Join(e.EvidenceIDs, ","), e.DocumentHash, e.PrevHash,
+	}
+	if len(e.EvidenceHashes) > 0 {
+		// Appended only when present, so the hashes of events recorded before evidence carried
+		// hashes stay what they were.
+		fields = append(fields, strings.Join(e.EvidenceHashes, ","))
 	}
 	b, _ := json.Marshal(fields)
 	sum := sha256.Sum256(b)

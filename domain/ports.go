@@ -82,6 +82,7 @@ type Repository interface {
 	Changes
 	Idempotency
 	Inspections
+	EvidenceStore
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a
@@ -117,8 +118,8 @@ type Cases interface {
 	// CommitCase stores ev, which Apply or Seed just appended to c, with c's state after it in
 	// one write. Conflict when the case already has an event with ev's number (another action
 	// came first, or, for the first event, the id is taken).
-	// doc is the document an issue_document event issued, stored with it; nil otherwise.
-	CommitCase(ctx context.Context, c *Case, ev Event, doc *Document) error
+	// with is what the event made besides the case (a document, evidence), stored with it.
+	CommitCase(ctx context.Context, c *Case, ev Event, with Attached) error
 	// CaseByID returns the case with every committed event applied; NotFound.
 	CaseByID(ctx context.Context, id string) (*Case, error)
 	// CaseAt returns the case as it stood after event seq, and that event; NotFound.
@@ -132,6 +133,14 @@ type Cases interface {
 	NextDocumentNumber(ctx context.Context, agencyID string, kind DocumentKind, year int) (int64, error)
 	DocumentByID(ctx context.Context, id string) (*Document, error)
 	DocumentsOf(ctx context.Context, caseID string) ([]*Document, error)
+}
+
+// Attached is what an event makes besides the case's new state, committed in the same write:
+// the document an issue_document event issued, the evidence an evidence event recorded or
+// settled (as it stands after the event).
+type Attached struct {
+	Document *Document
+	Evidence *Evidence
 }
 
 // Change is one entry of an agency's change log, which /v1/sync pages through.

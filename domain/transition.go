@@ -23,6 +23,8 @@ type Transition struct {
 	Lat, Lng    *float64
 	DeviceID    string
 	EvidenceIDs []string
+	// EvidenceHashes are the declared SHA-256 of EvidenceIDs, which the caller looked up.
+	EvidenceHashes []string
 	// PayloadDigest is the digest of the request payload, recorded in the event.
 	PayloadDigest string
 
@@ -59,7 +61,7 @@ type Guards struct {
 }
 
 // officerActions need certified officers, two unless the matter allows one (art. 42).
-var officerActions = []Action{ActRegister, ActSummaryDecide, ActStartInvestigation, ActRecord, ActNotify, ActServe}
+var officerActions = []Action{ActRegister, ActSummaryDecide, ActStartInvestigation, ActRecord, ActNotify, ActServe, ActAddEvidence}
 
 // decisionActions carry a decision that the benchmark and the legal-review catalog judge.
 var decisionActions = []Action{ActSummaryDecide, ActNotify, ActSubmitReview, ActDecide}
@@ -98,7 +100,7 @@ func (c *Case) Apply(t Transition, g Guards) (Event, error) {
 	ev := next.appendEvent(Event{
 		Action: t.Action, From: from, To: to, ActorID: t.ActorID, OfficerIDs: t.OfficerIDs, At: g.Now,
 		Lat: t.Lat, Lng: t.Lng, DeviceID: t.DeviceID, PayloadDigest: t.PayloadDigest, EvidenceIDs: t.EvidenceIDs,
-		DocumentHash: docHash(t.Document), DocumentID: docID(t.Document),
+		EvidenceHashes: t.EvidenceHashes, DocumentHash: docHash(t.Document), DocumentID: docID(t.Document),
 	})
 	*c = next
 	return ev, nil
@@ -115,6 +117,9 @@ func (t *Transition) checkIDs() error {
 			}
 			seen[id] = true
 		}
+	}
+	if len(t.EvidenceHashes) != len(t.EvidenceIDs) {
+		f.Add("evidence_ids", "each evidence's declared SHA-256 must be looked up (CheckEvidenceRefs)")
 	}
 	return f.Err()
 }

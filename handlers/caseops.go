@@ -99,7 +99,7 @@ const lostRaceRetries = 10
 // Two officers recording at once do not refuse each other: when another action committed
 // first, this one is applied again to the case as it is now, unless the client named the
 // version it meant (If-Match).
-func (h *Handlers) caseAction(c *fiber.Ctx, ctx context.Context, cs *domain.Case, act func(*domain.Case) (domain.Event, *domain.Document, error), answer caseAnswer) error {
+func (h *Handlers) caseAction(c *fiber.Ctx, ctx context.Context, cs *domain.Case, act func(*domain.Case) (domain.Event, domain.Attached, error), answer caseAnswer) error {
 	k, err := keyOf(c)
 	if err != nil {
 		return err
@@ -108,11 +108,11 @@ func (h *Handlers) caseAction(c *fiber.Ctx, ctx context.Context, cs *domain.Case
 		if done, err := h.replayed(c, ctx, cs, k, answer); done {
 			return err
 		}
-		ev, doc, err := act(cs)
+		ev, with, err := act(cs)
 		if err != nil {
 			return err
 		}
-		err = h.commitCase(c, ctx, cs, ev, doc, k, answer)
+		err = h.commitCase(c, ctx, cs, ev, with, k, answer)
 		if domain.ErrorCode(err) != domain.Conflict {
 			return err
 		}
@@ -132,16 +132,9 @@ func (h *Handlers) caseAction(c *fiber.Ctx, ctx context.Context, cs *domain.Case
 // commitCase logs the change for sync, then commits. When the commit loses to another writer,
 // that writer may be this request's own first attempt: the case is read again and, if so, its
 // answer replayed.
-func (h *Handlers) commitCase(c *fiber.Ctx, ctx context.Context, cs *domain.Case, ev domain.Event, doc *domain.Document, k actionKey, answer caseAnswer) error {
+func (h *Handlers) commitCase(c *fiber.Ctx, ctx context.Context, cs *domain.Case, ev domain.Event, with domain.Attached, k actionKey, answer caseAnswer) error {
 	cs.Remember(domain.ActionKey{Key: k.Key, Request: k.Request, Seq: ev.Seq, At: ev.At})
-	ch := &domain.Change{AgencyID: cs.AgencyID, Kind: "case", ObjectID: cs.ID, EventSeq: ev.Seq}
-	if err := h.Repo.RecordChange(ctx, ch); err != nil {
-		return err
-	}
-	// Sync passes over a change once it has settled: a commit must not land after that.
-	cctx, cancel := context.WithDeadline(ctx, ch.At.Add(h.SyncSettle/2))
-	defer cancel()
-	err := h.Repo.CommitCase(cctx, cs, ev, doc)
+	err := h.commitEvent(ctx, cs, ev, with)
 	if domain.ErrorCode(err) == domain.Conflict && k.Key != "" {
 		if now, lerr := h.Repo.CaseByID(ctx, cs.ID); lerr == nil && now.AgencyID == cs.AgencyID {
 			if done, rerr := h.replayed(c, ctx, now, k, answer); done {
@@ -153,4 +146,17 @@ func (h *Handlers) commitCase(c *fiber.Ctx, ctx context.Context, cs *domain.Case
 		return err
 	}
 	return answer(cs, ev)
+}
+
+// commitEvent logs the change for sync, then commits the event with what it attaches: every
+// case write goes through here, whether a request, an upload or the sweeper makes it.
+func (h *Handlers) commitEvent(ctx context.Context, cs *domain.Case, ev domain.Event, with domain.Attached) error {
+	ch := &domain.Change{AgencyID: cs.AgencyID, Kind: "case", ObjectID: cs.ID, EventSeq: ev.Seq}
+	if err := h.Repo.RecordChange(ctx, ch); err != nil {
+		return err
+	}
+	// Sync passes over a change once it has settled: a commit must not land after that.
+	cctx, cancel := context.WithDeadline(ctx, ch.At.Add(h.SyncSettle/2))
+	defer cancel()
+	return h.Repo.CommitCase(cctx, cs, ev, with)
 }

@@ -120,6 +120,8 @@ type eventJSON struct {
 	DeviceID      string    `json:"device_id,omitempty"`
 	PayloadDigest string    `json:"payload_digest"`
 	EvidenceIDs   []string  `json:"evidence_ids"`
+	// EvidenceHashes are the declared SHA-256 of each evidence, which the hash covers.
+	EvidenceHashes []string `json:"evidence_hashes,omitempty"`
 	DocumentHash  string    `json:"document_hash,omitempty"`
 	PrevHash      string    `json:"prev_hash"`
 	Hash          string    `json:"hash"`
@@ -180,7 +182,7 @@ func toCaseJSON(c *domain.Case, now time.Time) caseJSON {
 func toEventJSON(caseID string, e domain.Event) eventJSON {
 	return eventJSON{CaseID: caseID, Seq: e.Seq, Action: string(e.Action), From: string(e.From), To: string(e.To), ActorID: e.ActorID,
 		OfficerIDs: nonNilStrings(e.OfficerIDs), At: e.At, Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID, PayloadDigest: e.PayloadDigest,
-		EvidenceIDs: nonNilStrings(e.EvidenceIDs), DocumentHash: e.DocumentHash, PrevHash: e.PrevHash, Hash: e.Hash}
+		EvidenceIDs: nonNilStrings(e.EvidenceIDs), EvidenceHashes: e.EvidenceHashes, DocumentHash: e.DocumentHash, PrevHash: e.PrevHash, Hash: e.Hash}
 }
 
 type caseCreateRequest struct {
@@ -300,7 +302,7 @@ func (h *Handlers) CreateCase(c *fiber.Ctx) error {
 	cs.Number = formatCaseNumber(year, n)
 	ev := cs.Seed(domain.Event{Action: domain.ActCreate, To: domain.StatusClue, ActorID: p.UserID, At: h.Now(),
 		Lat: req.Lat, Lng: req.Lng, DeviceID: req.DeviceID, PayloadDigest: domain.Digest(req)})
-	return h.commitCase(c, ctx, cs, ev, nil, k, answer)
+	return h.commitCase(c, ctx, cs, ev, domain.Attached{}, k, answer)
 }
 
 func etag(version int64) string { return `"` + itoa64(version) + `"` }
@@ -418,6 +420,15 @@ type auditJSON struct {
 	Events    int    `json:"events"`
 	BrokenSeq int    `json:"broken_seq,omitempty"`
 	Problem   string `json:"problem,omitempty"`
+	// Evidence lists evidence the record names that is missing, rejected, or still pending
+	// past its time.
+	Evidence []evidenceFindingJSON `json:"evidence"`
+}
+
+type evidenceFindingJSON struct {
+	EvidenceID string `json:"evidence_id"`
+	Problem    string `json:"problem"`
+	Detail     string `json:"detail"`
 }
 
 // CaseAudit recomputes the hash chain and names the first broken link.
@@ -433,7 +444,25 @@ func (h *Handlers) CaseAudit(c *fiber.Ctx) error {
 		return err
 	}
 	r := domain.AuditCase(cs, events)
-	return c.JSON(auditJSON{CaseID: cs.ID, Intact: r.Intact, Events: r.Events, BrokenSeq: r.BrokenSeq, Problem: r.Problem})
+	var ids []string
+	for _, e := range events {
+		ids = append(ids, e.EvidenceIDs...)
+	}
+	found, err := h.Repo.EvidenceByIDs(ctx, slices.Compact(slices.Sorted(slices.Values(ids))))
+	if err != nil {
+		return err
+	}
+	byID := map[string]*domain.Evidence{}
+	for _, e := range found {
+		if e.CaseID == cs.ID {
+			byID[e.ID] = e
+		}
+	}
+	out := auditJSON{CaseID: cs.ID, Intact: r.Intact, Events: r.Events, BrokenSeq: r.BrokenSeq, Problem: r.Problem, Evidence: []evidenceFindingJSON{}}
+	for _, f := range domain.AuditEvidence(events, byID, h.Now(), h.Media.PendingAfter) {
+		out.Evidence = append(out.Evidence, evidenceFindingJSON{EvidenceID: f.EvidenceID, Problem: f.Problem, Detail: f.Detail})
+	}
+	return c.JSON(out)
 }
 
 type transitionRequest struct {
@@ -477,9 +506,9 @@ func (h *Handlers) Transition(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.caseAction(c, ctx, cs, func(cs *domain.Case) (domain.Event, *domain.Document, error) {
+	return h.caseAction(c, ctx, cs, func(cs *domain.Case) (domain.Event, domain.Attached, error) {
 		if err := ifMatch(c, cs.Version); err != nil {
-			return domain.Event{}, nil, err
+			return domain.Event{}, domain.Attached{}, err
 		}
 		t := domain.Transition{
 			Action: domain.Action(req.Action), ActorID: p.UserID, OfficerIDs: req.OfficerIDs, Lat: req.Lat, Lng: req.Lng, DeviceID: req.DeviceID,
@@ -494,12 +523,15 @@ func (h *Handlers) Transition(c *fiber.Ctx) error {
 		if n := req.Notice; n != nil {
 			t.Notice = &domain.Notice{Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *n.Proposed.toDomain()}
 		}
+		if t.EvidenceHashes, err = h.evidenceHashes(ctx, cs, t.EvidenceIDs); err != nil {
+			return domain.Event{}, domain.Attached{}, err
+		}
 		g, err := h.guards(ctx, cs, &t)
 		if err != nil {
-			return domain.Event{}, nil, err
+			return domain.Event{}, domain.Attached{}, err
 		}
 		ev, err := cs.Apply(t, g)
-		return ev, nil, err
+		return ev, domain.Attached{}, err
 	}, func(cs *domain.Case, ev domain.Event) error {
 		c.Set(fiber.HeaderETag, etag(cs.Version))
 		evj := toEventJSON(cs.ID, ev)

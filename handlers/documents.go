@@ -145,15 +145,15 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 		return err
 	}
 	var issued *domain.Document
-	return h.caseAction(c, ctx, cs, func(cs *domain.Case) (domain.Event, *domain.Document, error) {
+	return h.caseAction(c, ctx, cs, func(cs *domain.Case) (domain.Event, domain.Attached, error) {
 		kind := domain.DocumentKind(req.Kind)
 		fields, err := fillDocument(kind, req.Fields, cs)
 		if err != nil {
-			return domain.Event{}, nil, err
+			return domain.Event{}, domain.Attached{}, err
 		}
 		docs, err := h.Repo.DocumentsOf(ctx, cs.ID)
 		if err != nil {
-			return domain.Event{}, nil, err
+			return domain.Event{}, domain.Attached{}, err
 		}
 		version, number := 1, ""
 		for _, d := range docs {
@@ -164,10 +164,10 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 		// Whoever may not issue it takes no number; the number's pattern is the agency's.
 		actor, err := h.standing(ctx, p.UserID)
 		if err != nil {
-			return domain.Event{}, nil, err
+			return domain.Event{}, domain.Attached{}, err
 		}
 		if err := domain.CheckActor(domain.ActIssueDocument, actor, cs.AgencyID, h.Now()); err != nil {
-			return domain.Event{}, nil, err
+			return domain.Event{}, domain.Attached{}, err
 		}
 		if number == "" {
 			// A new version keeps the 文号 of the first; the first takes the next of its kind.
@@ -175,7 +175,7 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 			year := h.Now().In(chinaTime).Year()
 			n, err := h.Repo.NextDocumentNumber(ctx, cs.AgencyID, kind, year)
 			if err != nil {
-				return domain.Event{}, nil, err
+				return domain.Event{}, domain.Attached{}, err
 			}
 			number = agency.DocumentNumber(kind, year, n)
 		}
@@ -185,7 +185,7 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 		ev, err := cs.Apply(domain.Transition{Action: domain.ActIssueDocument, ActorID: p.UserID, PayloadDigest: domain.Digest(req), Document: doc},
 			domain.Guards{Now: h.Now(), Actor: actor})
 		issued = doc
-		return ev, doc, err
+		return ev, domain.Attached{Document: doc}, err
 	}, func(cs *domain.Case, ev domain.Event) error {
 		doc := issued
 		if doc == nil || doc.ID != ev.DocumentID {

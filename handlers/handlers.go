@@ -37,6 +37,11 @@ type Handlers struct {
 	Hearing domain.HearingThresholds
 	// PrintKey signs the short-lived links that open a document's printable page.
 	PrintKey []byte
+	// Objects keeps evidence bytes; Media bounds and times their uploads.
+	Objects domain.Objects
+	Media   MediaConfig
+	// Thumbnail renders a photo's thumbnail as JPEG; nil makes none.
+	Thumbnail func(io.Reader) ([]byte, error)
 
 	idLocks [64]sync.Mutex
 }

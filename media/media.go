@@ -24,14 +24,21 @@ type Config struct {
 	Bucket    string
 	DataDir   string
 	Logger    *slog.Logger
+	// ObjectLock makes a new bucket with S3 Object Lock, so that completed evidence is kept
+	// under retention the store enforces; Compliance uses compliance mode instead of governance.
+	ObjectLock bool
+	Compliance bool
 }
 
 // Media is the S3 object store of one bucket.
 type Media struct {
-	client   *minio.Client
-	bucket   string
-	engine   string
-	embedded *Embedded
+	client         *minio.Client
+	core           minio.Core
+	bucket         string
+	engine         string
+	embedded       *Embedded
+	objectLock     bool
+	complianceLock bool
 }
 
 // Open connects to the configured S3 endpoint, or starts the embedded gateway, and makes sure
@@ -77,14 +84,15 @@ func Connect(ctx context.Context, cfg Config) (*Media, error) {
 	if err != nil {
 		return nil, fmt.Errorf("S3 client: %w", err)
 	}
-	m := &Media{client: client, bucket: cfg.Bucket, engine: "s3"}
-	if err := m.ensureBucket(ctx, region); err != nil {
+	m := &Media{client: client, core: minio.Core{Client: client}, bucket: cfg.Bucket, engine: "s3", complianceLock: cfg.Compliance}
+	if err := m.ensureBucket(ctx, region, cfg.ObjectLock); err != nil {
 		return nil, err
 	}
+	m.detectObjectLock(ctx)
 	return m, nil
 }
 
-func (m *Media) ensureBucket(ctx context.Context, region string) error {
+func (m *Media) ensureBucket(ctx context.Context, region string, lock bool) error {
 	ok, err := m.client.BucketExists(ctx, m.bucket)
 	if err != nil {
 		return fmt.Errorf("check bucket %s: %w", m.bucket, err)
@@ -92,7 +100,12 @@ func (m *Media) ensureBucket(ctx context.Context, region string) error {
 	if ok {
 		return nil
 	}
-	if err := m.client.MakeBucket(ctx, m.bucket, minio.MakeBucketOptions{Region: region}); err != nil {
+	err = m.client.MakeBucket(ctx, m.bucket, minio.MakeBucketOptions{Region: region, ObjectLocking: lock})
+	if err != nil && lock && minio.ToErrorResponse(err).Code != "BucketAlreadyOwnedByYou" {
+		// A store without Object Lock: evidence is still immutable through the API.
+		err = m.client.MakeBucket(ctx, m.bucket, minio.MakeBucketOptions{Region: region})
+	}
+	if err != nil {
 		if resp := minio.ToErrorResponse(err); resp.Code == "BucketAlreadyOwnedByYou" {
 			return nil
 		}

@@ -73,10 +73,12 @@ type eventDoc struct {
 	DeviceID      string    `bson:"device_id,omitempty"`
 	PayloadDigest string    `bson:"payload_digest"`
 	EvidenceIDs   []string  `bson:"evidence_ids"`
-	DocumentHash  string    `bson:"document_hash,omitempty"`
-	DocumentID    string    `bson:"document_id,omitempty"`
-	PrevHash      string    `bson:"prev_hash"`
-	Hash          string    `bson:"hash"`
+	// EvidenceHashes are absent from events recorded before they existed.
+	EvidenceHashes []string `bson:"evidence_hashes,omitempty"`
+	DocumentHash   string   `bson:"document_hash,omitempty"`
+	DocumentID     string   `bson:"document_id,omitempty"`
+	PrevHash       string   `bson:"prev_hash"`
+	Hash           string   `bson:"hash"`
 }
 
 // commitDoc is one event of a case's record in collection case_events, keyed by case and
@@ -95,6 +97,8 @@ type commitDoc struct {
 	// Document is the document an issue_document event issued; it is written to documents
 	// before the case document, so a case that is up to date has all its documents listed.
 	Document *documentDoc `bson:"document,omitempty"`
+	// Evidence is the evidence an evidence event recorded or settled, as it stands after it.
+	Evidence *evidenceDoc `bson:"evidence,omitempty"`
 }
 
 type keyDoc struct {
@@ -215,13 +219,13 @@ func toCaseDoc(c *domain.Case) caseDoc {
 func toEventDoc(e domain.Event) eventDoc {
 	return eventDoc{Seq: e.Seq, Action: string(e.Action), From: string(e.From), To: string(e.To), ActorID: e.ActorID,
 		OfficerIDs: nonNil(e.OfficerIDs), At: e.At, Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID, PayloadDigest: e.PayloadDigest,
-		EvidenceIDs: nonNil(e.EvidenceIDs), DocumentHash: e.DocumentHash, DocumentID: e.DocumentID, PrevHash: e.PrevHash, Hash: e.Hash}
+		EvidenceIDs: nonNil(e.EvidenceIDs), EvidenceHashes: e.EvidenceHashes, DocumentHash: e.DocumentHash, DocumentID: e.DocumentID, PrevHash: e.PrevHash, Hash: e.Hash}
 }
 
 func fromEventDoc(e *eventDoc) domain.Event {
 	return domain.Event{Seq: e.Seq, Action: domain.Action(e.Action), From: domain.CaseStatus(e.From), To: domain.CaseStatus(e.To),
 		ActorID: e.ActorID, OfficerIDs: e.OfficerIDs, At: e.At.UTC(), Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID,
-		PayloadDigest: e.PayloadDigest, EvidenceIDs: e.EvidenceIDs, DocumentHash: e.DocumentHash, DocumentID: e.DocumentID,
+		PayloadDigest: e.PayloadDigest, EvidenceIDs: e.EvidenceIDs, EvidenceHashes: e.EvidenceHashes, DocumentHash: e.DocumentHash, DocumentID: e.DocumentID,
 		PrevHash: e.PrevHash, Hash: e.Hash}
 }
 
@@ -322,7 +326,7 @@ func commitID(caseID string, seq int) string { return fmt.Sprintf("%s:%08d", cas
 // case and event number: of two writers of the same next event one wins, the other gets
 // Conflict. The case document is brought up to date after the commit; if that write does not
 // happen, the next read of the case rolls it forward.
-func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event, doc *domain.Document) error {
+func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event, with domain.Attached) error {
 	now := asStored(time.Now())
 	if ev.Seq == 1 {
 		c.CreatedAt = asStored(ev.At) // the case is created when its first event happened
@@ -339,9 +343,14 @@ func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event,
 		k := c.Keys[n-1]
 		cd.Key = &keyDoc{Key: k.Key, Request: k.Request, Seq: k.Seq, At: k.At}
 	}
-	if doc != nil {
+	if doc := with.Document; doc != nil {
 		dd := toDocumentDoc(doc)
 		cd.Document = &dd
+	}
+	if e := with.Evidence; e != nil {
+		ed := toEvidenceDoc(e)
+		ed.Version = int64(ev.Seq) // evidence changes only by its case's events
+		cd.Evidence = &ed
 	}
 	_, err := s.db.Collection("case_events").InsertOne(ctx, cd)
 	if mongo.IsDuplicateKeyError(err) {
@@ -371,6 +380,11 @@ func (s *Store) materialize(ctx context.Context, cd *commitDoc) error {
 			return mapErr(err, "document")
 		}
 		s.idx.documents.wrote(s.db, documentEntryOf(cd.Document), nil)
+	}
+	if cd.Evidence != nil {
+		if err := s.writeEvidence(ctx, cd.Evidence); err != nil {
+			return mapErr(err, "evidence")
+		}
 	}
 	d := cd.State
 	c := s.db.Collection("cases")

@@ -34,7 +34,7 @@ func TestCaseCommitsOnBothCodePaths(t *testing.T) {
 			commit := func(c *domain.Case, a domain.Action, key string) error {
 				ev := c.Seed(domain.Event{Action: a, ActorID: "o1", At: now})
 				c.Remember(domain.ActionKey{Key: key, Request: "r", Seq: ev.Seq, At: ev.At})
-				return s.CommitCase(ctx, c, ev, nil)
+				return s.CommitCase(ctx, c, ev, domain.Attached{})
 			}
 			if err := commit(c, domain.ActCreate, "k1"); err != nil {
 				t.Fatal(err)

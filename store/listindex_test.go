@@ -57,7 +57,7 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 				continue
 			}
 		}
-		if err := s.CommitCase(ctx, c, c.Seed(domain.Event{Action: domain.ActCreate, ActorID: "o1", At: now}), nil); err != nil {
+		if err := s.CommitCase(ctx, c, c.Seed(domain.Event{Action: domain.ActCreate, ActorID: "o1", At: now}), domain.Attached{}); err != nil {
 			t.Fatal(err)
 		}
 		if i == 60 {
@@ -70,11 +70,11 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 		stale := *c
 		c.Status = statuses[rng.IntN(len(statuses))]
 		c.OfficerIDs = []string{pick(officers)}
-		if err := s.CommitCase(ctx, c, c.Seed(domain.Event{Action: domain.ActRecord, ActorID: "o1", At: now}), nil); err != nil {
+		if err := s.CommitCase(ctx, c, c.Seed(domain.Event{Action: domain.ActRecord, ActorID: "o1", At: now}), domain.Attached{}); err != nil {
 			t.Fatal(err)
 		}
 		stale.Status = domain.StatusClosed
-		if err := s.CommitCase(ctx, &stale, stale.Seed(domain.Event{Action: domain.ActRecord, ActorID: "o2", At: now}), nil); domain.ErrorCode(err) != domain.Conflict {
+		if err := s.CommitCase(ctx, &stale, stale.Seed(domain.Event{Action: domain.ActRecord, ActorID: "o2", At: now}), domain.Attached{}); domain.ErrorCode(err) != domain.Conflict {
 			t.Fatalf("stale write: %v", err)
 		}
 	}
@@ -105,13 +105,13 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 		d := &domain.Document{ID: domain.NewID(), CaseID: c.ID, AgencyID: c.AgencyID, Kind: k, Version: versions[c.ID+string(k)], Fields: map[string]string{"x": "y"},
 			Hash: "h", IssuedBy: "o1", IssuedAt: now.Add(time.Duration(rng.IntN(5)) * time.Second)} // equal times test the tie-break
 		stale := *c
-		if err := s.CommitCase(ctx, c, c.Seed(domain.Event{Action: domain.ActIssueDocument, ActorID: "o1", At: now, DocumentID: d.ID}), d); err != nil {
+		if err := s.CommitCase(ctx, c, c.Seed(domain.Event{Action: domain.ActIssueDocument, ActorID: "o1", At: now, DocumentID: d.ID}), domain.Attached{Document: d}); err != nil {
 			t.Fatal(err)
 		}
 		if rng.IntN(10) == 0 { // a document whose case write loses a race is never stored
 			lost := &domain.Document{ID: domain.NewID(), CaseID: c.ID, AgencyID: c.AgencyID, Kind: k, Version: versions[c.ID+string(k)] + 1, Fields: map[string]string{"x": "z"},
 				Hash: "h2", IssuedBy: "o2", IssuedAt: now}
-			if err := s.CommitCase(ctx, &stale, stale.Seed(domain.Event{Action: domain.ActIssueDocument, ActorID: "o2", At: now, DocumentID: lost.ID}), lost); domain.ErrorCode(err) != domain.Conflict {
+			if err := s.CommitCase(ctx, &stale, stale.Seed(domain.Event{Action: domain.ActIssueDocument, ActorID: "o2", At: now, DocumentID: lost.ID}), domain.Attached{Document: lost}); domain.ErrorCode(err) != domain.Conflict {
 				t.Fatalf("a stale document write: %v", err)
 			}
 		}
@@ -213,7 +213,7 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 	// Writes after the restart, then a crash: the snapshot was used up, so the next start scans.
 	for _, c := range created[len(created)/2:][:40] {
 		c.Status = domain.StatusClosed
-		if err := s.CommitCase(ctx, c, c.Seed(domain.Event{Action: domain.ActClose, ActorID: "o1", At: now}), nil); err != nil {
+		if err := s.CommitCase(ctx, c, c.Seed(domain.Event{Action: domain.ActClose, ActorID: "o1", At: now}), domain.Attached{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -199,6 +199,17 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 			{Keys: bson.D{{Key: "enterprise_uscc", Value: 1}, {Key: "planned_on", Value: 1}}, Options: options.Index().SetName("enterprise_planned")},
 		},
+		"evidence": {
+			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("case_id")},
+			{Keys: bson.D{{Key: "inspection_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("inspection_id")},
+		},
+		"evidence_access": {
+			{Keys: bson.D{{Key: "evidence_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("evidence_id")},
+		},
+		"uploads": {
+			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "updated_at", Value: 1}}, Options: options.Index().SetName("status_updated")},
+		},
 		"refresh_tokens": {
 			{Keys: bson.D{{Key: "family_id", Value: 1}}, Options: options.Index().SetName("family_id")},
 			{Keys: bson.D{{Key: "user_id", Value: 1}}, Options: options.Index().SetName("user_id")},

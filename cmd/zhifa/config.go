@@ -10,6 +10,7 @@ import (
 
 	"github.com/zhifa/zhifa/api"
 	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/handlers"
 )
 
 // config is read once from the environment; README.md lists every variable.
@@ -27,6 +28,9 @@ type config struct {
 	S3SecretKey string
 	S3Region    string
 	S3Bucket    string
+	// S3ObjectLock makes a new bucket with Object Lock; S3LockMode is governance or compliance.
+	S3ObjectLock bool
+	S3LockMode   string
 
 	JWTPrivateKey     string
 	AdminUsername     string
@@ -55,6 +59,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		S3SecretKey:       e.str("S3_SECRET_KEY", ""),
 		S3Region:          e.str("S3_REGION", "us-east-1"),
 		S3Bucket:          e.str("S3_BUCKET", "zhifa"),
+		S3ObjectLock:      e.str("S3_OBJECT_LOCK", "true") == "true",
+		S3LockMode:        e.str("S3_LOCK_MODE", "governance"),
 		JWTPrivateKey:     e.str("ZHIFA_JWT_PRIVATE_KEY", ""),
 		AdminUsername:     e.str("ZHIFA_ADMIN_USERNAME", "admin"),
 		AdminPassword:     e.str("ZHIFA_ADMIN_PASSWORD", ""),
@@ -84,10 +90,28 @@ func loadConfig(getenv func(string) string) (config, error) {
 			TrustedProxies:       e.list("ZHIFA_TRUSTED_PROXIES"),
 			SyncSettle:           e.duration("ZHIFA_SYNC_SETTLE", 15*time.Second),
 			InspectionWindowDays: e.integer("ZHIFA_INSPECTION_WINDOW_DAYS", 30, 0, 365),
+			CORSOrigins:          e.str("ZHIFA_CORS_ORIGINS", "*"),
+			Media: handlers.MediaConfig{
+				MaxSize:      int64(e.integer("ZHIFA_EVIDENCE_MAX_SIZE", 4<<30, 1, 1<<40)),
+				SimpleMax:    int64(e.integer("ZHIFA_EVIDENCE_PUT_MAX", 32<<20, 1, 1<<30)),
+				PartSize:     int64(e.integer("ZHIFA_UPLOAD_PART_SIZE", 16<<20, 5<<20, 512<<20)),
+				Expiry:       e.duration("ZHIFA_UPLOAD_EXPIRY", 24*time.Hour),
+				Lease:        e.duration("ZHIFA_UPLOAD_LEASE", 30*time.Second),
+				SweepEvery:   e.duration("ZHIFA_UPLOAD_SWEEP", time.Minute),
+				PendingAfter: e.duration("ZHIFA_EVIDENCE_PENDING_AFTER", 24*time.Hour),
+				Retention:    e.duration("ZHIFA_EVIDENCE_RETENTION", 30*365*24*time.Hour),
+				LinkTTL:      e.duration("ZHIFA_EVIDENCE_LINK_TTL", 5*time.Minute),
+			},
 		},
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(e.str("ZHIFA_LOG_LEVEL", "info"))); err != nil {
 		e.errs = append(e.errs, "ZHIFA_LOG_LEVEL: debug, info, warn or error")
+	}
+	if c.API.Media.LinkTTL > 15*time.Minute {
+		e.errs = append(e.errs, "ZHIFA_EVIDENCE_LINK_TTL: at most 15m")
+	}
+	if c.S3LockMode != "governance" && c.S3LockMode != "compliance" {
+		e.errs = append(e.errs, "S3_LOCK_MODE: governance or compliance")
 	}
 	if (c.S3Endpoint != "") && (c.S3AccessKey == "" || c.S3SecretKey == "") {
 		e.errs = append(e.errs, "S3_ACCESS_KEY and S3_SECRET_KEY are required with S3_ENDPOINT")

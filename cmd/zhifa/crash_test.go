@@ -174,7 +174,7 @@ func TestSIGKILLDuringActionsThenRetry(t *testing.T) {
 
 	const n, workers, killAfter = 80, 8, 24
 	record := func(i int) map[string]any {
-		return map[string]any{"action": "record", "officer_ids": w.officers, "evidence_ids": []string{fmt.Sprintf("ev-%02d", i)}}
+		return map[string]any{"action": "record", "officer_ids": w.officers, "device_id": fmt.Sprintf("ev-%02d", i)}
 	}
 	var acked atomic.Int32
 	answered := make([]string, n) // the hash of the event each answered action appended
@@ -255,8 +255,8 @@ func TestSIGKILLDuringActionsThenRetry(t *testing.T) {
 	events := c.must(t, "GET", "/v1/cases/"+w.caseID+"/events?limit=200", nil, w.officerTok, 200)["items"].([]any)
 	seen := map[string]int{}
 	for _, e := range events {
-		for _, ev := range e.(map[string]any)["evidence_ids"].([]any) {
-			seen[ev.(string)]++
+		if ev, ok := e.(map[string]any)["device_id"].(string); ok {
+			seen[ev]++
 		}
 	}
 	for i := range n {

@@ -1,0 +1,374 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// addEvidence records a document for the case, declaring content's hash and size, and
+// returns its id; the bytes are not sent.
+func (ta *testApp) addEvidence(t *testing.T, f caseAgency, caseID string, content []byte) string {
+	t.Helper()
+	r := ta.do("POST", "/v1/cases/"+caseID+"/evidence", evidenceBody(f, "document", "application/pdf", content), f.officerTok)
+	if r.Status != 201 {
+		t.Fatalf("add evidence: %d %s", r.Status, r.Body)
+	}
+	return r.JSON["evidence"].(map[string]any)["id"].(string)
+}
+
+func evidenceBody(f caseAgency, kind, contentType string, content []byte) map[string]any {
+	sum := sha256.Sum256(content)
+	return map[string]any{"kind": kind, "sha256": hex.EncodeToString(sum[:]), "size": len(content), "content_type": contentType,
+		"file_name": "../现场/照片.jpg", "captured_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "lat": 30.59, "lng": 114.3,
+		"device_id": "phone-1", "officer_ids": f.officers}
+}
+
+// photo is a real PNG of w×h pixels with noise, so that it does not compress away.
+func photo(t *testing.T, w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	noise := make([]byte, w*h)
+	_, _ = rand.Read(noise)
+	for i, b := range noise {
+		img.Set(i%w, i/w, color.RGBA{b, b / 2, 255 - b, 255})
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// video is size bytes that sniff as MP4: an ftyp box, then noise.
+func video(size int) []byte {
+	b := make([]byte, size)
+	_, _ = rand.Read(b)
+	copy(b, []byte{0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0, 'i', 's', 'o', 'm', 'i', 's', 'o', '2'})
+	return b
+}
+
+// tusClient speaks tus 1.0 to a real listener, as a phone would.
+type tusClient struct {
+	t    *testing.T
+	base string
+	tok  string
+}
+
+func (c tusClient) req(method, url string, body []byte, headers ...string) *http.Response {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.base+url, bytes.NewReader(body))
+	if body == nil {
+		req.Body = nil
+	}
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Authorization", "Bearer "+c.tok)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, url, err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	return res
+}
+
+func (c tusClient) create(evidenceID string, length int) string {
+	c.t.Helper()
+	res := c.req("POST", "/v1/uploads", nil, "Upload-Length", strconv.Itoa(length),
+		"Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evidenceID))+",filename "+base64.StdEncoding.EncodeToString([]byte("v.mp4")))
+	if res.StatusCode != 201 || !strings.HasPrefix(res.Header.Get("Location"), "/v1/uploads/") {
+		b, _ := io.ReadAll(res.Body)
+		c.t.Fatalf("create upload: %d %s", res.StatusCode, b)
+	}
+	return res.Header.Get("Location")
+}
+
+func (c tusClient) patch(loc string, offset int, chunk []byte, headers ...string) *http.Response {
+	return c.req("PATCH", loc, chunk, append([]string{"Content-Type", "application/offset+octet-stream", "Upload-Offset", strconv.Itoa(offset)}, headers...)...)
+}
+
+func (c tusClient) offset(loc string) int {
+	c.t.Helper()
+	res := c.req("HEAD", loc, nil)
+	if res.StatusCode != 200 {
+		c.t.Fatalf("HEAD %s: %d", loc, res.StatusCode)
+	}
+	n, _ := strconv.Atoi(res.Header.Get("Upload-Offset"))
+	return n
+}
+
+func body(res *http.Response) string {
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+// TestTusUploadBindsEvidenceIntoTheRecord drives a video through tus in uneven chunks (tails
+// shorter than an S3 part included), with a checksum that fails once, reads it back whole and
+// by range, and checks the record: add_evidence and complete_evidence commit to the hash, a
+// transition may name the evidence, the chain is intact.
+func TestTusUploadBindsEvidenceIntoTheRecord(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	content := video(12<<20 + 12345)
+	r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "video", "video/mp4", content), f.officerTok, "Idempotency-Key", "ev-1")
+	if r.Status != 201 {
+		t.Fatalf("add evidence: %d %s", r.Status, r.Body)
+	}
+	ev := r.JSON["evidence"].(map[string]any)
+	evID := ev["id"].(string)
+	sum := sha256.Sum256(content)
+	if ev["status"] != "pending" || ev["file_name"] != "照片.jpg" || r.JSON["event"].(map[string]any)["evidence_hashes"].([]any)[0] != hex.EncodeToString(sum[:]) {
+		t.Fatalf("the add_evidence event must commit to the declared hash: %s", r.Body)
+	}
+	again := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "video", "video/mp4", content), f.officerTok, "Idempotency-Key", "ev-1")
+	if again.Status != 201 || again.Header.Get("Idempotent-Replayed") != "true" || again.JSON["evidence"].(map[string]any)["id"] != evID {
+		t.Fatalf("a retried create is replayed: %d %s", again.Status, again.Body)
+	}
+
+	c := tusClient{t: t, base: ta.serve(), tok: f.officerTok}
+	opts := c.req("OPTIONS", "/v1/uploads", nil)
+	if opts.StatusCode != 204 || !strings.Contains(opts.Header.Get("Tus-Extension"), "checksum") || opts.Header.Get("Tus-Checksum-Algorithm") != "sha1,sha256" {
+		t.Fatalf("OPTIONS: %d %v", opts.StatusCode, opts.Header)
+	}
+	if res := c.req("POST", "/v1/uploads", nil, "Upload-Length", strconv.Itoa(len(content)+1),
+		"Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evID))); res.StatusCode != 409 {
+		t.Fatalf("an upload of another size than declared: %d", res.StatusCode)
+	}
+	loc := c.create(evID, len(content))
+
+	// Chunks of 3 MiB (each ends in a tail shorter than a part), then 4 MiB, then the rest.
+	off := 0
+	for _, n := range []int{3 << 20, 3 << 20, 4 << 20} {
+		if res := c.patch(loc, off, content[off:off+n]); res.StatusCode != 204 || res.Header.Get("Upload-Offset") != strconv.Itoa(off+n) {
+			t.Fatalf("PATCH at %d: %d %s", off, res.StatusCode, body(res))
+		}
+		off += n
+	}
+	if got := c.offset(loc); got != off {
+		t.Fatalf("HEAD: %d, want %d", got, off)
+	}
+	// A wrong checksum: 460 and the offset stays.
+	bad := sha1.Sum([]byte("other bytes"))
+	if res := c.patch(loc, off, content[off:off+1<<20], "Upload-Checksum", "sha1 "+base64.StdEncoding.EncodeToString(bad[:])); res.StatusCode != 460 {
+		t.Fatalf("wrong checksum: %d %s", res.StatusCode, body(res))
+	}
+	if got := c.offset(loc); got != off {
+		t.Fatalf("after a checksum mismatch HEAD says %d, want %d", got, off)
+	}
+	if res := c.patch(loc, off+1, content[off+1:off+2]); res.StatusCode != 409 || res.Header.Get("Upload-Offset") != strconv.Itoa(off) {
+		t.Fatalf("a chunk at the wrong offset: %d %v", res.StatusCode, res.Header)
+	}
+	if res := c.patch(loc, off, append(bytes.Clone(content[off:]), 'x')); res.StatusCode != 413 {
+		t.Fatalf("more bytes than declared: %d", res.StatusCode)
+	}
+	rest := content[off:]
+	good := sha256.Sum256(rest)
+	if res := c.patch(loc, off, rest, "Upload-Checksum", "sha256 "+base64.StdEncoding.EncodeToString(good[:])); res.StatusCode != 204 {
+		t.Fatalf("last chunk: %d %s", res.StatusCode, body(res))
+	}
+
+	got := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok)
+	if got.str("status") != "complete" || got.JSON["retain_until"] == nil {
+		t.Fatalf("complete evidence: %s", got.Body)
+	}
+	stored, err := ta.media.Get(context.Background(), "evidence/"+f.id+"/"+evID, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	n, _ := io.Copy(h, stored)
+	stored.Close()
+	if n != int64(len(content)) || !bytes.Equal(h.Sum(nil), sum[:]) {
+		t.Fatalf("the stored object has %d bytes and another hash", n)
+	}
+	whole := ta.do("GET", "/v1/evidence/"+evID+"/content", nil, f.officerTok)
+	if whole.Status != 200 || !bytes.Equal(whole.Body, content) {
+		t.Fatalf("content: %d, %d bytes", whole.Status, len(whole.Body))
+	}
+	part := ta.do("GET", "/v1/evidence/"+evID+"/content", nil, f.officerTok, "Range", "bytes=5242000-5242999")
+	if part.Status != 206 || !bytes.Equal(part.Body, content[5242000:5243000]) || part.Header.Get("Content-Range") != fmt.Sprintf("bytes 5242000-5242999/%d", len(content)) {
+		t.Fatalf("range: %d %q", part.Status, part.Header.Get("Content-Range"))
+	}
+	if r := ta.do("GET", "/v1/evidence/"+evID+"/content", nil, f.officerTok, "Range", "bytes=999999999-"); r.Status != 416 {
+		t.Fatalf("range past the end: %d", r.Status)
+	}
+	log := ta.do("GET", "/v1/evidence/"+evID+"/access-log", nil, f.adminTok)
+	if items := log.JSON["items"].([]any); len(items) != 2 || items[1].(map[string]any)["from"].(float64) != 5242000 {
+		t.Fatalf("access log: %s", log.Body)
+	}
+	// Completed evidence cannot be replaced.
+	if res := c.req("POST", "/v1/uploads", nil, "Upload-Length", strconv.Itoa(len(content)),
+		"Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evID))); res.StatusCode != 409 {
+		t.Fatalf("a new upload of complete evidence: %d", res.StatusCode)
+	}
+	if r := ta.do("PUT", "/v1/evidence/"+evID+"/content", content[:100], f.officerTok, "Content-Type", "application/octet-stream"); r.Status != 409 {
+		t.Fatalf("PUT over complete evidence: %d %s", r.Status, r.Body)
+	}
+
+	// The record: a transition names the evidence; another case's evidence is refused.
+	ta.act(t, f, id, map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{evID}})
+	other := ta.openInvestigating(t, f)
+	otherEv := ta.addEvidence(t, f, other, []byte("%PDF-1.4 other"))
+	if r := ta.do("POST", "/v1/cases/"+id+"/transitions", map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{otherEv}}, f.officerTok); r.Status != 422 {
+		t.Fatalf("another case's evidence: %d %s", r.Status, r.Body)
+	}
+	if r := ta.do("POST", "/v1/cases/"+id+"/transitions", map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{"no-such-evidence"}}, f.officerTok); r.Status != 422 {
+		t.Fatalf("unknown evidence: %d %s", r.Status, r.Body)
+	}
+	events := ta.do("GET", "/v1/cases/"+id+"/events", nil, f.officerTok)
+	for _, want := range []string{`"action":"add_evidence"`, `"action":"complete_evidence"`, hex.EncodeToString(sum[:])} {
+		if !strings.Contains(string(events.Body), want) {
+			t.Errorf("the record lacks %s", want)
+		}
+	}
+	audit := ta.do("GET", "/v1/cases/"+id+"/audit", nil, f.officerTok)
+	if !strings.Contains(string(audit.Body), `"intact":true`) || !strings.Contains(string(audit.Body), `"evidence":[]`) {
+		t.Fatalf("audit: %s", audit.Body)
+	}
+}
+
+// TestWrongBytesAreRejected: a whole file whose hash is not the declared one is rejected, its
+// object gone, the audit reports it; bytes that are not what the evidence claims (HTML for a
+// photo) are rejected at the first chunk.
+func TestWrongBytesAreRejected(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	declared := video(6 << 20)
+	sent := bytes.Clone(declared)
+	sent[len(sent)-1] ^= 0xff
+	r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "video", "video/mp4", declared), f.officerTok)
+	evID := r.JSON["evidence"].(map[string]any)["id"].(string)
+	c := tusClient{t: t, base: ta.serve(), tok: f.officerTok}
+	loc := c.create(evID, len(sent))
+	res := c.patch(loc, 0, sent)
+	actual := sha256.Sum256(sent)
+	if b := body(res); res.StatusCode != 422 || !strings.Contains(b, hex.EncodeToString(actual[:])) || !strings.Contains(b, "declared_sha256") {
+		t.Fatalf("a file with another hash: %d %s", res.StatusCode, b)
+	}
+	if got := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok); got.str("status") != "rejected" || got.str("actual_sha256") != hex.EncodeToString(actual[:]) {
+		t.Fatalf("rejected evidence: %s", got.Body)
+	}
+	if _, err := ta.media.Stat(context.Background(), "evidence/"+f.id+"/"+evID); err == nil {
+		t.Fatal("the rejected object is still stored")
+	}
+	if n, err := ta.media.MultipartUploads(context.Background(), "evidence/"); err != nil || n != 0 {
+		t.Fatalf("%d multipart uploads left (%v)", n, err)
+	}
+	audit := ta.do("GET", "/v1/cases/"+id+"/audit", nil, f.officerTok)
+	if !strings.Contains(string(audit.Body), `"problem":"rejected"`) {
+		t.Fatalf("the audit does not report the rejected evidence: %s", audit.Body)
+	}
+	if r := ta.do("POST", "/v1/cases/"+id+"/transitions", map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{evID}}, f.officerTok); r.Status != 422 {
+		t.Fatalf("a transition naming rejected evidence: %d", r.Status)
+	}
+
+	page := []byte("<!DOCTYPE html><html><script>alert(1)</script></html>")
+	r = ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "photo", "image/png", page), f.officerTok)
+	htmlID := r.JSON["evidence"].(map[string]any)["id"].(string)
+	put := ta.do("PUT", "/v1/evidence/"+htmlID+"/content", page, f.officerTok, "Content-Type", "application/octet-stream")
+	if put.Status != 422 || !strings.Contains(string(put.Body), "text/html") {
+		t.Fatalf("HTML declared as a photo: %d %s", put.Status, put.Body)
+	}
+	ta.run([]scenario{
+		{Name: "a declared size over the cap", Method: "POST", URL: "/v1/cases/" + id + "/evidence", Token: f.officerTok,
+			Body: map[string]any{"kind": "video", "sha256": strings.Repeat("a", 64), "size": 2 << 30, "content_type": "video/mp4", "captured_at": "2026-05-01T08:00:00Z", "officer_ids": f.officers}, Status: 413},
+		{Name: "an executable type", Method: "POST", URL: "/v1/cases/" + id + "/evidence", Token: f.officerTok,
+			Body: map[string]any{"kind": "document", "sha256": strings.Repeat("a", 64), "size": 10, "content_type": "application/x-msdownload", "captured_at": "2026-05-01T08:00:00Z", "officer_ids": f.officers}, Status: 400, Contains: []string{"content_type"}},
+		{Name: "one officer", Method: "POST", URL: "/v1/cases/" + id + "/evidence", Token: f.officerTok,
+			Body: map[string]any{"kind": "photo", "sha256": strings.Repeat("a", 64), "size": 10, "content_type": "image/png", "captured_at": "2026-05-01T08:00:00Z", "officer_ids": f.officers[:1]}, Status: 403},
+	})
+}
+
+// TestPhotoByPutWithThumbnail: a small photo goes up with one PUT and gets a thumbnail.
+func TestPhotoByPutWithThumbnail(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	pic := photo(t, 800, 600)
+	r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "photo", "image/png", pic), f.officerTok)
+	evID := r.JSON["evidence"].(map[string]any)["id"].(string)
+	if r := ta.do("PUT", "/v1/evidence/"+evID+"/content", pic[:len(pic)-1], f.officerTok, "Content-Type", "application/octet-stream"); r.Status != 400 {
+		t.Fatalf("a PUT shorter than declared: %d %s", r.Status, r.Body)
+	}
+	put := ta.do("PUT", "/v1/evidence/"+evID+"/content", pic, f.officerTok, "Content-Type", "application/octet-stream")
+	if put.Status != 200 || put.str("status") != "complete" || put.JSON["thumbnail"] != true {
+		t.Fatalf("PUT: %d %s", put.Status, put.Body)
+	}
+	th := ta.do("GET", "/v1/evidence/"+evID+"/thumbnail", nil, f.officerTok)
+	img, _, err := image.Decode(bytes.NewReader(th.Body))
+	if th.Status != 200 || err != nil || img.Bounds().Dx() != 320 || img.Bounds().Dy() != 240 {
+		t.Fatalf("thumbnail: %d %v", th.Status, err)
+	}
+}
+
+// TestEvidenceIsScopedToItsAgency: another agency's officer and admin get 404 on every path
+// that names evidence or its upload, and cannot name it in a transition or upload to it.
+func TestEvidenceIsScopedToItsAgency(t *testing.T) {
+	ta := newTestApp(t)
+	a := ta.newCaseAgency(t, 0)
+	b := ta.newCaseAgency(t, 1)
+	id := ta.openInvestigating(t, a)
+	pic := photo(t, 64, 64)
+	named := evidenceBody(a, "photo", "image/png", pic)
+	named["id"] = "0a1b2c3d-0000-4000-8000-000000000001" // chosen by the phone, as offline
+	r := ta.do("POST", "/v1/cases/"+id+"/evidence", named, a.officerTok)
+	evID := r.JSON["evidence"].(map[string]any)["id"].(string)
+	base := ta.serve()
+	loc := tusClient{t: t, base: base, tok: a.officerTok}.create(evID, len(pic))
+	if r := ta.do("PUT", "/v1/evidence/"+evID+"/content", pic, a.officerTok, "Content-Type", "application/octet-stream"); r.Status != 200 {
+		t.Fatalf("PUT: %d %s", r.Status, r.Body)
+	}
+	for _, tok := range []string{b.officerTok, b.adminTok} {
+		for _, u := range []string{"/v1/evidence/" + evID, "/v1/evidence/" + evID + "/content", "/v1/evidence/" + evID + "/thumbnail",
+			"/v1/evidence/" + evID + "/access-log", "/v1/cases/" + id + "/evidence"} {
+			if r := ta.do("GET", u, nil, tok); r.Status != 404 || strings.Contains(string(r.Body), evID) {
+				t.Errorf("GET %s by agency B: %d %s", u, r.Status, r.Body)
+			}
+		}
+		if r := ta.do("PUT", "/v1/evidence/"+evID+"/content", pic, tok, "Content-Type", "application/octet-stream"); r.Status != 404 {
+			t.Errorf("PUT by agency B: %d", r.Status)
+		}
+		c := tusClient{t: t, base: base, tok: tok}
+		for _, m := range []string{"HEAD", "DELETE"} {
+			if res := c.req(m, loc, nil); res.StatusCode != 404 {
+				t.Errorf("%s upload by agency B: %d", m, res.StatusCode)
+			}
+		}
+		if res := c.patch(loc, 0, pic); res.StatusCode != 404 {
+			t.Errorf("PATCH upload by agency B: %d", res.StatusCode)
+		}
+		if res := c.req("POST", "/v1/uploads", nil, "Upload-Length", strconv.Itoa(len(pic)), "Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evID))); res.StatusCode != 404 {
+			t.Errorf("an upload to A's evidence by agency B: %d", res.StatusCode)
+		}
+	}
+	bCase := ta.openInvestigating(t, b)
+	if r := ta.do("POST", "/v1/cases/"+bCase+"/transitions", map[string]any{"action": "record", "officer_ids": b.officers, "evidence_ids": []string{evID}}, b.officerTok); r.Status != 422 || strings.Contains(string(r.Body), "complete") {
+		t.Errorf("B naming A's evidence: %d %s", r.Status, r.Body)
+	}
+	if r := ta.do("POST", "/v1/cases/"+bCase+"/evidence", map[string]any{"id": evID, "kind": "photo", "sha256": strings.Repeat("a", 64), "size": 10,
+		"content_type": "image/png", "captured_at": "2026-05-01T08:00:00Z", "officer_ids": b.officers}, b.officerTok); r.Status != 409 {
+		t.Errorf("B taking A's evidence id: %d %s", r.Status, r.Body)
+	}
+	if got := ta.do("GET", "/v1/evidence/"+evID, nil, a.officerTok); got.str("case_id") != id || got.str("status") != "complete" {
+		t.Fatalf("A's evidence changed: %s", got.Body)
+	}
+}

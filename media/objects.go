@@ -1,0 +1,154 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/url"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+// MinPartSize is S3's smallest part but the last.
+const MinPartSize = 5 << 20
+
+// objectErr maps an S3 error: a missing object is NotFound, anything else Unavailable (the
+// object store did not do what was asked; retrying is safe).
+func objectErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	switch minio.ToErrorResponse(err).Code {
+	case "NoSuchKey", "NoSuchUpload":
+		return &domain.Error{Code: domain.NotFound, Message: what + " not found", Err: err}
+	case "InvalidRange":
+		return &domain.Error{Code: domain.Invalid, Message: "the range is not satisfiable", Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &domain.Error{Code: domain.Unavailable, Message: "the request ended before the object store answered", Err: err}
+	}
+	return &domain.Error{Code: domain.Unavailable, Message: "the object store did not " + what, Err: err}
+}
+
+// StartMultipart begins an S3 multipart upload of key and returns its id.
+func (m *Media) StartMultipart(ctx context.Context, key, contentType string) (string, error) {
+	id, err := m.core.NewMultipartUpload(ctx, m.bucket, key, minio.PutObjectOptions{ContentType: contentType})
+	return id, objectErr(err, "start the upload")
+}
+
+// PutPart streams size bytes of r as part number n and returns its ETag.
+func (m *Media) PutPart(ctx context.Context, key, uploadID string, n int, r io.Reader, size int64) (string, error) {
+	p, err := m.core.PutObjectPart(ctx, m.bucket, key, uploadID, n, r, size, minio.PutObjectPartOptions{})
+	return p.ETag, objectErr(err, "store the part")
+}
+
+// CompleteMultipart assembles the parts into the object.
+func (m *Media) CompleteMultipart(ctx context.Context, key, uploadID string, parts []domain.UploadPart) error {
+	cp := make([]minio.CompletePart, len(parts))
+	for i, p := range parts {
+		cp[i] = minio.CompletePart{PartNumber: p.Number, ETag: p.ETag}
+	}
+	_, err := m.core.CompleteMultipartUpload(ctx, m.bucket, key, uploadID, cp, minio.PutObjectOptions{})
+	return objectErr(err, "complete the upload")
+}
+
+// AbortMultipart discards an unfinished multipart upload; one already gone is no error.
+func (m *Media) AbortMultipart(ctx context.Context, key, uploadID string) error {
+	err := objectErr(m.core.AbortMultipartUpload(ctx, m.bucket, key, uploadID), "abort the upload")
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil
+	}
+	return err
+}
+
+// Put streams size bytes of r into key.
+func (m *Media) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
+	_, err := m.client.PutObject(ctx, m.bucket, key, r, size, minio.PutObjectOptions{ContentType: contentType, DisableMultipart: size < 64<<20})
+	return objectErr(err, "store the object")
+}
+
+// Get reads bytes from..to (inclusive) of key; to < 0 reads to the end.
+func (m *Media) Get(ctx context.Context, key string, from, to int64) (io.ReadCloser, error) {
+	opts := minio.GetObjectOptions{}
+	if from > 0 || to >= 0 {
+		if err := opts.SetRange(from, to); err != nil {
+			return nil, objectErr(err, "read the object")
+		}
+	}
+	r, _, _, err := m.core.GetObject(ctx, m.bucket, key, opts)
+	return r, objectErr(err, "read the object")
+}
+
+// Stat returns the size of key; NotFound when there is none.
+func (m *Media) Stat(ctx context.Context, key string) (int64, error) {
+	info, err := m.client.StatObject(ctx, m.bucket, key, minio.StatObjectOptions{})
+	return info.Size, objectErr(err, "find the object")
+}
+
+// Remove deletes key; one already gone is no error.
+func (m *Media) Remove(ctx context.Context, key string) error {
+	err := objectErr(m.client.RemoveObject(ctx, m.bucket, key, minio.RemoveObjectOptions{}), "remove the object")
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil
+	}
+	return err
+}
+
+// Retain puts key under S3 Object Lock until the given time, in governance mode, when the
+// bucket was made with Object Lock; locked says whether the store now enforces it.
+func (m *Media) Retain(ctx context.Context, key string, until time.Time) (locked bool, err error) {
+	if !m.objectLock {
+		return false, nil
+	}
+	mode := minio.Governance
+	if m.complianceLock {
+		mode = minio.Compliance
+	}
+	until = until.UTC()
+	if err := m.client.PutObjectRetention(ctx, m.bucket, key, minio.PutObjectRetentionOptions{Mode: &mode, RetainUntilDate: &until}); err != nil {
+		return false, objectErr(err, "lock the object")
+	}
+	return true, nil
+}
+
+// PresignGet returns a URL that reads key for ttl, offered for download as fileName.
+func (m *Media) PresignGet(ctx context.Context, key string, ttl time.Duration, fileName, contentType string) (string, error) {
+	q := url.Values{}
+	q.Set("response-content-type", contentType)
+	if fileName != "" {
+		q.Set("response-content-disposition", "attachment; filename*=UTF-8''"+url.PathEscape(fileName))
+	}
+	u, err := m.client.PresignedGetObject(ctx, m.bucket, key, ttl, q)
+	if err != nil {
+		return "", objectErr(err, "sign a link")
+	}
+	return u.String(), nil
+}
+
+// MultipartUploads counts the unfinished multipart uploads under prefix; tests and the sweeper
+// use it.
+func (m *Media) MultipartUploads(ctx context.Context, prefix string) (int, error) {
+	n := 0
+	for u := range m.client.ListIncompleteUploads(ctx, m.bucket, prefix, true) {
+		if u.Err != nil {
+			return 0, objectErr(u.Err, "list uploads")
+		}
+		n++
+	}
+	return n, nil
+}
+
+// ObjectLock says whether the bucket enforces retention.
+func (m *Media) ObjectLock() bool { return m.objectLock }
+
+func (m *Media) detectObjectLock(ctx context.Context) {
+	enabled, _, _, _, err := m.client.GetObjectLockConfig(ctx, m.bucket)
+	m.objectLock = err == nil && enabled == "Enabled"
+}
