@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zhifa/zhifa/domain"
 )
 
 // addEvidence records a document for the case, declaring content's hash and size, and
@@ -370,5 +372,51 @@ func TestEvidenceIsScopedToItsAgency(t *testing.T) {
 	}
 	if got := ta.do("GET", "/v1/evidence/"+evID, nil, a.officerTok); got.str("case_id") != id || got.str("status") != "complete" {
 		t.Fatalf("A's evidence changed: %s", got.Body)
+	}
+}
+
+// TestSyncDeliversEvidenceOnlyToItsAgency: A's case and inspection evidence reach A's phones
+// through sync, with their status; B's feed never carries them, even from forged entries.
+func TestSyncDeliversEvidenceOnlyToItsAgency(t *testing.T) {
+	ta := newTestApp(t)
+	a, b := ta.newCaseAgency(t, 0), ta.newCaseAgency(t, 1)
+	id := ta.openInvestigating(t, a)
+	doc := []byte("%PDF-1.4 询问笔录")
+	caseEv := ta.addEvidence(t, a, id, doc)
+	if r := ta.do("PUT", "/v1/evidence/"+caseEv+"/content", doc, a.officerTok, "Content-Type", "application/octet-stream"); r.Status != 200 {
+		t.Fatalf("PUT: %d %s", r.Status, r.Body)
+	}
+	in := ta.do("POST", "/v1/inspections", map[string]any{"matter_id": a.matterID, "enterprise_uscc": usccs[3], "enterprise_name": "某某餐饮有限公司",
+		"planned_on": time.Now().AddDate(0, 0, 3).Format(time.DateOnly), "officer_ids": a.officers}, a.officerTok)
+	if in.Status != 201 {
+		t.Fatalf("inspection: %d %s", in.Status, in.Body)
+	}
+	insp := ta.do("POST", "/v1/inspections/"+in.str("id")+"/evidence", evidenceBody(a, "document", "application/pdf", doc), a.officerTok, "Idempotency-Key", "insp-ev")
+	if insp.Status != 201 {
+		t.Fatalf("inspection evidence: %d %s", insp.Status, insp.Body)
+	}
+	inspEv := insp.JSON["evidence"].(map[string]any)["id"].(string)
+	if again := ta.do("POST", "/v1/inspections/"+in.str("id")+"/evidence", evidenceBody(a, "document", "application/pdf", doc), a.officerTok, "Idempotency-Key", "insp-ev"); again.Status != 201 || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("a retried inspection evidence: %d %s", again.Status, again.Body)
+	}
+	if r := ta.do("PUT", "/v1/evidence/"+inspEv+"/content", doc, a.officerTok, "Content-Type", "application/octet-stream"); r.Status != 200 || r.str("status") != "complete" {
+		t.Fatalf("PUT inspection evidence: %d %s", r.Status, r.Body)
+	}
+	for _, ch := range []domain.Change{{AgencyID: b.id, Kind: "evidence", ObjectID: caseEv}, {AgencyID: b.id, Kind: "evidence", ObjectID: inspEv}} {
+		if err := ta.store.RecordChange(context.Background(), &ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	feedA := ta.syncAll(t, a.officerTok)
+	for _, want := range []string{`"kind":"evidence","id":"` + caseEv, `"kind":"evidence","id":"` + inspEv, `"status":"complete"`} {
+		if !strings.Contains(feedA, want) {
+			t.Errorf("A's feed lacks %s", want)
+		}
+	}
+	feedB := ta.syncAll(t, b.officerTok)
+	for _, leak := range []string{caseEv, inspEv, a.id} {
+		if strings.Contains(feedB, leak) {
+			t.Errorf("B's feed carries %s of agency A", leak)
+		}
 	}
 }

@@ -198,7 +198,9 @@ func TestCaseRoutesAreScoped(t *testing.T) {
 		var body any
 		if r.Method == fiber.MethodPost {
 			body = map[string]any{"action": "register", "officer_ids": b.officers, "kind": "inquiry_record"}
-			if strings.HasSuffix(r.Path, "/documents") {
+			if strings.HasSuffix(r.Path, "/evidence") {
+				body = evidenceBody(b, "photo", "image/png", []byte("x"))
+			} else if strings.HasSuffix(r.Path, "/documents") {
 				body = map[string]any{"kind": "inquiry_record", "fields": map[string]string{"time": "x", "place": "x", "interviewee": "x", "content": "x"}}
 			} else {
 				body = map[string]any{"action": "register", "officer_ids": b.officers}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/base64"
+	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -115,9 +116,15 @@ func (h *Handlers) Sync(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if ok {
-			out.Items = append(out.Items, item)
+		if !ok {
+			continue
 		}
+		out.Items = append(out.Items, item)
+		evidence, err := h.syncEvidence(ctx, p.AgencyID, item)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, evidence...)
 	}
 	out.NextCursor = encodeSeq(cursor)
 	return c.JSON(out)
@@ -161,6 +168,11 @@ func (h *Handlers) syncItem(ctx context.Context, agencyID string, item syncItem,
 		if b, err = h.Repo.BenchmarkByID(ctx, item.ID); err == nil {
 			owner, item.Object = b.AgencyID, toBenchmarkJSON(b)
 		}
+	case "evidence":
+		var e *domain.Evidence
+		if e, err = h.Repo.EvidenceByID(ctx, item.ID); err == nil {
+			owner, item.Object = e.AgencyID, toEvidenceJSON(e)
+		}
 	case "review_rule":
 		var r *domain.ReviewRule
 		if r, err = h.Repo.ReviewRuleByID(ctx, item.ID); err == nil {
@@ -178,4 +190,30 @@ func (h *Handlers) syncItem(ctx context.Context, agencyID string, item syncItem,
 		return item, false, nil
 	}
 	return item, true, nil
+}
+
+// syncEvidence delivers, after a case, the evidence its page's events recorded or settled, as
+// it stands now: case evidence changes only through its case's events.
+func (h *Handlers) syncEvidence(ctx context.Context, agencyID string, item syncItem) ([]syncItem, error) {
+	var ids []string
+	for _, e := range item.Events {
+		switch domain.Action(e.Action) {
+		case domain.ActAddEvidence, domain.ActCompleteEvidence, domain.ActRejectEvidence:
+			ids = append(ids, e.EvidenceIDs...)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := h.Repo.EvidenceByIDs(ctx, slices.Compact(slices.Sorted(slices.Values(ids))))
+	if err != nil {
+		return nil, err
+	}
+	out := []syncItem{}
+	for _, e := range list {
+		if e.AgencyID == agencyID && e.CaseID == item.ID {
+			out = append(out, syncItem{Seq: item.Seq, Kind: "evidence", ID: e.ID, Object: toEvidenceJSON(e)})
+		}
+	}
+	return out, nil
 }
