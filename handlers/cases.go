@@ -122,9 +122,9 @@ type eventJSON struct {
 	EvidenceIDs   []string  `json:"evidence_ids"`
 	// EvidenceHashes are the declared SHA-256 of each evidence, which the hash covers.
 	EvidenceHashes []string `json:"evidence_hashes,omitempty"`
-	DocumentHash  string    `json:"document_hash,omitempty"`
-	PrevHash      string    `json:"prev_hash"`
-	Hash          string    `json:"hash"`
+	DocumentHash   string   `json:"document_hash,omitempty"`
+	PrevHash       string   `json:"prev_hash"`
+	Hash           string   `json:"hash"`
 }
 
 func timeRef(t time.Time) *time.Time {
