@@ -2,12 +2,18 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -272,5 +278,116 @@ func TestSIGKILLDuringActionsThenRetry(t *testing.T) {
 	}
 	if strings.Contains(c.log.String(), `"level":"ERROR"`) {
 		t.Errorf("errors in the log after the restart:\n%s", c.log.String())
+	}
+}
+
+// TestSIGKILLMidUploadThenResume: a tus upload survives the server's death. A first chunk is
+// acknowledged (its last bytes, shorter than an S3 part, in a tail object); a second is cut
+// by SIGKILL while it streams. After a restart HEAD returns at least the acknowledged offset,
+// the upload continues from there, and the stored object is the file, byte for byte.
+func TestSIGKILLMidUploadThenResume(t *testing.T) {
+	const password = "crash test password"
+	env := map[string]string{"ZHIFA_DATA": t.TempDir(), "ZHIFA_ADDR": freeAddr(t), "ZHIFA_ADMIN_PASSWORD": password,
+		"ZHIFA_ARGON2_MEMORY_KIB": "8192", "ZHIFA_ARGON2_ITERATIONS": "1", "ZHIFA_ARGON2_PARALLELISM": "1",
+		"ZHIFA_UPLOAD_LEASE": "2s", "ZHIFA_UPLOAD_PART_SIZE": "5242880"}
+	c := startChild(t, env)
+	w := setUpCase(t, c, password)
+	content := make([]byte, 24<<20)
+	_, _ = rand.Read(content)
+	copy(content, []byte{0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0, 'i', 's', 'o', 'm', 'i', 's', 'o', '2'})
+	sum := sha256.Sum256(content)
+	ev := c.must(t, "POST", "/v1/cases/"+w.caseID+"/evidence", map[string]any{"kind": "video", "sha256": hex.EncodeToString(sum[:]), "size": len(content),
+		"content_type": "video/mp4", "captured_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "officer_ids": w.officers}, w.officerTok, 201)
+	evID := ev["evidence"].(map[string]any)["id"].(string)
+
+	tus := func(method, path string, body io.Reader, headers ...string) (*http.Response, error) {
+		req, _ := http.NewRequest(method, c.base+path, body)
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Authorization", "Bearer "+w.officerTok)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		if n, err := strconv.ParseInt(req.Header.Get("Content-Length"), 10, 64); err == nil {
+			req.ContentLength = n
+		}
+		res, err := client.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+		return res, err
+	}
+	res, err := tus("POST", "/v1/uploads", nil, "Upload-Length", strconv.Itoa(len(content)), "Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evID)))
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create upload: %v %v", res, err)
+	}
+	loc := res.Header.Get("Location")
+	acked := 7 << 20
+	if res, err := tus("PATCH", loc, bytes.NewReader(content[:acked]), "Content-Type", "application/offset+octet-stream", "Upload-Offset", "0"); err != nil || res.StatusCode != 204 {
+		t.Fatalf("first chunk: %v %v", res, err)
+	}
+
+	// The second chunk trickles in; the server dies after 9 MiB of it.
+	pr, pw := io.Pipe()
+	go func() {
+		rest := content[acked:]
+		for sent := 0; sent < len(rest); sent += 1 << 20 {
+			if _, err := pw.Write(rest[sent:min(sent+1<<20, len(rest))]); err != nil {
+				return
+			}
+			if sent == 9<<20 {
+				c.kill(t)
+				pw.CloseWithError(errors.New("the server died"))
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	if res, err := tus("PATCH", loc, pr, "Content-Type", "application/offset+octet-stream", "Upload-Offset", strconv.Itoa(acked),
+		"Content-Length", strconv.Itoa(len(content)-acked)); err == nil && res.StatusCode == 204 {
+		t.Fatal("the interrupted chunk was answered as complete")
+	}
+
+	c = startChild(t, env)
+	res, err = tus("HEAD", loc, nil)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("HEAD after the restart: %v %v", res, err)
+	}
+	offset, _ := strconv.Atoi(res.Header.Get("Upload-Offset"))
+	if offset < acked {
+		t.Fatalf("HEAD after the restart says %d, below the acknowledged %d", offset, acked)
+	}
+	t.Logf("acknowledged %d bytes, the server kept %d after SIGKILL mid-chunk", acked, offset)
+	for attempt := 0; ; attempt++ {
+		res, err := tus("PATCH", loc, bytes.NewReader(content[offset:]), "Content-Type", "application/offset+octet-stream", "Upload-Offset", strconv.Itoa(offset))
+		if err == nil && res.StatusCode == 204 {
+			break
+		}
+		// 423 while the dead server's lease runs out; the server closes the connection on
+		// its answer, so the client may see that first, as a phone on a bad line does.
+		if err == nil && res.StatusCode != 423 || attempt > 50 {
+			t.Fatalf("resume at %d: %v %v", offset, res, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	got := c.must(t, "GET", "/v1/evidence/"+evID, nil, w.officerTok, 200)
+	if got["status"] != "complete" {
+		t.Fatalf("evidence after the resumed upload: %v", got)
+	}
+	req, _ := http.NewRequest("GET", c.base+"/v1/evidence/"+evID+"/content", nil)
+	req.Header.Set("Authorization", "Bearer "+w.officerTok)
+	res, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	n, _ := io.Copy(h, res.Body)
+	res.Body.Close()
+	if n != int64(len(content)) || !bytes.Equal(h.Sum(nil), sum[:]) {
+		t.Fatalf("the stored file has %d bytes and another hash", n)
+	}
+	audit := c.must(t, "GET", "/v1/cases/"+w.caseID+"/audit", nil, w.officerTok, 200)
+	if audit["intact"] != true || len(audit["evidence"].([]any)) != 0 {
+		t.Fatalf("audit: %v", audit)
 	}
 }
