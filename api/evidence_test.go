@@ -420,3 +420,49 @@ func TestSyncDeliversEvidenceOnlyToItsAgency(t *testing.T) {
 		}
 	}
 }
+
+// TestAbandonedUploadsAreSwept: an upload nobody writes to past its expiry answers 410, and
+// the sweeper aborts its S3 multipart upload and removes its tail; the evidence stays
+// pending and the audit reports it once it is overdue.
+func TestAbandonedUploadsAreSwept(t *testing.T) {
+	cfg := testConfig()
+	cfg.Media.SweepEvery = 50 * time.Millisecond
+	ta := newTestAppWith(t, cfg, nil)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	content := video(8 << 20)
+	r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "video", "video/mp4", content), f.officerTok)
+	evID := r.JSON["evidence"].(map[string]any)["id"].(string)
+	c := tusClient{t: t, base: ta.serve(), tok: f.officerTok}
+	loc := c.create(evID, len(content))
+	if res := c.patch(loc, 0, content[:6<<20]); res.StatusCode != 204 {
+		t.Fatalf("PATCH: %d %s", res.StatusCode, body(res))
+	}
+	ctx := context.Background()
+	if n, _ := ta.media.MultipartUploads(ctx, "evidence/"); n != 1 {
+		t.Fatalf("%d multipart uploads running, want 1", n)
+	}
+	ta.clock.Set(time.Now().Add(2 * time.Hour))
+	if res := c.req("HEAD", loc, nil); res.StatusCode != 410 && res.StatusCode != 404 {
+		t.Fatalf("HEAD of an expired upload: %d", res.StatusCode)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, err := ta.media.MultipartUploads(ctx, "evidence/")
+		head := c.req("HEAD", loc, nil).StatusCode
+		if err == nil && n == 0 && head == 404 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sweeper left %d multipart uploads (%v); HEAD answers %d", n, err, head)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok); got.str("status") != "pending" {
+		t.Fatalf("evidence after the sweep: %s", got.Body)
+	}
+	audit := ta.do("GET", "/v1/cases/"+id+"/audit", nil, f.officerTok)
+	if !strings.Contains(string(audit.Body), `"problem":"pending"`) {
+		t.Fatalf("the audit does not report overdue pending evidence: %s", audit.Body)
+	}
+}

@@ -92,13 +92,28 @@ func (m *Media) Stat(ctx context.Context, key string) (int64, error) {
 	return info.Size, objectErr(err, "find the object")
 }
 
-// Remove deletes key; one already gone is no error.
+// Remove deletes key; one already gone is no error. In a bucket with Object Lock (versioned)
+// every version of key goes, so that a removed tail leaves no noncurrent copy behind.
 func (m *Media) Remove(ctx context.Context, key string) error {
-	err := objectErr(m.client.RemoveObject(ctx, m.bucket, key, minio.RemoveObjectOptions{}), "remove the object")
-	if domain.ErrorCode(err) == domain.NotFound {
-		return nil
+	versions := []string{""}
+	if m.objectLock {
+		versions = versions[:0]
+		for o := range m.client.ListObjects(ctx, m.bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true}) {
+			if o.Err != nil {
+				return objectErr(o.Err, "list the object's versions")
+			}
+			if o.Key == key {
+				versions = append(versions, o.VersionID)
+			}
+		}
 	}
-	return err
+	for _, v := range versions {
+		err := objectErr(m.client.RemoveObject(ctx, m.bucket, key, minio.RemoveObjectOptions{VersionID: v}), "remove the object")
+		if err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return err
+		}
+	}
+	return nil
 }
 
 // Retain puts key under S3 Object Lock until the given time, in governance mode, when the
@@ -139,6 +154,18 @@ func (m *Media) MultipartUploads(ctx context.Context, prefix string) (int, error
 	for u := range m.client.ListIncompleteUploads(ctx, m.bucket, prefix, true) {
 		if u.Err != nil {
 			return 0, objectErr(u.Err, "list uploads")
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Versions counts the object versions (delete markers included) under prefix; tests use it.
+func (m *Media) Versions(ctx context.Context, prefix string) (int, error) {
+	n := 0
+	for o := range m.client.ListObjects(ctx, m.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithVersions: true}) {
+		if o.Err != nil {
+			return 0, objectErr(o.Err, "list versions")
 		}
 		n++
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -156,7 +157,8 @@ type accessDoc struct {
 // RecordAccess appends one read to the evidence's access log.
 func (s *Store) RecordAccess(ctx context.Context, a *domain.EvidenceAccess) error {
 	if a.ID == "" {
-		a.ID = domain.NewID()
+		// Ids sort as the reads happened: the log is paged in _id order.
+		a.ID = fmt.Sprintf("%016x%s", time.Now().UnixNano(), domain.NewID()[16:])
 	}
 	a.At = asStored(a.At)
 	_, err := s.db.Collection("evidence_access").InsertOne(ctx, accessDoc{ID: a.ID, EvidenceID: a.EvidenceID, AgencyID: a.AgencyID,
