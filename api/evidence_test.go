@@ -16,9 +16,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/zhifa/zhifa/api"
 	"github.com/zhifa/zhifa/domain"
 )
 
@@ -315,6 +317,22 @@ func TestPhotoByPutWithThumbnail(t *testing.T) {
 	if put.Status != 200 || put.str("status") != "complete" || put.JSON["thumbnail"] != true {
 		t.Fatalf("PUT: %d %s", put.Status, put.Body)
 	}
+	link := ta.do("GET", "/v1/evidence/"+evID+"/content?link=true", nil, f.officerTok)
+	if loc := link.Header.Get("Location"); link.Status != 302 || !strings.Contains(loc, "X-Amz-Expires=300") || !strings.Contains(loc, "X-Amz-Signature=") {
+		t.Fatalf("presigned link: %d %q", link.Status, loc)
+	}
+	if log := ta.do("GET", "/v1/evidence/"+evID+"/access-log", nil, f.officerTok); !strings.Contains(string(log.Body), `"what":"link"`) {
+		t.Fatalf("the link is not in the access log: %s", log.Body)
+	}
+	// A browser client's preflight, then the headers it may read.
+	pre := ta.do("OPTIONS", "/v1/uploads", nil, "", "Origin", "https://app.example", "Access-Control-Request-Method", "PATCH",
+		"Access-Control-Request-Headers", "upload-offset,tus-resumable,authorization")
+	if pre.Status != 204 || pre.Header.Get("Access-Control-Allow-Origin") == "" || !strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Upload-Offset") {
+		t.Fatalf("CORS preflight: %d %v", pre.Status, pre.Header)
+	}
+	if r := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok, "Origin", "https://app.example"); !strings.Contains(r.Header.Get("Access-Control-Expose-Headers"), "Upload-Offset") {
+		t.Fatalf("exposed headers: %v", r.Header)
+	}
 	th := ta.do("GET", "/v1/evidence/"+evID+"/thumbnail", nil, f.officerTok)
 	img, _, err := image.Decode(bytes.NewReader(th.Body))
 	if th.Status != 200 || err != nil || img.Bounds().Dx() != 320 || img.Bounds().Dy() != 240 {
@@ -464,5 +482,68 @@ func TestAbandonedUploadsAreSwept(t *testing.T) {
 	audit := ta.do("GET", "/v1/cases/"+id+"/audit", nil, f.officerTok)
 	if !strings.Contains(string(audit.Body), `"problem":"pending"`) {
 		t.Fatalf("the audit does not report overdue pending evidence: %s", audit.Body)
+	}
+}
+
+// flakyObjects fails the assembly of uploads while fail is set: a crash or an outage between
+// the last byte and the completed evidence.
+type flakyObjects struct {
+	domain.Objects
+	fail atomic.Bool
+}
+
+func (f *flakyObjects) CompleteMultipart(ctx context.Context, key, uploadID string, parts []domain.UploadPart) error {
+	if f.fail.Load() {
+		return domain.Errorf(domain.Unavailable, "injected: the object store did not answer")
+	}
+	return f.Objects.CompleteMultipart(ctx, key, uploadID, parts)
+}
+
+// TestInterruptedCompletionIsFinishedBySweeper: every byte is in but the object store fails
+// the assembly; the upload stays completing (HEAD reports the whole length), and the sweeper
+// finishes it through the same operation: the evidence completes once, with one event.
+func TestInterruptedCompletionIsFinishedBySweeper(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	cfg := ta.cfg
+	cfg.Media.SweepEvery = 50 * time.Millisecond
+	flaky := &flakyObjects{Objects: ta.media}
+	flaky.fail.Store(true)
+	app, err := api.New(cfg, api.Deps{Repo: ta.store, Passwords: ta.pw, Key: ta.key, Now: ta.clock.Now, Log: discardLog(), Objects: flaky})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.app = app
+	content := video(6 << 20)
+	r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "video", "video/mp4", content), f.officerTok)
+	evID := r.JSON["evidence"].(map[string]any)["id"].(string)
+	c := tusClient{t: t, base: ta.serve(), tok: f.officerTok}
+	loc := c.create(evID, len(content))
+	if res := c.patch(loc, 0, content); res.StatusCode != 503 {
+		t.Fatalf("the last chunk while the store fails: %d %s", res.StatusCode, body(res))
+	}
+	if got := c.offset(loc); got != len(content) {
+		t.Fatalf("HEAD: %d, want every byte (%d)", got, len(content))
+	}
+	if got := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok); got.str("status") != "pending" {
+		t.Fatalf("evidence before the sweep: %s", got.Body)
+	}
+	flaky.fail.Store(false)
+	ta.clock.Set(time.Now().Add(time.Minute)) // the failed request's lease has run out
+	deadline := time.Now().Add(10 * time.Second)
+	for ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok).str("status") != "complete" {
+		if time.Now().After(deadline) {
+			t.Fatal("the sweeper did not finish the upload")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	events := ta.do("GET", "/v1/cases/"+id+"/events", nil, f.officerTok)
+	if n := strings.Count(string(events.Body), `"action":"complete_evidence"`); n != 1 {
+		t.Fatalf("%d complete_evidence events, want 1", n)
+	}
+	whole := ta.do("GET", "/v1/evidence/"+evID+"/content", nil, f.officerTok)
+	if !bytes.Equal(whole.Body, content) {
+		t.Fatalf("content after the sweep: %d bytes", len(whole.Body))
 	}
 }

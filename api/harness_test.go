@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -66,6 +67,9 @@ func connectStore(ctx context.Context, name string) (*store.Store, error) {
 	return store.Connect(ctx, mongoURI, name)
 }
 
+// testdata is the package's testdata directory, as an absolute path.
+var testdata string
+
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
@@ -87,6 +91,12 @@ func runTests(m *testing.M) int {
 		defer emb.Close()
 		mongoURI, embedded = emb.URI(), emb
 	}
+	// Before the gateway makes its objects root the working directory.
+	abs, err := filepath.Abs("testdata")
+	if err != nil {
+		panic(err)
+	}
+	testdata = abs
 	dir, err := os.MkdirTemp("", "zhifa-s3-test-")
 	if err != nil {
 		panic(err)

@@ -81,7 +81,7 @@ func (p *cuttingProxy) pipe(in, out net.Conn) {
 // from the offset HEAD gives, and the object read back from the bucket is the file.
 // Mandatory in CI (CI=true), where .ci/run installs the client with npm.
 func TestTusJSClientResumesThroughDroppedConnections(t *testing.T) {
-	dir, _ := filepath.Abs("testdata/tusjs")
+	dir := filepath.Join(testdata, "tusjs")
 	node, err := exec.LookPath("node")
 	_, modErr := os.Stat(filepath.Join(dir, "node_modules", "tus-js-client"))
 	if err != nil || modErr != nil {

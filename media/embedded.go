@@ -20,8 +20,10 @@ import (
 // Embedded is an in-process VersityGW S3 gateway on loopback with a posix backend.
 type Embedded struct {
 	endpoint, access, secret string
-	cancel                   context.CancelFunc
-	done                     chan struct{}
+	// root holds the buckets; wd is the working directory the process had before.
+	root, wd string
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // embeddedMu guards the gateway: VersityGW allows one gateway per process.
@@ -55,23 +57,23 @@ func StartEmbedded(ctx context.Context, dir string) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded S3 metadata: %w", err)
 	}
-	// posix.New changes the process's working directory to root; keep ours.
+	// The posix backend works with paths relative to the process's working directory, which
+	// posix.New sets to root: while the gateway runs, the process's working directory is the
+	// objects root (callers resolve their own paths first; config does). Close restores it.
 	wd, err := os.Getwd()
 	if err != nil {
 		return nil, err
 	}
 	be, err := posix.New(root, sidecar, posix.PosixOpts{NewDirPerm: 0o700, NewFilePerm: 0o600, SideCarDir: metaDir})
-	if chErr := os.Chdir(wd); chErr != nil && err == nil {
-		err = chErr
-	}
 	if err != nil {
+		_ = os.Chdir(wd)
 		return nil, fmt.Errorf("embedded S3 backend: %w", err)
 	}
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err
 	}
-	e := &Embedded{endpoint: "http://" + addr, access: randomKey(10), secret: randomKey(20), done: make(chan struct{})}
+	e := &Embedded{endpoint: "http://" + addr, access: randomKey(10), secret: randomKey(20), done: make(chan struct{}), root: root, wd: wd}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.cancel = cancel
 	errc := make(chan error, 1)
@@ -87,6 +89,7 @@ func StartEmbedded(ctx context.Context, dir string) (*Embedded, error) {
 	if err := waitListening(ctx, addr, errc); err != nil {
 		cancel()
 		<-e.done
+		_ = os.Chdir(wd)
 		return nil, fmt.Errorf("start embedded S3 gateway: %w", err)
 	}
 	embeddedRunning = e
@@ -137,6 +140,9 @@ func (e *Embedded) Endpoint() string { return e.endpoint }
 func (e *Embedded) AccessKey() string { return e.access }
 func (e *Embedded) SecretKey() string { return e.secret }
 
+// Root is the directory that holds the buckets, one directory each.
+func (e *Embedded) Root() string { return e.root }
+
 // Region is the region the gateway reports.
 func (e *Embedded) Region() string { return "us-east-1" }
 
@@ -144,6 +150,7 @@ func (e *Embedded) Region() string { return "us-east-1" }
 func (e *Embedded) Close() {
 	e.cancel()
 	<-e.done
+	_ = os.Chdir(e.wd)
 	embeddedMu.Lock()
 	embeddedRunning = nil
 	embeddedMu.Unlock()

@@ -111,13 +111,19 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 
+	repo, err := os.Getwd() // before the gateway makes its objects root the working directory
+	if err != nil {
+		return err
+	}
 	gw, err := media.StartEmbedded(ctx, filepath.Join(dir, "gateway"))
 	if err != nil {
 		return err
 	}
 	defer gw.Close()
 	bin := filepath.Join(dir, "zhifa")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/zhifa").CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-o", bin, "./cmd/zhifa")
+	build.Dir = repo
+	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build the server: %v\n%s", err, out)
 	}
 	srv, stop, err := startServer(bin, dir, gw, *part)
@@ -250,7 +256,7 @@ func startServer(bin, dir string, gw *media.Embedded, part int64) (*server, func
 	addr := freeAddr()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "ZHIFA_DATA="+filepath.Join(dir, "server"), "ZHIFA_ADDR="+addr, "ZHIFA_ADMIN_PASSWORD="+password,
-		"S3_ENDPOINT="+gw.Endpoint(), "S3_ACCESS_KEY="+gw.AccessKey(), "S3_SECRET_KEY="+gw.SecretKey(), "S3_BUCKET=evidence",
+		"S3_ENDPOINT="+gw.Endpoint(), "S3_ACCESS_KEY="+gw.AccessKey(), "S3_SECRET_KEY="+gw.SecretKey(), "S3_BUCKET=evidence", "S3_OBJECT_LOCK=false",
 		"ZHIFA_ARGON2_MEMORY_KIB=8192", "ZHIFA_UPLOAD_PART_SIZE="+strconv.FormatInt(part*mib, 10),
 		"ZHIFA_EVIDENCE_PUT_MAX="+strconv.Itoa(1<<30), "ZHIFA_EVIDENCE_MAX_SIZE="+strconv.Itoa(1<<40), "ZHIFA_LOG_LEVEL=warn")
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -103,6 +104,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 				LinkTTL:      e.duration("ZHIFA_EVIDENCE_LINK_TTL", 5*time.Minute),
 			},
 		},
+	}
+	// Absolute now: the embedded S3 gateway changes the working directory when it starts.
+	if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(e.str("ZHIFA_LOG_LEVEL", "info"))); err != nil {
 		e.errs = append(e.errs, "ZHIFA_LOG_LEVEL: debug, info, warn or error")
