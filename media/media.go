@@ -53,9 +53,6 @@ func Open(ctx context.Context, cfg Config) (*Media, error) {
 			return nil, err
 		}
 		cfg.Endpoint, cfg.AccessKey, cfg.SecretKey, cfg.Region = emb.Endpoint(), emb.AccessKey(), emb.SecretKey(), emb.Region()
-		// VersityGW's posix backend (v1.8) fails to make buckets with Object Lock: the embedded
-		// store keeps evidence immutable through the API only.
-		cfg.ObjectLock = false
 		engine = "versitygw-embedded"
 	}
 	m, err := Connect(ctx, cfg)

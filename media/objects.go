@@ -103,7 +103,11 @@ func (m *Media) Remove(ctx context.Context, key string) error {
 				return objectErr(o.Err, "list the object's versions")
 			}
 			if o.Key == key {
-				versions = append(versions, o.VersionID)
+				v := o.VersionID
+				if v == "null" {
+					v = "" // a store that keeps no versions (VersityGW without a versioning dir)
+				}
+				versions = append(versions, v)
 			}
 		}
 	}
