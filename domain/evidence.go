@@ -368,8 +368,9 @@ type AppendOptions struct {
 	// Checksum, when set, hashes the request's bytes, which must then equal Want.
 	Checksum hash.Hash
 	Want     []byte
-	// Commit makes the upload's new state durable (and fails if another writer moved it).
-	Commit func(*Upload) error
+	// Commit makes the upload's new state durable (and fails if another writer moved it);
+	// last says it is the request's final commit.
+	Commit func(u *Upload, last bool) error
 }
 
 // Objects keeps evidence bytes in an S3 bucket (package media).

@@ -291,7 +291,10 @@ func (h *Handlers) PutEvidenceContent(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	settled, err := h.Repo.EvidenceByID(ctx, e.ID)
+	// The upload may have outlasted the request's store timeout.
+	rctx, rcancel := h.ctx(c)
+	defer rcancel()
+	settled, err := h.Repo.EvidenceByID(rctx, e.ID)
 	if err != nil {
 		return err
 	}
@@ -339,8 +342,12 @@ func (h *Handlers) writeUpload(c *fiber.Ctx, p domain.Principal, u *domain.Uploa
 		body = br
 	}
 	err = h.Objects.Append(wctx, u, body, n, domain.AppendOptions{PartSize: h.Media.PartSize, Checksum: check, Want: want,
-		Commit: func(next *domain.Upload) error {
+		Commit: func(next *domain.Upload, last bool) error {
 			next.LeaseUntil = h.Now().Add(h.Media.Lease)
+			if last && next.Offset < next.Length {
+				// The request's last write gives the lease back with it: one write fewer.
+				next.LeaseHolder, next.LeaseUntil = "", time.Time{}
+			}
 			next.ExpiresAt = h.Now().Add(h.Media.Expiry)
 			cctx, cancel := context.WithTimeout(wctx, h.Timeout)
 			defer cancel()

@@ -82,7 +82,7 @@ func (m *Media) Append(ctx context.Context, u *domain.Upload, body io.Reader, n 
 			return err
 		}
 		if opt.Checksum == nil {
-			if err := opt.Commit(&next); err != nil {
+			if err := opt.Commit(&next, left == 0); err != nil {
 				return err
 			}
 			*u = next
@@ -96,7 +96,7 @@ func (m *Media) Append(ctx context.Context, u *domain.Upload, body io.Reader, n 
 			}
 			return domain.Errorf(domain.ChecksumMismatch, "the bytes do not match Upload-Checksum; the offset stays %d", start.Offset)
 		}
-		if err := opt.Commit(&next); err != nil {
+		if err := opt.Commit(&next, true); err != nil {
 			return err
 		}
 		*u = next
