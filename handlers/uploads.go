@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -333,13 +333,16 @@ func (h *Handlers) writeUpload(c *fiber.Ctx, p domain.Principal, u *domain.Uploa
 	var body io.Reader = deadlineReader{r: c.Context().RequestBodyStream(), conn: c.Context().Conn(), idle: time.Minute}
 	if n > 0 && offset == 0 {
 		// The first bytes say what the file is: refuse what it does not claim to be.
-		br := bufio.NewReaderSize(body, 4096)
-		head, _ := br.Peek(int(min(n, 3072)))
-		if reason := h.sniff(u, head); reason != "" {
+		head := make([]byte, min(n, 3072))
+		k, err := io.ReadFull(body, head)
+		if err != nil {
+			return domain.Errorf(domain.Unavailable, "the connection ended before the first bytes arrived")
+		}
+		if reason := h.sniff(u, head[:k]); reason != "" {
 			c.Context().SetConnectionClose()
 			return h.reject(wctx, u, p, reason, "")
 		}
-		body = br
+		body = io.MultiReader(bytes.NewReader(head[:k]), body)
 	}
 	err = h.Objects.Append(wctx, u, body, n, domain.AppendOptions{PartSize: h.Media.PartSize, Checksum: check, Want: want,
 		Commit: func(next *domain.Upload, last bool) error {

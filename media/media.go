@@ -76,10 +76,17 @@ func Connect(ctx context.Context, cfg Config) (*Media, error) {
 	if region == "" {
 		region = "us-east-1"
 	}
+	tr, err := minio.DefaultTransport(u.Scheme == "https")
+	if err != nil {
+		return nil, fmt.Errorf("S3 transport: %w", err)
+	}
+	// Parts stream through: large write buffers mean fewer, larger writes to the store.
+	tr.WriteBufferSize, tr.ReadBufferSize = 256<<10, 256<<10
 	client, err := minio.New(u.Host, &minio.Options{
-		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
-		Secure: u.Scheme == "https",
-		Region: region,
+		Creds:     credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:    u.Scheme == "https",
+		Region:    region,
+		Transport: tr,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("S3 client: %w", err)

@@ -32,6 +32,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -66,11 +67,12 @@ func (s *stream) Read(p []byte) (int, error) {
 	bs := int64(len(s.block))
 	i := s.off % bs
 	k := copy(p, s.block[i:min(bs, i+(s.n-s.off))])
-	// Stamp the copy's index over its first 8 bytes (past the ftyp box of the first).
-	for j := 0; j < k; j++ {
-		pos := s.off + int64(j)
-		if pos >= 64 && pos%bs < 8 {
-			p[j] = byte((pos / bs) >> (8 * (pos % bs)))
+	// Stamp each copy's index over its first 8 bytes (the first copy keeps its ftyp box).
+	for start := s.off / bs * bs; start < s.off+int64(k); start += bs {
+		for j := int64(0); j < 8 && start+j < s.off+int64(k); j++ {
+			if start > 0 && start+j >= s.off {
+				p[start+j-s.off] = byte((start / bs) >> (8 * j))
+			}
 		}
 	}
 	s.off += int64(k)
@@ -145,6 +147,7 @@ func run() error {
 	if err := mc.MakeBucket(ctx, "baseline", minio.MakeBucketOptions{Region: gw.Region()}); err != nil {
 		return err
 	}
+	settle()
 	start := time.Now()
 	if _, err := mc.PutObject(ctx, "baseline", "file", newStream(block, n), n, minio.PutObjectOptions{ContentType: "video/mp4", PartSize: uint64(*part * mib)}); err != nil {
 		return fmt.Errorf("baseline PutObject: %w", err)
@@ -156,6 +159,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	settle()
 	start = time.Now()
 	if err := srv.tusUpload(ev, block, n, *chunk*mib); err != nil {
 		return err
@@ -167,6 +171,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	settle()
 	start = time.Now()
 	if err := srv.put(ev, block, n); err != nil {
 		return err
@@ -200,6 +205,7 @@ func run() error {
 	}()
 	var wg sync.WaitGroup
 	errs := make([]error, *conc)
+	settle()
 	start = time.Now()
 	for i := range ids {
 		wg.Add(1)
@@ -220,6 +226,13 @@ func run() error {
 	fmt.Printf("%d concurrent %d MiB tus uploads: %.0f MiB/s in all; server RSS idle %.0f MiB, peak %.0f MiB (aim: at most %d x %d MiB + 64 = %.0f MiB)\n",
 		*conc, *each, rate(int64(*conc)*m, elapsed), float64(idle)/mib, float64(peak.Load())/mib, *conc, *part, aim)
 	return nil
+}
+
+// settle writes the page cache's dirty pages out before a measurement, so that one
+// measurement does not pay for the writeback of the one before.
+func settle() {
+	syscall.Sync()
+	time.Sleep(time.Second)
 }
 
 func rate(n int64, d time.Duration) float64 { return float64(n) / mib / d.Seconds() }
