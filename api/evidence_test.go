@@ -22,6 +22,7 @@ import (
 
 	"github.com/zhifa/zhifa/api"
 	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/media"
 )
 
 // addEvidence records a document for the case, declaring content's hash and size, and
@@ -500,8 +501,9 @@ func (f *flakyObjects) CompleteMultipart(ctx context.Context, key, uploadID stri
 }
 
 // TestInterruptedCompletionIsFinishedBySweeper: every byte is in but the object store fails
-// the assembly; the upload stays completing (HEAD reports the whole length), and the sweeper
-// finishes it through the same operation: the evidence completes once, with one event.
+// the assembly; the upload stays completing (a HEAD tries to finish it and answers 503 while
+// the store fails), and the sweeper finishes it through the same operation: the evidence
+// completes once, with one event.
 func TestInterruptedCompletionIsFinishedBySweeper(t *testing.T) {
 	ta := newTestApp(t)
 	f := ta.newCaseAgency(t, 0)
@@ -523,8 +525,8 @@ func TestInterruptedCompletionIsFinishedBySweeper(t *testing.T) {
 	if res := c.patch(loc, 0, content); res.StatusCode != 503 {
 		t.Fatalf("the last chunk while the store fails: %d %s", res.StatusCode, body(res))
 	}
-	if got := c.offset(loc); got != len(content) {
-		t.Fatalf("HEAD: %d, want every byte (%d)", got, len(content))
+	if res := c.req("HEAD", loc, nil); res.StatusCode != 503 {
+		t.Fatalf("HEAD while the store still fails (it tries to finish): %d", res.StatusCode)
 	}
 	if got := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok); got.str("status") != "pending" {
 		t.Fatalf("evidence before the sweep: %s", got.Body)
@@ -545,5 +547,130 @@ func TestInterruptedCompletionIsFinishedBySweeper(t *testing.T) {
 	whole := ta.do("GET", "/v1/evidence/"+evID+"/content", nil, f.officerTok)
 	if !bytes.Equal(whole.Body, content) {
 		t.Fatalf("content after the sweep: %d bytes", len(whole.Body))
+	}
+}
+
+// retainOnce fails the first retention: the process died after assembling (and, on MinIO,
+// locking) the object but before the evidence was settled.
+type retainOnce struct {
+	domain.Objects
+	failed atomic.Bool
+}
+
+func (r *retainOnce) Retain(ctx context.Context, key string, until time.Time) (bool, error) {
+	if r.failed.CompareAndSwap(false, true) {
+		return false, domain.Errorf(domain.Unavailable, "injected: the server stopped here")
+	}
+	return r.Objects.Retain(ctx, key, until)
+}
+
+// TestHEADFinishesAnAssembledUpload: the object was assembled but the evidence not settled;
+// the client's HEAD (as tus-js-client sends on resuming) finishes the completion at once,
+// recognising the assembled object instead of assembling it again. Short first chunks wait
+// for enough bytes before the type is judged; a retried PUT of the same bytes is a replay;
+// HEAD on content reads and logs nothing.
+func TestHEADFinishesAnAssembledUpload(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	objects := &retainOnce{Objects: ta.media}
+	app, err := api.New(ta.cfg, api.Deps{Repo: ta.store, Passwords: ta.pw, Key: ta.key, Now: ta.clock.Now, Log: discardLog(), Objects: objects, Thumbnail: media.Thumbnail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.app = app
+	pic := photo(t, 200, 100)
+	r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "photo", "image/png", pic), f.officerTok)
+	evID := r.JSON["evidence"].(map[string]any)["id"].(string)
+	c := tusClient{t: t, base: ta.serve(), tok: f.officerTok}
+	loc := c.create(evID, len(pic))
+	for off := 0; off < 12; off += 4 { // a PNG's signature alone does not say what it is
+		if res := c.patch(loc, off, pic[off:off+4]); res.StatusCode != 204 {
+			t.Fatalf("4-byte chunk at %d: %d %s", off, res.StatusCode, body(res))
+		}
+	}
+	if res := c.patch(loc, 12, pic[12:]); res.StatusCode != 503 {
+		t.Fatalf("the last chunk while the server 'dies': %d %s", res.StatusCode, body(res))
+	}
+	if got := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok); got.str("status") != "pending" {
+		t.Fatalf("evidence before the HEAD: %s", got.Body)
+	}
+	ta.clock.Set(time.Now().Add(time.Minute))
+	if got := c.offset(loc); got != len(pic) {
+		t.Fatalf("HEAD: %d", got)
+	}
+	ta.clock.Set(time.Time{})
+	if whole := ta.do("GET", "/v1/evidence/"+evID+"/content", nil, f.officerTok); !bytes.Equal(whole.Body, pic) {
+		t.Fatalf("stored content: %d bytes, want %d", len(whole.Body), len(pic))
+	}
+	got := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok)
+	if got.str("status") != "complete" || got.JSON["thumbnail"] != true {
+		t.Fatalf("the HEAD did not finish the upload: %s", got.Body)
+	}
+	if n, _ := ta.media.MultipartUploads(context.Background(), "evidence/"); n != 0 {
+		t.Fatalf("%d multipart uploads left", n)
+	}
+	again := ta.do("PUT", "/v1/evidence/"+evID+"/content", pic, f.officerTok, "Content-Type", "application/octet-stream")
+	if again.Status != 200 || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("a retried PUT of the same bytes: %d %s", again.Status, again.Body)
+	}
+	if r := ta.do("PUT", "/v1/evidence/"+evID+"/content", photo(t, 200, 100)[:len(pic)], f.officerTok, "Content-Type", "application/octet-stream"); r.Status != 409 {
+		t.Fatalf("a PUT of other bytes over complete evidence: %d", r.Status)
+	}
+	if h := ta.do("HEAD", "/v1/evidence/"+evID+"/content", nil, f.officerTok); h.Status != 200 || h.Header.Get("Content-Length") != strconv.Itoa(len(pic)) {
+		t.Fatalf("HEAD content: %d %v", h.Status, h.Header)
+	}
+	if log := ta.do("GET", "/v1/evidence/"+evID+"/access-log", nil, f.officerTok); len(log.JSON["items"].([]any)) != 1 { // the GET above
+		t.Fatalf("HEAD was logged as a read: %s", log.Body)
+	}
+	events := ta.do("GET", "/v1/cases/"+id+"/events", nil, f.officerTok)
+	if n := strings.Count(string(events.Body), `"action":"complete_evidence"`); n != 1 {
+		t.Fatalf("%d complete_evidence events", n)
+	}
+}
+
+// losesParts drops the parts when asked to assemble them: the embedded gateway died with the
+// server halfway through an assembly.
+type losesParts struct{ domain.Objects }
+
+func (l losesParts) CompleteMultipart(ctx context.Context, key, uploadID string, parts []domain.UploadPart) error {
+	_ = l.Objects.AbortMultipart(ctx, key, uploadID)
+	return domain.Errorf(domain.NotFound, "injected: NoSuchUpload")
+}
+
+// TestLostPartsAskForANewUpload: when the store lost an upload's parts, the upload says so
+// (410) instead of claiming the bytes, the evidence stays pending, and a new upload of the
+// same file completes it.
+func TestLostPartsAskForANewUpload(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	content := video(1 << 20)
+	r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "video", "video/mp4", content), f.officerTok)
+	evID := r.JSON["evidence"].(map[string]any)["id"].(string)
+	good := ta.app
+	lossy, err := api.New(ta.cfg, api.Deps{Repo: ta.store, Passwords: ta.pw, Key: ta.key, Now: ta.clock.Now, Log: discardLog(), Objects: losesParts{ta.media}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.app = lossy
+	c := tusClient{t: t, base: ta.serve(), tok: f.officerTok}
+	loc := c.create(evID, len(content))
+	if res := c.patch(loc, 0, content); res.StatusCode != 410 {
+		t.Fatalf("the last chunk when the parts are lost: %d %s", res.StatusCode, body(res))
+	}
+	if res := c.req("HEAD", loc, nil); res.StatusCode != 410 {
+		t.Fatalf("HEAD of a lost upload: %d", res.StatusCode)
+	}
+	ta.app = good
+	if got := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok); got.str("status") != "pending" {
+		t.Fatalf("evidence after lost parts: %s", got.Body)
+	}
+	c = tusClient{t: t, base: ta.serve(), tok: f.officerTok}
+	if res := c.patch(c.create(evID, len(content)), 0, content); res.StatusCode != 204 {
+		t.Fatalf("a new upload: %d %s", res.StatusCode, body(res))
+	}
+	if got := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok); got.str("status") != "complete" {
+		t.Fatalf("evidence after a new upload: %s", got.Body)
 	}
 }

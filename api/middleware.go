@@ -55,7 +55,7 @@ func accessLog(log *slog.Logger) fiber.Handler {
 		attrs := []any{
 			"request_id", requestID(c), "method", c.Method(), "path", c.Path(),
 			"status", c.Response().StatusCode(), "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
-			"ip", c.IP(), "bytes", len(c.Response().Body()),
+			"ip", c.IP(), "bytes", responseSize(c),
 		}
 		if p, ok := handlers.PrincipalOf(c); ok {
 			attrs = append(attrs, "user_id", p.UserID)
@@ -63,4 +63,13 @@ func accessLog(log *slog.Logger) fiber.Handler {
 		log.Info("request", attrs...)
 		return nil
 	}
+}
+
+// responseSize is the size of the response body, without reading a streamed body (evidence
+// content) into memory to count it.
+func responseSize(c *fiber.Ctx) int {
+	if c.Response().IsBodyStream() {
+		return c.Response().Header.ContentLength()
+	}
+	return len(c.Response().Body())
 }

@@ -57,7 +57,8 @@ var codeOfStatus = map[int]string{
 func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p := problem{RequestID: requestID(c)}
-		if p.RequestID == "" {
+		early := p.RequestID == ""
+		if early {
 			// An error fasthttp raised before any middleware ran (a body over the limit).
 			p.RequestID = domain.RandomToken(12)
 			c.Set(fiber.HeaderXRequestID, p.RequestID)
@@ -79,6 +80,10 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			}
 		case errors.As(err, &fe):
 			p.Status, p.Detail = fe.Code, fe.Message
+			if early && fe.Code == fiber.StatusBadRequest {
+				// fasthttp's parse errors quote the raw request, Authorization header included.
+				p.Detail = "the request could not be parsed as HTTP/1.1"
+			}
 			p.Code = codeOfStatus[fe.Code]
 			if p.Code == "" {
 				p.Code = "error"

@@ -300,6 +300,9 @@ const (
 	UploadCompleting = "completing"
 	UploadDone       = "done"
 	UploadRejected   = "rejected"
+	// UploadLost: the object store lost the parts (the server died while it assembled them);
+	// the evidence stays pending and takes a new upload.
+	UploadLost = "lost"
 )
 
 // EvidenceStore keeps evidence records, their uploads and the access log.
@@ -387,6 +390,8 @@ type Objects interface {
 	Remove(ctx context.Context, key string) error
 	// Retain keeps key under the store's retention until then; false when the store has none.
 	Retain(ctx context.Context, key string, until time.Time) (bool, error)
+	// RetainedUntil is the end of key's retention; NotFound when it has none.
+	RetainedUntil(ctx context.Context, key string) (time.Time, error)
 	PresignGet(ctx context.Context, key string, ttl time.Duration, fileName, contentType string) (string, error)
 }
 

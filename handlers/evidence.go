@@ -133,13 +133,15 @@ func (h *Handlers) CreateCaseEvidence(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
+	// Retries of one create take turns, the case read after the lock: the second finds the
+	// first's key and is answered as a replay.
+	unlock := h.lockID(e.ID)
+	defer unlock()
 	cs, err := h.scopedCase(c, ctx)
 	if err != nil {
 		return err
 	}
 	e.CaseID = cs.ID
-	unlock := h.lockID(e.ID)
-	defer unlock()
 	return h.caseAction(c, ctx, cs, func(cs *domain.Case) (domain.Event, domain.Attached, error) {
 		if _, err := h.Repo.EvidenceByID(ctx, e.ID); domain.ErrorCode(err) != domain.NotFound {
 			if err == nil {
@@ -330,6 +332,19 @@ func (h *Handlers) EvidenceContent(c *fiber.Ctx) error {
 			return fiber.NewError(fiber.StatusRequestedRangeNotSatisfiable, de.Fields["Range"])
 		}
 		return err
+	}
+	if c.Method() == fiber.MethodHead {
+		// What a GET would send, without reading (or logging) a byte.
+		c.Set(fiber.HeaderContentType, e.ContentType)
+		c.Set(fiber.HeaderAcceptRanges, "bytes")
+		c.Set(fiber.HeaderCacheControl, "private, no-store")
+		c.Response().Header.SetContentLength(int(to - from + 1))
+		if partial {
+			c.Status(fiber.StatusPartialContent)
+			c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", from, to, e.Size))
+		}
+		c.Context().Response.SkipBody = true
+		return nil
 	}
 	link := c.Query("link") == "true"
 	if err := h.Repo.RecordAccess(ctx, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),

@@ -7,9 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"hash"
 	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +26,8 @@ import (
 // creation, creation-with-upload, checksum, termination and expiration. An upload belongs to
 // one pending evidence (Upload-Metadata evidence_id) and carries exactly its declared size.
 const (
+	// sniffWindow is how many first bytes judge a file's type.
+	sniffWindow   = 3072
 	TusVersion    = "1.0.0"
 	TusExtensions = "creation,creation-with-upload,checksum,termination,expiration"
 	TusChecksums  = "sha1,sha256"
@@ -51,16 +55,30 @@ func tusResumable(c *fiber.Ctx) error {
 	return nil
 }
 
-// tusMetadata parses Upload-Metadata: comma-separated "key base64value" pairs.
+// headerInt reads a non-negative decimal header value: digits only, as tus requires.
+func headerInt(s string) (int64, error) {
+	if s == "" || len(s) > 19 || strings.Trim(s, "0123456789") != "" {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+// maxMetadata bounds Upload-Metadata: an evidence id and a file name take far less.
+const maxMetadata = 4096
+
+// tusMetadata parses Upload-Metadata: comma-separated "key base64value" pairs, each key once.
 func tusMetadata(s string) (map[string]string, error) {
 	out := map[string]string{}
 	if strings.TrimSpace(s) == "" {
 		return out, nil
 	}
+	if len(s) > maxMetadata {
+		return nil, &domain.Error{Code: domain.Invalid, Message: "Upload-Metadata is too long", Fields: map[string]string{"Upload-Metadata": "at most 4096 bytes"}}
+	}
 	for _, pair := range strings.Split(s, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(pair), " ")
 		b, err := base64.StdEncoding.DecodeString(v)
-		if k == "" || err != nil {
+		if _, dup := out[k]; k == "" || err != nil || dup {
 			return nil, &domain.Error{Code: domain.Invalid, Message: "Upload-Metadata is not key base64-value pairs",
 				Fields: map[string]string{"Upload-Metadata": "for example: evidence_id " + base64.StdEncoding.EncodeToString([]byte("…"))}}
 		}
@@ -72,7 +90,7 @@ func tusMetadata(s string) (map[string]string, error) {
 func (h *Handlers) uploadHeaders(c *fiber.Ctx, u *domain.Upload) {
 	c.Set("Upload-Offset", strconv.FormatInt(u.Offset, 10))
 	c.Set("Upload-Length", strconv.FormatInt(u.Length, 10))
-	c.Set("Upload-Expires", u.ExpiresAt.UTC().Format(time.RFC1123))
+	c.Set("Upload-Expires", u.ExpiresAt.UTC().Format(http.TimeFormat))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 }
 
@@ -86,8 +104,8 @@ func (h *Handlers) CreateUpload(c *fiber.Ctx) error {
 	if c.Get("Upload-Defer-Length") != "" {
 		return &domain.Error{Code: domain.Invalid, Message: "the length must be known: it is the evidence's declared size", Fields: map[string]string{"Upload-Length": "required"}}
 	}
-	length, err := strconv.ParseInt(c.Get("Upload-Length"), 10, 64)
-	if err != nil || length < 0 {
+	length, err := headerInt(c.Get("Upload-Length"))
+	if err != nil {
 		return &domain.Error{Code: domain.Invalid, Message: "Upload-Length is required", Fields: map[string]string{"Upload-Length": "the file's size in bytes"}}
 	}
 	if length > h.Media.MaxSize {
@@ -172,6 +190,9 @@ func (h *Handlers) scopedUpload(c *fiber.Ctx, ctx context.Context) (*domain.Uplo
 	if u.Status == domain.UploadReceiving && h.Now().After(u.ExpiresAt) {
 		return nil, domain.Errorf(domain.Gone, "the upload expired; start a new one")
 	}
+	if u.Status == domain.UploadLost {
+		return nil, domain.Errorf(domain.Gone, "the upload's bytes were lost when the server stopped; start a new upload")
+	}
 	return u, nil
 }
 
@@ -186,8 +207,12 @@ func (h *Handlers) UploadStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := h.finishNow(c, ctx, u); err != nil {
+		return err
+	}
 	h.uploadHeaders(c, u)
-	return c.SendStatus(fiber.StatusOK)
+	c.Status(fiber.StatusOK)
+	return nil
 }
 
 // PatchUpload appends the body at Upload-Offset.
@@ -198,8 +223,8 @@ func (h *Handlers) PatchUpload(c *fiber.Ctx) error {
 	if c.Get(fiber.HeaderContentType) != offsetType {
 		return domain.Errorf(domain.UnsupportedMediaType, "a PATCH carries Content-Type %s", offsetType)
 	}
-	offset, err := strconv.ParseInt(c.Get("Upload-Offset"), 10, 64)
-	if err != nil || offset < 0 {
+	offset, err := headerInt(c.Get("Upload-Offset"))
+	if err != nil {
 		return &domain.Error{Code: domain.Invalid, Message: "Upload-Offset is required", Fields: map[string]string{"Upload-Offset": "the offset the bytes start at"}}
 	}
 	ctx, cancel := h.ctx(c)
@@ -207,6 +232,14 @@ func (h *Handlers) PatchUpload(c *fiber.Ctx) error {
 	u, err := h.scopedUpload(c, ctx)
 	if err != nil {
 		return err
+	}
+	if u.Status == domain.UploadCompleting && offset == u.Length {
+		// A retry of the last chunk after its answer was lost: finish what is in.
+		if err := h.finishNow(c, ctx, u); err != nil {
+			return err
+		}
+		h.uploadHeaders(c, u)
+		return c.SendStatus(fiber.StatusNoContent)
 	}
 	err = h.writeUpload(c, principal(c), u, offset)
 	if err != nil {
@@ -267,6 +300,15 @@ func (h *Handlers) PutEvidenceContent(c *fiber.Ctx) error {
 	e, err := h.scopedEvidence(c, ctx)
 	if err != nil {
 		return err
+	}
+	if e.Status == domain.EvidenceComplete && n == e.Size && n <= h.Media.SimpleMax {
+		// A PUT retried after its answer was lost: the same bytes are answered as a replay.
+		sum := sha256.New()
+		if _, err := io.Copy(sum, io.LimitReader(c.Context().RequestBodyStream(), n)); err == nil && hex.EncodeToString(sum.Sum(nil)) == e.SHA256 {
+			c.Set("Idempotent-Replayed", "true")
+			c.Set(fiber.HeaderETag, etag(e.Version))
+			return c.JSON(toEvidenceJSON(e))
+		}
 	}
 	if _, err := h.pendingEvidence(ctx, p, e.ID); err != nil {
 		return err
@@ -330,19 +372,34 @@ func (h *Handlers) writeUpload(c *fiber.Ctx, p domain.Principal, u *domain.Uploa
 	wctx, wcancel := context.WithCancel(context.WithoutCancel(c.UserContext()))
 	defer wcancel()
 	defer h.release(u)
-	var body io.Reader = deadlineReader{r: c.Context().RequestBodyStream(), conn: c.Context().Conn(), idle: time.Minute}
-	if n > 0 && offset == 0 {
-		// The first bytes say what the file is: refuse what it does not claim to be.
-		head := make([]byte, min(n, 3072))
-		k, err := io.ReadFull(body, head)
-		if err != nil {
-			return domain.Errorf(domain.Unavailable, "the connection ended before the first bytes arrived")
+	client := &clientBody{r: deadlineReader{r: c.Context().RequestBodyStream(), conn: c.Context().Conn(), idle: time.Minute}, want: n}
+	var body io.Reader = client
+	if window := min(sniffWindow, u.Length); n > 0 && offset < window {
+		// The first bytes say what the file is: refuse what it does not claim to be, once
+		// enough of them are in (earlier short chunks wait in the tail, which holds every
+		// byte before the first part).
+		head := make([]byte, offset+min(window-offset, n))
+		if offset > 0 {
+			tail, err := h.Objects.Get(wctx, u.TailKey, 0, offset-1)
+			if err != nil {
+				return err
+			}
+			_, err = io.ReadFull(tail, head[:offset])
+			tail.Close()
+			if err != nil {
+				return domain.Errorf(domain.Unavailable, "the upload's first bytes could not be read back")
+			}
 		}
-		if reason := h.sniff(u, head[:k]); reason != "" {
-			c.Context().SetConnectionClose()
-			return h.reject(wctx, u, p, reason, "")
+		if _, err := io.ReadFull(body, head[offset:]); err != nil {
+			return &domain.Error{Code: domain.Invalid, Message: "the body ended before its Content-Length", Err: err}
 		}
-		body = io.MultiReader(bytes.NewReader(head[:k]), body)
+		if int64(len(head)) == window {
+			if reason := h.sniff(u, head); reason != "" {
+				c.Context().SetConnectionClose()
+				return h.reject(wctx, u, p, reason, "")
+			}
+		}
+		body = io.MultiReader(bytes.NewReader(head[offset:]), body)
 	}
 	err = h.Objects.Append(wctx, u, body, n, domain.AppendOptions{PartSize: h.Media.PartSize, Checksum: check, Want: want,
 		Commit: func(next *domain.Upload, last bool) error {
@@ -359,6 +416,11 @@ func (h *Handlers) writeUpload(c *fiber.Ctx, p domain.Principal, u *domain.Uploa
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ChecksumMismatch || domain.ErrorCode(err) == domain.TooLarge {
 			c.Context().SetConnectionClose()
+		}
+		if client.short() {
+			// The client's body ended early (or its line dropped): nothing of the unfinished
+			// part was kept; HEAD says where to continue.
+			return &domain.Error{Code: domain.Invalid, Message: fmt.Sprintf("the body ended after %d of its %d bytes; ask with HEAD where to continue", client.got, n), Err: err}
 		}
 		return err
 	}
@@ -467,15 +529,13 @@ func (h *Handlers) reject(ctx context.Context, u *domain.Upload, p domain.Princi
 // finishUpload completes an upload whose every byte is in: the whole-file SHA-256 must be the
 // declared one, then the object is assembled, put under retention, and the evidence settled
 // as complete; otherwise the evidence is rejected and the bytes dropped. The upload is marked
-// completing first, so that the sweeper finishes it if this process dies on the way; every
-// step can be repeated.
+// completing first, so that whoever comes next (the sweeper, the client's HEAD or PATCH)
+// finishes it if this process dies on the way; every step can be repeated, and an object a
+// previous attempt assembled (and locked) is recognised rather than assembled again.
 func (h *Handlers) finishUpload(ctx context.Context, u *domain.Upload, actorID string) error {
 	if u.Status == domain.UploadReceiving {
 		u.Status = domain.UploadCompleting
-		sctx, cancel := context.WithTimeout(ctx, h.Timeout)
-		err := h.Repo.SaveUpload(sctx, u)
-		cancel()
-		if err != nil {
+		if err := h.saveUpload(ctx, u); err != nil {
 			return err
 		}
 	}
@@ -487,25 +547,43 @@ func (h *Handlers) finishUpload(ctx context.Context, u *domain.Upload, actorID s
 	if err != nil {
 		return err
 	}
-	if e.Status == domain.EvidencePending && sum != e.SHA256 {
-		return h.reject(ctx, u, domain.Principal{UserID: actorID}, "the file's SHA-256 is "+sum+", not the declared "+e.SHA256, sum)
+	if sum != e.SHA256 {
+		if e.Status == domain.EvidencePending {
+			return h.reject(ctx, u, domain.Principal{UserID: actorID}, "the file's SHA-256 is "+sum+", not the declared "+e.SHA256, sum)
+		}
+		// The evidence was settled by another upload; these bytes are not it.
+		_ = h.Objects.AbortMultipart(ctx, u.ObjectKey, u.MultipartID)
+		u.Status, u.Reason = domain.UploadRejected, "the bytes are not the evidence's"
+		_ = h.saveUpload(ctx, u)
+		return &domain.Error{Code: domain.Unprocessable, Message: "these bytes are not the evidence's: their SHA-256 is " + sum + ", the evidence's " + e.SHA256,
+			Fields: map[string]string{"declared_sha256": e.SHA256, "received_sha256": sum}}
 	}
 	if e.Status == domain.EvidencePending {
-		err := h.Objects.CompleteMultipart(ctx, u.ObjectKey, u.MultipartID, u.Parts)
-		if domain.ErrorCode(err) == domain.NotFound {
-			// Completed before a crash: the object is there if its size is right.
-			if size, serr := h.Objects.Stat(ctx, u.ObjectKey); serr != nil || size != u.Length {
+		// Only bytes whose hash matched are ever assembled under this key: an object of the
+		// right size there is this evidence, assembled by an attempt a crash interrupted.
+		if size, serr := h.Objects.Stat(ctx, u.ObjectKey); serr == nil && size == u.Length {
+			_ = h.Objects.AbortMultipart(ctx, u.ObjectKey, u.MultipartID)
+		} else if err := h.Objects.CompleteMultipart(ctx, u.ObjectKey, u.MultipartID, u.Parts); err != nil {
+			if domain.ErrorCode(err) != domain.NotFound {
 				return err
 			}
-			err = nil
-		}
-		if err != nil {
-			return err
+			// Neither the upload nor the object: the store lost the parts when the server
+			// died mid-assembly. The evidence stays pending; the file must be sent again.
+			u.Status, u.Reason = domain.UploadLost, "the parts were lost when the server stopped during assembly"
+			if serr := h.saveUpload(ctx, u); serr != nil {
+				return serr
+			}
+			return domain.Errorf(domain.Gone, "the upload's bytes were lost when the server stopped; upload the file again")
 		}
 		e.Status, e.ObjectKey, e.SettledAt = domain.EvidenceComplete, u.ObjectKey, h.Now()
 		e.RetainUntil = h.Now().Add(h.Media.Retention)
 		if e.Locked, err = h.Objects.Retain(ctx, e.ObjectKey, e.RetainUntil); err != nil {
-			return err
+			// Retained already by the interrupted attempt: keep its date.
+			until, rerr := h.Objects.RetainedUntil(ctx, e.ObjectKey)
+			if rerr != nil || !until.After(h.Now()) {
+				return err
+			}
+			e.Locked, e.RetainUntil = true, until
 		}
 		if e.Kind == domain.EvidencePhoto && h.Thumbnail != nil {
 			e.Thumbnail = h.makeThumbnail(ctx, e) == nil
@@ -521,12 +599,33 @@ func (h *Handlers) finishUpload(ctx context.Context, u *domain.Upload, actorID s
 	if e.Status == domain.EvidenceRejected {
 		u.Status = domain.UploadRejected
 	}
-	sctx, cancel := context.WithTimeout(ctx, h.Timeout)
-	defer cancel()
-	if err := h.Repo.SaveUpload(sctx, u); err != nil && domain.ErrorCode(err) != domain.Conflict {
+	if err := h.saveUpload(ctx, u); err != nil && domain.ErrorCode(err) != domain.Conflict {
 		return err
 	}
 	return nil
+}
+
+// saveUpload writes u under the request timeout.
+func (h *Handlers) saveUpload(ctx context.Context, u *domain.Upload) error {
+	sctx, cancel := context.WithTimeout(ctx, h.Timeout)
+	defer cancel()
+	return h.Repo.SaveUpload(sctx, u)
+}
+
+// finishNow completes an upload whose bytes are all in, when a request finds it completing
+// and nobody holds it (its writer died): the client's HEAD or PATCH finishes it at once
+// instead of waiting for the sweeper.
+func (h *Handlers) finishNow(c *fiber.Ctx, ctx context.Context, u *domain.Upload) error {
+	if u.Status != domain.UploadCompleting || u.LeaseUntil.After(h.Now()) {
+		return nil
+	}
+	if err := h.lease(ctx, u); err != nil {
+		return err
+	}
+	defer h.release(u)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 5*time.Minute)
+	defer cancel()
+	return h.finishUpload(wctx, u, u.UserID)
 }
 
 // SweepUploads aborts uploads abandoned past their expiry and finishes those a crash left
@@ -548,7 +647,10 @@ func (h *Handlers) SweepUploads(ctx context.Context) (int, error) {
 		}
 		switch {
 		case u.Status == domain.UploadCompleting:
-			err = h.finishUpload(ctx, u, u.UserID)
+			if err = h.lease(ctx, u); err == nil {
+				err = h.finishUpload(ctx, u, u.UserID)
+				h.release(u)
+			}
 		case u.Status == domain.UploadReceiving:
 			err = h.discardUpload(ctx, u)
 		default:
@@ -562,6 +664,25 @@ func (h *Handlers) SweepUploads(ctx context.Context) (int, error) {
 	}
 	return done, nil
 }
+
+// clientBody counts the bytes a client sent, so that a body cut short is told apart from a
+// failure of the object store.
+type clientBody struct {
+	r         io.Reader
+	want, got int64
+	err       error
+}
+
+func (b *clientBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.got += int64(n)
+	if err != nil && err != io.EOF || err == io.EOF && b.got < b.want {
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *clientBody) short() bool { return b.err != nil || b.got < b.want }
 
 // deadlineReader keeps a long body moving: each read must make progress within idle.
 type deadlineReader struct {

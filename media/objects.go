@@ -140,6 +140,18 @@ func (m *Media) Retain(ctx context.Context, key string, until time.Time) (locked
 	return true, nil
 }
 
+// RetainedUntil is the end of key's retention; NotFound when it has none.
+func (m *Media) RetainedUntil(ctx context.Context, key string) (time.Time, error) {
+	_, until, err := m.client.GetObjectRetention(ctx, m.bucket, key, "")
+	if err != nil {
+		return time.Time{}, objectErr(err, "read the retention")
+	}
+	if until == nil {
+		return time.Time{}, domain.Errorf(domain.NotFound, "no retention")
+	}
+	return *until, nil
+}
+
 // PresignGet returns a URL that reads key for ttl, offered for download as fileName.
 func (m *Media) PresignGet(ctx context.Context, key string, ttl time.Duration, fileName, contentType string) (string, error) {
 	q := url.Values{}

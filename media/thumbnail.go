@@ -15,9 +15,14 @@ import (
 // ThumbnailEdge is the longest side of a thumbnail, in pixels.
 const ThumbnailEdge = 320
 
-// maxPixels refuses to decode photos larger than 100 megapixels (400 MB of pixels): a
-// decompression bomb must not take the server's memory.
-const maxPixels = 100_000_000
+// maxPixels refuses to decode photos larger than 50 megapixels (200 MB of pixels, a phone's
+// largest ordinary photo): a small file that decodes to a huge image must not take the
+// server's memory. Larger photos have no thumbnail.
+const maxPixels = 50_000_000
+
+// rendering lets one photo be decoded at a time, so that concurrent uploads cannot multiply
+// that memory.
+var rendering = make(chan struct{}, 1)
 
 // Thumbnail decodes a photo and renders it as a JPEG whose longest side is ThumbnailEdge.
 // golang.org/x/image/draw does the scaling (maintained by the Go team).
@@ -30,6 +35,8 @@ func Thumbnail(r io.Reader) ([]byte, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
 		return nil, fmt.Errorf("a %s of %dx%d pixels is too large to render", format, cfg.Width, cfg.Height)
 	}
+	rendering <- struct{}{}
+	defer func() { <-rendering }()
 	src, _, err := image.Decode(io.MultiReader(&head, r))
 	if err != nil {
 		return nil, fmt.Errorf("decode the photo: %w", err)

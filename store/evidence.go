@@ -85,7 +85,8 @@ func (s *Store) EvidenceOf(ctx context.Context, kind, id string) ([]*domain.Evid
 	if kind == "inspection" {
 		field = "inspection_id"
 	}
-	cur, err := s.db.Collection("evidence").Find(ctx, bson.D{{Key: field, Value: id}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(5000))
+	cur, err := s.db.Collection("evidence").Find(ctx, bson.D{{Key: field, Value: id}},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(5000))
 	return findAll(ctx, cur, err, fromEvidenceDoc, "evidence")
 }
 
