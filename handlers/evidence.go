@@ -109,27 +109,37 @@ func (req *evidenceRequest) toDomain(p domain.Principal, now time.Time) (*domain
 		DeviceID: req.DeviceID, OfficerIDs: req.OfficerIDs, Status: domain.EvidencePending, CreatedBy: p.UserID, CreatedAt: now}, nil
 }
 
+// evidenceRequestOf reads and checks a request recording evidence, naming the evidence by the
+// client's id or one derived from its Idempotency-Key.
+func (h *Handlers) evidenceRequestOf(c *fiber.Ctx) (evidenceRequest, *domain.Evidence, actionKey, error) {
+	var req evidenceRequest
+	if err := Decode(c, &req); err != nil {
+		return req, nil, actionKey{}, err
+	}
+	e, err := req.toDomain(principal(c), h.Now())
+	if err != nil {
+		return req, nil, actionKey{}, err
+	}
+	if err := e.Validate(h.Media.MaxSize, h.Now()); err != nil {
+		return req, nil, actionKey{}, err
+	}
+	k, err := keyOf(c)
+	if err != nil {
+		return req, nil, actionKey{}, err
+	}
+	if e.ID == "" {
+		e.ID = k.derivedID()
+	}
+	return req, e, k, nil
+}
+
 // CreateCaseEvidence records evidence taken in a case: the event that records it is appended
 // to the case's chain and commits to the declared SHA-256; the bytes follow by tus or PUT.
 func (h *Handlers) CreateCaseEvidence(c *fiber.Ctx) error {
 	p := principal(c)
-	var req evidenceRequest
-	if err := Decode(c, &req); err != nil {
-		return err
-	}
-	e, err := req.toDomain(p, h.Now())
+	req, e, _, err := h.evidenceRequestOf(c)
 	if err != nil {
 		return err
-	}
-	if err := e.Validate(h.Media.MaxSize, h.Now()); err != nil {
-		return err
-	}
-	k, err := keyOf(c)
-	if err != nil {
-		return err
-	}
-	if e.ID == "" {
-		e.ID = k.derivedID()
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
@@ -173,23 +183,9 @@ func (h *Handlers) CreateCaseEvidence(c *fiber.Ctx) error {
 // CreateInspectionEvidence records evidence taken in an inspection.
 func (h *Handlers) CreateInspectionEvidence(c *fiber.Ctx) error {
 	p := principal(c)
-	var req evidenceRequest
-	if err := Decode(c, &req); err != nil {
-		return err
-	}
-	e, err := req.toDomain(p, h.Now())
+	_, e, k, err := h.evidenceRequestOf(c)
 	if err != nil {
 		return err
-	}
-	if err := e.Validate(h.Media.MaxSize, h.Now()); err != nil {
-		return err
-	}
-	k, err := keyOf(c)
-	if err != nil {
-		return err
-	}
-	if e.ID == "" {
-		e.ID = k.derivedID()
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
