@@ -157,6 +157,15 @@ func TestTusUploadBindsEvidenceIntoTheRecord(t *testing.T) {
 		"Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evID))); res.StatusCode != 409 {
 		t.Fatalf("an upload of another size than declared: %d", res.StatusCode)
 	}
+	twice, _ := http.NewRequest("POST", c.base+"/v1/uploads", nil)
+	twice.Header.Set("Tus-Resumable", "1.0.0")
+	twice.Header.Set("Authorization", "Bearer "+f.officerTok)
+	twice.Header.Add("Upload-Length", strconv.Itoa(len(content)))
+	twice.Header.Add("Upload-Length", "5")
+	twice.Header.Set("Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evID)))
+	if res, err := http.DefaultClient.Do(twice); err != nil || res.StatusCode != 400 {
+		t.Fatalf("Upload-Length twice: %v %v", res, err)
+	}
 	loc := c.create(evID, len(content))
 
 	// Chunks of 3 MiB (each ends in a tail shorter than a part), then 4 MiB, then the rest.
@@ -338,6 +347,13 @@ func TestPhotoByPutWithThumbnail(t *testing.T) {
 	img, _, err := image.Decode(bytes.NewReader(th.Body))
 	if th.Status != 200 || err != nil || img.Bounds().Dx() != 320 || img.Bounds().Dy() != 240 {
 		t.Fatalf("thumbnail: %d %v", th.Status, err)
+	}
+	// Bytes lost from the store behind Zhifa's back: the audit says so.
+	if err := ta.media.Remove(context.Background(), "evidence/"+f.id+"/"+evID); err != nil {
+		t.Fatal(err)
+	}
+	if audit := ta.do("GET", "/v1/cases/"+id+"/audit", nil, f.officerTok); !strings.Contains(string(audit.Body), "its object is not in the store") {
+		t.Fatalf("the audit misses lost bytes: %s", audit.Body)
 	}
 }
 
@@ -595,11 +611,26 @@ func TestHEADFinishesAnAssembledUpload(t *testing.T) {
 	if got := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok); got.str("status") != "pending" {
 		t.Fatalf("evidence before the HEAD: %s", got.Body)
 	}
+	// While a writer (a server that died) holds the lease, the full offset is not success.
+	u, err := ta.store.UploadByID(context.Background(), strings.TrimPrefix(loc, "/v1/uploads/"))
+	if err != nil || u.Status != domain.UploadCompleting || u.Offset != int64(len(pic)) {
+		t.Fatalf("upload after the failed completion: %+v %v", u, err)
+	}
+	u.LeaseHolder, u.LeaseUntil = "a server that died", time.Now().Add(30*time.Second)
+	if err := ta.store.SaveUpload(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.req("HEAD", loc, nil); res.StatusCode != 423 || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("HEAD while the lease is held: %d %v", res.StatusCode, res.Header)
+	}
 	ta.clock.Set(time.Now().Add(time.Minute))
 	if got := c.offset(loc); got != len(pic) {
 		t.Fatalf("HEAD: %d", got)
 	}
 	ta.clock.Set(time.Time{})
+	if res := c.patch(loc, len(pic), nil); res.StatusCode != 204 {
+		t.Fatalf("the last chunk repeated after completion: %d %s", res.StatusCode, body(res))
+	}
 	if whole := ta.do("GET", "/v1/evidence/"+evID+"/content", nil, f.officerTok); !bytes.Equal(whole.Body, pic) {
 		t.Fatalf("stored content: %d bytes, want %d", len(whole.Body), len(pic))
 	}

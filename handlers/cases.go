@@ -462,6 +462,21 @@ func (h *Handlers) CaseAudit(c *fiber.Ctx) error {
 	for _, f := range domain.AuditEvidence(events, byID, h.Now(), h.Media.PendingAfter) {
 		out.Evidence = append(out.Evidence, evidenceFindingJSON{EvidenceID: f.EvidenceID, Problem: f.Problem, Detail: f.Detail})
 	}
+	// Complete evidence must still have its bytes.
+	for _, e := range found {
+		if e.CaseID != cs.ID || e.Status != domain.EvidenceComplete || h.Objects == nil {
+			continue
+		}
+		size, err := h.Objects.Stat(ctx, e.ObjectKey)
+		switch {
+		case domain.ErrorCode(err) == domain.NotFound:
+			out.Evidence = append(out.Evidence, evidenceFindingJSON{EvidenceID: e.ID, Problem: "missing", Detail: "complete, but its object is not in the store"})
+		case err != nil:
+			return err
+		case size != e.Size:
+			out.Evidence = append(out.Evidence, evidenceFindingJSON{EvidenceID: e.ID, Problem: "missing", Detail: fmt.Sprintf("its object has %d bytes, not %d", size, e.Size)})
+		}
+	}
 	return c.JSON(out)
 }
 

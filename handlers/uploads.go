@@ -47,6 +47,11 @@ func (h *Handlers) TusOptions(c *fiber.Ctx) error {
 // tusResumable refuses a request of another protocol version (412 with the one we speak).
 func tusResumable(c *fiber.Ctx) error {
 	c.Set("Tus-Resumable", TusVersion)
+	for _, name := range []string{"Tus-Resumable", "Upload-Length", "Upload-Offset", "Upload-Metadata", "Upload-Checksum", "Upload-Defer-Length"} {
+		if len(c.Request().Header.PeekAll(name)) > 1 {
+			return &domain.Error{Code: domain.Invalid, Message: "a tus header is sent twice", Fields: map[string]string{name: "send it once"}}
+		}
+	}
 	if v := c.Get("Tus-Resumable"); v != TusVersion {
 		c.Set("Tus-Version", TusVersion)
 		return &domain.Error{Code: domain.PreconditionFailed, Message: "this server speaks tus " + TusVersion,
@@ -106,7 +111,7 @@ func (h *Handlers) CreateUpload(c *fiber.Ctx) error {
 	}
 	length, err := headerInt(c.Get("Upload-Length"))
 	if err != nil {
-		return &domain.Error{Code: domain.Invalid, Message: "Upload-Length is required", Fields: map[string]string{"Upload-Length": "the file's size in bytes"}}
+		return &domain.Error{Code: domain.Invalid, Message: "Upload-Length is required", Fields: map[string]string{"Upload-Length": "the file's size in bytes, digits only"}}
 	}
 	if length > h.Media.MaxSize {
 		return domain.Errorf(domain.TooLarge, "an upload may be at most %d bytes", h.Media.MaxSize)
@@ -233,8 +238,9 @@ func (h *Handlers) PatchUpload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if u.Status == domain.UploadCompleting && offset == u.Length {
-		// A retry of the last chunk after its answer was lost: finish what is in.
+	if offset == u.Length && u.Offset == u.Length && u.Status != domain.UploadRejected {
+		// A retry of the last chunk after its answer was lost: finish what is in, or answer
+		// as the finished upload did.
 		if err := h.finishNow(c, ctx, u); err != nil {
 			return err
 		}
@@ -409,6 +415,11 @@ func (h *Handlers) writeUpload(c *fiber.Ctx, p domain.Principal, u *domain.Uploa
 				next.LeaseHolder, next.LeaseUntil = "", time.Time{}
 			}
 			next.ExpiresAt = h.Now().Add(h.Media.Expiry)
+			if next.Offset == next.Length {
+				// Every byte in is, in the same write, an upload to complete: whoever finds it
+				// next (HEAD, PATCH, the sweeper) finishes it if this request cannot.
+				next.Status = domain.UploadCompleting
+			}
 			cctx, cancel := context.WithTimeout(wctx, h.Timeout)
 			defer cancel()
 			return h.Repo.SaveUpload(cctx, next)
@@ -568,12 +579,15 @@ func (h *Handlers) finishUpload(ctx context.Context, u *domain.Upload, actorID s
 				return err
 			}
 			// Neither the upload nor the object: the store lost the parts when the server
-			// died mid-assembly. The evidence stays pending; the file must be sent again.
-			u.Status, u.Reason = domain.UploadLost, "the parts were lost when the server stopped during assembly"
-			if serr := h.saveUpload(ctx, u); serr != nil {
-				return serr
-			}
-			return domain.Errorf(domain.Gone, "the upload's bytes were lost when the server stopped; upload the file again")
+			// died mid-assembly.
+			return h.lostUpload(ctx, u)
+		}
+		if size, serr := h.Objects.Stat(ctx, u.ObjectKey); domain.ErrorCode(serr) == domain.NotFound || serr == nil && size != u.Length {
+			// The store said it assembled the parts, yet the object is not what they make
+			// (a store that died mid-assembly, finished by a retry): the bytes are lost.
+			return h.lostUpload(ctx, u)
+		} else if serr != nil {
+			return serr
 		}
 		e.Status, e.ObjectKey, e.SettledAt = domain.EvidenceComplete, u.ObjectKey, h.Now()
 		e.RetainUntil = h.Now().Add(h.Media.Retention)
@@ -605,6 +619,17 @@ func (h *Handlers) finishUpload(ctx context.Context, u *domain.Upload, actorID s
 	return nil
 }
 
+// lostUpload records that the store lost u's bytes: the evidence stays pending and takes a
+// new upload of the file; the client is told so (410).
+func (h *Handlers) lostUpload(ctx context.Context, u *domain.Upload) error {
+	_ = h.Objects.AbortMultipart(ctx, u.ObjectKey, u.MultipartID)
+	u.Status, u.Reason = domain.UploadLost, "the parts were lost when the server stopped during assembly"
+	if err := h.saveUpload(ctx, u); err != nil {
+		return err
+	}
+	return domain.Errorf(domain.Gone, "the upload's bytes were lost when the server stopped; upload the file again")
+}
+
 // saveUpload writes u under the request timeout.
 func (h *Handlers) saveUpload(ctx context.Context, u *domain.Upload) error {
 	sctx, cancel := context.WithTimeout(ctx, h.Timeout)
@@ -616,8 +641,14 @@ func (h *Handlers) saveUpload(ctx context.Context, u *domain.Upload) error {
 // and nobody holds it (its writer died): the client's HEAD or PATCH finishes it at once
 // instead of waiting for the sweeper.
 func (h *Handlers) finishNow(c *fiber.Ctx, ctx context.Context, u *domain.Upload) error {
-	if u.Status != domain.UploadCompleting || u.LeaseUntil.After(h.Now()) {
+	if u.Status != domain.UploadCompleting && (u.Status != domain.UploadReceiving || u.Offset < u.Length) {
 		return nil
+	}
+	if u.LeaseUntil.After(h.Now()) {
+		// Being completed (or its writer died and the lease has not run out): not done yet,
+		// so a client must not take the full offset for success.
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(time.Until(u.LeaseUntil).Seconds()+0.5))))
+		return domain.Errorf(domain.Locked, "the upload is being completed; retry shortly")
 	}
 	if err := h.lease(ctx, u); err != nil {
 		return err
@@ -656,7 +687,7 @@ func (h *Handlers) SweepUploads(ctx context.Context) (int, error) {
 		default:
 			err = h.Repo.DeleteUpload(ctx, u.ID) // finished long ago: its record is no longer needed
 		}
-		if err != nil && domain.ErrorCode(err) != domain.Unprocessable {
+		if err != nil && domain.ErrorCode(err) != domain.Unprocessable && domain.ErrorCode(err) != domain.Gone {
 			h.Log.Warn("sweep upload", "upload_id", u.ID, "error", err.Error())
 			continue
 		}
