@@ -20,6 +20,7 @@ import (
 
 	"github.com/zhifa/zhifa/domain"
 	"github.com/zhifa/zhifa/handlers"
+	"github.com/zhifa/zhifa/notify"
 	"github.com/zhifa/zhifa/openapi"
 )
 
@@ -54,6 +55,10 @@ type Config struct {
 	Hearing domain.HearingThresholds
 	// Media bounds and times evidence uploads.
 	Media handlers.MediaConfig
+	// NotifyEvery is how often settled changes are turned into notifications (0: never, for
+	// tests that derive by hand); Stream times the notification stream.
+	NotifyEvery time.Duration
+	Stream      handlers.StreamConfig
 	// CORSOrigins are the origins browsers may call the API from ("*" for any: the API takes
 	// bearer tokens, never cookies); empty allows none.
 	CORSOrigins string
@@ -141,7 +146,16 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 
 	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout,
 		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key),
-		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail}
+		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream}
+	if h.StreamTimes == (handlers.StreamConfig{}) {
+		h.StreamTimes = handlers.StreamConfig{Poll: time.Second, Heartbeat: 15 * time.Second, Life: 10 * time.Minute}
+	}
+	if cfg.NotifyEvery > 0 {
+		deriver := &notify.Deriver{Repo: d.Repo, Settle: cfg.SyncSettle, Now: d.Now, Log: d.Log}
+		deriveCtx, stop := context.WithCancel(context.Background())
+		app.Hooks().OnShutdown(func() error { stop(); return nil })
+		go deriver.Run(deriveCtx, cfg.NotifyEvery)
+	}
 	if d.Objects != nil && cfg.Media.SweepEvery > 0 {
 		sweepCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
@@ -267,6 +281,15 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Put("/evidence/:id/content", authed, h.PutEvidenceContent)
 	v1.Get("/evidence/:id/thumbnail", authed, h.EvidenceThumbnail)
 	v1.Get("/evidence/:id/access-log", authed, h.EvidenceAccessLog)
+	// Notifications: derived from the change log (notify/), an inbox and a stream per user.
+	v1.Post("/devices", authed, h.RegisterDevice)
+	v1.Get("/devices", authed, h.ListDevices)
+	v1.Delete("/devices/:id", authed, h.DeleteDevice)
+	v1.Get("/notifications", authed, h.Inbox)
+	v1.Get("/notifications/unread-count", authed, h.UnreadCount)
+	v1.Get("/notifications/stream", authed, h.Stream)
+	v1.Post("/notifications/read-all", authed, h.MarkAllRead)
+	v1.Post("/notifications/:id/read", authed, h.MarkRead)
 	v1.Options("/uploads", h.TusOptions)
 	v1.Options("/uploads/:id", h.TusOptions)
 	v1.Post("/uploads", authed, h.CreateUpload)

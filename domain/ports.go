@@ -83,6 +83,7 @@ type Repository interface {
 	Idempotency
 	Inspections
 	EvidenceStore
+	NotificationStore
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

@@ -40,6 +40,8 @@ type Handlers struct {
 	// Objects keeps evidence bytes; Media bounds and times their uploads.
 	Objects domain.Objects
 	Media   MediaConfig
+	// StreamTimes time the notification stream.
+	StreamTimes StreamConfig
 	// Thumbnail renders a photo's thumbnail as JPEG; nil makes none.
 	Thumbnail func(io.Reader) ([]byte, error)
 

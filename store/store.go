@@ -210,6 +210,13 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")},
 			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "updated_at", Value: 1}}, Options: options.Index().SetName("status_updated")},
 		},
+		"devices": {
+			{Keys: bson.D{{Key: "user_id", Value: 1}}, Options: options.Index().SetName("user_id")},
+		},
+		"notifications": {
+			{Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "rank", Value: -1}}, Options: options.Index().SetName("user_rank")},
+			{Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetName("user_seq")},
+		},
 		"refresh_tokens": {
 			{Keys: bson.D{{Key: "family_id", Value: 1}}, Options: options.Index().SetName("family_id")},
 			{Keys: bson.D{{Key: "user_id", Value: 1}}, Options: options.Index().SetName("user_id")},
@@ -230,7 +237,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)
 	}
-	for _, coll := range []string{"counters", "list_index", "case_events"} {
+	for _, coll := range []string{"counters", "list_index", "case_events", "notify_cursors"} {
 		if !slices.Contains(have, coll) {
 			if err := s.db.CreateCollection(ctx, coll); err != nil {
 				return fmt.Errorf("create collection %s: %w", coll, err)

@@ -1,0 +1,177 @@
+package domain
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// NotificationKind names an alert; each has a Chinese template.
+type NotificationKind string
+
+const (
+	// KindCaseAssigned: an officer was added to a case.
+	KindCaseAssigned NotificationKind = "case_assigned"
+	// KindInspectionAssigned: an officer was added to an inspection.
+	KindInspectionAssigned NotificationKind = "inspection_assigned"
+	// KindReviewRequested: a case went to legal review; the reviewer is told.
+	KindReviewRequested NotificationKind = "review_requested"
+	// KindReviewApproved, KindReviewRejected: the case's officers learn the review's outcome.
+	KindReviewApproved NotificationKind = "review_approved"
+	KindReviewRejected NotificationKind = "review_rejected"
+)
+
+// template is the Chinese title and body of a kind; %s is the object's number or name, never a
+// party's personal data (a push transits a third party).
+type template struct{ title, body string }
+
+var templates = map[NotificationKind]template{
+	KindCaseAssigned:       {"新案件指派", "您已被指派办理案件 %s。"},
+	KindInspectionAssigned: {"新检查任务", "您已被指派参加检查 %s。"},
+	KindReviewRequested:    {"法制审核待办", "案件 %s 已提交法制审核，请及时审核。"},
+	KindReviewApproved:     {"法制审核通过", "案件 %s 的法制审核已通过。"},
+	KindReviewRejected:     {"法制审核退回", "案件 %s 的法制审核未通过，已退回调查。"},
+}
+
+// Alert is one notification to derive from a fact: its kind, who receives it, the object it
+// is about, and the words that fill its template.
+type Alert struct {
+	Kind       NotificationKind
+	Recipients []string
+	ObjectKind string // case or inspection
+	ObjectID   string
+	Label      string // the case number, the enterprise's name
+	// PerObject: one notification per object, recipient and kind, whichever change derives it
+	// (an assignment); otherwise one per change.
+	PerObject bool
+}
+
+// Notification is an alert to one user: in the inbox, on the stream, and pushed where the
+// user has devices. Its id is derived from the fact and the recipient, so deriving it twice
+// writes the same notification.
+type Notification struct {
+	ID       string
+	UserID   string
+	AgencyID string
+	Kind     NotificationKind
+	Title    string
+	Body     string
+	// Link is the deep link the app opens; ObjectKind and ObjectID what it is about.
+	Link       string
+	ObjectKind string
+	ObjectID   string
+	// Seq orders a user's notifications (the change it was derived from, then the alert).
+	Seq       int64
+	CreatedAt time.Time
+	ReadAt    time.Time
+}
+
+// NotificationsOf renders alerts derived from change seq of an agency, one per recipient.
+func NotificationsOf(agencyID string, seq int64, at time.Time, alerts []Alert) []*Notification {
+	var out []*Notification
+	for i, a := range alerts {
+		t := templates[a.Kind]
+		for _, user := range a.Recipients {
+			key := fmt.Sprintf("%s\x00%d\x00%d", agencyID, seq, i)
+			if a.PerObject {
+				key = a.ObjectKind + "\x00" + a.ObjectID
+			}
+			sum := sha256.Sum256([]byte(key + "\x00" + string(a.Kind) + "\x00" + user))
+			out = append(out, &Notification{ID: hex.EncodeToString(sum[:12]), UserID: user, AgencyID: agencyID, Kind: a.Kind,
+				Title: t.title, Body: fmt.Sprintf(t.body, a.Label), Link: "zhifa://" + a.ObjectKind + "/" + a.ObjectID,
+				ObjectKind: a.ObjectKind, ObjectID: a.ObjectID, Seq: seq*100 + int64(i), CreatedAt: at})
+		}
+	}
+	return out
+}
+
+// CaseAlerts are the alerts an event of a case causes, given the case before and after it:
+// officers added to the case, the reviewer of a case sent to review, the officers of a case
+// whose review was decided. The actor is never told of their own action.
+func CaseAlerts(before, after *Case, ev Event) []Alert {
+	var out []Alert
+	label := after.Number
+	if label == "" {
+		label = after.ID
+	}
+	add := func(kind NotificationKind, users []string) {
+		users = slices.DeleteFunc(slices.Clone(users), func(u string) bool { return u == ev.ActorID || u == "" })
+		if len(users) > 0 {
+			out = append(out, Alert{Kind: kind, Recipients: users, ObjectKind: "case", ObjectID: after.ID, Label: label, PerObject: kind == KindCaseAssigned})
+		}
+	}
+	var prev []string
+	if before != nil {
+		prev = before.OfficerIDs
+	}
+	var added []string
+	for _, o := range after.OfficerIDs {
+		if !slices.Contains(prev, o) {
+			added = append(added, o)
+		}
+	}
+	add(KindCaseAssigned, added)
+	switch ev.Action {
+	case ActSubmitReview:
+		add(KindReviewRequested, []string{after.ReviewerID})
+	case ActApproveReview:
+		add(KindReviewApproved, after.OfficerIDs)
+	case ActRejectReview:
+		add(KindReviewRejected, after.OfficerIDs)
+	}
+	return out
+}
+
+// InspectionAlerts tells officers added to an inspection.
+func InspectionAlerts(before, after *Inspection, actorID string) []Alert {
+	var added []string
+	for _, o := range after.OfficerIDs {
+		if o != actorID && (before == nil || !slices.Contains(before.OfficerIDs, o)) {
+			added = append(added, o)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	return []Alert{{Kind: KindInspectionAssigned, Recipients: added, ObjectKind: "inspection", ObjectID: after.ID, Label: after.EnterpriseName, PerObject: true}}
+}
+
+// Device is a phone a user receives push on.
+type Device struct {
+	ID         string
+	UserID     string
+	Token      string
+	Platform   string // android, ios, harmony
+	AppVersion string
+	Locale     string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// NotificationStore keeps devices and notifications.
+type NotificationStore interface {
+	// SaveDevice registers a token, moving it to d.UserID if another user had it; the id is
+	// derived from the token.
+	SaveDevice(ctx context.Context, d *Device) error
+	DevicesOf(ctx context.Context, userID string) ([]*Device, error)
+	DeleteDevice(ctx context.Context, userID, id string) error
+	DeleteDevicesOf(ctx context.Context, userID string) error
+	// AddNotifications stores notifications; one already stored (same id) is left as it is.
+	AddNotifications(ctx context.Context, ns []*Notification) error
+	// NotificationsOf lists a user's notifications, unread first, newest first within each.
+	NotificationsOf(ctx context.Context, userID string, p Page) ([]*Notification, string, error)
+	// NotificationsAfter lists a user's notifications with Seq above after, in order.
+	NotificationsAfter(ctx context.Context, userID string, after int64, limit int) ([]*Notification, error)
+	// LatestSeq is the Seq of the user's newest notification, 0 when none.
+	LatestSeq(ctx context.Context, userID string) (int64, error)
+	MarkRead(ctx context.Context, userID, id string, at time.Time) error
+	MarkAllRead(ctx context.Context, userID string, at time.Time) (int64, error)
+	UnreadCount(ctx context.Context, userID string) (int64, error)
+	// DeriveCursor and SetDeriveCursor keep how far an agency's change log was turned into
+	// notifications; SetDeriveCursor moves it only forward.
+	DeriveCursor(ctx context.Context, agencyID string) (int64, error)
+	SetDeriveCursor(ctx context.Context, agencyID string, seq int64) error
+}
