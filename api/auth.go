@@ -169,6 +169,10 @@ func (a *authHandlers) logout(c *fiber.Ctx) error {
 		if err := a.repo.RevokeFamily(ctx, t.FamilyID); err != nil {
 			return err
 		}
+		// Signed out, the user's phones get no more push (the inbox keeps everything).
+		if err := a.repo.DeleteDevicesOf(ctx, t.UserID); err != nil {
+			return err
+		}
 	case domain.NotFound:
 	default:
 		return err

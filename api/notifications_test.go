@@ -198,4 +198,24 @@ func TestDevicesAreTheirOwners(t *testing.T) {
 	if r := ta.do("DELETE", "/v1/devices/"+id, nil, f.officer2Tok); r.Status != 204 {
 		t.Fatalf("delete: %d", r.Status)
 	}
+	// Disabling an account and signing out remove its devices.
+	ta.do("POST", "/v1/devices", dev, f.officer2Tok)
+	u := ta.do("GET", "/v1/officers/"+f.officer2ID, nil, f.adminTok)
+	if r := ta.do("PATCH", "/v1/officers/"+f.officer2ID, map[string]any{"status": "disabled"}, f.adminTok, "If-Match", u.Header.Get("ETag")); r.Status != 200 {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	if d, _ := ta.store.DevicesOf(context.Background(), f.officer2ID); len(d) != 0 {
+		t.Fatalf("a disabled officer keeps %d devices", len(d))
+	}
+	login := ta.do("POST", "/v1/auth/login", map[string]string{"username": "a-officer", "password": testPassword}, "")
+	if login.Status != 200 {
+		t.Fatalf("login: %d %s", login.Status, login.Body)
+	}
+	ta.do("POST", "/v1/devices", dev, login.str("access_token"))
+	if r := ta.do("POST", "/v1/auth/logout", map[string]string{"refresh_token": login.str("refresh_token")}, ""); r.Status != 204 {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
+	}
+	if d, _ := ta.store.DevicesOf(context.Background(), f.officerID); len(d) != 0 {
+		t.Fatalf("a signed-out officer keeps %d devices", len(d))
+	}
 }

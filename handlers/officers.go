@@ -274,6 +274,10 @@ func (h *Handlers) UpdateOfficer(c *fiber.Ctx) error {
 		if err := h.Repo.RevokeUser(ctx, u.ID); err != nil {
 			return err
 		}
+		// A disabled account's phones receive nothing more.
+		if err := h.Repo.DeleteDevicesOf(ctx, u.ID); err != nil {
+			return err
+		}
 	}
 	v, err := h.view(ctx, u, nil)
 	if err != nil {
