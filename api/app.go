@@ -288,6 +288,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/notifications", authed, h.Inbox)
 	v1.Get("/notifications/unread-count", authed, h.UnreadCount)
 	v1.Get("/notifications/stream", authed, h.Stream)
+	v1.Get("/notifications/failures", authed, h.PushFailures)
 	v1.Post("/notifications/read-all", authed, h.MarkAllRead)
 	v1.Post("/notifications/:id/read", authed, h.MarkRead)
 	v1.Options("/uploads", h.TusOptions)

@@ -107,6 +107,12 @@ func TestAlertsReachTheInboxOnce(t *testing.T) {
 	if r := ta.do("GET", "/v1/notifications", nil, other.officerTok); len(r.JSON["items"].([]any)) != 0 {
 		t.Fatalf("another agency's inbox: %s", r.Body)
 	}
+	if r := ta.do("GET", "/v1/notifications/failures", nil, f.officerTok); r.Status != 403 {
+		t.Fatalf("an officer lists push failures: %d", r.Status)
+	}
+	if r := ta.do("GET", "/v1/notifications/failures", nil, other.adminTok); r.Status != 200 || len(r.JSON["items"].([]any)) != 0 {
+		t.Fatalf("push failures of another agency: %d %s", r.Status, r.Body)
+	}
 }
 
 // TestStreamResumesWithoutGaps: the stream sends each notification with its seq as event id;

@@ -67,6 +67,30 @@ type Notification struct {
 	Seq       int64
 	CreatedAt time.Time
 	ReadAt    time.Time
+	// Push is the notification's delivery through FCM.
+	Push Push
+}
+
+// Push statuses: pending until every device of the user has a final result (or there is no
+// device), then sent, or failed once its deadline passed.
+const (
+	PushPending = "pending"
+	PushSent    = "sent"
+	PushNone    = "none"
+	PushFailed  = "failed"
+)
+
+// Push is the delivery state of a notification: per device, what FCM answered.
+type Push struct {
+	Status      string
+	Attempts    int
+	NextAttempt time.Time
+	Deadline    time.Time
+	LeaseHolder string
+	LeaseUntil  time.Time
+	// Results maps a device id to its final answer: sent, unregistered, invalid.
+	Results map[string]string
+	Error   string
 }
 
 // NotificationsOf renders alerts derived from change seq of an agency, one per recipient.
@@ -82,7 +106,8 @@ func NotificationsOf(agencyID string, seq int64, at time.Time, alerts []Alert) [
 			sum := sha256.Sum256([]byte(key + "\x00" + string(a.Kind) + "\x00" + user))
 			out = append(out, &Notification{ID: hex.EncodeToString(sum[:12]), UserID: user, AgencyID: agencyID, Kind: a.Kind,
 				Title: t.title, Body: fmt.Sprintf(t.body, a.Label), Link: "zhifa://" + a.ObjectKind + "/" + a.ObjectID,
-				ObjectKind: a.ObjectKind, ObjectID: a.ObjectID, Seq: seq*100 + int64(i), CreatedAt: at})
+				ObjectKind: a.ObjectKind, ObjectID: a.ObjectID, Seq: seq*100 + int64(i), CreatedAt: at,
+				Push: Push{Status: PushPending, NextAttempt: at}})
 		}
 	}
 	return out
@@ -170,6 +195,14 @@ type NotificationStore interface {
 	MarkRead(ctx context.Context, userID, id string, at time.Time) error
 	MarkAllRead(ctx context.Context, userID string, at time.Time) (int64, error)
 	UnreadCount(ctx context.Context, userID string) (int64, error)
+	// ClaimPushes leases up to limit notifications whose push is due (pending, next attempt
+	// reached, no live lease) to holder until the given time.
+	ClaimPushes(ctx context.Context, holder string, now, until time.Time, limit int) ([]*Notification, error)
+	// SavePush writes a claimed notification's push state while holder still holds it;
+	// Conflict otherwise.
+	SavePush(ctx context.Context, n *Notification, holder string) error
+	// PushFailures lists an agency's notifications whose push failed, newest first.
+	PushFailures(ctx context.Context, agencyID string, p Page) ([]*Notification, string, error)
 	// DeriveCursor and SetDeriveCursor keep how far an agency's change log was turned into
 	// notifications; SetDeriveCursor moves it only forward.
 	DeriveCursor(ctx context.Context, agencyID string) (int64, error)

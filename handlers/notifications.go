@@ -238,3 +238,36 @@ func (h *Handlers) Stream(c *fiber.Ctx) error {
 	})
 	return nil
 }
+
+type pushFailureJSON struct {
+	notificationJSON
+	UserID   string `json:"user_id"`
+	Attempts int    `json:"attempts"`
+	Error    string `json:"error,omitempty"`
+}
+
+// PushFailures lists the agency's notifications whose push failed, for its admins (a
+// sysadmin names the agency with ?agency_id=).
+func (h *Handlers) PushFailures(c *fiber.Ctx) error {
+	p := principal(c)
+	agency := p.AgencyID
+	switch {
+	case p.Has(domain.RoleSysadmin):
+		agency = c.Query("agency_id")
+	case !p.Has(domain.RoleAgencyAdmin):
+		return forbidden("push failures are for the agency's admins")
+	}
+	pg, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	list, next, err := h.Repo.PushFailures(ctx, agency, pg)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(list, next, func(n *domain.Notification) pushFailureJSON {
+		return pushFailureJSON{notificationJSON: toNotificationJSON(n), UserID: n.UserID, Attempts: n.Push.Attempts, Error: n.Push.Error}
+	}))
+}

@@ -88,6 +88,23 @@ type notificationDoc struct {
 	Rank       int64      `bson:"rank"` // unread ones above read ones, newest first in each
 	CreatedAt  time.Time  `bson:"created_at"`
 	ReadAt     *time.Time `bson:"read_at,omitempty"`
+	Push       pushDoc    `bson:"push"`
+}
+
+type pushDoc struct {
+	Status      string            `bson:"status"`
+	Attempts    int               `bson:"attempts"`
+	NextAttempt time.Time         `bson:"next_attempt"`
+	Deadline    time.Time         `bson:"deadline"`
+	LeaseHolder string            `bson:"lease_holder,omitempty"`
+	LeaseUntil  time.Time         `bson:"lease_until"`
+	Results     map[string]string `bson:"results,omitempty"`
+	Error       string            `bson:"error,omitempty"`
+}
+
+func toPushDoc(p domain.Push) pushDoc {
+	return pushDoc{Status: p.Status, Attempts: p.Attempts, NextAttempt: asStored(p.NextAttempt), Deadline: asStored(p.Deadline),
+		LeaseHolder: p.LeaseHolder, LeaseUntil: asStored(p.LeaseUntil), Results: p.Results, Error: p.Error}
 }
 
 // unreadRank lifts unread notifications above every read one in the inbox's order.
@@ -95,7 +112,9 @@ const unreadRank = int64(1) << 60
 
 func fromNotificationDoc(d *notificationDoc) *domain.Notification {
 	return &domain.Notification{ID: d.ID, UserID: d.UserID, AgencyID: d.AgencyID, Kind: domain.NotificationKind(d.Kind), Title: d.Title,
-		Body: d.Body, Link: d.Link, ObjectKind: d.ObjectKind, ObjectID: d.ObjectID, Seq: d.Seq, CreatedAt: d.CreatedAt.UTC(), ReadAt: timeOf(d.ReadAt)}
+		Body: d.Body, Link: d.Link, ObjectKind: d.ObjectKind, ObjectID: d.ObjectID, Seq: d.Seq, CreatedAt: d.CreatedAt.UTC(), ReadAt: timeOf(d.ReadAt),
+		Push: domain.Push{Status: d.Push.Status, Attempts: d.Push.Attempts, NextAttempt: d.Push.NextAttempt.UTC(), Deadline: d.Push.Deadline.UTC(),
+			LeaseHolder: d.Push.LeaseHolder, LeaseUntil: d.Push.LeaseUntil.UTC(), Results: d.Push.Results, Error: d.Push.Error}}
 }
 
 // AddNotifications inserts each notification unless one with its id is there: deriving a
@@ -104,7 +123,8 @@ func (s *Store) AddNotifications(ctx context.Context, ns []*domain.Notification)
 	c := s.db.Collection("notifications")
 	for _, n := range ns {
 		_, err := c.InsertOne(ctx, notificationDoc{ID: n.ID, UserID: n.UserID, AgencyID: n.AgencyID, Kind: string(n.Kind), Title: n.Title,
-			Body: n.Body, Link: n.Link, ObjectKind: n.ObjectKind, ObjectID: n.ObjectID, Seq: n.Seq, Rank: unreadRank + n.Seq, CreatedAt: asStored(n.CreatedAt)})
+			Body: n.Body, Link: n.Link, ObjectKind: n.ObjectKind, ObjectID: n.ObjectID, Seq: n.Seq, Rank: unreadRank + n.Seq, CreatedAt: asStored(n.CreatedAt),
+			Push: toPushDoc(n.Push)})
 		if err != nil && !mongo.IsDuplicateKeyError(err) {
 			return mapErr(err, "notification")
 		}
@@ -229,4 +249,82 @@ func (s *Store) SetDeriveCursor(ctx context.Context, agencyID string, seq int64)
 		_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: agencyID}}, bson.D{{Key: "_id", Value: agencyID}, {Key: "seq", Value: seq}}, options.Replace().SetUpsert(true))
 		return err
 	}), "cursor")
+}
+
+// ClaimPushes leases due pushes to holder: each is taken by one conditional write, so two
+// dispatchers never hold the same notification.
+func (s *Store) ClaimPushes(ctx context.Context, holder string, now, until time.Time, limit int) ([]*domain.Notification, error) {
+	c := s.db.Collection("notifications")
+	now = asStored(now)
+	cur, err := c.Find(ctx, bson.D{{Key: "push.status", Value: domain.PushPending}, {Key: "push.next_attempt", Value: bson.D{{Key: "$lte", Value: now}}},
+		{Key: "push.lease_until", Value: bson.D{{Key: "$lt", Value: now}}}}, options.Find().SetSort(bson.D{{Key: "push.next_attempt", Value: 1}}).SetLimit(int64(limit)))
+	candidates, err := findAll(ctx, cur, err, func(d *notificationDoc) *notificationDoc { return d }, "notifications")
+	if err != nil {
+		return nil, err
+	}
+	var out []*domain.Notification
+	for _, d := range candidates {
+		var claimed bool
+		err := s.serialize("notifications/"+d.ID, func() error {
+			filter := bson.D{{Key: "_id", Value: d.ID}, {Key: "push.status", Value: domain.PushPending}, {Key: "push.lease_until", Value: bson.D{{Key: "$lt", Value: now}}}}
+			if s.serialWrites {
+				// Under the lock, the read above is still true unless another write came
+				// between: read again by _id, the one filter the embedded engine indexes.
+				var cur notificationDoc
+				if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(&cur); err != nil {
+					return err
+				}
+				if cur.Push.Status != domain.PushPending || !cur.Push.LeaseUntil.Before(now) {
+					return nil
+				}
+				filter = bson.D{{Key: "_id", Value: d.ID}}
+			}
+			res, err := c.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "push.lease_holder", Value: holder}, {Key: "push.lease_until", Value: asStored(until)}}}})
+			claimed = err == nil && res.ModifiedCount == 1
+			return err
+		})
+		if err != nil {
+			return out, mapErr(err, "notification")
+		}
+		if claimed {
+			d.Push.LeaseHolder, d.Push.LeaseUntil = holder, asStored(until)
+			out = append(out, fromNotificationDoc(d))
+		}
+	}
+	return out, nil
+}
+
+// SavePush writes n's push state if holder still holds its lease.
+func (s *Store) SavePush(ctx context.Context, n *domain.Notification, holder string) error {
+	c := s.db.Collection("notifications")
+	var matched bool
+	err := s.serialize("notifications/"+n.ID, func() error {
+		filter := bson.D{{Key: "_id", Value: n.ID}, {Key: "push.lease_holder", Value: holder}}
+		if s.serialWrites {
+			var cur notificationDoc
+			if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: n.ID}}).Decode(&cur); err != nil {
+				return err
+			}
+			if cur.Push.LeaseHolder != holder {
+				return nil
+			}
+			filter = bson.D{{Key: "_id", Value: n.ID}}
+		}
+		res, err := c.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "push", Value: toPushDoc(n.Push)}}}})
+		matched = err == nil && res.MatchedCount == 1
+		return err
+	})
+	if err != nil {
+		return mapErr(err, "notification")
+	}
+	if !matched {
+		return domain.Errorf(domain.Conflict, "another dispatcher holds this notification")
+	}
+	return nil
+}
+
+// PushFailures pages through an agency's failed pushes.
+func (s *Store) PushFailures(ctx context.Context, agencyID string, p domain.Page) ([]*domain.Notification, string, error) {
+	return page(ctx, s.db.Collection("notifications"), bson.D{{Key: "agency_id", Value: agencyID}, {Key: "push.status", Value: domain.PushFailed}}, p,
+		fromNotificationDoc, func(d *notificationDoc) string { return d.ID })
 }

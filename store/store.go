@@ -216,6 +216,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"notifications": {
 			{Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "rank", Value: -1}}, Options: options.Index().SetName("user_rank")},
 			{Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetName("user_seq")},
+			{Keys: bson.D{{Key: "push.status", Value: 1}, {Key: "push.next_attempt", Value: 1}}, Options: options.Index().SetName("push_due")},
 		},
 		"refresh_tokens": {
 			{Keys: bson.D{{Key: "family_id", Value: 1}}, Options: options.Index().SetName("family_id")},

@@ -12,6 +12,7 @@ import (
 	"github.com/zhifa/zhifa/api"
 	"github.com/zhifa/zhifa/domain"
 	"github.com/zhifa/zhifa/handlers"
+	"github.com/zhifa/zhifa/notify"
 )
 
 // config is read once from the environment; README.md lists every variable.
@@ -45,6 +46,8 @@ type config struct {
 	HashWait        time.Duration
 
 	API api.Config
+	// FCM is push: off without a project id.
+	FCM notify.FCMConfig
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -70,6 +73,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Argon2Parallelism: uint8(e.integer("ZHIFA_ARGON2_PARALLELISM", 2, 1, 16)),
 		HashConcurrency:   e.integer("ZHIFA_HASH_CONCURRENCY", runtime.NumCPU(), 1, 256),
 		HashWait:          e.duration("ZHIFA_HASH_WAIT", 2*time.Second),
+		FCM: notify.FCMConfig{
+			ProjectID:       e.str("FCM_PROJECT_ID", ""),
+			CredentialsFile: e.str("FCM_CREDENTIALS_FILE", ""),
+			Endpoint:        e.str("FCM_ENDPOINT", ""),
+			Deadline:        e.duration("ZHIFA_PUSH_DEADLINE", 24*time.Hour),
+			TTL:             e.duration("ZHIFA_PUSH_TTL", 24*time.Hour),
+		},
 		API: api.Config{
 			Issuer:               e.str("ZHIFA_ISSUER", "zhifa"),
 			Audience:             e.str("ZHIFA_AUDIENCE", "zhifa-api"),

@@ -14,12 +14,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/zhifa/zhifa/api"
 	"github.com/zhifa/zhifa/domain"
 	"github.com/zhifa/zhifa/media"
+	"github.com/zhifa/zhifa/notify"
 	"github.com/zhifa/zhifa/store"
 )
 
@@ -115,6 +117,18 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	}
 	go sweep(ctx, st, log)
+	push, err := notify.NewDispatcher(ctx, cfg.FCM, st, log)
+	if err != nil {
+		return fmt.Errorf("push: %w", err)
+	}
+	var pushing sync.WaitGroup
+	if push == nil {
+		log.Info("push is off (FCM_PROJECT_ID is not set): notifications reach the inbox and the stream only")
+	} else {
+		log.Info("push through FCM", "project", cfg.FCM.ProjectID)
+		pushing.Add(1)
+		go func() { defer pushing.Done(); push.Run(ctx, time.Second) }()
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
 	log.Info("zhifa ready", "addr", ln.Addr().String(), "docs", "/docs", "startup_ms", time.Since(started).Milliseconds())
@@ -136,6 +150,8 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err := gate.Close(drain); err != nil {
 		log.Warn("requests still running when the stores close", "error", err)
 	}
+	// The dispatcher finishes the batch it holds (and records it) before the stores close.
+	pushing.Wait()
 	if err := <-serveErr; err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
