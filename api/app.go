@@ -58,7 +58,9 @@ type Config struct {
 	// NotifyEvery is how often settled changes are turned into notifications (0: never, for
 	// tests that derive by hand); Stream times the notification stream.
 	NotifyEvery time.Duration
-	Stream      handlers.StreamConfig
+	// WatchEvery is how often deadlines and certificates are looked at for alerts (0: never).
+	WatchEvery time.Duration
+	Stream     handlers.StreamConfig
 	// CORSOrigins are the origins browsers may call the API from ("*" for any: the API takes
 	// bearer tokens, never cookies); empty allows none.
 	CORSOrigins string
@@ -155,6 +157,12 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		deriveCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
 		go deriver.Run(deriveCtx, cfg.NotifyEvery)
+	}
+	if cfg.WatchEvery > 0 {
+		watcher := &notify.Watcher{Repo: d.Repo, Now: d.Now, Log: d.Log}
+		watchCtx, stop := context.WithCancel(context.Background())
+		app.Hooks().OnShutdown(func() error { stop(); return nil })
+		go watcher.Run(watchCtx, cfg.WatchEvery)
 	}
 	if d.Objects != nil && cfg.Media.SweepEvery > 0 {
 		sweepCtx, stop := context.WithCancel(context.Background())

@@ -39,7 +39,7 @@ func (ta *testApp) addEvidence(t *testing.T, f caseAgency, caseID string, conten
 func evidenceBody(f caseAgency, kind, contentType string, content []byte) map[string]any {
 	sum := sha256.Sum256(content)
 	return map[string]any{"kind": kind, "sha256": hex.EncodeToString(sum[:]), "size": len(content), "content_type": contentType,
-		"file_name": "../现场/照片.jpg", "captured_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "lat": 30.59, "lng": 114.3,
+		"file_name": "../现场/照片.jpg", "captured_at": "2026-05-01T08:00:00Z", "lat": 30.59, "lng": 114.3,
 		"device_id": "phone-1", "officer_ids": f.officers}
 }
 

@@ -225,3 +225,41 @@ func TestDevicesAreTheirOwners(t *testing.T) {
 		t.Fatalf("a signed-out officer keeps %d devices", len(d))
 	}
 }
+
+// TestDeadlineAndCertificateAlerts: a case's decision deadline 10 days away, and again once
+// passed, reaches its officers and the agency's admin once each; an officer's certificate
+// expiring within 30 days reaches the officer and the admin once.
+func TestDeadlineAndCertificateAlerts(t *testing.T) {
+	cfg := testConfig()
+	cfg.WatchEvery = 50 * time.Millisecond
+	ta := newTestAppWith(t, cfg, nil)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openCase(t, f)
+	ta.act(t, f, id, map[string]any{"action": "register", "officer_ids": f.officers})
+	soon := time.Now().AddDate(0, 0, 20).Format(time.DateOnly)
+	if r := ta.do("PUT", "/v1/officers/"+f.officer2ID+"/certificate", map[string]any{"number": "42010000007777", "issued_on": "2025-01-01", "expires_on": soon}, f.adminTok); r.Status != 200 {
+		t.Fatalf("certificate: %d %s", r.Status, r.Body)
+	}
+	cert := ta.inboxOf(t, f.officer2Tok, 1)
+	if k := kinds(cert); len(k) != 1 || k[0] != "certificate_expiring" || !strings.Contains(string(cert.Body), "42010000007777") {
+		t.Fatalf("officer 2's inbox: %s", cert.Body)
+	}
+	ta.clock.Set(time.Now().AddDate(0, 0, 85)) // five days before the 90-day deadline (art. 60)
+	near := ta.inboxOf(t, f.officerTok, 1)
+	if k := kinds(near); k[0] != "deadline_near" {
+		t.Fatalf("officer 1's inbox: %s", near.Body)
+	}
+	ta.clock.Set(time.Now().AddDate(0, 0, 91))
+	passed := ta.inboxOf(t, f.officerTok, 2)
+	time.Sleep(300 * time.Millisecond) // several more rounds of the watcher
+	admin := ta.do("GET", "/v1/notifications", nil, f.adminTok)
+	got := strings.Join(kinds(admin), ",")
+	for _, want := range []string{"deadline_near", "deadline_passed", "certificate_expiring"} {
+		if strings.Count(got, want) != 1 {
+			t.Errorf("the admin's inbox has %q, want one %s", got, want)
+		}
+	}
+	if k := strings.Join(kinds(ta.do("GET", "/v1/notifications", nil, f.officerTok)), ","); strings.Count(k, "deadline_passed") != 1 || strings.Count(k, "deadline_near") != 1 {
+		t.Errorf("officer 1's inbox after many rounds: %q (%s)", k, passed.Body)
+	}
+}

@@ -22,6 +22,18 @@ const (
 	// KindReviewApproved, KindReviewRejected: the case's officers learn the review's outcome.
 	KindReviewApproved NotificationKind = "review_approved"
 	KindReviewRejected NotificationKind = "review_rejected"
+	// KindDeadlineNear, KindDeadlinePassed: a case's decision deadline (art. 60) is 10 days
+	// away, or has passed; its officers and the agency's admins are told, once each.
+	KindDeadlineNear   NotificationKind = "deadline_near"
+	KindDeadlinePassed NotificationKind = "deadline_passed"
+	// KindCertificateExpiring: an officer's certificate expires within 30 days.
+	KindCertificateExpiring NotificationKind = "certificate_expiring"
+)
+
+// Alert horizons.
+const (
+	DeadlineWarningDays    = 10
+	CertificateWarningDays = 30
 )
 
 // template is the Chinese title and body of a kind; %s is the object's number or name, never a
@@ -29,11 +41,14 @@ const (
 type template struct{ title, body string }
 
 var templates = map[NotificationKind]template{
-	KindCaseAssigned:       {"新案件指派", "您已被指派办理案件 %s。"},
-	KindInspectionAssigned: {"新检查任务", "您已被指派参加检查 %s。"},
-	KindReviewRequested:    {"法制审核待办", "案件 %s 已提交法制审核，请及时审核。"},
-	KindReviewApproved:     {"法制审核通过", "案件 %s 的法制审核已通过。"},
-	KindReviewRejected:     {"法制审核退回", "案件 %s 的法制审核未通过，已退回调查。"},
+	KindCaseAssigned:        {"新案件指派", "您已被指派办理案件 %s。"},
+	KindInspectionAssigned:  {"新检查任务", "您已被指派参加检查 %s。"},
+	KindReviewRequested:     {"法制审核待办", "案件 %s 已提交法制审核，请及时审核。"},
+	KindReviewApproved:      {"法制审核通过", "案件 %s 的法制审核已通过。"},
+	KindReviewRejected:      {"法制审核退回", "案件 %s 的法制审核未通过，已退回调查。"},
+	KindDeadlineNear:        {"决定期限临近", "案件 %s 的处罚决定期限将在 10 日内届满，请及时作出决定。"},
+	KindDeadlinePassed:      {"决定期限已过", "案件 %s 已超过处罚决定期限（行政处罚法第六十条），请立即处理。"},
+	KindCertificateExpiring: {"执法证即将到期", "执法证 %s 将在 30 日内到期，请及时办理换证。"},
 }
 
 // Alert is one notification to derive from a fact: its kind, who receives it, the object it
@@ -44,9 +59,9 @@ type Alert struct {
 	ObjectKind string // case or inspection
 	ObjectID   string
 	Label      string // the case number, the enterprise's name
-	// PerObject: one notification per object, recipient and kind, whichever change derives it
-	// (an assignment); otherwise one per change.
-	PerObject bool
+	// Key, when set, makes one notification per key, recipient and kind, whichever change or
+	// sweep derives it (an assignment, a deadline); otherwise there is one per change.
+	Key string
 }
 
 // Notification is an alert to one user: in the inbox, on the stream, and pushed where the
@@ -100,8 +115,8 @@ func NotificationsOf(agencyID string, seq int64, at time.Time, alerts []Alert) [
 		t := templates[a.Kind]
 		for _, user := range a.Recipients {
 			key := fmt.Sprintf("%s\x00%d\x00%d", agencyID, seq, i)
-			if a.PerObject {
-				key = a.ObjectKind + "\x00" + a.ObjectID
+			if a.Key != "" {
+				key = a.Key
 			}
 			sum := sha256.Sum256([]byte(key + "\x00" + string(a.Kind) + "\x00" + user))
 			out = append(out, &Notification{ID: hex.EncodeToString(sum[:12]), UserID: user, AgencyID: agencyID, Kind: a.Kind,
@@ -125,7 +140,11 @@ func CaseAlerts(before, after *Case, ev Event) []Alert {
 	add := func(kind NotificationKind, users []string) {
 		users = slices.DeleteFunc(slices.Clone(users), func(u string) bool { return u == ev.ActorID || u == "" })
 		if len(users) > 0 {
-			out = append(out, Alert{Kind: kind, Recipients: users, ObjectKind: "case", ObjectID: after.ID, Label: label, PerObject: kind == KindCaseAssigned})
+			a := Alert{Kind: kind, Recipients: users, ObjectKind: "case", ObjectID: after.ID, Label: label}
+			if kind == KindCaseAssigned {
+				a.Key = "case:" + after.ID
+			}
+			out = append(out, a)
 		}
 	}
 	var prev []string
@@ -161,7 +180,37 @@ func InspectionAlerts(before, after *Inspection, actorID string) []Alert {
 	if len(added) == 0 {
 		return nil
 	}
-	return []Alert{{Kind: KindInspectionAssigned, Recipients: added, ObjectKind: "inspection", ObjectID: after.ID, Label: after.EnterpriseName, PerObject: true}}
+	return []Alert{{Kind: KindInspectionAssigned, Recipients: added, ObjectKind: "inspection", ObjectID: after.ID, Label: after.EnterpriseName, Key: "inspection:" + after.ID}}
+}
+
+// DeadlineAlerts warns the case's officers and the agency's admins once when an open case's
+// decision deadline is DeadlineWarningDays away and once when it has passed; an extended
+// deadline warns again.
+func DeadlineAlerts(c *Case, admins []string, now time.Time) []Alert {
+	if !slices.Contains(OpenStatuses, c.Status) || c.Deadline.IsZero() {
+		return nil
+	}
+	kind := KindDeadlineNear
+	switch {
+	case now.After(c.Deadline):
+		kind = KindDeadlinePassed
+	case c.Deadline.Sub(now) > DeadlineWarningDays*24*time.Hour:
+		return nil
+	}
+	users := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(admins), c.OfficerIDs...))))
+	return []Alert{{Kind: kind, Recipients: users, ObjectKind: "case", ObjectID: c.ID, Label: c.Number,
+		Key: "deadline:" + c.ID + ":" + ChinaDate(c.Deadline).Format(time.DateOnly)}}
+}
+
+// CertificateAlerts warns an officer, and the agency's admins, once when the officer's valid
+// certificate expires within CertificateWarningDays.
+func CertificateAlerts(u *User, cert *Certificate, admins []string, now time.Time) []Alert {
+	if cert == nil || cert.Status != CertificateValid || now.After(cert.ExpiresOn) || cert.ExpiresOn.Sub(now) > CertificateWarningDays*24*time.Hour {
+		return nil
+	}
+	users := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(admins), u.ID))))
+	return []Alert{{Kind: KindCertificateExpiring, Recipients: users, ObjectKind: "officer", ObjectID: u.ID, Label: cert.Number,
+		Key: "certificate:" + cert.Number}}
 }
 
 // Device is a phone a user receives push on.
@@ -186,6 +235,8 @@ type NotificationStore interface {
 	DeleteDevicesOf(ctx context.Context, userID string) error
 	// AddNotifications stores notifications; one already stored (same id) is left as it is.
 	AddNotifications(ctx context.Context, ns []*Notification) error
+	// HaveNotifications says which of ids are stored.
+	HaveNotifications(ctx context.Context, ids []string) (map[string]bool, error)
 	// NotificationsOf lists a user's notifications, unread first, newest first within each.
 	NotificationsOf(ctx context.Context, userID string, p Page) ([]*Notification, string, error)
 	// NotificationsAfter lists a user's notifications with Seq above after, in order.

@@ -173,6 +173,9 @@ func (h *Handlers) syncItem(ctx context.Context, agencyID string, item syncItem,
 		if e, err = h.Repo.EvidenceByID(ctx, item.ID); err == nil {
 			owner, item.Object = e.AgencyID, toEvidenceJSON(e)
 		}
+	case "signal":
+		// A number the notification watcher took to order its alerts: nothing to deliver.
+		return item, false, nil
 	case "review_rule":
 		var r *domain.ReviewRule
 		if r, err = h.Repo.ReviewRuleByID(ctx, item.ID); err == nil {

@@ -132,6 +132,20 @@ func (s *Store) AddNotifications(ctx context.Context, ns []*domain.Notification)
 	return nil
 }
 
+// HaveNotifications says which of ids are stored, reading each by _id.
+func (s *Store) HaveNotifications(ctx context.Context, ids []string) (map[string]bool, error) {
+	found, err := readByID(ctx, s.db.Collection("notifications"), ids, func(d *notificationDoc) string { return d.ID }, "notifications",
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // NotificationsOf pages through a user's inbox: unread first, newest first within each.
 func (s *Store) NotificationsOf(ctx context.Context, userID string, p domain.Page) ([]*domain.Notification, string, error) {
 	p = p.Normalize()

@@ -103,6 +103,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			InspectionWindowDays: e.integer("ZHIFA_INSPECTION_WINDOW_DAYS", 30, 0, 365),
 			CORSOrigins:          e.str("ZHIFA_CORS_ORIGINS", "*"),
 			NotifyEvery:          e.duration("ZHIFA_NOTIFY_EVERY", time.Second),
+			WatchEvery:           e.duration("ZHIFA_WATCH_EVERY", 10*time.Minute),
 			Media: handlers.MediaConfig{
 				MaxSize:      int64(e.integer("ZHIFA_EVIDENCE_MAX_SIZE", 4<<30, 1, 1<<40)),
 				SimpleMax:    int64(e.integer("ZHIFA_EVIDENCE_PUT_MAX", 32<<20, 1, 1<<30)),

@@ -1,0 +1,134 @@
+package notify
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+// Watcher finds what calls for an alert although nobody acted: a case's decision deadline
+// near or passed, an officer's certificate about to expire. Its alerts are keyed by what they
+// are about (the case and its deadline, the certificate), so each is sent once however often
+// it looks; each round that finds new ones takes a number from the agency's change log
+// (a "signal" entry, which sync does not deliver), which orders them among the others.
+type Watcher struct {
+	Repo domain.Repository
+	Now  func() time.Time
+	Log  *slog.Logger
+}
+
+// Run looks every period until ctx ends.
+func (w *Watcher) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := w.WatchOnce(ctx); err != nil && ctx.Err() == nil {
+			w.Log.Warn("watch deadlines and certificates", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// WatchOnce looks at every active agency once and says how many notifications it stored.
+func (w *Watcher) WatchOnce(ctx context.Context) (int, error) {
+	total := 0
+	page := domain.Page{Limit: domain.MaxPageLimit}
+	for {
+		agencies, next, err := w.Repo.ListAgencies(ctx, domain.AgencyActive, page)
+		if err != nil {
+			return total, err
+		}
+		for _, a := range agencies {
+			n, err := w.watchAgency(ctx, a.ID)
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		if next == "" {
+			return total, nil
+		}
+		page.Cursor = next
+	}
+}
+
+func (w *Watcher) watchAgency(ctx context.Context, agencyID string) (int, error) {
+	now := w.Now()
+	var users []*domain.User
+	for p := (domain.Page{Limit: domain.MaxPageLimit}); ; {
+		list, next, err := w.Repo.ListUsers(ctx, domain.UserFilter{AgencyID: agencyID}, p)
+		if err != nil {
+			return 0, err
+		}
+		users = append(users, list...)
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
+	var admins []string
+	for _, u := range users {
+		if u.Status == domain.UserActive && slices.Contains(u.Roles, domain.RoleAgencyAdmin) {
+			admins = append(admins, u.ID)
+		}
+	}
+	var alerts []domain.Alert
+	for p := (domain.Page{Limit: domain.MaxPageLimit}); ; {
+		cases, next, err := w.Repo.ListCases(ctx, domain.CaseFilter{AgencyID: agencyID, OverdueAt: now.Add(domain.DeadlineWarningDays * 24 * time.Hour)}, p)
+		if err != nil {
+			return 0, err
+		}
+		for _, c := range cases {
+			alerts = append(alerts, domain.DeadlineAlerts(c, admins, now)...)
+		}
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
+	for _, u := range users {
+		if u.CertificateNo == "" || u.Status != domain.UserActive {
+			continue
+		}
+		cert, err := w.Repo.CertificateByNumber(ctx, u.CertificateNo)
+		if domain.ErrorCode(err) == domain.NotFound {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		alerts = append(alerts, domain.CertificateAlerts(u, cert, admins, now)...)
+	}
+	// Only alerts not sent before take a number.
+	var fresh []domain.Alert
+	for _, a := range alerts {
+		ns := domain.NotificationsOf(agencyID, 0, now, []domain.Alert{a})
+		ids := make([]string, len(ns))
+		for i, n := range ns {
+			ids[i] = n.ID
+		}
+		have, err := w.Repo.HaveNotifications(ctx, ids)
+		if err != nil {
+			return 0, err
+		}
+		if len(have) < len(ids) {
+			fresh = append(fresh, a)
+		}
+	}
+	if len(fresh) == 0 {
+		return 0, nil
+	}
+	ch := &domain.Change{AgencyID: agencyID, Kind: "signal", ObjectID: agencyID}
+	if err := w.Repo.RecordChange(ctx, ch); err != nil {
+		return 0, err
+	}
+	ns := domain.NotificationsOf(agencyID, ch.Seq, now, fresh)
+	return len(ns), w.Repo.AddNotifications(ctx, ns)
+}
