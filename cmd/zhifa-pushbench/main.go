@@ -1,0 +1,183 @@
+// Command zhifa-pushbench measures push delivery through the outbox against a baseline taken
+// in the same run: N notifications to N devices stored and sent by notify.Dispatcher (through
+// the firebase SDK) to a fake FCM server, against the same messages sent by a bare SendEach
+// loop to the same server; then the outbox again with a share of calls answered 503, counting
+// delivered, duplicated and lost messages and the latency from the notification to receipt.
+//
+// Usage: go run ./cmd/zhifa-pushbench [-n 10000] [-fail 0.05]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	firebase "firebase.google.com/go/v4"
+	"firebase.google.com/go/v4/messaging"
+	"google.golang.org/api/option"
+
+	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/notify"
+	"github.com/zhifa/zhifa/store"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "zhifa-pushbench:", err)
+		os.Exit(1)
+	}
+}
+
+// fake is an FCM HTTP v1 server that records each delivery and answers a share of calls 503.
+type fake struct {
+	mu        sync.Mutex
+	fail      float64
+	delivered map[string]int
+	at        map[string]time.Time
+}
+
+func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Message struct {
+			Token string `json:"token"`
+		} `json:"message"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	if f.fail > 0 && rand.Float64() < f.fail {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"error":{"code":503,"message":"fake","status":"UNAVAILABLE"}}`)
+		return
+	}
+	f.mu.Lock()
+	f.delivered[req.Message.Token]++
+	if _, ok := f.at[req.Message.Token]; !ok {
+		f.at[req.Message.Token] = time.Now()
+	}
+	f.mu.Unlock()
+	_, _ = io.WriteString(w, `{"name":"projects/bench/messages/1"}`)
+}
+
+func newFake(fail float64) (*fake, *httptest.Server) {
+	f := &fake{fail: fail, delivered: map[string]int{}, at: map[string]time.Time{}}
+	return f, httptest.NewServer(f)
+}
+
+func run() error {
+	n := flag.Int("n", 10000, "notifications, one device each")
+	fail := flag.Float64("fail", 0.05, "share of FCM calls answered 503 in the second run")
+	flag.Parse()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir, err := os.MkdirTemp("", "zhifa-pushbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	st, err := store.Open(ctx, store.Config{Database: "pushbench", DataDir: dir, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close(context.Background())
+	fmt.Printf("engine: %s; %d notifications to %d devices, fake FCM on loopback\n\n", st.Engine(), *n, *n)
+
+	// Baseline: the same messages by a bare SendEach loop.
+	f, srv := newFake(0)
+	app, err := firebase.NewApp(ctx, &firebase.Config{ProjectID: "bench"}, option.WithEndpoint(srv.URL+"/v1"), option.WithoutAuthentication())
+	if err != nil {
+		return err
+	}
+	client, err := app.Messaging(ctx)
+	if err != nil {
+		return err
+	}
+	msgs := make([]*messaging.Message, *n)
+	for i := range msgs {
+		msgs[i] = &messaging.Message{Token: fmt.Sprintf("base-%d", i), Notification: &messaging.Notification{Title: "新案件指派", Body: "您已被指派办理案件 2026-000001。"}}
+	}
+	start := time.Now()
+	for i := 0; i < len(msgs); i += 500 {
+		if _, err := client.SendEach(ctx, msgs[i:min(i+500, len(msgs))]); err != nil {
+			return err
+		}
+	}
+	bare := float64(*n) / time.Since(start).Seconds()
+	srv.Close()
+	fmt.Printf("bare SendEach loop: %.0f messages/s (%d delivered)\n", bare, len(f.delivered))
+
+	for round, share := range []float64{0, *fail} {
+		f, srv := newFake(share)
+		d, err := notify.NewDispatcher(ctx, notify.FCMConfig{ProjectID: "bench", Endpoint: srv.URL + "/v1", Deadline: time.Hour}, st, log)
+		if err != nil {
+			return err
+		}
+		created := map[string]time.Time{}
+		start := time.Now()
+		for i := range *n {
+			user := fmt.Sprintf("r%d-u%d", round, i)
+			tok := fmt.Sprintf("r%d-t%d", round, i)
+			if err := st.SaveDevice(ctx, &domain.Device{UserID: user, Token: tok, Platform: "android"}); err != nil {
+				return err
+			}
+			ns := domain.NotificationsOf("bench", int64(round*(*n)+i+1), time.Now(), []domain.Alert{{Kind: domain.KindCaseAssigned, Recipients: []string{user},
+				ObjectKind: "case", ObjectID: "c", Label: "2026-000001"}})
+			if err := st.AddNotifications(ctx, ns); err != nil {
+				return err
+			}
+			created[tok] = time.Now()
+		}
+		stored := time.Since(start)
+		sendStart := time.Now()
+		for deadline := time.Now().Add(10 * time.Minute); time.Now().Before(deadline); {
+			got, err := d.DispatchOnce(ctx)
+			if err != nil {
+				return err
+			}
+			f.mu.Lock()
+			done := len(f.delivered)
+			f.mu.Unlock()
+			if done == *n {
+				break
+			}
+			if got == 0 {
+				time.Sleep(200 * time.Millisecond) // retries wait for their backoff
+			}
+		}
+		send := time.Since(sendStart)
+		srv.Close()
+		dup, lost := 0, 0
+		var lat []time.Duration
+		for tok, at := range created {
+			switch c := f.delivered[tok]; {
+			case c == 0:
+				lost++
+			case c > 1:
+				dup += c - 1
+			}
+			if t, ok := f.at[tok]; ok {
+				lat = append(lat, t.Sub(at))
+			}
+		}
+		slices.Sort(lat)
+		p := func(q float64) time.Duration {
+			if len(lat) == 0 {
+				return 0
+			}
+			return lat[min(len(lat)-1, int(q*float64(len(lat))))]
+		}
+		rate := float64(*n) / send.Seconds()
+		fmt.Printf("outbox, %.0f%% of calls 503: stored in %.1fs, sent at %.0f messages/s (x%.2f of bare SendEach); delivered %d, duplicates %d, lost %d; notification to receipt p50 %s p99 %s\n",
+			share*100, stored.Seconds(), rate, rate/bare, len(f.delivered), dup, lost, p(0.5).Round(time.Millisecond), p(0.99).Round(time.Millisecond))
+	}
+	return nil
+}
