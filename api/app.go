@@ -167,7 +167,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	if d.Objects != nil && cfg.Media.SweepEvery > 0 {
 		sweepCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
-		go sweepUploads(sweepCtx, h, cfg.Media.SweepEvery, d.Log)
+		go notify.Every(sweepCtx, cfg.Media.SweepEvery, d.Log, "sweep uploads", h.SweepUploads)
 	}
 	idem := idempotency(d.Repo, cfg.RequestTimeout, d.Now)
 	auth := &authHandlers{repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
@@ -404,23 +404,5 @@ func limitBody(limit int, streams func(*fiber.Ctx) bool) fiber.Handler {
 		}
 		req.SetBody(b)
 		return c.Next()
-	}
-}
-
-// sweepUploads aborts abandoned uploads and finishes those a crash interrupted, every period.
-func sweepUploads(ctx context.Context, h *handlers.Handlers, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if n, err := h.SweepUploads(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("sweep uploads", "error", err.Error())
-		} else if n > 0 {
-			log.Info("swept uploads", "count", n)
-		}
 	}
 }

@@ -26,42 +26,13 @@ type Deriver struct {
 
 // Run derives every period until ctx ends.
 func (d *Deriver) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := d.DeriveOnce(ctx); err != nil && ctx.Err() == nil {
-			d.Log.Warn("derive notifications", "error", err.Error())
-		}
-	}
+	Every(ctx, every, d.Log, "derive notifications", d.DeriveOnce)
 }
 
 // DeriveOnce turns every agency's settled changes into notifications and says how many
 // notifications it stored.
 func (d *Deriver) DeriveOnce(ctx context.Context) (int, error) {
-	total := 0
-	page := domain.Page{Limit: domain.MaxPageLimit}
-	for {
-		agencies, next, err := d.Repo.ListAgencies(ctx, "", page)
-		if err != nil {
-			return total, err
-		}
-		for _, a := range agencies {
-			n, err := d.deriveAgency(ctx, a.ID)
-			total += n
-			if err != nil {
-				return total, err
-			}
-		}
-		if next == "" {
-			return total, nil
-		}
-		page.Cursor = next
-	}
+	return forEachAgency(ctx, d.Repo, "", d.deriveAgency)
 }
 
 func (d *Deriver) deriveAgency(ctx context.Context, agencyID string) (int, error) {

@@ -22,41 +22,12 @@ type Watcher struct {
 
 // Run looks every period until ctx ends.
 func (w *Watcher) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if _, err := w.WatchOnce(ctx); err != nil && ctx.Err() == nil {
-			w.Log.Warn("watch deadlines and certificates", "error", err.Error())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	Every(ctx, every, w.Log, "watch deadlines and certificates", w.WatchOnce)
 }
 
 // WatchOnce looks at every active agency once and says how many notifications it stored.
 func (w *Watcher) WatchOnce(ctx context.Context) (int, error) {
-	total := 0
-	page := domain.Page{Limit: domain.MaxPageLimit}
-	for {
-		agencies, next, err := w.Repo.ListAgencies(ctx, domain.AgencyActive, page)
-		if err != nil {
-			return total, err
-		}
-		for _, a := range agencies {
-			n, err := w.watchAgency(ctx, a.ID)
-			total += n
-			if err != nil {
-				return total, err
-			}
-		}
-		if next == "" {
-			return total, nil
-		}
-		page.Cursor = next
-	}
+	return forEachAgency(ctx, w.Repo, domain.AgencyActive, w.watchAgency)
 }
 
 func (w *Watcher) watchAgency(ctx context.Context, agencyID string) (int, error) {
