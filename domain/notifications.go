@@ -230,7 +230,8 @@ type NotificationStore interface {
 	// SaveDevice registers a token, moving it to d.UserID if another user had it; the id is
 	// derived from the token.
 	SaveDevice(ctx context.Context, d *Device) error
-	DevicesOf(ctx context.Context, userID string) ([]*Device, error)
+	// DevicesOf lists the devices of the users, ordered by user then id.
+	DevicesOf(ctx context.Context, userIDs ...string) ([]*Device, error)
 	DeleteDevice(ctx context.Context, userID, id string) error
 	DeleteDevicesOf(ctx context.Context, userID string) error
 	// AddNotifications stores notifications; one already stored (same id) is left as it is.
@@ -249,9 +250,11 @@ type NotificationStore interface {
 	// ClaimPushes leases up to limit notifications whose push is due (pending, next attempt
 	// reached, no live lease) to holder until the given time.
 	ClaimPushes(ctx context.Context, holder string, now, until time.Time, limit int) ([]*Notification, error)
-	// SavePush writes a claimed notification's push state while holder still holds it;
-	// Conflict otherwise.
-	SavePush(ctx context.Context, n *Notification, holder string) error
+	// SavePushes writes claimed notifications' push state and releases them; a notification
+	// whose lease holder no longer holds is left as the new holder keeps it.
+	SavePushes(ctx context.Context, ns []*Notification, holder string) error
+	// FoldPushes does the bookkeeping a store defers from SavePushes, saying how much it did.
+	FoldPushes(ctx context.Context) (int, error)
 	// PushFailures lists an agency's notifications whose push failed, newest first.
 	PushFailures(ctx context.Context, agencyID string, p Page) ([]*Notification, string, error)
 	// DeriveCursor and SetDeriveCursor keep how far an agency's change log was turned into

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	firebase "firebase.google.com/go/v4"
@@ -80,8 +82,26 @@ func NewDispatcher(ctx context.Context, cfg FCMConfig, repo domain.Repository, l
 }
 
 // Run dispatches every period until ctx ends; a batch it has claimed is finished (or its
-// state written back) before it stops.
+// state written back) before it stops. The store's deferred bookkeeping (FoldPushes) runs
+// beside it, off the path from a fact to the phone.
 func (d *Dispatcher) Run(ctx context.Context, every time.Duration) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		Every(ctx, every, d.Log, "fold push receipts", func(ctx context.Context) (int, error) {
+			total := 0
+			for ctx.Err() == nil {
+				n, err := d.Repo.FoldPushes(context.WithoutCancel(ctx))
+				total += n
+				if n == 0 || err != nil {
+					return total, err
+				}
+			}
+			return total, nil
+		})
+	}()
+	defer wg.Wait()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -90,16 +110,45 @@ func (d *Dispatcher) Run(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		for {
-			n, err := d.DispatchOnce(context.WithoutCancel(ctx))
-			if err != nil {
-				d.Log.Warn("dispatch push", "error", err.Error())
-			}
-			if n == 0 || err != nil || ctx.Err() != nil {
-				break
-			}
+		if _, err := d.Drain(ctx); err != nil && ctx.Err() == nil {
+			d.Log.Warn("dispatch push", "error", err.Error())
 		}
 	}
+}
+
+// workers is how many batches are in flight at once: while one waits for FCM, another reads
+// or writes its state.
+const workers = 2
+
+// Drain dispatches until nothing is due, with several batches in flight, and says how many
+// notifications it handled. A batch once claimed is finished even when ctx ends.
+func (d *Dispatcher) Drain(ctx context.Context) (int, error) {
+	var (
+		mu    sync.Mutex
+		total int
+		errs  []error
+		wg    sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				n, err := d.DispatchOnce(context.WithoutCancel(ctx))
+				mu.Lock()
+				total += n
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+				if n == 0 || err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return total, errors.Join(errs...)
 }
 
 // maxBatch is SendEach's limit.
@@ -118,16 +167,24 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	if err != nil || len(claimed) == 0 {
 		return 0, err
 	}
+	users := make([]string, len(claimed))
+	for i, n := range claimed {
+		users[i] = n.UserID
+	}
+	devices, err := d.Repo.DevicesOf(ctx, slices.Compact(slices.Sorted(slices.Values(users)))...)
+	if err != nil {
+		return 0, err
+	}
+	byUser := map[string][]*domain.Device{}
+	for _, dev := range devices {
+		byUser[dev.UserID] = append(byUser[dev.UserID], dev)
+	}
 	var targets []target
 	for _, n := range claimed {
-		devices, err := d.Repo.DevicesOf(ctx, n.UserID)
-		if err != nil {
-			return 0, err
-		}
 		if n.Push.Results == nil {
 			n.Push.Results = map[string]string{}
 		}
-		for _, dev := range devices {
+		for _, dev := range byUser[n.UserID] {
 			if _, done := n.Push.Results[dev.ID]; !done {
 				targets = append(targets, target{n: n, device: dev})
 			}
@@ -179,9 +236,9 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		default:
 			n.Push.NextAttempt = d.Now().Add(max(wait, backoff(n.Push.Attempts)))
 		}
-		if err := d.Repo.SavePush(ctx, n, d.Holder); err != nil && domain.ErrorCode(err) != domain.Conflict {
-			return 0, err
-		}
+	}
+	if err := d.Repo.SavePushes(ctx, claimed, d.Holder); err != nil {
+		return 0, err
 	}
 	return len(claimed), nil
 }

@@ -215,3 +215,50 @@ func TestUndeliverablePushFailsAfterItsDeadline(t *testing.T) {
 		t.Fatalf("failures: %v %v", failed, err)
 	}
 }
+
+// TestOutcomesOfAnEarlierProcessHold: a dispatcher delivers to one phone while another's FCM
+// answers 500; the store is closed before that outcome is folded into the notification. The
+// next process retries only the phone that did not get it.
+func TestOutcomesOfAnEarlierProcessHold(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	fake := &fakeFCM{delivered: map[string]int{}, calls: map[string][]time.Time{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	st, err := store.Open(ctx, store.Config{Database: "notify", DataDir: dir, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"ok-1", "down-1"} {
+		if err := st.SaveDevice(ctx, &domain.Device{UserID: "u1", Token: tok, Platform: "android"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := notificationFor(t, st, "u1", 1)
+	if got, err := dispatcher(t, st, srv, time.Hour).DispatchOnce(ctx); err != nil || got != 1 {
+		t.Fatalf("dispatch: %d %v", got, err)
+	}
+	if err := st.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err = store.Open(ctx, store.Config{Database: "notify", DataDir: dir, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(ctx)
+	d := dispatcher(t, st, srv, 2*time.Hour)
+	d.Now = func() time.Time { return time.Now().Add(time.Hour) } // past the retry's backoff
+	if got, err := d.DispatchOnce(ctx); err != nil || got != 1 {
+		t.Fatalf("dispatch after the restart: %d %v", got, err)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if fake.delivered["ok-1"] != 1 || len(fake.calls["down-1"]) != 2 {
+		t.Fatalf("after the restart: delivered %v, calls to the failing phone %d", fake.delivered, len(fake.calls["down-1"]))
+	}
+	after, err := st.NotificationsAfter(ctx, "u1", 0, 10)
+	if err != nil || len(after) != 1 || after[0].ID != n.ID || after[0].Push.Attempts != 2 || after[0].Push.Results["ok"] != "" {
+		t.Fatalf("push state: %+v %v", after, err)
+	}
+}

@@ -90,6 +90,31 @@ func (x *listIndex[E]) put(e E) {
 	}
 }
 
+// get returns the entry under id.
+func (x *listIndex[E]) get(id string) (E, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	k, ok := x.entries.Get(keyed[E]{id: id})
+	return k.e, ok
+}
+
+// removed drops the entry of an object deleted from the collection.
+func (x *listIndex[E]) removed(db *mongo.Database, id string) {
+	x.dropSnapshot(db)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.entries.Delete(keyed[E]{id: id})
+}
+
+// dropSnapshot takes the saved snapshot away once the index changed after it.
+func (x *listIndex[E]) dropSnapshot(db *mongo.Database) {
+	if x.saved.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = db.Collection("list_index").DeleteOne(ctx, bson.D{{Key: "_id", Value: x.coll}})
+	}
+}
+
 // replace swaps in a fresh build, keeping any entry at a newer version than the build read.
 // Every entry held stays: objects are deleted only in the rare case readByID allows for.
 func (x *listIndex[E]) replace(entries []E) {
@@ -249,11 +274,7 @@ func (x *listIndex[E]) wrote(db *mongo.Database, e E, err error) {
 	if x == nil {
 		return
 	}
-	if x.saved.Load() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, _ = db.Collection("list_index").DeleteOne(ctx, bson.D{{Key: "_id", Value: x.coll}})
-	}
+	x.dropSnapshot(db)
 	switch domain.ErrorCode(mapErr(err, x.coll)) {
 	case "":
 		x.put(e)
@@ -378,12 +399,14 @@ func (x *listIndex[E]) writeSnapshot(ctx context.Context, db *mongo.Database) er
 // listIndexes is the store's set of list indexes, kept on FerretDB only; on MongoDB they are
 // nil and its own indexes serve the queries.
 type listIndexes struct {
-	cases       *listIndex[caseEntry]
-	inspections *listIndex[inspectionEntry]
-	documents   *listIndex[documentEntry]
-	stop        context.CancelFunc
-	builds      sync.WaitGroup
-	dropped     bool // the database is gone: leave no snapshots
+	cases         *listIndex[caseEntry]
+	inspections   *listIndex[inspectionEntry]
+	documents     *listIndex[documentEntry]
+	devices       *listIndex[deviceEntry]
+	notifications *listIndex[notificationEntry]
+	stop          context.CancelFunc
+	builds        sync.WaitGroup
+	dropped       bool // the database is gone: leave no snapshots
 }
 
 type anyIndex interface {
@@ -414,7 +437,7 @@ func (s *Store) indexList() []anyIndex {
 	if s.idx.cases == nil {
 		return nil
 	}
-	return []anyIndex{s.idx.cases, s.idx.inspections, s.idx.documents}
+	return []anyIndex{s.idx.cases, s.idx.inspections, s.idx.documents, s.idx.devices, s.idx.notifications}
 }
 
 // startIndexes builds the list indexes in the background.
@@ -423,6 +446,8 @@ func (s *Store) startIndexes() {
 	s.idx.cases = newListIndex("cases", caseEntryFields, caseEntryOf).fromFiles(s.files, name, caseEntryPaths, caseEntryOfRow)
 	s.idx.inspections = newListIndex("inspections", inspectionEntryFields, inspectionEntryOf).fromFiles(s.files, name, inspectionEntryPaths, inspectionEntryOfRow)
 	s.idx.documents = newListIndex("documents", documentEntryFields, documentEntryOf).fromFiles(s.files, name, documentEntryPaths, documentEntryOfRow)
+	s.idx.devices = newListIndex("devices", deviceEntryFields, deviceEntryOf).fromFiles(s.files, name, deviceEntryPaths, deviceEntryOfRow)
+	s.idx.notifications = newListIndex("notifications", notificationEntryFields, notificationEntryOf).fromFiles(s.files, name, notificationEntryPaths, notificationEntryOfRow)
 	var ctx context.Context
 	ctx, s.idx.stop = context.WithCancel(context.Background())
 	for _, x := range s.indexList() {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -45,6 +46,10 @@ type Store struct {
 	serialWrites bool
 	locks        [64]sync.Mutex
 	idx          listIndexes
+	// pushes holds the embedded engine's push claims, in this process (see ClaimPushes).
+	pushes pushClaims
+	// version numbers the writes of objects whose index entries have no version of their own.
+	version atomic.Int64
 	// files is the embedded engine this store's database lives in, for what is faster done on
 	// its SQLite files; nil when connected by URI.
 	files *Embedded

@@ -4,7 +4,7 @@
 // loop to the same server; then the outbox again with a share of calls answered 503, counting
 // delivered, duplicated and lost messages and the latency from the notification to receipt.
 //
-// Usage: go run ./cmd/zhifa-pushbench [-n 10000] [-fail 0.05]
+// Usage: go run ./cmd/zhifa-pushbench [-n 10000] [-fail 0.05] [-cpuprofile file]
 package main
 
 import (
@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -76,6 +77,7 @@ func newFake(fail float64) (*fake, *httptest.Server) {
 func run() error {
 	n := flag.Int("n", 10000, "notifications, one device each")
 	fail := flag.Float64("fail", 0.05, "share of FCM calls answered 503 in the second run")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the sending to this file")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -116,68 +118,118 @@ func run() error {
 	fmt.Printf("bare SendEach loop: %.0f messages/s (%d delivered)\n", bare, len(f.delivered))
 
 	for round, share := range []float64{0, *fail} {
-		f, srv := newFake(share)
-		d, err := notify.NewDispatcher(ctx, notify.FCMConfig{ProjectID: "bench", Endpoint: srv.URL + "/v1", Deadline: time.Hour}, st, log)
+		if err := outbox(ctx, st, log, *n, round, share, false, bare, *profile); err != nil {
+			return err
+		}
+	}
+	fmt.Println()
+	for round, share := range []float64{0, *fail} {
+		if err := outbox(ctx, st, log, *n, round+2, share, true, bare, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// outbox sends n notifications to n devices through the dispatcher to a fake FCM answering a
+// share of calls 503. From a backlog (live false): all are stored first, then drained, and the
+// rate is compared with bare. Live: the dispatcher runs as in the server (every 50 ms) while
+// the notifications are stored one by one, as the deriver stores them, and the latency from
+// each notification to its receipt at FCM is what counts.
+func outbox(ctx context.Context, st *store.Store, log *slog.Logger, n, round int, share float64, live bool, bare float64, profile string) error {
+	f, srv := newFake(share)
+	defer srv.Close()
+	d, err := notify.NewDispatcher(ctx, notify.FCMConfig{ProjectID: "bench", Endpoint: srv.URL + "/v1", Deadline: time.Hour}, st, log)
+	if err != nil {
+		return err
+	}
+	for i := range n {
+		if err := st.SaveDevice(ctx, &domain.Device{UserID: fmt.Sprintf("r%d-u%d", round, i), Token: fmt.Sprintf("r%d-t%d", round, i), Platform: "android"}); err != nil {
+			return err
+		}
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	running := make(chan struct{})
+	if live {
+		go func() { defer close(running); d.Run(runCtx, 50*time.Millisecond) }()
+	}
+	created := map[string]time.Time{}
+	start := time.Now()
+	for i := range n {
+		user, tok := fmt.Sprintf("r%d-u%d", round, i), fmt.Sprintf("r%d-t%d", round, i)
+		ns := domain.NotificationsOf("bench", int64(round*n+i+1), time.Now(), []domain.Alert{{Kind: domain.KindCaseAssigned, Recipients: []string{user},
+			ObjectKind: "case", ObjectID: "c", Label: "2026-000001"}})
+		created[tok] = time.Now()
+		if err := st.AddNotifications(ctx, ns); err != nil {
+			return err
+		}
+	}
+	stored := time.Since(start)
+	sendStart := time.Now()
+	if profile != "" && round == 0 {
+		pf, err := os.Create(profile)
 		if err != nil {
 			return err
 		}
-		created := map[string]time.Time{}
-		start := time.Now()
-		for i := range *n {
-			user := fmt.Sprintf("r%d-u%d", round, i)
-			tok := fmt.Sprintf("r%d-t%d", round, i)
-			if err := st.SaveDevice(ctx, &domain.Device{UserID: user, Token: tok, Platform: "android"}); err != nil {
-				return err
-			}
-			ns := domain.NotificationsOf("bench", int64(round*(*n)+i+1), time.Now(), []domain.Alert{{Kind: domain.KindCaseAssigned, Recipients: []string{user},
-				ObjectKind: "case", ObjectID: "c", Label: "2026-000001"}})
-			if err := st.AddNotifications(ctx, ns); err != nil {
-				return err
-			}
-			created[tok] = time.Now()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
 		}
-		stored := time.Since(start)
-		sendStart := time.Now()
-		for deadline := time.Now().Add(10 * time.Minute); time.Now().Before(deadline); {
-			got, err := d.DispatchOnce(ctx)
-			if err != nil {
-				return err
-			}
-			f.mu.Lock()
-			done := len(f.delivered)
-			f.mu.Unlock()
-			if done == *n {
-				break
-			}
-			if got == 0 {
-				time.Sleep(200 * time.Millisecond) // retries wait for their backoff
-			}
-		}
-		send := time.Since(sendStart)
-		srv.Close()
-		dup, lost := 0, 0
-		var lat []time.Duration
-		for tok, at := range created {
-			switch c := f.delivered[tok]; {
-			case c == 0:
-				lost++
-			case c > 1:
-				dup += c - 1
-			}
-			if t, ok := f.at[tok]; ok {
-				lat = append(lat, t.Sub(at))
-			}
-		}
-		slices.Sort(lat)
-		p := func(q float64) time.Duration {
-			if len(lat) == 0 {
-				return 0
-			}
-			return lat[min(len(lat)-1, int(q*float64(len(lat))))]
-		}
-		rate := float64(*n) / send.Seconds()
-		fmt.Printf("outbox, %.0f%% of calls 503: stored in %.1fs, sent at %.0f messages/s (x%.2f of bare SendEach); delivered %d, duplicates %d, lost %d; notification to receipt p50 %s p99 %s\n",
-			share*100, stored.Seconds(), rate, rate/bare, len(f.delivered), dup, lost, p(0.5).Round(time.Millisecond), p(0.99).Round(time.Millisecond))
+		defer pprof.StopCPUProfile()
 	}
+	delivered := func() int {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return len(f.delivered)
+	}
+	for deadline := time.Now().Add(10 * time.Minute); time.Now().Before(deadline) && delivered() < n; {
+		if live {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		got, err := d.Drain(ctx)
+		if err != nil {
+			return err
+		}
+		if got == 0 {
+			time.Sleep(200 * time.Millisecond) // retries wait for their backoff
+		}
+	}
+	send := time.Since(sendStart)
+	time.Sleep(500 * time.Millisecond) // a message sent twice would arrive meanwhile
+	stop()
+	if live {
+		<-running
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	dup, lost := 0, 0
+	var lat []time.Duration
+	for tok, at := range created {
+		switch c := f.delivered[tok]; {
+		case c == 0:
+			lost++
+		case c > 1:
+			dup += c - 1
+		}
+		if t, ok := f.at[tok]; ok {
+			lat = append(lat, t.Sub(at))
+		}
+	}
+	slices.Sort(lat)
+	p := func(q float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(q*float64(len(lat))))]
+	}
+	counts := fmt.Sprintf("delivered %d, duplicates %d, lost %d; notification to receipt p50 %s p99 %s", len(f.delivered), dup, lost,
+		p(0.5).Round(time.Millisecond), p(0.99).Round(time.Millisecond))
+	if live {
+		fmt.Printf("live, %.0f%% of calls 503: %d notifications stored one by one over %.1fs while the dispatcher ran; %s\n", share*100, n, stored.Seconds(), counts)
+		return nil
+	}
+	rate := float64(n) / send.Seconds()
+	fmt.Printf("from a backlog, %.0f%% of calls 503: sent at %.0f messages/s (x%.2f of bare SendEach); %s\n", share*100, rate, rate/bare, counts)
 	return nil
 }

@@ -127,7 +127,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	} else {
 		log.Info("push through FCM", "project", cfg.FCM.ProjectID)
 		pushing.Add(1)
-		go func() { defer pushing.Done(); push.Run(ctx, time.Second) }()
+		go func() { defer pushing.Done(); push.Run(ctx, cfg.API.NotifyEvery) }()
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
