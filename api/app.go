@@ -233,6 +233,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/me", authed, h.Me)
 	v1.Put("/me/password", authed, h.ChangePassword)
 
+	v1.Post("/jurisdictions", authed, h.CreateJurisdiction)
+	v1.Get("/jurisdictions", authed, h.ListJurisdictions)
+	v1.Get("/jurisdictions/:id", authed, h.GetJurisdiction)
 	v1.Post("/agencies", authed, h.CreateAgency)
 	v1.Get("/agencies", authed, h.ListAgencies)
 	v1.Get("/agencies/:id", authed, h.GetAgency)

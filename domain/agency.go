@@ -22,14 +22,30 @@ type Jurisdiction struct {
 	Town     string
 }
 
+// AgencyKind tells an enforcement body from a supervisory one.
+type AgencyKind string
+
+const (
+	// AgencyEnforcement is an enforcement body (执法主体): cases, inspections, officers.
+	AgencyEnforcement AgencyKind = "enforcement"
+	// AgencySupervisory supervises the enforcement of every agency in its region and below
+	// (the district's 司法局): feedback, callbacks, complaints, statistics.
+	AgencySupervisory AgencyKind = "supervisory"
+)
+
 // Agency is an enforcement body (执法主体), identified by its unified social credit code.
 type Agency struct {
 	ID           string
 	Name         string
 	USCC         string
+	Kind         AgencyKind
 	Jurisdiction Jurisdiction
-	LegalBasis   string
-	Status       AgencyStatus
+	// RegionID is the agency's node in the jurisdiction tree and RegionPath that node's path
+	// (see Region); Jurisdiction keeps the district and town names for display.
+	RegionID   string
+	RegionPath []string
+	LegalBasis string
+	Status     AgencyStatus
 	// StatusAnnouncedOn is the date the current status was made public (公告日期).
 	StatusAnnouncedOn time.Time
 	// DecisionRole decides the agency's cases (art. 57): its head, the agency admin, unless the
@@ -44,6 +60,20 @@ type Agency struct {
 	Version               int64
 }
 
+// KindOrDefault is the agency's kind; agencies stored before kinds existed enforce.
+func (a *Agency) KindOrDefault() AgencyKind {
+	if a.Kind == "" {
+		return AgencyEnforcement
+	}
+	return a.Kind
+}
+
+// Supervises says whether a supervises other: a supervisory body over an agency in its region
+// or below. An agency does not supervise itself.
+func (a *Agency) Supervises(other *Agency) bool {
+	return a.KindOrDefault() == AgencySupervisory && other.ID != a.ID && Under(other.RegionPath, a.RegionID)
+}
+
 // Validate checks an agency's fields and normalises its USCC; it returns Invalid with the fields.
 func (a *Agency) Validate() error {
 	f := FieldErrors{}
@@ -54,6 +84,9 @@ func (a *Agency) Validate() error {
 		f.Add("uscc", err.(*Error).Message)
 	} else {
 		a.USCC = code
+	}
+	if a.Kind != "" && a.Kind != AgencyEnforcement && a.Kind != AgencySupervisory {
+		f.Add("kind", "enforcement or supervisory")
 	}
 	if strings.TrimSpace(a.Jurisdiction.District) == "" {
 		f.Add("jurisdiction.district", "required")

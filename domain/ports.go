@@ -31,6 +31,11 @@ type Agencies interface {
 	AgencyByID(ctx context.Context, id string) (*Agency, error)
 	UpdateAgency(ctx context.Context, a *Agency) error
 	ListAgencies(ctx context.Context, status AgencyStatus, p Page) ([]*Agency, string, error)
+	// AgenciesUnder lists the agencies in the region or below, in creation order.
+	AgenciesUnder(ctx context.Context, regionID string, p Page) ([]*Agency, string, error)
+	// PlaceAgency finds or creates the region of a district (a root) and town (below it) by
+	// their names: how agencies registered by names alone join the tree.
+	PlaceAgency(ctx context.Context, j Jurisdiction) (*Region, error)
 }
 
 // Certificates stores enforcement certificates keyed by number. Conflict on a number in use.
@@ -74,6 +79,7 @@ type RefreshTokens interface {
 type Repository interface {
 	Users
 	Agencies
+	Regions
 	Certificates
 	Training
 	RefreshTokens

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -18,6 +19,8 @@ type agencyRequest struct {
 	Name              *string           `json:"name"`
 	USCC              *string           `json:"uscc"`
 	Jurisdiction      *jurisdictionJSON `json:"jurisdiction"`
+	JurisdictionID    *string           `json:"jurisdiction_id" limit:"64"`
+	Kind              *string           `json:"kind"`
 	LegalBasis        *string           `json:"legal_basis" limit:"2000"`
 	Status            *string           `json:"status"`
 	StatusAnnouncedOn *Date             `json:"status_announced_on"`
@@ -29,7 +32,9 @@ type agencyResponse struct {
 	ID                string           `json:"id"`
 	Name              string           `json:"name"`
 	USCC              string           `json:"uscc"`
+	Kind              string           `json:"kind"`
 	Jurisdiction      jurisdictionJSON `json:"jurisdiction"`
+	JurisdictionID    string           `json:"jurisdiction_id,omitempty"`
 	LegalBasis        string           `json:"legal_basis" limit:"2000"`
 	Status            string           `json:"status"`
 	StatusAnnouncedOn *Date            `json:"status_announced_on"`
@@ -42,7 +47,7 @@ type agencyResponse struct {
 
 func toAgencyResponse(a *domain.Agency) agencyResponse {
 	return agencyResponse{
-		ID: a.ID, Name: a.Name, USCC: a.USCC,
+		ID: a.ID, Name: a.Name, USCC: a.USCC, Kind: string(a.KindOrDefault()), JurisdictionID: a.RegionID,
 		Jurisdiction: jurisdictionJSON{District: a.Jurisdiction.District, Town: a.Jurisdiction.Town},
 		LegalBasis:   a.LegalBasis, Status: string(a.Status), StatusAnnouncedOn: dateOf(a.StatusAnnouncedOn),
 		DecisionRole: string(a.Decider()), DocNumberPattern: a.DocumentNumberPattern, CreatedAt: &a.CreatedAt, UpdatedAt: &a.UpdatedAt, Version: a.Version,
@@ -66,6 +71,9 @@ func (r *agencyRequest) apply(a *domain.Agency) {
 	}
 	if r.Jurisdiction != nil {
 		a.Jurisdiction = domain.Jurisdiction{District: r.Jurisdiction.District, Town: r.Jurisdiction.Town}
+	}
+	if r.Kind != nil {
+		a.Kind = domain.AgencyKind(*r.Kind)
 	}
 	if r.LegalBasis != nil {
 		a.LegalBasis = *r.LegalBasis
@@ -93,13 +101,16 @@ func (h *Handlers) CreateAgency(c *fiber.Ctx) error {
 	if err := Decode(c, &req); err != nil {
 		return err
 	}
-	a := &domain.Agency{Status: domain.AgencyActive}
+	a := &domain.Agency{Status: domain.AgencyActive, Kind: domain.AgencyEnforcement}
 	req.apply(a)
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	if err := h.placeAgency(ctx, a, &req, true); err != nil {
+		return err
+	}
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	ctx, cancel := h.ctx(c)
-	defer cancel()
 	if err := h.Repo.CreateAgency(ctx, a); err != nil {
 		return err
 	}
@@ -115,6 +126,15 @@ func (h *Handlers) ListAgencies(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
+	if own, err := h.supervisingAgency(ctx, p); err != nil {
+		return err
+	} else if own != nil {
+		list, next, err := h.Repo.AgenciesUnder(ctx, own.RegionID, pg)
+		if err != nil {
+			return err
+		}
+		return c.JSON(listOf(list, next, toAgencyResponse))
+	}
 	if !p.Has(domain.RoleSysadmin) {
 		items := []agencyResponse{}
 		if p.AgencyID != "" && pg.Cursor == "" {
@@ -184,6 +204,9 @@ func (h *Handlers) UpdateAgency(c *fiber.Ctx) error {
 	if !p.Has(domain.RoleSysadmin) && (req.Status != nil || req.StatusAnnouncedOn != nil || req.USCC != nil) {
 		return forbidden("only a sysadmin changes an agency's status or unified social credit code")
 	}
+	if req.Kind != nil {
+		return &domain.Error{Code: domain.Invalid, Message: "an agency's kind is set when it is registered", Fields: map[string]string{"kind": "cannot change"}}
+	}
 	if err := ifMatch(c, a.Version); err != nil {
 		return err
 	}
@@ -199,11 +222,14 @@ func (h *Handlers) UpdateAgency(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	if err := h.placeAgency(ctx, a, &req, false); err != nil {
+		return err
+	}
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	ctx, cancel := h.ctx(c)
-	defer cancel()
 	if err := h.Repo.UpdateAgency(ctx, a); err != nil {
 		return err
 	}
@@ -215,12 +241,70 @@ func (h *Handlers) UpdateAgency(c *fiber.Ctx) error {
 func (h *Handlers) scopedAgency(c *fiber.Ctx) (*domain.Agency, error) {
 	p := principal(c)
 	id := c.Params("id")
-	if !p.Has(domain.RoleSysadmin) && p.AgencyID != id {
-		return nil, notFound("agency")
-	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	return h.Repo.AgencyByID(ctx, id)
+	if p.Has(domain.RoleSysadmin) || p.AgencyID == id {
+		return h.Repo.AgencyByID(ctx, id)
+	}
+	if own, err := h.supervisingAgency(ctx, p); err == nil && own != nil {
+		a, err := h.Repo.AgencyByID(ctx, id)
+		if err == nil && own.Supervises(a) {
+			return a, nil
+		}
+	}
+	return nil, notFound("agency")
+}
+
+// supervisingAgency is the caller's agency when it is a supervisory body and the caller one of
+// its supervisors; nil otherwise.
+func (h *Handlers) supervisingAgency(ctx context.Context, p domain.Principal) (*domain.Agency, error) {
+	if p.AgencyID == "" || !p.Has(domain.RoleSupervisor) {
+		return nil, nil
+	}
+	a, err := h.Repo.AgencyByID(ctx, p.AgencyID)
+	if err != nil || a.KindOrDefault() != domain.AgencySupervisory {
+		return nil, err
+	}
+	return a, nil
+}
+
+// placeAgency puts a into the jurisdiction tree: at the region the request names, or by its
+// district and town names (found or created), which an agency registered by names keeps.
+func (h *Handlers) placeAgency(ctx context.Context, a *domain.Agency, req *agencyRequest, creating bool) error {
+	switch {
+	case req.JurisdictionID != nil:
+		r, err := h.Repo.RegionByID(ctx, *req.JurisdictionID)
+		if domain.ErrorCode(err) == domain.NotFound {
+			return &domain.Error{Code: domain.Invalid, Message: "no such jurisdiction", Fields: map[string]string{"jurisdiction_id": "not a jurisdiction"}}
+		}
+		if err != nil {
+			return err
+		}
+		a.RegionID, a.RegionPath = r.ID, r.Path
+		a.Jurisdiction = domain.Jurisdiction{}
+		for _, id := range r.Path {
+			n, err := h.Repo.RegionByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			switch n.Level {
+			case domain.LevelTown:
+				a.Jurisdiction.Town = n.Name
+			default:
+				a.Jurisdiction.District = n.Name // the lowest level above a town
+			}
+		}
+	case req.Jurisdiction != nil || creating:
+		if strings.TrimSpace(a.Jurisdiction.District) == "" {
+			return nil // Validate names the field
+		}
+		r, err := h.Repo.PlaceAgency(ctx, a.Jurisdiction)
+		if err != nil {
+			return err
+		}
+		a.RegionID, a.RegionPath = r.ID, r.Path
+	}
+	return nil
 }
 
 func listOf[T any, R any](list []T, next string, conv func(T) R) listResponse[R] {

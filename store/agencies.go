@@ -13,8 +13,11 @@ type agencyDoc struct {
 	ID                string     `bson:"_id"`
 	Name              string     `bson:"name"`
 	USCC              string     `bson:"uscc"`
+	Kind              string     `bson:"kind,omitempty"`
 	District          string     `bson:"district"`
 	Town              string     `bson:"town,omitempty"`
+	RegionID          string     `bson:"region_id,omitempty"`
+	RegionPath        []string   `bson:"region_path,omitempty"`
 	LegalBasis        string     `bson:"legal_basis,omitempty"`
 	Status            string     `bson:"status"`
 	StatusAnnouncedOn *time.Time `bson:"status_announced_on,omitempty"`
@@ -27,7 +30,7 @@ type agencyDoc struct {
 
 func toAgencyDoc(a *domain.Agency) agencyDoc {
 	d := agencyDoc{
-		ID: a.ID, Name: a.Name, USCC: a.USCC, District: a.Jurisdiction.District,
+		ID: a.ID, Name: a.Name, USCC: a.USCC, Kind: string(a.Kind), RegionID: a.RegionID, RegionPath: a.RegionPath, District: a.Jurisdiction.District,
 		Town: a.Jurisdiction.Town, LegalBasis: a.LegalBasis, Status: string(a.Status), DecisionRole: string(a.DecisionRole), DocNumberPattern: a.DocumentNumberPattern,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version,
 	}
@@ -40,7 +43,7 @@ func toAgencyDoc(a *domain.Agency) agencyDoc {
 
 func fromAgencyDoc(d *agencyDoc) *domain.Agency {
 	a := &domain.Agency{
-		ID: d.ID, Name: d.Name, USCC: d.USCC,
+		ID: d.ID, Name: d.Name, USCC: d.USCC, Kind: domain.AgencyKind(d.Kind), RegionID: d.RegionID, RegionPath: d.RegionPath,
 		Jurisdiction: domain.Jurisdiction{District: d.District, Town: d.Town},
 		LegalBasis:   d.LegalBasis, Status: domain.AgencyStatus(d.Status), DecisionRole: domain.Role(d.DecisionRole), DocumentNumberPattern: d.DocNumberPattern,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
@@ -87,4 +90,9 @@ func (s *Store) ListAgencies(ctx context.Context, status domain.AgencyStatus, p 
 		filter = append(filter, bson.E{Key: "status", Value: string(status)})
 	}
 	return page(ctx, s.db.Collection("agencies"), filter, p, fromAgencyDoc, func(d *agencyDoc) string { return d.ID })
+}
+
+// AgenciesUnder lists the agencies in the region or below, in creation order.
+func (s *Store) AgenciesUnder(ctx context.Context, regionID string, p domain.Page) ([]*domain.Agency, string, error) {
+	return page(ctx, s.db.Collection("agencies"), bson.D{{Key: "region_path", Value: regionID}}, p, fromAgencyDoc, func(d *agencyDoc) string { return d.ID })
 }

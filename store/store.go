@@ -113,6 +113,10 @@ func connect(ctx context.Context, uri, name string, emb *Embedded, asMongoDB boo
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("usernames to lower case: %w", err)
 	}
+	if err := s.placeAgencies(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, fmt.Errorf("agencies into the jurisdiction tree: %w", err)
+	}
 	if emb != nil {
 		if err := emb.IndexIDs(ctx, name); err != nil {
 			_ = client.Disconnect(context.Background())
@@ -163,7 +167,11 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "username", Value: 1}}, Options: options.Index().SetUnique(true).SetName("username_unique")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 		},
+		"regions": {
+			{Keys: bson.D{{Key: "parent_id", Value: 1}, {Key: "name", Value: 1}}, Options: options.Index().SetUnique(true).SetName("parent_name_unique")},
+		},
 		"agencies": {
+			{Keys: bson.D{{Key: "region_path", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("region_path")},
 			{Keys: bson.D{{Key: "uscc", Value: 1}}, Options: options.Index().SetUnique(true).SetName("uscc_unique")},
 			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
