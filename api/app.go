@@ -55,6 +55,12 @@ type Config struct {
 	Hearing domain.HearingThresholds
 	// Media bounds and times evidence uploads.
 	Media handlers.MediaConfig
+	// PublicURL is the address citizens reach the server at (the QR codes of supervision cards
+	// carry it); empty uses the address each request came to.
+	PublicURL string
+	// CardGuesses is how many unknown or invalid card codes one address may open in ten
+	// minutes before it gets 429.
+	CardGuesses int
 	// NotifyEvery is how often settled changes are turned into notifications (0: never, for
 	// tests that derive by hand); Stream times the notification stream.
 	NotifyEvery time.Duration
@@ -147,7 +153,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}}))
 
 	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout,
-		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key),
+		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key), PublicURL: cfg.PublicURL,
 		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream}
 	if h.StreamTimes == (handlers.StreamConfig{}) {
 		h.StreamTimes = handlers.StreamConfig{Poll: time.Second, Heartbeat: 15 * time.Second, Life: 10 * time.Minute}
@@ -226,6 +232,25 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Post("/auth/login", loginPerAddress, loginPerAccount, handleErrors, auth.login)
 	v1.Post("/auth/refresh", public, auth.refresh)
 	v1.Post("/auth/logout", public, auth.logout)
+
+	if cfg.CardGuesses == 0 {
+		cfg.CardGuesses = 20
+	}
+	// Guessing card codes: every address may miss a few; then 429 until the window passes.
+	cardGuesses := limiter.New(limiter.Config{
+		Max: cfg.CardGuesses, Expiration: 10 * time.Minute, SkipSuccessfulRequests: true,
+		LimitReached: func(c *fiber.Ctx) error {
+			return domain.Errorf(domain.TooManyRequests, "too many unknown card codes from this address; retry after the time in Retry-After")
+		},
+	})
+	app.Get("/s/assets/page.css", h.PageCSS)
+	app.Get("/s/:code", public, cardGuesses, h.CardPage)
+	app.Post("/s/:code", public, cardGuesses, h.SubmitCardForm)
+	v1.Post("/public/cards/:code/feedback", public, cardGuesses, h.SubmitCardFeedback)
+	v1.Post("/cards", authed, idem, h.IssueCard)
+	v1.Get("/cards/:code", authed, h.GetCard)
+	v1.Get("/cards/:code/qr.png", authed, h.CardQR("png"))
+	v1.Get("/cards/:code/qr.svg", authed, h.CardQR("svg"))
 
 	v1.Get("/public/certificates/:cert_no", public, h.PublicCertificate)
 	v1.Get("/public/agencies", public, h.PublicAgencies)

@@ -90,6 +90,7 @@ type Repository interface {
 	Inspections
 	EvidenceStore
 	NotificationStore
+	CardStore
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

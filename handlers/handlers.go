@@ -35,6 +35,9 @@ type Handlers struct {
 	InspectionWindowDays int
 	// Hearing are the province's amounts that give a right to a hearing (art. 63).
 	Hearing domain.HearingThresholds
+	// PublicURL is the address the QR codes of supervision cards carry; empty uses the
+	// request's.
+	PublicURL string
 	// PrintKey signs the short-lived links that open a document's printable page.
 	PrintKey []byte
 	// Objects keeps evidence bytes; Media bounds and times their uploads.

@@ -103,6 +103,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			InspectionWindowDays: e.integer("ZHIFA_INSPECTION_WINDOW_DAYS", 30, 0, 365),
 			CORSOrigins:          e.str("ZHIFA_CORS_ORIGINS", "*"),
 			NotifyEvery:          e.duration("ZHIFA_NOTIFY_EVERY", time.Second),
+			PublicURL:            e.str("ZHIFA_PUBLIC_URL", ""),
+			CardGuesses:          e.integer("ZHIFA_CARD_GUESSES", 20, 1, 100000),
 			WatchEvery:           e.duration("ZHIFA_WATCH_EVERY", 10*time.Minute),
 			Media: handlers.MediaConfig{
 				MaxSize:      int64(e.integer("ZHIFA_EVIDENCE_MAX_SIZE", 4<<30, 1, 1<<40)),

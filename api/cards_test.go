@@ -1,0 +1,154 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	_ "image/png"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// cardFor issues a card for a new inspection of f's and returns its JSON.
+func (ta *testApp) cardFor(t *testing.T, f caseAgency, uscc string, extra map[string]any) response {
+	t.Helper()
+	plan := map[string]any{"matter_id": f.matterID, "enterprise_uscc": uscc, "enterprise_name": "某某餐饮有限公司",
+		"planned_on": time.Now().AddDate(0, 0, 2).Format(time.DateOnly), "officer_ids": f.officers}
+	inspection := ta.mustCreate("/v1/inspections", plan, f.officerTok)
+	body := map[string]any{"inspection_id": inspection}
+	for k, v := range extra {
+		body[k] = v
+	}
+	r := ta.do("POST", "/v1/cards", body, f.officerTok)
+	if r.Status != 201 {
+		t.Fatalf("issue a card: %d %s", r.Status, r.Body)
+	}
+	return r
+}
+
+var formToken = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+
+// openPage GETs a card's page as a phone would and returns the page and the form's cookie.
+func (ta *testApp) openPage(t *testing.T, code string) (response, string) {
+	t.Helper()
+	page := ta.do("GET", "/s/"+code, nil, "")
+	cookie := ""
+	for _, c := range page.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "zf_form=") {
+			cookie = strings.SplitN(c, ";", 2)[0]
+			if !strings.Contains(c, "SameSite=Strict") || !strings.Contains(c, "HttpOnly") {
+				t.Errorf("the form cookie: %s", c)
+			}
+		}
+	}
+	return page, cookie
+}
+
+func (ta *testApp) postForm(code string, form url.Values, cookie string) response {
+	ta.t.Helper()
+	headers := []string{"Content-Type", "application/x-www-form-urlencoded"}
+	if cookie != "" {
+		headers = append(headers, "Cookie", cookie)
+	}
+	return ta.do("POST", "/s/"+code, form.Encode(), "", headers...)
+}
+
+// TestSupervisionCards: an officer issues a card; its QR code (PNG decoded, SVG drawn) opens
+// the card's page, which shows the agency, the officers with their certificates and a form
+// that works without script and only with the page's cookie; the rating is stored, markup
+// stays text, a card takes its bounded number of ratings, and another agency sees nothing.
+func TestSupervisionCards(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	other := ta.newCaseAgency(t, 1)
+	card := ta.cardFor(t, f, usccs[3], map[string]any{"max_ratings": 2})
+	code := card.str("code")
+	if len(code) != 14 || !strings.HasSuffix(card.str("url"), "/s/"+code) || card.str("state") != "open" {
+		t.Fatalf("the card: %s", card.Body)
+	}
+
+	png := ta.do("GET", "/v1/cards/"+code+"/qr.png?size=256", nil, f.officerTok)
+	img, _, err := image.Decode(bytes.NewReader(png.Body))
+	if err != nil {
+		t.Fatalf("the QR PNG: %v (%d %s)", err, png.Status, png.Header.Get("Content-Type"))
+	}
+	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
+	read, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil || read.GetText() != card.str("url") {
+		t.Fatalf("the QR code reads %v %v, want %s", read, err, card.str("url"))
+	}
+	if svg := ta.do("GET", "/v1/cards/"+code+"/qr.svg", nil, f.officerTok); svg.Status != 200 || !bytes.HasPrefix(svg.Body, []byte("<svg")) {
+		t.Fatalf("the QR SVG: %d %.80s", svg.Status, svg.Body)
+	}
+
+	page, cookie := ta.openPage(t, strings.ToLower(card.str("code_shown")))
+	body := string(page.Body)
+	csp := page.Header.Get("Content-Security-Policy")
+	if page.Status != 200 || !strings.Contains(body, "区市场监督管理局A") || !strings.Contains(body, "张三") || !strings.Contains(body, "李四") ||
+		!strings.Contains(body, "证件有效") || !strings.Contains(body, f.certNo) || cookie == "" {
+		t.Fatalf("the card's page: %d %s", page.Status, body)
+	}
+	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "form-action 'self'") || strings.Contains(body, "<script") || regexp.MustCompile(`(src|href)="(https?:)?//`).MatchString(body) {
+		t.Fatalf("the page loads from elsewhere or runs script: %s\n%s", csp, body)
+	}
+	token := formToken.FindStringSubmatch(body)[1]
+	form := url.Values{"rating": {"1"}, "tags": {"态度", "廉洁"}, "comment": {`<script>alert("x")</script> 态度粗暴`}, "phone": {"13912345678"}, "form_token": {token}}
+
+	if r := ta.postForm(code, form, ""); r.Status != 403 {
+		t.Fatalf("a form without the page's cookie (another site posting it): %d", r.Status)
+	}
+	if r := ta.postForm(code, url.Values{"rating": {"9"}, "comment": {"<b>x</b>"}, "form_token": {token}}, cookie); r.Status != 422 ||
+		!strings.Contains(string(r.Body), "请选择 1 到 5 星") || !strings.Contains(string(r.Body), "&lt;b&gt;x&lt;/b&gt;") {
+		t.Fatalf("a bad rating: %d %s", r.Status, r.Body)
+	}
+	if r := ta.postForm(code, form, cookie); r.Status != 200 || !strings.Contains(string(r.Body), "感谢您的评价") {
+		t.Fatalf("the rating: %d %s", r.Status, r.Body)
+	}
+	stored, err := ta.store.FeedbackOfCard(context.Background(), code)
+	if err != nil || len(stored) != 1 || stored[0].Rating != 1 || stored[0].Phone != "13912345678" || !strings.Contains(stored[0].Comment, "<script>") ||
+		strings.Join(stored[0].Tags, ",") != "态度,廉洁" || strings.Join(stored[0].OfficerIDs, ",") != strings.Join(f.officers, ",") {
+		t.Fatalf("stored: %+v %v", stored, err)
+	}
+	if r := ta.do("POST", "/v1/public/cards/"+code+"/feedback", map[string]any{"rating": 5, "tags": []string{"效率"}}, ""); r.Status != 201 {
+		t.Fatalf("the JSON form: %d %s", r.Status, r.Body)
+	}
+	// The card took its two ratings.
+	if r := ta.postForm(code, form, cookie); r.Status != 410 || !strings.Contains(string(r.Body), "评价次数已满") {
+		t.Fatalf("a third rating: %d %s", r.Status, r.Body)
+	}
+	if r, _ := ta.openPage(t, code); r.Status != 410 {
+		t.Fatalf("the used-up card's page: %d", r.Status)
+	}
+
+	// Another agency: its officer can neither issue a card for this inspection nor read the card.
+	ta.run([]scenario{
+		{Name: "another agency's inspection", Method: "POST", URL: "/v1/cards", Token: other.officerTok, Body: map[string]any{"inspection_id": card.str("inspection_id")}, Status: 404},
+		{Name: "another agency's card", Method: "GET", URL: "/v1/cards/" + code, Token: other.officerTok, Status: 404},
+		{Name: "another agency's QR", Method: "GET", URL: "/v1/cards/" + code + "/qr.png", Token: other.officerTok, Status: 404},
+		{Name: "no inspection or case", Method: "POST", URL: "/v1/cards", Token: f.officerTok, Body: map[string]any{}, Status: 400, Contains: []string{"inspection_id"}},
+		{Name: "too long", Method: "POST", URL: "/v1/cards", Token: f.officerTok, Body: map[string]any{"inspection_id": card.str("inspection_id"), "valid_days": 400}, Status: 400, Contains: []string{"valid_days"}},
+		{Name: "anonymous", Method: "POST", URL: "/v1/cards", Body: map[string]any{"inspection_id": card.str("inspection_id")}, Status: 401},
+	})
+}
+
+// TestGuessingCardCodes: unknown codes answer a friendly page, then 429 for the address.
+func TestGuessingCardCodes(t *testing.T) {
+	cfg := testConfig()
+	cfg.CardGuesses = 5
+	ta := newTestAppWith(t, cfg, nil)
+	for i := range 5 {
+		r := ta.do("GET", "/s/"+strings.Repeat("A", 13)+string(rune('B'+i)), nil, "", "X-Forwarded-For", "203.0.113.9")
+		if r.Status != 404 || !strings.Contains(string(r.Body), "未找到该监督卡") {
+			t.Fatalf("guess %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if r := ta.do("GET", "/s/ZZZZZZZZZZZZZZ", nil, ""); r.Status != 429 || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("the sixth guess: %d %s", r.Status, r.Body)
+	}
+}

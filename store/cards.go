@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/zhifa/zhifa/domain"
+)
+
+type cardDoc struct {
+	ID           string    `bson:"_id"` // the code
+	AgencyID     string    `bson:"agency_id"`
+	InspectionID string    `bson:"inspection_id,omitempty"`
+	CaseID       string    `bson:"case_id,omitempty"`
+	Matter       string    `bson:"matter"`
+	OfficerIDs   []string  `bson:"officer_ids"`
+	IssuedBy     string    `bson:"issued_by"`
+	IssuedAt     time.Time `bson:"issued_at"`
+	ExpiresAt    time.Time `bson:"expires_at"`
+	MaxRatings   int       `bson:"max_ratings"`
+	Ratings      int       `bson:"ratings"`
+	Remaining    int       `bson:"remaining"` // max_ratings - ratings, for the conditional claim
+}
+
+func fromCardDoc(d *cardDoc) *domain.Card {
+	return &domain.Card{Code: d.ID, AgencyID: d.AgencyID, InspectionID: d.InspectionID, CaseID: d.CaseID, Matter: d.Matter, OfficerIDs: d.OfficerIDs,
+		IssuedBy: d.IssuedBy, IssuedAt: d.IssuedAt.UTC(), ExpiresAt: d.ExpiresAt.UTC(), MaxRatings: d.MaxRatings, Ratings: d.Ratings}
+}
+
+// CreateCard stores a new card; Conflict when its code is taken (draw another).
+func (s *Store) CreateCard(ctx context.Context, c *domain.Card) error {
+	c.IssuedAt = asStored(c.IssuedAt)
+	c.ExpiresAt = asStored(c.ExpiresAt)
+	_, err := s.db.Collection("cards").InsertOne(ctx, cardDoc{ID: c.Code, AgencyID: c.AgencyID, InspectionID: c.InspectionID, CaseID: c.CaseID,
+		Matter: c.Matter, OfficerIDs: c.OfficerIDs, IssuedBy: c.IssuedBy, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt, MaxRatings: c.MaxRatings, Remaining: c.MaxRatings})
+	return mapErr(err, "card")
+}
+
+// CardByCode returns the card or NotFound.
+func (s *Store) CardByCode(ctx context.Context, code string) (*domain.Card, error) {
+	return findOne(ctx, s.db.Collection("cards"), bson.D{{Key: "_id", Value: code}}, fromCardDoc, "card")
+}
+
+type feedbackDoc struct {
+	ID           string    `bson:"_id"`
+	CardCode     string    `bson:"card_code"`
+	AgencyID     string    `bson:"agency_id"`
+	InspectionID string    `bson:"inspection_id,omitempty"`
+	CaseID       string    `bson:"case_id,omitempty"`
+	OfficerIDs   []string  `bson:"officer_ids"`
+	Rating       int       `bson:"rating"`
+	Tags         []string  `bson:"tags,omitempty"`
+	Comment      string    `bson:"comment,omitempty"`
+	Phone        string    `bson:"phone,omitempty"`
+	CreatedAt    time.Time `bson:"created_at"`
+}
+
+func fromFeedbackDoc(d *feedbackDoc) *domain.Feedback {
+	return &domain.Feedback{ID: d.ID, CardCode: d.CardCode, AgencyID: d.AgencyID, InspectionID: d.InspectionID, CaseID: d.CaseID, OfficerIDs: d.OfficerIDs,
+		Rating: d.Rating, Tags: d.Tags, Comment: d.Comment, Phone: d.Phone, CreatedAt: d.CreatedAt.UTC()}
+}
+
+// TakeRating claims one of the card's ratings: Conflict when none is left. A claim whose
+// feedback is then never stored (a crash between the two) is one rating fewer for the card.
+func (s *Store) TakeRating(ctx context.Context, code string) error {
+	c := s.db.Collection("cards")
+	return s.serialize("cards/"+code, func() error {
+		filter := bson.D{{Key: "_id", Value: code}, {Key: "remaining", Value: bson.D{{Key: "$gt", Value: 0}}}}
+		if s.serialWrites {
+			// The embedded engine: read, then write by _id under this process's lock.
+			card, err := s.CardByCode(ctx, code)
+			if err != nil {
+				return err
+			}
+			if card.Ratings >= card.MaxRatings {
+				return domain.Errorf(domain.Conflict, "this card takes no more ratings")
+			}
+			filter = bson.D{{Key: "_id", Value: code}}
+		}
+		res, err := c.UpdateOne(ctx, filter, bson.D{{Key: "$inc", Value: bson.D{{Key: "ratings", Value: 1}, {Key: "remaining", Value: -1}}}})
+		if err != nil {
+			return mapErr(err, "card")
+		}
+		if res.ModifiedCount == 0 {
+			return domain.Errorf(domain.Conflict, "this card takes no more ratings")
+		}
+		return nil
+	})
+}
+
+// AddFeedback stores a rating.
+func (s *Store) AddFeedback(ctx context.Context, f *domain.Feedback) error {
+	f.CreatedAt = asStored(f.CreatedAt)
+	_, err := s.db.Collection("feedback").InsertOne(ctx, feedbackDoc{ID: f.ID, CardCode: f.CardCode, AgencyID: f.AgencyID, InspectionID: f.InspectionID,
+		CaseID: f.CaseID, OfficerIDs: f.OfficerIDs, Rating: f.Rating, Tags: f.Tags, Comment: f.Comment, Phone: f.Phone, CreatedAt: f.CreatedAt})
+	return mapErr(err, "feedback")
+}
+
+// FeedbackOfCard lists a card's ratings, oldest first.
+func (s *Store) FeedbackOfCard(ctx context.Context, code string) ([]*domain.Feedback, error) {
+	cur, err := s.db.Collection("feedback").Find(ctx, bson.D{{Key: "card_code", Value: code}})
+	return findAll(ctx, cur, err, fromFeedbackDoc, "feedback")
+}
