@@ -3,6 +3,7 @@ package api_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -212,6 +213,24 @@ func TestDevicesAreTheirOwners(t *testing.T) {
 	}
 	if d, _ := ta.store.DevicesOf(context.Background(), f.officer2ID); len(d) != 0 {
 		t.Fatalf("a disabled officer keeps %d devices", len(d))
+	}
+	// Its access token still lives for minutes: it registers no phone again.
+	if r := ta.do("POST", "/v1/devices", map[string]any{"token": "after-disabling", "platform": "android"}, f.officer2Tok); r.Status != 403 {
+		t.Fatalf("a disabled officer registers a device: %d %s", r.Status, r.Body)
+	}
+	// One account keeps its ten latest phones; tokens are what FCM issues.
+	for i := range 12 {
+		if r := ta.do("POST", "/v1/devices", map[string]any{"token": fmt.Sprintf("phone-%02d:APA91b", i), "platform": "android"}, f.adminTok); r.Status != 201 {
+			t.Fatalf("device %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if d, _ := ta.store.DevicesOf(context.Background(), f.adminID); len(d) != 10 || d[0].Token == "phone-00:APA91b" || d[1].Token == "phone-01:APA91b" {
+		t.Fatalf("the admin's devices: %d", len(d))
+	}
+	for _, bad := range []string{"line\nbreak", "令牌", "two words"} {
+		if r := ta.do("POST", "/v1/devices", map[string]any{"token": bad, "platform": "android"}, f.adminTok); r.Status != 400 {
+			t.Errorf("token %q: %d", bad, r.Status)
+		}
 	}
 	login := ta.do("POST", "/v1/auth/login", map[string]string{"username": "a-officer", "password": testPassword}, "")
 	if login.Status != 200 {

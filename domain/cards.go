@@ -199,5 +199,6 @@ type CardStore interface {
 	// TakeRating claims one of a card's ratings; Conflict when none is left.
 	TakeRating(ctx context.Context, code string) error
 	AddFeedback(ctx context.Context, f *Feedback) error
+	FeedbackByID(ctx context.Context, id string) (*Feedback, error)
 	FeedbackOfCard(ctx context.Context, code string) ([]*Feedback, error)
 }

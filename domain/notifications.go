@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,9 @@ const (
 	KindDeadlinePassed NotificationKind = "deadline_passed"
 	// KindCertificateExpiring: an officer's certificate expires within 30 days.
 	KindCertificateExpiring NotificationKind = "certificate_expiring"
+	// KindBadFeedback: a party rated an agency's officers two stars or fewer, or named
+	// integrity (廉洁); the supervisors covering the agency are told.
+	KindBadFeedback NotificationKind = "bad_feedback"
 )
 
 // Alert horizons.
@@ -42,13 +46,14 @@ type template struct{ title, body string }
 
 var templates = map[NotificationKind]template{
 	KindCaseAssigned:        {"新案件指派", "您已被指派办理案件 %s。"},
-	KindInspectionAssigned:  {"新检查任务", "您已被指派参加检查 %s。"},
+	KindInspectionAssigned:  {"新检查任务", "您已被指派参加 %s 的检查，详情请在应用内查看。"},
 	KindReviewRequested:     {"法制审核待办", "案件 %s 已提交法制审核，请及时审核。"},
 	KindReviewApproved:      {"法制审核通过", "案件 %s 的法制审核已通过。"},
 	KindReviewRejected:      {"法制审核退回", "案件 %s 的法制审核未通过，已退回调查。"},
 	KindDeadlineNear:        {"决定期限临近", "案件 %s 的处罚决定期限将在 10 日内届满，请及时作出决定。"},
 	KindDeadlinePassed:      {"决定期限已过", "案件 %s 已超过处罚决定期限（行政处罚法第六十条），请立即处理。"},
 	KindCertificateExpiring: {"执法证即将到期", "执法证 %s 将在 30 日内到期，请及时办理换证。"},
+	KindBadFeedback:         {"执法评价预警", "%s，请及时核查。"},
 }
 
 // Alert is one notification to derive from a fact: its kind, who receives it, the object it
@@ -180,7 +185,10 @@ func InspectionAlerts(before, after *Inspection, actorID string) []Alert {
 	if len(added) == 0 {
 		return nil
 	}
-	return []Alert{{Kind: KindInspectionAssigned, Recipients: added, ObjectKind: "inspection", ObjectID: after.ID, Label: after.EnterpriseName, Key: "inspection:" + after.ID}}
+	// The date only: the enterprise's name may be a person's (个体工商户), and a push transits
+	// a third party.
+	return []Alert{{Kind: KindInspectionAssigned, Recipients: added, ObjectKind: "inspection", ObjectID: after.ID,
+		Label: ChinaDate(after.PlannedOn).Format("2006年1月2日"), Key: "inspection:" + after.ID}}
 }
 
 // DeadlineAlerts warns the case's officers and the agency's admins once when an open case's
@@ -202,6 +210,20 @@ func DeadlineAlerts(c *Case, admins []string, now time.Time) []Alert {
 		Key: "deadline:" + c.ID + ":" + ChinaDate(c.Deadline).Format(time.DateOnly)}}
 }
 
+// FeedbackAlerts tells the supervisors of a supervisory body of a serious rating of an agency
+// it supervises. The words name the agency, the stars and the tags, never the party's comment
+// or phone (the push transits a third party).
+func FeedbackAlerts(f *Feedback, agency *Agency, supervisors []string) []Alert {
+	if !f.Serious() || len(supervisors) == 0 {
+		return nil
+	}
+	label := fmt.Sprintf("%s的执法收到 %d 星评价", agency.Name, f.Rating)
+	if len(f.Tags) > 0 {
+		label += "（" + strings.Join(f.Tags, "、") + "）"
+	}
+	return []Alert{{Kind: KindBadFeedback, Recipients: supervisors, ObjectKind: "feedback", ObjectID: f.ID, Label: label}}
+}
+
 // CertificateAlerts warns an officer, and the agency's admins, once when the officer's valid
 // certificate expires within CertificateWarningDays.
 func CertificateAlerts(u *User, cert *Certificate, admins []string, now time.Time) []Alert {
@@ -212,6 +234,10 @@ func CertificateAlerts(u *User, cert *Certificate, admins []string, now time.Tim
 	return []Alert{{Kind: KindCertificateExpiring, Recipients: users, ObjectKind: "officer", ObjectID: u.ID, Label: cert.Number,
 		Key: "certificate:" + cert.Number}}
 }
+
+// MaxDevices is how many phones a user receives push on: registering another drops the one
+// registered longest ago, so that one account cannot multiply the pushes of every alert.
+const MaxDevices = 10
 
 // Device is a phone a user receives push on.
 type Device struct {

@@ -36,6 +36,8 @@ type Agencies interface {
 	// PlaceAgency finds or creates the region of a district (a root) and town (below it) by
 	// their names: how agencies registered by names alone join the tree.
 	PlaceAgency(ctx context.Context, j Jurisdiction) (*Region, error)
+	// SupervisorsOver lists the supervisory bodies whose region holds a's.
+	SupervisorsOver(ctx context.Context, a *Agency) ([]*Agency, error)
 }
 
 // Certificates stores enforcement certificates keyed by number. Conflict on a number in use.

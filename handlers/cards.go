@@ -454,5 +454,20 @@ func (h *Handlers) giveFeedback(ctx context.Context, card *domain.Card, f *domai
 	}
 	f.ID, f.CardCode, f.AgencyID, f.InspectionID, f.CaseID, f.OfficerIDs, f.CreatedAt = domain.RandomToken(12), card.Code, card.AgencyID, card.InspectionID,
 		card.CaseID, card.OfficerIDs, h.Now()
+	// The supervisory bodies over the agency hear of it through their own change logs, written
+	// before the rating like every change: their supervisors' alerts are derived from there.
+	agency, err := h.Repo.AgencyByID(ctx, card.AgencyID)
+	if err != nil {
+		return err
+	}
+	bodies, err := h.Repo.SupervisorsOver(ctx, agency)
+	if err != nil {
+		return err
+	}
+	for _, b := range bodies {
+		if err := h.Repo.RecordChange(ctx, &domain.Change{AgencyID: b.ID, Kind: "feedback", ObjectID: f.ID}); err != nil {
+			return err
+		}
+	}
 	return h.Repo.AddFeedback(ctx, f)
 }

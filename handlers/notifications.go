@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,8 +50,8 @@ func (h *Handlers) RegisterDevice(c *fiber.Ctx) error {
 		return err
 	}
 	f := domain.FieldErrors{}
-	if strings.TrimSpace(req.Token) == "" {
-		f.Add("token", "the FCM registration token")
+	if !fcmToken.MatchString(req.Token) {
+		f.Add("token", "the FCM registration token (letters, digits and - _ : .)")
 	}
 	if !slices.Contains(platforms, req.Platform) {
 		f.Add("platform", strings.Join(platforms, ", "))
@@ -59,14 +61,37 @@ func (h *Handlers) RegisterDevice(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
+	// An access token outlives the disabling of its account by minutes; a disabled account
+	// registers no phone.
+	u, err := h.Repo.UserByID(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if u.Status != domain.UserActive {
+		return forbidden("this account is disabled")
+	}
 	d := &domain.Device{UserID: p.UserID, Token: req.Token, Platform: req.Platform, AppVersion: req.AppVersion, Locale: req.Locale}
 	if err := h.Repo.SaveDevice(ctx, d); err != nil {
+		return err
+	}
+	// A user keeps the MaxDevices phones registered last; older ones stop getting pushes.
+	if list, err := h.Repo.DevicesOf(ctx, p.UserID); err == nil && len(list) > domain.MaxDevices {
+		slices.SortFunc(list, func(a, b *domain.Device) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
+		for _, old := range list[domain.MaxDevices:] {
+			if err := h.Repo.DeleteDevice(ctx, p.UserID, old.ID); err != nil && domain.ErrorCode(err) != domain.NotFound {
+				return err
+			}
+		}
+	} else if err != nil {
 		return err
 	}
 	return created(c, "/v1/devices/"+d.ID, 0, toDeviceJSON(d))
 }
 
-// ListDevices lists the caller's own devices.
+// fcmToken is what FCM and APNs registration tokens are made of.
+var fcmToken = regexp.MustCompile(`^[A-Za-z0-9_:.\-]+$`) // its length is bounded by the field's limit
+
+// ListDevices lists the caller's own devices (at most domain.MaxDevices).
 func (h *Handlers) ListDevices(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
@@ -215,11 +240,24 @@ func (h *Handlers) Stream(c *fiber.Ctx) error {
 		for time.Now().Before(end) {
 			ctx, cancel := context.WithTimeout(base, timeout)
 			list, err := repo.NotificationsAfter(ctx, p.UserID, after, 100)
+			// Only what the deriver has passed is final: a notification the watcher stored
+			// for a later change must not be sent before one the deriver will still store for
+			// an earlier change, or a client resuming after the later would miss the earlier.
+			settled := int64(math.MaxInt64)
+			if err == nil && p.AgencyID != "" {
+				var cursor int64
+				cursor, err = repo.DeriveCursor(ctx, p.AgencyID)
+				settled = cursor*100 + 99
+			}
 			cancel()
 			if err != nil {
 				return
 			}
 			for _, n := range list {
+				if n.Seq > settled {
+					list = nil // wait for the deriver
+					break
+				}
 				b, _ := json.Marshal(toNotificationJSON(n))
 				fmt.Fprintf(w, "id: %d\nevent: notification\ndata: %s\n\n", n.Seq, b)
 				after = n.Seq

@@ -176,6 +176,10 @@ func (h *Handlers) syncItem(ctx context.Context, agencyID string, item syncItem,
 	case "signal":
 		// A number the notification watcher took to order its alerts: nothing to deliver.
 		return item, false, nil
+	case "feedback":
+		// A rating in a supervisory body's log, for its supervisors' alerts; ratings carry
+		// the party's contact and are read through the supervisors' lists, not synced.
+		return item, false, nil
 	case "review_rule":
 		var r *domain.ReviewRule
 		if r, err = h.Repo.ReviewRuleByID(ctx, item.ID); err == nil {

@@ -89,6 +89,8 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 			}
 		}
 		return domain.CaseAlerts(before, after, ev), nil
+	case "feedback":
+		return d.feedbackAlerts(ctx, ch)
 	case "inspection":
 		in, err := d.Repo.InspectionByID(ctx, ch.ObjectID)
 		if domain.ErrorCode(err) == domain.NotFound || err == nil && in.AgencyID != ch.AgencyID {
@@ -100,4 +102,42 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 		return domain.InspectionAlerts(nil, in, in.CreatedBy), nil
 	}
 	return nil, nil
+}
+
+// feedbackAlerts: a rating in a supervisory body's log alerts the body's active supervisors
+// when it is serious and the body supervises the agency rated.
+func (d *Deriver) feedbackAlerts(ctx context.Context, ch domain.Change) ([]domain.Alert, error) {
+	f, err := d.Repo.FeedbackByID(ctx, ch.ObjectID)
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil, nil
+	}
+	if err != nil || !f.Serious() {
+		return nil, err
+	}
+	body, err := d.Repo.AgencyByID(ctx, ch.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	agency, err := d.Repo.AgencyByID(ctx, f.AgencyID)
+	if err != nil || !body.Supervises(agency) {
+		return nil, err
+	}
+	var supervisors []string
+	page := domain.Page{Limit: domain.MaxPageLimit}
+	for {
+		users, next, err := d.Repo.ListUsers(ctx, domain.UserFilter{AgencyID: body.ID, Role: domain.RoleSupervisor}, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if u.Status == domain.UserActive {
+				supervisors = append(supervisors, u.ID)
+			}
+		}
+		if next == "" {
+			break
+		}
+		page.Cursor = next
+	}
+	return domain.FeedbackAlerts(f, agency, supervisors), nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	firebase "firebase.google.com/go/v4"
 	"firebase.google.com/go/v4/errorutils"
 	"firebase.google.com/go/v4/messaging"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
 	"google.golang.org/api/option"
 
 	"github.com/zhifa/zhifa/domain"
@@ -54,13 +57,20 @@ func NewDispatcher(ctx context.Context, cfg FCMConfig, repo domain.Repository, l
 	if cfg.ProjectID == "" {
 		return nil, nil
 	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	var hc *http.Client
 	var opts []option.ClientOption
-	switch {
-	case cfg.Endpoint != "":
-		opts = append(opts, option.WithEndpoint(cfg.Endpoint), option.WithoutAuthentication())
-	case cfg.CredentialsFile != "":
-		opts = append(opts, option.WithCredentialsFile(cfg.CredentialsFile))
+	if cfg.Endpoint != "" {
+		hc = &http.Client{Transport: noSDKRetry{transport}, Timeout: sendTimeout}
+		opts = append(opts, option.WithEndpoint(cfg.Endpoint))
+	} else {
+		creds, err := fcmCredentials(ctx, cfg.CredentialsFile)
+		if err != nil {
+			return nil, err
+		}
+		hc = &http.Client{Transport: &oauth2.Transport{Source: creds.TokenSource, Base: noSDKRetry{transport}}, Timeout: sendTimeout}
 	}
+	opts = append(opts, option.WithHTTPClient(hc))
 	app, err := firebase.NewApp(ctx, &firebase.Config{ProjectID: cfg.ProjectID}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("firebase: %w", err)
@@ -79,6 +89,48 @@ func NewDispatcher(ctx context.Context, cfg FCMConfig, repo domain.Repository, l
 		cfg.TTL = 24 * time.Hour
 	}
 	return &Dispatcher{Repo: repo, Client: client, Config: cfg, Holder: domain.RandomToken(12), Now: time.Now, Log: log}, nil
+}
+
+// sendTimeout bounds one call to FCM.
+const sendTimeout = 30 * time.Second
+
+// fcmScopes are what sending through FCM needs.
+var fcmScopes = []string{"https://www.googleapis.com/auth/firebase.messaging", "https://www.googleapis.com/auth/cloud-platform"}
+
+// fcmCredentials reads a service-account file, or finds Application Default Credentials.
+func fcmCredentials(ctx context.Context, file string) (*google.Credentials, error) {
+	if file == "" {
+		creds, err := google.FindDefaultCredentials(ctx, fcmScopes...)
+		if err != nil {
+			return nil, fmt.Errorf("FCM credentials (Application Default Credentials; or set FCM_CREDENTIALS_FILE): %w", err)
+		}
+		return creds, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("FCM credentials: %w", err)
+	}
+	creds, err := google.CredentialsFromJSONWithTypeAndParams(ctx, data, google.ServiceAccount, google.CredentialsParams{Scopes: fcmScopes})
+	if err != nil {
+		return nil, fmt.Errorf("FCM credentials in %s: %w", file, err)
+	}
+	return creds, nil
+}
+
+// noSDKRetry passes FCM's answers to the SDK as they came, except that a 503 reaches it as 500
+// (the original status in X-Zhifa-Status). The SDK retries a 503 itself, inside SendEach:
+// the whole batch waits up to two minutes for one throttled phone, and the retry goes to a
+// token that may meanwhile have been signed out or moved to another user. The dispatcher
+// retries instead, after the batch, honouring Retry-After, with the devices read again.
+type noSDKRetry struct{ base http.RoundTripper }
+
+func (t noSDKRetry) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := t.base.RoundTrip(r)
+	if err == nil && res.StatusCode == http.StatusServiceUnavailable {
+		res.StatusCode, res.Status = http.StatusInternalServerError, "500 Internal Server Error"
+		res.Header.Set("X-Zhifa-Status", "503")
+	}
+	return res, err
 }
 
 // Run dispatches every period until ctx ends; a batch it has claimed is finished (or its

@@ -19,7 +19,7 @@ import (
 )
 
 // fakeFCM answers FCM HTTP v1 sends by the token's prefix: ok- delivers, flaky- answers 503
-// with Retry-After: 1 once and then delivers, gone- is UNREGISTERED, bad- INVALID_ARGUMENT,
+// with Retry-After: 1 once and then delivers, slow- always 503 with Retry-After: 30, gone- is UNREGISTERED, bad- INVALID_ARGUMENT,
 // down- always 500.
 type fakeFCM struct {
 	mu        sync.Mutex
@@ -44,6 +44,9 @@ func (f *fakeFCM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if status == 503 {
 			w.Header().Set("Retry-After", "1")
+			if strings.HasPrefix(tok, "slow-") {
+				w.Header().Set("Retry-After", "30")
+			}
 		}
 		w.WriteHeader(status)
 		details := ""
@@ -53,6 +56,9 @@ func (f *fakeFCM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"error":{"code":%d,"message":"fake","status":%q%s}}`, status, code, details)
 	}
 	switch {
+	case strings.HasPrefix(tok, "slow-"):
+		fail(503, "UNAVAILABLE", "UNAVAILABLE")
+		return
 	case strings.HasPrefix(tok, "flaky-") && n == 1:
 		fail(503, "UNAVAILABLE", "UNAVAILABLE")
 		return
@@ -109,7 +115,7 @@ func notificationFor(t *testing.T, st *store.Store, user string, seq int64) *dom
 
 // TestDispatchThroughTheRealSDK: one notification to four phones of one user. The working
 // phone gets it once; the one whose first answer is 503 with Retry-After gets it once, not
-// before the wait; the unregistered phone is forgotten; the invalid one is not retried; the
+// before the wait, in a later round of the dispatcher (the SDK's own retry is kept out); the unregistered phone is forgotten; the invalid one is not retried; the
 // notification is done and not sent again. The payload names the case by its number only.
 func TestDispatchThroughTheRealSDK(t *testing.T) {
 	st, fake, srv := setUp(t)
@@ -123,6 +129,24 @@ func TestDispatchThroughTheRealSDK(t *testing.T) {
 	d := dispatcher(t, st, srv, time.Hour)
 	if got, err := d.DispatchOnce(ctx); err != nil || got != 1 {
 		t.Fatalf("dispatch: %d %v", got, err)
+	}
+	// The 503 is retried by the dispatcher, not inside the SDK's batch: not before
+	// Retry-After, and to the phone only.
+	fake.mu.Lock()
+	if fake.delivered["ok-1"] != 1 || fake.delivered["flaky-1"] != 0 || len(fake.calls["flaky-1"]) != 1 {
+		t.Fatalf("after the first round: delivered %v, calls to the flaky phone %d", fake.delivered, len(fake.calls["flaky-1"]))
+	}
+	fake.mu.Unlock()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if _, err := d.DispatchOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		fake.mu.Lock()
+		done := fake.delivered["flaky-1"] > 0
+		fake.mu.Unlock()
+		if done {
+			break
+		}
 	}
 	fake.mu.Lock()
 	defer fake.mu.Unlock()
@@ -260,5 +284,43 @@ func TestOutcomesOfAnEarlierProcessHold(t *testing.T) {
 	after, err := st.NotificationsAfter(ctx, "u1", 0, 10)
 	if err != nil || len(after) != 1 || after[0].ID != n.ID || after[0].Push.Attempts != 2 || after[0].Push.Results["ok"] != "" {
 		t.Fatalf("push state: %+v %v", after, err)
+	}
+}
+
+// TestARetryGoesOnlyToTheUsersPhonesThen: a phone throttled by FCM does not hold up the batch
+// (the SDK does not wait inside SendEach); a phone whose first attempt failed and whose token
+// then moved to another user gets no retry of the first user's notification.
+func TestARetryGoesOnlyToTheUsersPhonesThen(t *testing.T) {
+	st, fake, srv := setUp(t)
+	ctx := context.Background()
+	for user, tok := range map[string]string{"u1": "flaky-moved", "u2": "slow-1", "u3": "ok-3"} {
+		if err := st.SaveDevice(ctx, &domain.Device{UserID: user, Token: tok, Platform: "android"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, user := range []string{"u1", "u2", "u3"} {
+		notificationFor(t, st, user, int64(i+1))
+	}
+	d := dispatcher(t, st, srv, time.Hour)
+	if got, err := d.DispatchOnce(ctx); err != nil || got != 3 {
+		t.Fatalf("dispatch: %d %v", got, err)
+	}
+	fake.mu.Lock()
+	if fake.delivered["ok-3"] != 1 || len(fake.calls["slow-1"]) != 1 || len(fake.calls["flaky-moved"]) != 1 {
+		t.Fatalf("first round: delivered %v, calls %d %d", fake.delivered, len(fake.calls["slow-1"]), len(fake.calls["flaky-moved"]))
+	}
+	fake.mu.Unlock()
+	// The phone is signed in by u4 now.
+	if err := st.SaveDevice(ctx, &domain.Device{UserID: "u4", Token: "flaky-moved", Platform: "android"}); err != nil {
+		t.Fatal(err)
+	}
+	d.Now = func() time.Time { return time.Now().Add(time.Minute) } // past u1's retry
+	if _, err := d.DispatchOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if fake.delivered["flaky-moved"] != 0 || len(fake.calls["flaky-moved"]) != 1 {
+		t.Fatalf("u1's notification went to the phone u4 signed in on: %d calls", len(fake.calls["flaky-moved"]))
 	}
 }

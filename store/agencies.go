@@ -96,3 +96,12 @@ func (s *Store) ListAgencies(ctx context.Context, status domain.AgencyStatus, p 
 func (s *Store) AgenciesUnder(ctx context.Context, regionID string, p domain.Page) ([]*domain.Agency, string, error) {
 	return page(ctx, s.db.Collection("agencies"), bson.D{{Key: "region_path", Value: regionID}}, p, fromAgencyDoc, func(d *agencyDoc) string { return d.ID })
 }
+
+// SupervisorsOver lists the supervisory bodies whose region holds the agency's.
+func (s *Store) SupervisorsOver(ctx context.Context, a *domain.Agency) ([]*domain.Agency, error) {
+	if len(a.RegionPath) == 0 {
+		return nil, nil
+	}
+	cur, err := s.db.Collection("agencies").Find(ctx, bson.D{{Key: "kind", Value: string(domain.AgencySupervisory)}, {Key: "region_id", Value: bson.D{{Key: "$in", Value: a.RegionPath}}}})
+	return findAll(ctx, cur, err, fromAgencyDoc, "agencies")
+}

@@ -103,3 +103,8 @@ func (s *Store) FeedbackOfCard(ctx context.Context, code string) ([]*domain.Feed
 	cur, err := s.db.Collection("feedback").Find(ctx, bson.D{{Key: "card_code", Value: code}})
 	return findAll(ctx, cur, err, fromFeedbackDoc, "feedback")
 }
+
+// FeedbackByID returns a rating or NotFound.
+func (s *Store) FeedbackByID(ctx context.Context, id string) (*domain.Feedback, error) {
+	return findOne(ctx, s.db.Collection("feedback"), bson.D{{Key: "_id", Value: id}}, fromFeedbackDoc, "feedback")
+}
