@@ -247,6 +247,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	app.Get("/s/:code", public, cardGuesses, h.CardPage)
 	app.Post("/s/:code", public, cardGuesses, h.SubmitCardForm)
 	v1.Post("/public/cards/:code/feedback", public, cardGuesses, h.SubmitCardFeedback)
+	v1.Get("/feedback", authed, h.ListFeedback)
 	v1.Post("/cards", authed, idem, h.IssueCard)
 	v1.Get("/cards/:code", authed, h.GetCard)
 	v1.Get("/cards/:code/qr.png", authed, h.CardQR("png"))

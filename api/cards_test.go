@@ -152,3 +152,72 @@ func TestGuessingCardCodes(t *testing.T) {
 		t.Fatalf("the sixth guess: %d %s", r.Status, r.Body)
 	}
 }
+
+// supervisoryBody registers a supervisory body in district with one supervisor and returns
+// the supervisor's token.
+func (ta *testApp) supervisoryBody(t *testing.T, name, uscc, district, username string) string {
+	t.Helper()
+	body := ta.mustCreate("/v1/agencies", map[string]any{"name": name, "uscc": uscc, "kind": "supervisory",
+		"jurisdiction": map[string]string{"district": district}, "legal_basis": "《法治政府建设实施纲要》"}, ta.sysTok)
+	ta.mustCreate("/v1/officers", map[string]any{"username": username, "password": testPassword, "name": "监督员", "roles": []string{"supervisor"}, "agency_id": body}, ta.sysTok)
+	return ta.login(username, testPassword)
+}
+
+// TestBadRatingsAlertTheSupervisors: a one-star rating with the integrity tag reaches the
+// supervisors of the district's supervisory body, in words that name neither the party's
+// comment nor the phone; a five-star rating alerts nobody; the agency rated and a body of
+// another district hear nothing.
+func TestBadRatingsAlertTheSupervisors(t *testing.T) {
+	cfg := testConfig()
+	cfg.NotifyEvery = 50 * time.Millisecond
+	ta := newTestAppWith(t, cfg, nil)
+	f := ta.newCaseAgency(t, 0) // in 青山区
+	here := ta.supervisoryBody(t, "青山区司法局", usccOf(t, "11370402MB000011"+"0"), "青山区", "qs-supervisor")
+	elsewhere := ta.supervisoryBody(t, "红山区司法局", usccOf(t, "11370402MB000012"+"0"), "红山区", "hs-supervisor")
+
+	good := ta.cardFor(t, f, usccs[3], nil)
+	if r := ta.do("POST", "/v1/public/cards/"+good.str("code")+"/feedback", map[string]any{"rating": 5, "tags": []string{"效率"}}, ""); r.Status != 201 {
+		t.Fatalf("five stars: %d %s", r.Status, r.Body)
+	}
+	bad := ta.cardFor(t, f, usccs[4], nil)
+	if r := ta.do("POST", "/v1/public/cards/"+bad.str("code")+"/feedback", map[string]any{"rating": 1, "tags": []string{"廉洁"},
+		"comment": "索要好处费", "phone": "13912345678"}, ""); r.Status != 201 {
+		t.Fatalf("one star: %d %s", r.Status, r.Body)
+	}
+	inbox := ta.inboxOf(t, here, 1)
+	if k := kinds(inbox); len(k) != 1 || k[0] != "bad_feedback" || !strings.Contains(string(inbox.Body), "区市场监督管理局A的执法收到 1 星评价（廉洁）") ||
+		strings.Contains(string(inbox.Body), "13912345678") || strings.Contains(string(inbox.Body), "好处费") {
+		t.Fatalf("the supervisor's inbox: %s", inbox.Body)
+	}
+	time.Sleep(500 * time.Millisecond) // anything else would have been derived by now
+	for name, tok := range map[string]string{"another district's supervisor": elsewhere, "the agency's admin": f.adminTok, "the officer": f.officerTok} {
+		r := ta.do("GET", "/v1/notifications", nil, tok)
+		if strings.Contains(string(r.Body), "bad_feedback") || strings.Contains(string(r.Body), "评价") {
+			t.Errorf("%s heard of the rating: %s", name, r.Body)
+		}
+	}
+	if again := ta.do("GET", "/v1/notifications", nil, here); len(again.JSON["items"].([]any)) != 1 {
+		t.Fatalf("the five stars alerted too: %s", again.Body)
+	}
+	// The supervisor lists both ratings with the phone; the agency lists its own without it;
+	// another district's supervisor sees none.
+	if r := ta.do("GET", "/v1/feedback", nil, here); len(r.JSON["items"].([]any)) != 2 || !strings.Contains(string(r.Body), "13912345678") {
+		t.Fatalf("the supervisor's list: %s", r.Body)
+	}
+	if r := ta.do("GET", "/v1/feedback?max_rating=2&tag=廉洁", nil, here); len(r.JSON["items"].([]any)) != 1 {
+		t.Fatalf("the bad ratings: %s", r.Body)
+	}
+	if r := ta.do("GET", "/v1/feedback", nil, f.adminTok); len(r.JSON["items"].([]any)) != 2 || strings.Contains(string(r.Body), "13912345678") {
+		t.Fatalf("the agency's list: %s", r.Body)
+	}
+	if r := ta.do("GET", "/v1/feedback?agency_id="+f.id, nil, elsewhere); r.Status != 404 {
+		t.Fatalf("another district's supervisor: %d %s", r.Status, r.Body)
+	}
+	if r := ta.do("GET", "/v1/feedback", nil, elsewhere); len(r.JSON["items"].([]any)) != 0 {
+		t.Fatalf("another district's supervisor lists: %s", r.Body)
+	}
+	// The agency's sync carries nothing of it.
+	if s := ta.syncAll(t, f.adminTok); strings.Contains(s, "13912345678") || strings.Contains(s, "好处费") {
+		t.Fatalf("sync leaks the rating: %s", s)
+	}
+}

@@ -200,5 +200,16 @@ type CardStore interface {
 	TakeRating(ctx context.Context, code string) error
 	AddFeedback(ctx context.Context, f *Feedback) error
 	FeedbackByID(ctx context.Context, id string) (*Feedback, error)
+	// ListFeedback lists ratings, newest first.
+	ListFeedback(ctx context.Context, f FeedbackFilter, p Page) ([]*Feedback, string, error)
 	FeedbackOfCard(ctx context.Context, code string) ([]*Feedback, error)
+}
+
+// FeedbackFilter narrows ListFeedback: ratings of any of AgencyIDs, at most MaxRating stars
+// (0: any), with Tag, given in [From, To).
+type FeedbackFilter struct {
+	AgencyIDs []string
+	MaxRating int
+	Tag       string
+	From, To  time.Time
 }

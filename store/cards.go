@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/zhifa/zhifa/domain"
 )
@@ -107,4 +110,55 @@ func (s *Store) FeedbackOfCard(ctx context.Context, code string) ([]*domain.Feed
 // FeedbackByID returns a rating or NotFound.
 func (s *Store) FeedbackByID(ctx context.Context, id string) (*domain.Feedback, error) {
 	return findOne(ctx, s.db.Collection("feedback"), bson.D{{Key: "_id", Value: id}}, fromFeedbackDoc, "feedback")
+}
+
+// ListFeedback lists ratings, newest first (ids are random, so the page key is the time and
+// the id).
+func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter, p domain.Page) ([]*domain.Feedback, string, error) {
+	p = p.Normalize()
+	filter := bson.D{{Key: "agency_id", Value: bson.D{{Key: "$in", Value: f.AgencyIDs}}}}
+	if f.MaxRating > 0 {
+		filter = append(filter, bson.E{Key: "rating", Value: bson.D{{Key: "$lte", Value: f.MaxRating}}})
+	}
+	if f.Tag != "" {
+		filter = append(filter, bson.E{Key: "tags", Value: f.Tag})
+	}
+	created := bson.D{}
+	if !f.From.IsZero() {
+		created = append(created, bson.E{Key: "$gte", Value: f.From})
+	}
+	if !f.To.IsZero() {
+		created = append(created, bson.E{Key: "$lt", Value: f.To})
+	}
+	if len(created) > 0 {
+		filter = append(filter, bson.E{Key: "created_at", Value: created})
+	}
+	if p.Cursor != "" {
+		after, err := decodeCursor(p.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		ms, id, ok := strings.Cut(after, "/")
+		n, err := strconv.ParseInt(ms, 10, 64)
+		if !ok || err != nil {
+			return nil, "", domain.Errorf(domain.Invalid, "the cursor is not valid")
+		}
+		at := time.UnixMilli(n).UTC()
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "created_at", Value: bson.D{{Key: "$lt", Value: at}}}},
+			bson.D{{Key: "created_at", Value: at}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: id}}}},
+		}})
+	}
+	cur, err := s.db.Collection("feedback").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(p.Limit+1)))
+	list, err := findAll(ctx, cur, err, fromFeedbackDoc, "feedback")
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > p.Limit {
+		list = list[:p.Limit]
+		last := list[len(list)-1]
+		next = encodeCursor(strconv.FormatInt(last.CreatedAt.UnixMilli(), 10) + "/" + last.ID)
+	}
+	return list, next, nil
 }

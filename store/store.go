@@ -167,6 +167,13 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "username", Value: 1}}, Options: options.Index().SetUnique(true).SetName("username_unique")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 		},
+		"feedback": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("agency_created")},
+			{Keys: bson.D{{Key: "card_code", Value: 1}}, Options: options.Index().SetName("card_code")},
+		},
+		"cards": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+		},
 		"regions": {
 			{Keys: bson.D{{Key: "parent_id", Value: 1}, {Key: "name", Value: 1}}, Options: options.Index().SetUnique(true).SetName("parent_name_unique")},
 		},

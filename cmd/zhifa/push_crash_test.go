@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zhifa/zhifa/domain"
 )
 
 // holdingFCM is an FCM HTTP v1 server that, while holding, keeps every request waiting: a
@@ -19,6 +22,7 @@ type holdingFCM struct {
 	release   chan struct{}
 	waiting   int
 	delivered map[string]int // token/notification id -> messages answered with success
+	bodies    []string       // every message received, as sent
 }
 
 func (f *holdingFCM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -31,6 +35,7 @@ func (f *holdingFCM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	_ = json.Unmarshal(body, &req)
 	f.mu.Lock()
+	f.bodies = append(f.bodies, string(body))
 	if f.holding {
 		f.waiting++
 		release := f.release
@@ -134,4 +139,71 @@ func TestSIGKILLBetweenFactAndPushDeliversOnce(t *testing.T) {
 			t.Errorf("%s's inbox holds %d notifications, want 2", name, len(inbox))
 		}
 	}
+}
+
+// TestCardToTheSupervisorsPhone walks the whole chain on a real server: an officer issues a
+// card for an inspection, the party rates one star on it, and the supervisor of the district's
+// supervisory body gets the push on the (fake) FCM server and the alert in the inbox; the push
+// carries neither the party's comment nor the phone.
+func TestCardToTheSupervisorsPhone(t *testing.T) {
+	fake := &holdingFCM{release: make(chan struct{}), delivered: map[string]int{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	const password = "card chain password"
+	env := map[string]string{"ZHIFA_DATA": t.TempDir(), "ZHIFA_ADDR": freeAddr(t), "ZHIFA_ADMIN_PASSWORD": password,
+		"ZHIFA_ARGON2_MEMORY_KIB": "8192", "ZHIFA_ARGON2_ITERATIONS": "1", "ZHIFA_ARGON2_PARALLELISM": "1",
+		"FCM_PROJECT_ID": "chain", "FCM_ENDPOINT": srv.URL + "/v1", "ZHIFA_SYNC_SETTLE": "300ms", "ZHIFA_NOTIFY_EVERY": "100ms"}
+	c := startChild(t, env)
+	w := setUpCase(t, c, password)
+	sys := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "admin", "password": password}, "", 200)["access_token"].(string)
+	body := c.must(t, "POST", "/v1/agencies", map[string]any{"name": "青山区司法局", "uscc": validUSCC(t, "11350100MB0000113"), "kind": "supervisory",
+		"jurisdiction": map[string]string{"district": "青山区"}, "legal_basis": "《法治政府建设实施纲要》"}, sys, 201)["id"].(string)
+	c.must(t, "POST", "/v1/officers", map[string]any{"username": "supervisor", "password": password, "name": "监督员", "roles": []string{"supervisor"}, "agency_id": body}, sys, 201)
+	supervisor := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
+	c.must(t, "POST", "/v1/devices", map[string]any{"token": "supervisor-phone", "platform": "android"}, supervisor, 201)
+
+	inspection := c.must(t, "POST", "/v1/inspections", map[string]any{"matter_id": w.matterID, "enterprise_uscc": "91310115MA1K3YJ12G",
+		"enterprise_name": "某某食品有限公司", "planned_on": time.Now().AddDate(0, 0, 1).Format(time.DateOnly), "officer_ids": w.officers}, w.officerTok, 201)["id"].(string)
+	card := c.must(t, "POST", "/v1/cards", map[string]any{"inspection_id": inspection}, w.officerTok, 201)
+	c.must(t, "POST", "/v1/public/cards/"+card["code"].(string)+"/feedback", map[string]any{"rating": 1, "tags": []string{"态度"},
+		"comment": "检查人员态度恶劣", "phone": "13912345678"}, "", 201)
+
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, delivered := fake.state()
+		got := 0
+		for k, n := range delivered {
+			if strings.HasPrefix(k, "supervisor-phone/") {
+				got += n
+			}
+		}
+		if got == 1 {
+			break
+		}
+		if time.Now().After(deadline) || got > 1 {
+			t.Fatalf("the supervisor's phone got %d pushes: %v", got, delivered)
+		}
+	}
+	fake.mu.Lock()
+	for _, b := range fake.bodies {
+		if strings.Contains(b, "supervisor-phone") && (!strings.Contains(b, "bad_feedback") || strings.Contains(b, "13912345678") || strings.Contains(b, "恶劣")) {
+			t.Errorf("the push: %s", b)
+		}
+	}
+	fake.mu.Unlock()
+	inbox := c.must(t, "GET", "/v1/notifications", nil, supervisor, 200)["items"].([]any)
+	if len(inbox) != 1 || inbox[0].(map[string]any)["kind"] != "bad_feedback" {
+		t.Fatalf("the supervisor's inbox: %v", inbox)
+	}
+}
+
+// validUSCC completes 17 characters with their check character.
+func validUSCC(t *testing.T, first17 string) string {
+	t.Helper()
+	for _, c := range "0123456789ABCDEFGHJKLMNPQRTUWXY" {
+		if code, err := domain.ParseUSCC(first17 + string(c)); err == nil {
+			return code
+		}
+	}
+	t.Fatalf("no check character completes %s", first17)
+	return ""
 }
