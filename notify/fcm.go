@@ -58,6 +58,8 @@ func NewDispatcher(ctx context.Context, cfg FCMConfig, repo domain.Repository, l
 		return nil, nil
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	// SendEach sends up to 500 messages at once; keep their connections for the next batch.
+	transport.MaxIdleConns, transport.MaxIdleConnsPerHost = 512, 512
 	var hc *http.Client
 	var opts []option.ClientOption
 	if cfg.Endpoint != "" {
