@@ -161,6 +161,7 @@ func TestRefreshRotation(t *testing.T) {
 // TestConcurrentRefresh: of concurrent refreshes with one token at most one gets new tokens,
 // and because the others count as reuse, whatever was issued stops working.
 func TestConcurrentRefresh(t *testing.T) {
+	needsAtomicWrites(t)
 	ta := newTestApp(t)
 	token := ta.do("POST", "/v1/auth/login", map[string]string{"username": "root", "password": testPassword}, "").str("refresh_token")
 	const n = 8

@@ -58,6 +58,17 @@ func TestDocumentsPrintAsTheLawWants(t *testing.T) {
 			t.Errorf("the printed page lacks %s", want)
 		}
 	}
+	if strings.Contains(string(page.Body), "<svg") {
+		t.Fatal("a QR code without a card")
+	}
+	// With a supervision card for the case, the printed page carries its QR code.
+	card := ta.do("POST", "/v1/cards", map[string]any{"case_id": id}, f.officerTok)
+	if card.Status != 201 {
+		t.Fatalf("a card for the case: %d %s", card.Status, card.Body)
+	}
+	if withCard := ta.do("GET", printURL, nil, f.officerTok); !strings.Contains(string(withCard.Body), "<svg") || !strings.Contains(string(withCard.Body), "监督卡 "+card.str("code_shown")) {
+		t.Fatalf("the printed page lacks the card's QR code: %s", withCard.Body)
+	}
 	link := ta.do("POST", printURL+"-link", nil, f.officerTok)
 	url := link.str("url")
 	if link.Status != 201 || !strings.HasPrefix(url, "/v1/print/") {

@@ -196,6 +196,8 @@ type CardStore interface {
 	// CreateCard stores a new card; Conflict when its code is taken.
 	CreateCard(ctx context.Context, c *Card) error
 	CardByCode(ctx context.Context, code string) (*Card, error)
+	// OpenCardOfCase returns the case's card issued last; NotFound when it has none.
+	OpenCardOfCase(ctx context.Context, caseID string) (*Card, error)
 	// TakeRating claims one of a card's ratings; Conflict when none is left.
 	TakeRating(ctx context.Context, code string) error
 	AddFeedback(ctx context.Context, f *Feedback) error

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/zhifa/zhifa/domain"
 )
@@ -249,6 +250,7 @@ h1{text-align:center;letter-spacing:.3em;font-size:26px;margin-bottom:.2rem}.age
 .foot{margin-top:3rem;display:flex;justify-content:flex-end;align-items:center;gap:1.5rem}
 .seal{width:150px;height:150px;border:1px dashed #999;border-radius:50%;display:flex;align-items:center;justify-content:center;color:#999;font-size:14px}
 .hash{margin-top:2rem;font:11px monospace;color:#555;word-break:break-all}
+.card{display:flex;align-items:center;gap:1rem;margin-top:2rem;font-size:14px}.card svg{width:96px;height:96px}
 @media print{.hash{color:#000}.seal{border-color:transparent;color:transparent}}
 </style></head><body>
 <div class="agency">{{.Agency}}</div><h1>{{.Title}}</h1>
@@ -256,6 +258,7 @@ h1{text-align:center;letter-spacing:.3em;font-size:26px;margin-bottom:.2rem}.age
 <dl><dt>当事人</dt><dd>{{range .Party}}{{.}}
 {{end}}</dd>{{range .Rows}}<dt>{{.Label}}</dt><dd>{{.Value}}</dd>{{end}}</dl>
 <div class="foot"><div class="seal">（印章）</div><div>{{.Agency}}<br>{{.Date}}</div></div>
+{{with .Card}}<div class="card">{{.QR}}<p>扫码评价本次执法<br>监督卡 {{.Code}}</p></div>{{end}}
 <p class="hash">案件编号 {{.CaseNumber}} · 第{{.Version}}版 · 文书校验码（SHA-256）：{{.Hash}}</p>
 </body></html>`))
 
@@ -298,10 +301,20 @@ func (h *Handlers) renderDocument(c *fiber.Ctx, d *domain.Document, cs *domain.C
 	if number == "" {
 		number = cs.Number
 	}
+	// The QR of the case's supervision card, while it takes ratings: the party rates the
+	// officers from the paper it was served.
+	var card any
+	if cd, err := h.Repo.OpenCardOfCase(ctx, cs.ID); err == nil && cd.StateAt(h.Now()) == domain.CardOpen {
+		if q, err := qrcode.New(h.cardURL(c, cd.Code), qrcode.Medium); err == nil {
+			card = map[string]any{"QR": template.HTML(qrSVG(q.Bitmap())), "Code": domain.FormatCardCode(cd.Code)}
+		}
+	} else if err != nil && domain.ErrorCode(err) != domain.NotFound {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := printTemplate.Execute(&buf, map[string]any{
 		"Title": domain.DocumentTitles[d.Kind], "Agency": agency, "Number": number, "CaseNumber": cs.Number, "Version": d.Version, "Party": party,
-		"Rows": rows, "Date": d.IssuedAt.In(chinaTime).Format("2006年1月2日"), "Hash": d.Hash,
+		"Rows": rows, "Date": d.IssuedAt.In(chinaTime).Format("2006年1月2日"), "Hash": d.Hash, "Card": card,
 	}); err != nil {
 		return err
 	}

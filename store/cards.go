@@ -162,3 +162,9 @@ func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter, p dom
 	}
 	return list, next, nil
 }
+
+// OpenCardOfCase returns the case's card issued last, or NotFound.
+func (s *Store) OpenCardOfCase(ctx context.Context, caseID string) (*domain.Card, error) {
+	return findOne(ctx, s.db.Collection("cards"), bson.D{{Key: "case_id", Value: caseID}}, fromCardDoc, "card",
+		options.FindOne().SetSort(bson.D{{Key: "issued_at", Value: -1}}))
+}

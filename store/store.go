@@ -173,6 +173,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"cards": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "issued_at", Value: -1}}, Options: options.Index().SetName("case_issued")},
 		},
 		"regions": {
 			{Keys: bson.D{{Key: "parent_id", Value: 1}, {Key: "name", Value: 1}}, Options: options.Index().SetUnique(true).SetName("parent_name_unique")},
