@@ -376,7 +376,7 @@ func (h *Handlers) SubmitCardForm(c *fiber.Ctx) error {
 	}
 	rating, _ := strconv.Atoi(c.FormValue("rating"))
 	var tags []string
-	for _, v := range c.Context().PostArgs().PeekMulti("tags") {
+	for _, v := range c.Request().PostArgs().PeekMulti("tags") {
 		tags = append(tags, string(v))
 	}
 	f := &domain.Feedback{Rating: rating, Tags: tags, Comment: c.FormValue("comment"), Phone: c.FormValue("phone")}

@@ -123,14 +123,7 @@ func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter, p dom
 	if f.Tag != "" {
 		filter = append(filter, bson.E{Key: "tags", Value: f.Tag})
 	}
-	created := bson.D{}
-	if !f.From.IsZero() {
-		created = append(created, bson.E{Key: "$gte", Value: f.From})
-	}
-	if !f.To.IsZero() {
-		created = append(created, bson.E{Key: "$lt", Value: f.To})
-	}
-	if len(created) > 0 {
+	if created := timeRange(f.From, f.To); created != nil {
 		filter = append(filter, bson.E{Key: "created_at", Value: created})
 	}
 	if p.Cursor != "" {

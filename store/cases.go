@@ -528,14 +528,7 @@ func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Pa
 		}
 		add("deadline", bson.D{{Key: "$lt", Value: f.OverdueAt}})
 	}
-	created := bson.D{}
-	if !f.CreatedFrom.IsZero() {
-		created = append(created, bson.E{Key: "$gte", Value: f.CreatedFrom})
-	}
-	if !f.CreatedTo.IsZero() {
-		created = append(created, bson.E{Key: "$lt", Value: f.CreatedTo})
-	}
-	if len(created) > 0 {
+	if created := timeRange(f.CreatedFrom, f.CreatedTo); created != nil {
 		add("created_at", created)
 	}
 	return pageWith(ctx, s.db.Collection("cases"), filter, p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })

@@ -269,6 +269,19 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	return nil
 }
 
+// timeRange is the filter value of from <= t < to (either end may be zero: open); nil when
+// both are.
+func timeRange(from, to time.Time) bson.D {
+	var r bson.D
+	if !from.IsZero() {
+		r = append(r, bson.E{Key: "$gte", Value: from})
+	}
+	if !to.IsZero() {
+		r = append(r, bson.E{Key: "$lt", Value: to})
+	}
+	return r
+}
+
 // serialize runs a conditional write holding the lock for key where the engine needs it.
 func (s *Store) serialize(key string, fn func() error) error {
 	if !s.serialWrites {
