@@ -69,6 +69,22 @@ func startChild(t *testing.T, env map[string]string) *child {
 	return nil
 }
 
+// childEnv is the environment of a child server on a fresh data dir and address, with the
+// first sysadmin's password and cheap password hashing, plus extra name, value pairs.
+func childEnv(t *testing.T, password string, extra ...string) map[string]string {
+	env := map[string]string{"ZHIFA_DATA": t.TempDir(), "ZHIFA_ADDR": freeAddr(t), "ZHIFA_ADMIN_PASSWORD": password,
+		"ZHIFA_ARGON2_MEMORY_KIB": "8192", "ZHIFA_ARGON2_ITERATIONS": "1", "ZHIFA_ARGON2_PARALLELISM": "1"}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
+	return env
+}
+
+// pushEnv is childEnv with push through the fake FCM at fcmURL and alerts derived quickly.
+func pushEnv(t *testing.T, password, fcmURL string) map[string]string {
+	return childEnv(t, password, "FCM_PROJECT_ID", "test", "FCM_ENDPOINT", fcmURL+"/v1", "ZHIFA_SYNC_SETTLE", "300ms", "ZHIFA_NOTIFY_EVERY", "100ms")
+}
+
 // kill ends the server with SIGKILL: no shutdown, no snapshot.
 func (c *child) kill(t *testing.T) {
 	if err := c.cmd.Process.Kill(); err != nil {
@@ -164,8 +180,7 @@ func setUpCase(t *testing.T, c *child, password string) caseWorld {
 // retried register that had landed is answered as it was, not refused.
 func TestSIGKILLDuringActionsThenRetry(t *testing.T) {
 	const password = "crash test password"
-	env := map[string]string{"ZHIFA_DATA": t.TempDir(), "ZHIFA_ADDR": freeAddr(t), "ZHIFA_ADMIN_PASSWORD": password,
-		"ZHIFA_ARGON2_MEMORY_KIB": "8192", "ZHIFA_ARGON2_ITERATIONS": "1", "ZHIFA_ARGON2_PARALLELISM": "1"}
+	env := childEnv(t, password)
 	c := startChild(t, env)
 	w := setUpCase(t, c, password)
 	tr := "/v1/cases/" + w.caseID + "/transitions"
@@ -287,9 +302,7 @@ func TestSIGKILLDuringActionsThenRetry(t *testing.T) {
 // the upload continues from there, and the stored object is the file, byte for byte.
 func TestSIGKILLMidUploadThenResume(t *testing.T) {
 	const password = "crash test password"
-	env := map[string]string{"ZHIFA_DATA": t.TempDir(), "ZHIFA_ADDR": freeAddr(t), "ZHIFA_ADMIN_PASSWORD": password,
-		"ZHIFA_ARGON2_MEMORY_KIB": "8192", "ZHIFA_ARGON2_ITERATIONS": "1", "ZHIFA_ARGON2_PARALLELISM": "1",
-		"ZHIFA_UPLOAD_LEASE": "2s", "ZHIFA_UPLOAD_PART_SIZE": "5242880"}
+	env := childEnv(t, password, "ZHIFA_UPLOAD_LEASE", "2s", "ZHIFA_UPLOAD_PART_SIZE", "5242880")
 	c := startChild(t, env)
 	w := setUpCase(t, c, password)
 	content := make([]byte, 24<<20)

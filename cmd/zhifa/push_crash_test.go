@@ -71,9 +71,7 @@ func TestSIGKILLBetweenFactAndPushDeliversOnce(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	const password = "push crash password"
-	env := map[string]string{"ZHIFA_DATA": t.TempDir(), "ZHIFA_ADDR": freeAddr(t), "ZHIFA_ADMIN_PASSWORD": password,
-		"ZHIFA_ARGON2_MEMORY_KIB": "8192", "ZHIFA_ARGON2_ITERATIONS": "1", "ZHIFA_ARGON2_PARALLELISM": "1",
-		"FCM_PROJECT_ID": "crash", "FCM_ENDPOINT": srv.URL + "/v1", "ZHIFA_SYNC_SETTLE": "300ms", "ZHIFA_NOTIFY_EVERY": "100ms"}
+	env := pushEnv(t, password, srv.URL)
 	c := startChild(t, env)
 	w := setUpCase(t, c, password)
 	tokens := map[string]string{}
@@ -150,9 +148,7 @@ func TestCardToTheSupervisorsPhone(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	const password = "card chain password"
-	env := map[string]string{"ZHIFA_DATA": t.TempDir(), "ZHIFA_ADDR": freeAddr(t), "ZHIFA_ADMIN_PASSWORD": password,
-		"ZHIFA_ARGON2_MEMORY_KIB": "8192", "ZHIFA_ARGON2_ITERATIONS": "1", "ZHIFA_ARGON2_PARALLELISM": "1",
-		"FCM_PROJECT_ID": "chain", "FCM_ENDPOINT": srv.URL + "/v1", "ZHIFA_SYNC_SETTLE": "300ms", "ZHIFA_NOTIFY_EVERY": "100ms"}
+	env := pushEnv(t, password, srv.URL)
 	c := startChild(t, env)
 	w := setUpCase(t, c, password)
 	sys := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "admin", "password": password}, "", 200)["access_token"].(string)
