@@ -67,6 +67,10 @@ type Config struct {
 	// WatchEvery is how often deadlines and certificates are looked at for alerts (0: never).
 	WatchEvery time.Duration
 	Stream     handlers.StreamConfig
+	// Supervision times complaints in working days; CallbackDelay is how long after a case is
+	// served or closed its callback is due (0: seven days).
+	Supervision   handlers.SupervisionConfig
+	CallbackDelay time.Duration
 	// CORSOrigins are the origins browsers may call the API from ("*" for any: the API takes
 	// bearer tokens, never cookies); empty allows none.
 	CORSOrigins string
@@ -154,12 +158,21 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 
 	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout,
 		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key), PublicURL: cfg.PublicURL,
-		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream}
+		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream, Supervision: cfg.Supervision}
+	if h.Supervision.AcceptDays == 0 {
+		h.Supervision.AcceptDays = 3
+	}
+	if h.Supervision.AnswerDays == 0 {
+		h.Supervision.AnswerDays = 15
+	}
+	if cfg.CallbackDelay == 0 {
+		cfg.CallbackDelay = 7 * 24 * time.Hour
+	}
 	if h.StreamTimes == (handlers.StreamConfig{}) {
 		h.StreamTimes = handlers.StreamConfig{Poll: time.Second, Heartbeat: 15 * time.Second, Life: 10 * time.Minute}
 	}
 	if cfg.NotifyEvery > 0 {
-		deriver := &notify.Deriver{Repo: d.Repo, Settle: cfg.SyncSettle, Now: d.Now, Log: d.Log}
+		deriver := &notify.Deriver{Repo: d.Repo, Settle: cfg.SyncSettle, CallbackDelay: cfg.CallbackDelay, Now: d.Now, Log: d.Log}
 		deriveCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
 		go deriver.Run(deriveCtx, cfg.NotifyEvery)
@@ -248,6 +261,28 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	app.Post("/s/:code", public, cardGuesses, h.SubmitCardForm)
 	v1.Post("/public/cards/:code/feedback", public, cardGuesses, h.SubmitCardFeedback)
 	v1.Get("/feedback", authed, h.ListFeedback)
+	v1.Get("/public/jurisdictions", public, h.ListJurisdictions)
+	v1.Post("/enterprises/register", public, h.RegisterEnterprise)
+	v1.Get("/enterprises", authed, h.ListEnterprises)
+	v1.Get("/enterprises/:id", authed, h.GetEnterprise)
+	v1.Post("/enterprises/:id/activate", authed, h.DecideEnterprise(true))
+	v1.Post("/enterprises/:id/reject", authed, h.DecideEnterprise(false))
+	v1.Get("/enterprise/inspections", authed, h.EnterpriseInspections)
+	v1.Post("/enterprise/inspections/:id/rating", authed, h.RateInspection)
+	v1.Get("/enterprise/cases", authed, h.EnterpriseCases)
+	app.Get("/r/:token", public, cardGuesses, h.CallbackPage)
+	app.Post("/r/:token", public, cardGuesses, h.SubmitCallbackForm)
+	v1.Post("/public/callbacks/:token", public, cardGuesses, h.SubmitCallback)
+	v1.Get("/callbacks", authed, h.ListCallbacks)
+	v1.Get("/callbacks/:id", authed, h.GetCallback)
+	v1.Post("/callbacks/:id/responses", authed, h.RespondCallback)
+	v1.Post("/complaints", authed, h.FileComplaint)
+	v1.Get("/complaints", authed, h.ListComplaints)
+	v1.Get("/complaints/:id", authed, h.GetComplaint)
+	v1.Post("/complaints/:id/transitions", authed, h.ComplaintTransition)
+	v1.Post("/complaints/:id/evidence", authed, h.AttachComplaintEvidence)
+	v1.Get("/complaints/:id/evidence", authed, h.ListComplaintEvidence)
+	v1.Get("/supervision/stats", authed, h.Stats)
 	v1.Post("/cards", authed, idem, h.IssueCard)
 	v1.Get("/cards/:code", authed, h.GetCard)
 	v1.Get("/cards/:code/qr.png", authed, h.CardQR("png"))

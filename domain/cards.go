@@ -143,8 +143,11 @@ const TagIntegrity = "廉洁"
 // Feedback is one rating given on a card. Phone is the party's, given optionally for a call
 // back: only supervisors ever see it, never the agency rated.
 type Feedback struct {
-	ID           string
+	ID string
+	// CardCode is the card rated on; empty for an enterprise's rating of its inspection
+	// (事后评价), which names the EnterpriseID instead.
 	CardCode     string
+	EnterpriseID string
 	AgencyID     string
 	InspectionID string
 	CaseID       string

@@ -56,16 +56,19 @@ type Evidence struct {
 	AgencyID     string
 	CaseID       string
 	InspectionID string
-	Kind         EvidenceKind
-	SHA256       string // hex, lower case, as declared
-	Size         int64
-	ContentType  string
-	FileName     string
-	CapturedAt   time.Time
-	Lat, Lng     *float64
-	DeviceID     string
-	OfficerIDs   []string
-	Status       EvidenceStatus
+	// ComplaintID names the complaint an enterprise attached the file to; AgencyID is then
+	// the enterprise's scope.
+	ComplaintID string
+	Kind        EvidenceKind
+	SHA256      string // hex, lower case, as declared
+	Size        int64
+	ContentType string
+	FileName    string
+	CapturedAt  time.Time
+	Lat, Lng    *float64
+	DeviceID    string
+	OfficerIDs  []string
+	Status      EvidenceStatus
 	// Reason says why evidence was rejected; ActualSHA256 is the hash of the bytes that came.
 	Reason       string
 	ActualSHA256 string
@@ -122,7 +125,7 @@ func (e *Evidence) Validate(maxSize int64, now time.Time) error {
 	if (e.Lat == nil) != (e.Lng == nil) {
 		f.Add("lat", "give both lat and lng, or neither")
 	}
-	if len(e.OfficerIDs) == 0 {
+	if len(e.OfficerIDs) == 0 && e.ComplaintID == "" {
 		f.Add("officer_ids", "the officers who took the evidence")
 	}
 	if err := f.Err(); err != nil {

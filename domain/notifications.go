@@ -32,6 +32,16 @@ const (
 	// KindBadFeedback: a party rated an agency's officers two stars or fewer, or named
 	// integrity (廉洁); the supervisors covering the agency are told.
 	KindBadFeedback NotificationKind = "bad_feedback"
+	// KindNewComplaint, KindComplaintOverdue: a complaint about an agency was filed, or passed
+	// a deadline and climbed to the body above; the supervisors covering the agency are told.
+	KindNewComplaint     NotificationKind = "new_complaint"
+	KindComplaintOverdue NotificationKind = "complaint_overdue"
+	// KindComplaintProgress: the enterprise that complained hears of each step.
+	KindComplaintProgress NotificationKind = "complaint_progress"
+	// KindCallbackDue: a registered enterprise is asked to answer the callback of its case.
+	KindCallbackDue NotificationKind = "callback_due"
+	// KindUnsatisfiedCallback: a party answered a callback unsatisfied; the supervisors are told.
+	KindUnsatisfiedCallback NotificationKind = "unsatisfied_callback"
 )
 
 // Alert horizons.
@@ -54,6 +64,11 @@ var templates = map[NotificationKind]template{
 	KindDeadlinePassed:      {"决定期限已过", "案件 %s 已超过处罚决定期限（行政处罚法第六十条），请立即处理。"},
 	KindCertificateExpiring: {"执法证即将到期", "执法证 %s 将在 30 日内到期，请及时办理换证。"},
 	KindBadFeedback:         {"执法评价预警", "%s，请及时核查。"},
+	KindNewComplaint:        {"新的执法投诉", "%s，请在受理期限内处理。"},
+	KindComplaintOverdue:    {"投诉处理超期", "%s，已提级督办，请立即处理。"},
+	KindComplaintProgress:   {"投诉办理进展", "您的投诉%s，详情请在应用内查看。"},
+	KindCallbackDue:         {"执法回访", "请对%s的执法情况作出评价。"},
+	KindUnsatisfiedCallback: {"回访不满意预警", "%s，请及时核查。"},
 }
 
 // Alert is one notification to derive from a fact: its kind, who receives it, the object it
@@ -222,6 +237,53 @@ func FeedbackAlerts(f *Feedback, agency *Agency, supervisors []string) []Alert {
 		label += "（" + strings.Join(f.Tags, "、") + "）"
 	}
 	return []Alert{{Kind: KindBadFeedback, Recipients: supervisors, ObjectKind: "feedback", ObjectID: f.ID, Label: label}}
+}
+
+// ComplaintAlerts are the alerts of a complaint's event: the supervisors of a body covering the
+// agency hear of a new complaint and of a passed deadline; the enterprise's users hear of every
+// step but their own submission. The words name the agency and the category, never the
+// complainant.
+func ComplaintAlerts(c *Complaint, ev ComplaintEvent, agency *Agency, supervisors, enterpriseUsers []string) []Alert {
+	var out []Alert
+	about := fmt.Sprintf("对%s的投诉（%s）", agency.Name, c.Category)
+	key := fmt.Sprintf("complaint:%s:%d", c.ID, ev.Seq) // a step told twice (a retried write) is one alert
+	switch ev.Action {
+	case ComplaintSubmit:
+		if len(supervisors) > 0 {
+			out = append(out, Alert{Kind: KindNewComplaint, Recipients: supervisors, ObjectKind: "complaint", ObjectID: c.ID, Label: "收到" + about, Key: key})
+		}
+	case ComplaintEscalate:
+		if len(supervisors) > 0 {
+			out = append(out, Alert{Kind: KindComplaintOverdue, Recipients: supervisors, ObjectKind: "complaint", ObjectID: c.ID, Label: about + "已超过期限", Key: key})
+		}
+	}
+	if ev.Action != ComplaintSubmit && len(enterpriseUsers) > 0 {
+		label := ComplaintStatusNames[ev.Status]
+		if ev.Action == ComplaintEscalate {
+			label = "已超过办理期限，已提级督办"
+		}
+		out = append(out, Alert{Kind: KindComplaintProgress, Recipients: enterpriseUsers, ObjectKind: "complaint", ObjectID: c.ID, Label: label, Key: key})
+	}
+	return out
+}
+
+// CallbackDueAlerts asks an enterprise's users to answer the callback of their case, once.
+func CallbackDueAlerts(cb *Callback, agency *Agency, users []string) []Alert {
+	if len(users) == 0 || cb.Answer != nil {
+		return nil
+	}
+	return []Alert{{Kind: KindCallbackDue, Recipients: users, ObjectKind: "callback", ObjectID: cb.ID, Label: agency.Name + "案件 " + cb.CaseNumber,
+		Key: "callback-due:" + cb.ID}}
+}
+
+// CallbackAlerts tells the supervisors of a body of an unsatisfied answer to a callback of an
+// agency it covers; the words name the agency and the case number, not the party or the notes.
+func CallbackAlerts(cb *Callback, agency *Agency, supervisors []string) []Alert {
+	if cb.Answer == nil || cb.Answer.Satisfied || len(supervisors) == 0 {
+		return nil
+	}
+	return []Alert{{Kind: KindUnsatisfiedCallback, Recipients: supervisors, ObjectKind: "callback", ObjectID: cb.ID,
+		Label: fmt.Sprintf("%s案件 %s 的当事人对回访表示不满意", agency.Name, cb.CaseNumber), Key: "callback-answer:" + cb.ID}}
 }
 
 // CertificateAlerts warns an officer, and the agency's admins, once when the officer's valid

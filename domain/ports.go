@@ -93,6 +93,9 @@ type Repository interface {
 	EvidenceStore
 	NotificationStore
 	CardStore
+	Enterprises
+	Callbacks
+	Complaints
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

@@ -218,10 +218,10 @@ func qrSVG(bits [][]bool) []byte {
 	return b.Bytes()
 }
 
-//go:embed pages/card.html pages/page.css
+//go:embed pages/card.html pages/callback.html pages/page.css
 var pageFiles embed.FS
 
-var pageTemplates = template.Must(template.ParseFS(pageFiles, "pages/card.html"))
+var pageTemplates = template.Must(template.ParseFS(pageFiles, "pages/card.html", "pages/callback.html"))
 
 // pageCSP lets the citizen pages load their own stylesheet and nothing else, run no script and
 // post forms only to this server.
@@ -273,6 +273,8 @@ func (h *Handlers) gone(c *fiber.Ctx, status int, title, msg string) error {
 // another site cannot post the form with it.
 const formCookie = "zf_form"
 
+// formToken is the page's half of the form token for the page of code (a card's code, or "r:"
+// and a callback's token) and the cookie's nonce.
 func (h *Handlers) formToken(code, nonce string) string {
 	mac := hmac.New(sha256.New, h.PrintKey)
 	mac.Write([]byte("card-form\x00" + code + "\x00" + nonce))
@@ -454,20 +456,9 @@ func (h *Handlers) giveFeedback(ctx context.Context, card *domain.Card, f *domai
 	}
 	f.ID, f.CardCode, f.AgencyID, f.InspectionID, f.CaseID, f.OfficerIDs, f.CreatedAt = domain.RandomToken(12), card.Code, card.AgencyID, card.InspectionID,
 		card.CaseID, card.OfficerIDs, h.Now()
-	// The supervisory bodies over the agency hear of it through their own change logs, written
-	// before the rating like every change: their supervisors' alerts are derived from there.
-	agency, err := h.Repo.AgencyByID(ctx, card.AgencyID)
-	if err != nil {
+	// The supervisory bodies over the agency hear of it through their own change logs.
+	if err := h.tellBodies(ctx, card.AgencyID, "feedback", f.ID, 0); err != nil {
 		return err
-	}
-	bodies, err := h.Repo.SupervisorsOver(ctx, agency)
-	if err != nil {
-		return err
-	}
-	for _, b := range bodies {
-		if err := h.Repo.RecordChange(ctx, &domain.Change{AgencyID: b.ID, Kind: "feedback", ObjectID: f.ID}); err != nil {
-			return err
-		}
 	}
 	return h.Repo.AddFeedback(ctx, f)
 }

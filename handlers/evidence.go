@@ -235,9 +235,28 @@ func (h *Handlers) CreateInspectionEvidence(c *fiber.Ctx) error {
 }
 
 // scopedEvidence loads the evidence named in the path; evidence of another agency answers
-// NotFound.
+// NotFound. A file attached to a complaint is also read by the supervisors over the agency
+// complained about (never by that agency).
 func (h *Handlers) scopedEvidence(c *fiber.Ctx, ctx context.Context) (*domain.Evidence, error) {
-	return scoped(c, ctx, h.Repo.EvidenceByID, func(e *domain.Evidence) string { return e.AgencyID }, "evidence")
+	e, err := h.Repo.EvidenceByID(ctx, c.Params("id"))
+	if err != nil {
+		return nil, err
+	}
+	if inAgency(c, e.AgencyID) {
+		return e, nil
+	}
+	if e.ComplaintID != "" {
+		cp, err := h.Repo.ComplaintByID(ctx, e.ComplaintID)
+		if err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return nil, err
+		}
+		if cp != nil && cp.EnterpriseID == e.AgencyID {
+			if _, ok, err := h.supervises(ctx, principal(c), cp.AgencyID); err != nil || ok {
+				return e, err
+			}
+		}
+	}
+	return nil, notFound("evidence")
 }
 
 // GetEvidence reads an evidence record.

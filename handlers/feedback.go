@@ -11,8 +11,11 @@ import (
 )
 
 type feedbackJSON struct {
-	ID           string    `json:"id"`
-	CardCode     string    `json:"card_code"`
+	ID string `json:"id"`
+	// Source is card (a supervision card's page or form) or enterprise (事后评价 in the app).
+	Source       string    `json:"source"`
+	CardCode     string    `json:"card_code,omitempty"`
+	EnterpriseID string    `json:"enterprise_id,omitempty"`
 	AgencyID     string    `json:"agency_id"`
 	InspectionID string    `json:"inspection_id,omitempty"`
 	CaseID       string    `json:"case_id,omitempty"`
@@ -24,14 +27,23 @@ type feedbackJSON struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-// toFeedbackJSON shows a rating; the party's phone only to a supervisor (withPhone).
-func toFeedbackJSON(f *domain.Feedback, withPhone bool) feedbackJSON {
-	out := feedbackJSON{ID: f.ID, CardCode: f.CardCode, AgencyID: f.AgencyID, InspectionID: f.InspectionID, CaseID: f.CaseID, OfficerIDs: f.OfficerIDs,
+// toFeedbackJSON shows a rating; the party's phone, and which enterprise rated which of its
+// inspections, only to a supervisor (supervisor) or the enterprise itself.
+func toFeedbackJSON(f *domain.Feedback, supervisor bool) feedbackJSON {
+	out := feedbackJSON{ID: f.ID, Source: "card", CardCode: f.CardCode, AgencyID: f.AgencyID, InspectionID: f.InspectionID, CaseID: f.CaseID, OfficerIDs: f.OfficerIDs,
 		Rating: f.Rating, Tags: f.Tags, Comment: f.Comment, CreatedAt: f.CreatedAt}
 	if out.Tags == nil {
 		out.Tags = []string{}
 	}
-	if withPhone {
+	if f.EnterpriseID != "" {
+		out.Source = "enterprise"
+		if supervisor {
+			out.EnterpriseID = f.EnterpriseID
+		} else {
+			out.InspectionID, out.CaseID = "", ""
+		}
+	}
+	if supervisor {
 		out.Phone = f.Phone
 	}
 	return out
@@ -57,19 +69,7 @@ func (h *Handlers) ListFeedback(c *fiber.Ctx) error {
 	if f.Tag != "" && !slices.Contains(domain.FeedbackTags, f.Tag) {
 		fe.Add("tag", "one of the tags of the card's page")
 	}
-	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		if s := c.Query(name); s != "" {
-			d, err := time.Parse(time.DateOnly, s)
-			d = domain.PlannedDayStart(d)
-			if err != nil {
-				fe.Add(name, "a date YYYY-MM-DD")
-			}
-			*dst = d
-		}
-	}
-	if !f.To.IsZero() {
-		f.To = f.To.AddDate(0, 0, 1) // the whole last day
-	}
+	f.From, f.To = dateRange(c, fe)
 	if err := fe.Err(); err != nil {
 		return err
 	}
@@ -82,21 +82,8 @@ func (h *Handlers) ListFeedback(c *fiber.Ctx) error {
 	}
 	switch {
 	case body != nil:
-		page := domain.Page{Limit: domain.MaxPageLimit}
-		for {
-			list, next, err := h.Repo.AgenciesUnder(ctx, body.RegionID, page)
-			if err != nil {
-				return err
-			}
-			for _, a := range list {
-				if want == "" || a.ID == want {
-					f.AgencyIDs = append(f.AgencyIDs, a.ID)
-				}
-			}
-			if next == "" {
-				break
-			}
-			page.Cursor = next
+		if f.AgencyIDs, err = h.agenciesCovered(ctx, body, want); err != nil {
+			return err
 		}
 		if len(f.AgencyIDs) == 0 {
 			return notFound("agency")

@@ -45,6 +45,8 @@ type Handlers struct {
 	Media   MediaConfig
 	// StreamTimes time the notification stream.
 	StreamTimes StreamConfig
+	// Supervision times complaints and callbacks.
+	Supervision SupervisionConfig
 	// Thumbnail renders a photo's thumbnail as JPEG; nil makes none.
 	Thumbnail func(io.Reader) ([]byte, error)
 
@@ -58,6 +60,14 @@ func (h *Handlers) lockID(id string) func() {
 	m := &h.idLocks[f.Sum32()%uint32(len(h.idLocks))]
 	m.Lock()
 	return m.Unlock
+}
+
+// SupervisionConfig times the public-feedback procedures: complaint deadlines in working days
+// of the calendar.
+type SupervisionConfig struct {
+	Calendar   domain.Calendar
+	AcceptDays int
+	AnswerDays int
 }
 
 const principalKey = "zhifa.principal"

@@ -176,9 +176,10 @@ func (h *Handlers) syncItem(ctx context.Context, agencyID string, item syncItem,
 	case "signal":
 		// A number the notification watcher took to order its alerts: nothing to deliver.
 		return item, false, nil
-	case "feedback":
-		// A rating in a supervisory body's log, for its supervisors' alerts; ratings carry
-		// the party's contact and are read through the supervisors' lists, not synced.
+	case "feedback", "complaint", "callback":
+		// A rating, a complaint's step or a callback, in a supervisory body's or an
+		// enterprise's log, for its users' alerts. These carry the party's contact or the
+		// complainant and are read through their own routes, never synced.
 		return item, false, nil
 	case "review_rule":
 		var r *domain.ReviewRule

@@ -20,8 +20,10 @@ type Deriver struct {
 	Repo domain.Repository
 	// Settle is how old a change must be before it is read (as for sync).
 	Settle time.Duration
-	Now    func() time.Time
-	Log    *slog.Logger
+	// CallbackDelay is how long after a case is served or closed its callback is due.
+	CallbackDelay time.Duration
+	Now           func() time.Time
+	Log           *slog.Logger
 }
 
 // Run derives every period until ctx ends.
@@ -32,7 +34,12 @@ func (d *Deriver) Run(ctx context.Context, every time.Duration) {
 // DeriveOnce turns every agency's settled changes into notifications and says how many
 // notifications it stored.
 func (d *Deriver) DeriveOnce(ctx context.Context) (int, error) {
-	return forEachAgency(ctx, d.Repo, "", d.deriveAgency)
+	n, err := forEachAgency(ctx, d.Repo, "", d.deriveAgency)
+	if err != nil {
+		return n, err
+	}
+	m, err := forEachEnterprise(ctx, d.Repo, d.deriveAgency)
+	return n + m, err
 }
 
 func (d *Deriver) deriveAgency(ctx context.Context, agencyID string) (int, error) {
@@ -88,9 +95,16 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 				return nil, err
 			}
 		}
+		if err := d.scheduleCallback(ctx, before, after, ch.At); err != nil {
+			return nil, err
+		}
 		return domain.CaseAlerts(before, after, ev), nil
 	case "feedback":
 		return d.feedbackAlerts(ctx, ch)
+	case "complaint":
+		return d.complaintAlerts(ctx, ch)
+	case "callback":
+		return d.callbackAlerts(ctx, ch)
 	case "inspection":
 		in, err := d.Repo.InspectionByID(ctx, ch.ObjectID)
 		if domain.ErrorCode(err) == domain.NotFound || err == nil && in.AgencyID != ch.AgencyID {
@@ -102,6 +116,142 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 		return domain.InspectionAlerts(nil, in, in.CreatedBy), nil
 	}
 	return nil, nil
+}
+
+// scheduleCallback makes the callback of a case that has just reached a status that calls for
+// one. The deriver is the one reader of every settled case event, once or (after a crash)
+// again: the callback's id is the case's, so a second reading makes nothing new.
+func (d *Deriver) scheduleCallback(ctx context.Context, before, after *domain.Case, at time.Time) error {
+	if before != nil && before.Status == after.Status {
+		return nil
+	}
+	matter := ""
+	if m, err := d.Repo.MatterByID(ctx, after.MatterID); err == nil {
+		matter = m.Name
+	}
+	cb, ok := domain.CallbackFor(after, matter, after.Status, d.CallbackDelay, at)
+	if !ok {
+		return nil
+	}
+	if _, err := d.Repo.CallbackByID(ctx, cb.ID); err == nil {
+		return nil // the case was called back for an earlier status, or read before
+	} else if domain.ErrorCode(err) != domain.NotFound {
+		return err
+	}
+	if err := d.Repo.CreateCallback(ctx, cb); err != nil && domain.ErrorCode(err) != domain.Conflict {
+		return err
+	}
+	return nil
+}
+
+// activeUsers lists the active users of an agency or enterprise, of role r ("" for any).
+func activeUsers(ctx context.Context, repo domain.Repository, scopeID string, r domain.Role) ([]string, error) {
+	var out []string
+	page := domain.Page{Limit: domain.MaxPageLimit}
+	for {
+		users, next, err := repo.ListUsers(ctx, domain.UserFilter{AgencyID: scopeID, Role: r}, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if u.Status == domain.UserActive {
+				out = append(out, u.ID)
+			}
+		}
+		if next == "" {
+			return out, nil
+		}
+		page.Cursor = next
+	}
+}
+
+// bodyOver loads the supervisory body whose log a change is in, and the agency a record is
+// about; ok is false unless the body supervises the agency.
+func (d *Deriver) bodyOver(ctx context.Context, bodyID, agencyID string) (*domain.Agency, *domain.Agency, bool, error) {
+	body, err := d.Repo.AgencyByID(ctx, bodyID)
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	agency, err := d.Repo.AgencyByID(ctx, agencyID)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return body, agency, body.Supervises(agency), nil
+}
+
+// complaintAlerts: a complaint's step, in a supervisory body's log (filed, escalated) or in
+// the complaining enterprise's (every step).
+func (d *Deriver) complaintAlerts(ctx context.Context, ch domain.Change) ([]domain.Alert, error) {
+	cp, err := d.Repo.ComplaintByID(ctx, ch.ObjectID)
+	if domain.ErrorCode(err) == domain.NotFound || err == nil && (ch.EventSeq < 1 || ch.EventSeq > len(cp.Events)) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ev := cp.Events[ch.EventSeq-1]
+	agency, err := d.Repo.AgencyByID(ctx, cp.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	if ch.AgencyID == cp.EnterpriseID {
+		users, err := activeUsers(ctx, d.Repo, cp.EnterpriseID, domain.RoleEnterprise)
+		if err != nil {
+			return nil, err
+		}
+		return domain.ComplaintAlerts(cp, ev, agency, nil, users), nil
+	}
+	_, _, ok, err := d.bodyOver(ctx, ch.AgencyID, cp.AgencyID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	supervisors, err := activeUsers(ctx, d.Repo, ch.AgencyID, domain.RoleSupervisor)
+	if err != nil {
+		return nil, err
+	}
+	return domain.ComplaintAlerts(cp, ev, agency, supervisors, nil), nil
+}
+
+// callbackAlerts: a callback due, in its enterprise party's log; an unsatisfied answer, in a
+// supervisory body's.
+func (d *Deriver) callbackAlerts(ctx context.Context, ch domain.Change) ([]domain.Alert, error) {
+	cb, err := d.Repo.CallbackByID(ctx, ch.ObjectID)
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if domain.IsEnterpriseID(ch.AgencyID) {
+		e, err := d.Repo.EnterpriseByID(ctx, ch.AgencyID)
+		if domain.ErrorCode(err) == domain.NotFound || err == nil && e.USCC != cb.PartyUSCC {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		agency, err := d.Repo.AgencyByID(ctx, cb.AgencyID)
+		if err != nil {
+			return nil, err
+		}
+		users, err := activeUsers(ctx, d.Repo, e.ID, domain.RoleEnterprise)
+		if err != nil {
+			return nil, err
+		}
+		return domain.CallbackDueAlerts(cb, agency, users), nil
+	}
+	_, agency, ok, err := d.bodyOver(ctx, ch.AgencyID, cb.AgencyID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	supervisors, err := activeUsers(ctx, d.Repo, ch.AgencyID, domain.RoleSupervisor)
+	if err != nil {
+		return nil, err
+	}
+	return domain.CallbackAlerts(cb, agency, supervisors), nil
 }
 
 // feedbackAlerts: a rating in a supervisory body's log alerts the body's active supervisors
@@ -122,22 +272,9 @@ func (d *Deriver) feedbackAlerts(ctx context.Context, ch domain.Change) ([]domai
 	if err != nil || !body.Supervises(agency) {
 		return nil, err
 	}
-	var supervisors []string
-	page := domain.Page{Limit: domain.MaxPageLimit}
-	for {
-		users, next, err := d.Repo.ListUsers(ctx, domain.UserFilter{AgencyID: body.ID, Role: domain.RoleSupervisor}, page)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range users {
-			if u.Status == domain.UserActive {
-				supervisors = append(supervisors, u.ID)
-			}
-		}
-		if next == "" {
-			break
-		}
-		page.Cursor = next
+	supervisors, err := activeUsers(ctx, d.Repo, body.ID, domain.RoleSupervisor)
+	if err != nil {
+		return nil, err
 	}
 	return domain.FeedbackAlerts(f, agency, supervisors), nil
 }

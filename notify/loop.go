@@ -48,3 +48,27 @@ func forEachAgency(ctx context.Context, repo domain.Repository, status domain.Ag
 		page.Cursor = next
 	}
 }
+
+// forEachEnterprise calls fn for every active enterprise, whose users have a change log of
+// their own, and sums what it returns.
+func forEachEnterprise(ctx context.Context, repo domain.Repository, fn func(ctx context.Context, id string) (int, error)) (int, error) {
+	total := 0
+	page := domain.Page{Limit: domain.MaxPageLimit}
+	for {
+		list, next, err := repo.ListEnterprises(ctx, domain.EnterpriseFilter{Status: domain.EnterpriseActive}, page)
+		if err != nil {
+			return total, err
+		}
+		for _, e := range list {
+			n, err := fn(ctx, e.ID)
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		if next == "" {
+			return total, nil
+		}
+		page.Cursor = next
+	}
+}

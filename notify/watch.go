@@ -25,9 +25,85 @@ func (w *Watcher) Run(ctx context.Context, every time.Duration) {
 	Every(ctx, every, w.Log, "watch deadlines and certificates", w.WatchOnce)
 }
 
-// WatchOnce looks at every active agency once and says how many notifications it stored.
+// WatchOnce looks at every active agency once, then at open complaints and due callbacks, and
+// says how many notifications and changes it stored.
 func (w *Watcher) WatchOnce(ctx context.Context) (int, error) {
-	return forEachAgency(ctx, w.Repo, domain.AgencyActive, w.watchAgency)
+	n, err := forEachAgency(ctx, w.Repo, domain.AgencyActive, w.watchAgency)
+	if err != nil {
+		return n, err
+	}
+	m, err := w.EscalateComplaints(ctx)
+	if err != nil {
+		return n + m, err
+	}
+	k, err := w.AnnounceCallbacks(ctx)
+	return n + m + k, err
+}
+
+// EscalateComplaints moves every open complaint whose deadline passed to the body above. The
+// bodies (the one it was with and the one it goes to) and the enterprise hear of it through
+// their logs, written before the escalation is stored; a lost race with a supervisor's step
+// leaves the complaint for the next round.
+func (w *Watcher) EscalateComplaints(ctx context.Context) (int, error) {
+	now, done := w.Now(), 0
+	for p := (domain.Page{Limit: domain.MaxPageLimit}); ; {
+		list, next, err := w.Repo.ListComplaints(ctx, domain.ComplaintFilter{OpenOnly: true}, p)
+		if err != nil {
+			return done, err
+		}
+		for _, cp := range list {
+			if !cp.OverdueAt(now) {
+				continue
+			}
+			was := cp.HandlingBody()
+			ev := cp.Escalate(now)
+			for _, id := range slices.Compact([]string{was, cp.HandlingBody(), cp.EnterpriseID}) {
+				if err := w.Repo.RecordChange(ctx, &domain.Change{AgencyID: id, Kind: "complaint", ObjectID: cp.ID, EventSeq: ev.Seq}); err != nil {
+					return done, err
+				}
+			}
+			if err := w.Repo.UpdateComplaint(ctx, cp); err != nil {
+				if domain.ErrorCode(err) == domain.Conflict {
+					continue
+				}
+				return done, err
+			}
+			done++
+		}
+		if next == "" {
+			return done, nil
+		}
+		p.Cursor = next
+	}
+}
+
+// AnnounceCallbacks tells each registered, active enterprise whose callback has come due,
+// through its log; a party that is not one is called by the supervisors. Each callback is
+// looked at once.
+func (w *Watcher) AnnounceCallbacks(ctx context.Context) (int, error) {
+	now := w.Now()
+	due, err := w.Repo.DueUnnotified(ctx, now, 200)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, cb := range due {
+		e, err := w.Repo.EnterpriseByUSCC(ctx, cb.PartyUSCC)
+		if err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return done, err
+		}
+		if e != nil && e.Status == domain.EnterpriseActive {
+			if err := w.Repo.RecordChange(ctx, &domain.Change{AgencyID: e.ID, Kind: "callback", ObjectID: cb.ID}); err != nil {
+				return done, err
+			}
+			done++
+		}
+		cb.NotifiedAt = now
+		if err := w.Repo.UpdateCallback(ctx, cb); err != nil && domain.ErrorCode(err) != domain.Conflict {
+			return done, err
+		}
+	}
+	return done, nil
 }
 
 func (w *Watcher) watchAgency(ctx context.Context, agencyID string) (int, error) {

@@ -48,7 +48,8 @@ func (s *Store) CardByCode(ctx context.Context, code string) (*domain.Card, erro
 
 type feedbackDoc struct {
 	ID           string    `bson:"_id"`
-	CardCode     string    `bson:"card_code"`
+	CardCode     string    `bson:"card_code,omitempty"`
+	EnterpriseID string    `bson:"enterprise_id,omitempty"`
 	AgencyID     string    `bson:"agency_id"`
 	InspectionID string    `bson:"inspection_id,omitempty"`
 	CaseID       string    `bson:"case_id,omitempty"`
@@ -61,7 +62,7 @@ type feedbackDoc struct {
 }
 
 func fromFeedbackDoc(d *feedbackDoc) *domain.Feedback {
-	return &domain.Feedback{ID: d.ID, CardCode: d.CardCode, AgencyID: d.AgencyID, InspectionID: d.InspectionID, CaseID: d.CaseID, OfficerIDs: d.OfficerIDs,
+	return &domain.Feedback{ID: d.ID, CardCode: d.CardCode, EnterpriseID: d.EnterpriseID, AgencyID: d.AgencyID, InspectionID: d.InspectionID, CaseID: d.CaseID, OfficerIDs: d.OfficerIDs,
 		Rating: d.Rating, Tags: d.Tags, Comment: d.Comment, Phone: d.Phone, CreatedAt: d.CreatedAt.UTC()}
 }
 
@@ -96,7 +97,7 @@ func (s *Store) TakeRating(ctx context.Context, code string) error {
 // AddFeedback stores a rating.
 func (s *Store) AddFeedback(ctx context.Context, f *domain.Feedback) error {
 	f.CreatedAt = asStored(f.CreatedAt)
-	_, err := s.db.Collection("feedback").InsertOne(ctx, feedbackDoc{ID: f.ID, CardCode: f.CardCode, AgencyID: f.AgencyID, InspectionID: f.InspectionID,
+	_, err := s.db.Collection("feedback").InsertOne(ctx, feedbackDoc{ID: f.ID, CardCode: f.CardCode, EnterpriseID: f.EnterpriseID, AgencyID: f.AgencyID, InspectionID: f.InspectionID,
 		CaseID: f.CaseID, OfficerIDs: f.OfficerIDs, Rating: f.Rating, Tags: f.Tags, Comment: f.Comment, Phone: f.Phone, CreatedAt: f.CreatedAt})
 	return mapErr(err, "feedback")
 }

@@ -18,6 +18,7 @@ type evidenceDoc struct {
 	AgencyID     string     `bson:"agency_id"`
 	CaseID       string     `bson:"case_id,omitempty"`
 	InspectionID string     `bson:"inspection_id,omitempty"`
+	ComplaintID  string     `bson:"complaint_id,omitempty"`
 	Kind         string     `bson:"kind"`
 	SHA256       string     `bson:"sha256"`
 	Size         int64      `bson:"size"`
@@ -44,7 +45,7 @@ type evidenceDoc struct {
 }
 
 func toEvidenceDoc(e *domain.Evidence) evidenceDoc {
-	return evidenceDoc{ID: e.ID, AgencyID: e.AgencyID, CaseID: e.CaseID, InspectionID: e.InspectionID, Kind: string(e.Kind),
+	return evidenceDoc{ID: e.ID, AgencyID: e.AgencyID, CaseID: e.CaseID, InspectionID: e.InspectionID, ComplaintID: e.ComplaintID, Kind: string(e.Kind),
 		SHA256: e.SHA256, Size: e.Size, ContentType: e.ContentType, FileName: e.FileName, CapturedAt: asStored(e.CapturedAt),
 		Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID, OfficerIDs: nonNil(e.OfficerIDs), Status: string(e.Status), Reason: e.Reason,
 		ActualSHA256: e.ActualSHA256, ObjectKey: e.ObjectKey, RetainUntil: timePtr(e.RetainUntil), Locked: e.Locked,
@@ -53,7 +54,7 @@ func toEvidenceDoc(e *domain.Evidence) evidenceDoc {
 }
 
 func fromEvidenceDoc(d *evidenceDoc) *domain.Evidence {
-	return &domain.Evidence{ID: d.ID, AgencyID: d.AgencyID, CaseID: d.CaseID, InspectionID: d.InspectionID, Kind: domain.EvidenceKind(d.Kind),
+	return &domain.Evidence{ID: d.ID, AgencyID: d.AgencyID, CaseID: d.CaseID, InspectionID: d.InspectionID, ComplaintID: d.ComplaintID, Kind: domain.EvidenceKind(d.Kind),
 		SHA256: d.SHA256, Size: d.Size, ContentType: d.ContentType, FileName: d.FileName, CapturedAt: d.CapturedAt.UTC(),
 		Lat: d.Lat, Lng: d.Lng, DeviceID: d.DeviceID, OfficerIDs: d.OfficerIDs, Status: domain.EvidenceStatus(d.Status), Reason: d.Reason,
 		ActualSHA256: d.ActualSHA256, ObjectKey: d.ObjectKey, RetainUntil: timeOf(d.RetainUntil), Locked: d.Locked,

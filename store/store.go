@@ -243,6 +243,19 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "family_id", Value: 1}}, Options: options.Index().SetName("family_id")},
 			{Keys: bson.D{{Key: "user_id", Value: 1}}, Options: options.Index().SetName("user_id")},
 		},
+		"enterprises": {
+			{Keys: bson.D{{Key: "uscc_key", Value: 1}}, Options: options.Index().SetUnique(true).SetName("uscc_key_unique")},
+			{Keys: bson.D{{Key: "region_path", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("region_path")},
+		},
+		"callbacks": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "notified", Value: 1}, {Key: "due_at", Value: 1}}, Options: options.Index().SetName("notified_due")},
+		},
+		"complaints": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "enterprise_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("enterprise_id")},
+			{Keys: bson.D{{Key: "open", Value: 1}}, Options: options.Index().SetName("open")},
+		},
 	}
 	// One index per command: FerretDB 1.24 panics when a createIndexes command names several
 	// indexes of which more than one exists already.

@@ -106,6 +106,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 			PublicURL:            e.str("ZHIFA_PUBLIC_URL", ""),
 			CardGuesses:          e.integer("ZHIFA_CARD_GUESSES", 20, 1, 100000),
 			WatchEvery:           e.duration("ZHIFA_WATCH_EVERY", 10*time.Minute),
+			CallbackDelay:        e.duration("ZHIFA_CALLBACK_DELAY", 7*24*time.Hour),
+			Supervision: handlers.SupervisionConfig{
+				AcceptDays: e.integer("ZHIFA_COMPLAINT_ACCEPT_DAYS", 3, 1, 60),
+				AnswerDays: e.integer("ZHIFA_COMPLAINT_ANSWER_DAYS", 15, 1, 120),
+			},
 			Media: handlers.MediaConfig{
 				MaxSize:      int64(e.integer("ZHIFA_EVIDENCE_MAX_SIZE", 4<<30, 1, 1<<40)),
 				SimpleMax:    int64(e.integer("ZHIFA_EVIDENCE_PUT_MAX", 32<<20, 1, 1<<30)),
@@ -126,6 +131,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(e.str("ZHIFA_LOG_LEVEL", "info"))); err != nil {
 		e.errs = append(e.errs, "ZHIFA_LOG_LEVEL: debug, info, warn or error")
 	}
+	cal, err := domain.ParseCalendar(e.str("ZHIFA_HOLIDAYS", ""), e.str("ZHIFA_WORKDAYS", ""))
+	if err != nil {
+		e.errs = append(e.errs, "ZHIFA_HOLIDAYS, ZHIFA_WORKDAYS: comma-separated dates YYYY-MM-DD")
+	}
+	c.API.Supervision.Calendar = cal
 	if c.API.Media.LinkTTL > 15*time.Minute {
 		e.errs = append(e.errs, "ZHIFA_EVIDENCE_LINK_TTL: at most 15m")
 	}
