@@ -112,7 +112,7 @@ func (cb *Callback) Respond(a CallbackAnswer) error {
 
 // CallbackFilter narrows ListCallbacks; zero fields do not filter.
 type CallbackFilter struct {
-	AgencyIDs []string
+	AgencyIDs []string // nil: any agency; empty: none
 	PartyUSCC string
 	State     CallbackState // as at Now
 	Now       time.Time

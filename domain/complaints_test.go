@@ -10,7 +10,10 @@ func TestWorkingDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return PlannedDayStart(d).Add(10 * time.Hour) }
+	at := func(s string) time.Time {
+		d, _ := time.Parse(time.DateOnly, s)
+		return PlannedDayStart(d).Add(10 * time.Hour)
+	}
 	for _, c := range []struct {
 		from string
 		n    int

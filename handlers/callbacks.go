@@ -255,7 +255,7 @@ func (h *Handlers) openCallback(c *fiber.Ctx, ctx context.Context) (*domain.Call
 }
 
 func (h *Handlers) callbackPageOf(ctx context.Context, cb *domain.Callback) (cardPage, error) {
-	pg := cardPage{Title: "执法案件回访", Code: h.callbackToken(cb.ID), Matter: strings.TrimSpace(cb.MatterName + " 案件 " + cb.CaseNumber),
+	pg := cardPage{Title: "执法案件回访", Code: h.callbackToken(cb.ID), Matter: strings.TrimSpace(cb.MatterName + "（案件编号 " + cb.CaseNumber + "）"),
 		Date: domain.ChinaDate(cb.CreatedAt).Format("2006年1月2日"), Errors: map[string]string{},
 		Stars: []choice{{Value: "true", Label: "满意"}, {Value: "false", Label: "不满意"}}}
 	a, err := h.Repo.AgencyByID(ctx, cb.AgencyID)

@@ -86,7 +86,7 @@ func (h *Handlers) ListFeedback(c *fiber.Ctx) error {
 			return err
 		}
 		if len(f.AgencyIDs) == 0 {
-			return notFound("agency")
+			return c.JSON(listResponse[feedbackJSON]{Items: []feedbackJSON{}})
 		}
 	case p.Has(domain.RoleSysadmin):
 		if want == "" {

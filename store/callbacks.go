@@ -89,7 +89,10 @@ func (s *Store) UpdateCallback(ctx context.Context, cb *domain.Callback) error {
 
 // ListCallbacks lists callbacks in a stable order (by id) for paging.
 func (s *Store) ListCallbacks(ctx context.Context, f domain.CallbackFilter, p domain.Page) ([]*domain.Callback, string, error) {
-	filter := bson.D{{Key: "agency_id", Value: bson.D{{Key: "$in", Value: f.AgencyIDs}}}}
+	filter := bson.D{}
+	if f.AgencyIDs != nil {
+		filter = append(filter, bson.E{Key: "agency_id", Value: bson.D{{Key: "$in", Value: f.AgencyIDs}}})
+	}
 	if f.PartyUSCC != "" {
 		filter = append(filter, bson.E{Key: "party_uscc", Value: f.PartyUSCC})
 	}
