@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zhifa/zhifa/domain"
 	"github.com/zhifa/zhifa/notify"
 )
 
@@ -152,6 +153,21 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 		if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": "zz-fake", "password": testPassword}, ""); r.Status != 401 {
 			t.Fatalf("a rejected registration signed in: %d", r.Status)
 		}
+		// A registration a crash left without its account holds the USCC only for a moment.
+		orphan := &domain.Enterprise{USCC: usccs[1], Name: "某某公司", LegalRepresentative: "王", ContactName: "李", ContactPhone: "13700003333",
+			RegionID: region, Status: domain.EnterprisePending, CreatedAt: time.Now().Add(-time.Hour)}
+		if err := ta.store.CreateEnterprise(context.Background(), orphan); err != nil {
+			t.Fatal(err)
+		}
+		again := ta.do("POST", "/v1/enterprises/register", map[string]any{"uscc": usccs[1], "name": "某某公司", "legal_representative": "王", "contact_name": "李",
+			"contact_phone": "13700003333", "jurisdiction_id": region, "username": "zz-again", "password": testPassword}, "")
+		if again.Status != 201 || again.str("id") == orphan.ID {
+			t.Fatalf("the retry after a crash: %d %s", again.Status, again.Body)
+		}
+		if r := ta.do("POST", "/v1/enterprises/"+again.str("id")+"/activate", nil, w.here); r.Status != 200 {
+			t.Fatalf("activate the retry: %d %s", r.Status, r.Body)
+		}
+		ta.login("zz-again", testPassword)
 	})
 
 	t.Run("own inspections, cases and ratings", func(t *testing.T) {

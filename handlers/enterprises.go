@@ -98,10 +98,7 @@ func (h *Handlers) RegisterEnterprise(c *fiber.Ctx) error {
 	if u.PasswordHash, err = h.Passwords.Hash(req.Password); err != nil {
 		return err
 	}
-	if err := h.Repo.CreateEnterprise(ctx, e); err != nil {
-		if domain.ErrorCode(err) == domain.Conflict {
-			return &domain.Error{Code: domain.Conflict, Message: "this USCC is registered already; ask the supervisors of your jurisdiction", Fields: map[string]string{"uscc": "registered"}}
-		}
+	if err := h.createRegistration(ctx, e); err != nil {
 		return err
 	}
 	u.AgencyID = e.ID
@@ -122,6 +119,56 @@ func (h *Handlers) RegisterEnterprise(c *fiber.Ctx) error {
 	out := toEnterpriseJSON(e)
 	out.Username = u.Username
 	return created(c, "/v1/enterprises/"+e.ID, e.Version, out)
+}
+
+// createRegistration stores e, claiming its USCC. A pending registration of the USCC that a
+// crash left without its account (the two are written one after the other) is taken over;
+// one whose account was made but not yet named on it is completed and still answers Conflict.
+func (h *Handlers) createRegistration(ctx context.Context, e *domain.Enterprise) error {
+	taken := &domain.Error{Code: domain.Conflict, Message: "this USCC is registered already; ask the supervisors of your jurisdiction", Fields: map[string]string{"uscc": "registered"}}
+	for attempt := 0; ; attempt++ {
+		err := h.Repo.CreateEnterprise(ctx, e)
+		if domain.ErrorCode(err) != domain.Conflict {
+			return err
+		}
+		old, lerr := h.Repo.EnterpriseByUSCC(ctx, e.USCC)
+		if domain.ErrorCode(lerr) == domain.NotFound && attempt == 0 {
+			continue // rejected or taken over meanwhile
+		}
+		if lerr != nil || attempt > 0 || old.Status != domain.EnterprisePending || old.UserID != "" || h.Now().Sub(old.CreatedAt) < 2*h.Timeout {
+			return taken
+		}
+		account, err := h.accountOf(ctx, old)
+		if err != nil {
+			return err
+		}
+		if account != nil {
+			old.UserID = account.ID
+			if err := h.Repo.UpdateEnterprise(ctx, old); err != nil && domain.ErrorCode(err) != domain.Conflict {
+				return err
+			}
+			return taken
+		}
+		if err := h.Repo.DeleteEnterprise(ctx, old.ID); err != nil {
+			return err
+		}
+	}
+}
+
+// accountOf finds the account a registration made, whether or not the registration names it.
+func (h *Handlers) accountOf(ctx context.Context, e *domain.Enterprise) (*domain.User, error) {
+	if e.UserID != "" {
+		u, err := h.Repo.UserByID(ctx, e.UserID)
+		if domain.ErrorCode(err) == domain.NotFound {
+			return nil, nil
+		}
+		return u, err
+	}
+	users, _, err := h.Repo.ListUsers(ctx, domain.UserFilter{AgencyID: e.ID}, domain.Page{Limit: 1})
+	if err != nil || len(users) == 0 {
+		return nil, err
+	}
+	return users[0], nil
 }
 
 // scopedEnterprise loads the enterprise in the path for its own users, the supervisors of a
@@ -219,10 +266,14 @@ func (h *Handlers) DecideEnterprise(activate bool) fiber.Handler {
 			return err
 		}
 		if activate {
-			u, err := h.Repo.UserByID(ctx, e.UserID)
+			u, err := h.accountOf(ctx, e)
 			if err != nil {
 				return err
 			}
+			if u == nil {
+				return domain.Errorf(domain.Conflict, "the registration has no account (it was interrupted); reject it so that the enterprise can register again")
+			}
+			e.UserID = u.ID
 			if u.Status != domain.UserActive {
 				u.Status = domain.UserActive
 				if err := h.Repo.UpdateUser(ctx, u); err != nil {
