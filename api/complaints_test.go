@@ -212,6 +212,7 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			{Name: "nor the agency", Method: "POST", URL: tr, Token: f.adminTok, Body: map[string]any{"action": "accept"}, Status: 403},
 			{Name: "resolved only once accepted", Method: "POST", URL: tr, Token: w.here, Body: map[string]any{"action": "investigate"}, Status: 409},
 			{Name: "accepted", Method: "POST", URL: tr, Token: w.here, Body: map[string]any{"action": "accept", "reply": "已受理"}, Status: 200, Contains: []string{`"status":"accepted"`, `"answer_by":`}},
+			{Name: "the same step again is a retry", Method: "POST", URL: tr, Token: w.here, Body: map[string]any{"action": "accept", "reply": "已受理"}, Status: 200, Contains: []string{`"status":"accepted"`}},
 			{Name: "a stale If-Match", Method: "POST", URL: tr, Token: w.here, Body: map[string]any{"action": "investigate"}, Headers: []string{"If-Match", `"1"`}, Status: 412},
 			{Name: "investigating", Method: "POST", URL: tr, Token: w.here, Body: map[string]any{"action": "investigate"}, Status: 200},
 			{Name: "resolving needs a reply", Method: "POST", URL: tr, Token: w.here, Body: map[string]any{"action": "resolve"}, Status: 400, Contains: []string{`"reply":`}},
@@ -263,6 +264,15 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 		}
 		if here := ta.inboxOf(t, w.here, 4); !strings.Contains(strings.Join(kinds(here), ","), "complaint_overdue") {
 			t.Fatalf("the supervisor was not told of the passed deadline: %s", here.Body)
+		}
+		// Pages of one, in the order filed.
+		first := ta.do("GET", "/v1/complaints?limit=1", nil, w.here)
+		second := ta.do("GET", "/v1/complaints?limit=1&cursor="+first.str("next_cursor"), nil, w.here)
+		if first.Status != 200 || second.Status != 200 || !strings.Contains(string(second.Body), id) || strings.Contains(string(first.Body), id) {
+			t.Fatalf("paging: %s / %s", first.Body, second.Body)
+		}
+		if r := ta.do("GET", "/v1/feedback?limit=1&cursor="+ta.do("GET", "/v1/feedback?limit=1", nil, w.here).str("next_cursor"), nil, w.here); r.Status != 200 {
+			t.Fatalf("the second page of ratings: %d %s", r.Status, r.Body)
 		}
 		if r := ta.do("GET", "/v1/complaints?officer_id="+f.officerID, nil, f.adminTok); !strings.Contains(string(r.Body), id) || strings.Contains(string(r.Body), "未出示执法证件") {
 			t.Fatalf("the agency's list: %s", r.Body)

@@ -31,6 +31,13 @@ func TestTheComplainantNeverReachesTheAgency(t *testing.T) {
 	}
 	complaint := ta.do("POST", "/v1/complaints", map[string]any{"inspection_id": w.inspection, "category": "吃拿卡要", "description": complaintWords}, w.entTo).str("id")
 	officerComplaint := ta.do("POST", "/v1/complaints", map[string]any{"certificate_no": f.certNo, "category": "态度粗暴", "description": complaintWords}, w.entTo).str("id")
+	// A retry with the same Idempotency-Key finds the first attempt's complaint.
+	body := map[string]any{"case_id": w.caseID, "category": "程序违法", "description": complaintWords}
+	k1 := ta.do("POST", "/v1/complaints", body, w.entTo, "Idempotency-Key", "complaint-1")
+	k2 := ta.do("POST", "/v1/complaints", body, w.entTo, "Idempotency-Key", "complaint-1")
+	if k1.Status != 201 || k2.Status != 201 || k1.str("id") != k2.str("id") || k2.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("a retried complaint: %d %s / %d %s", k1.Status, k1.Body, k2.Status, k2.Body)
+	}
 	photo := []byte("\xff\xd8\xff\xe0 a photo the enterprise took")
 	sum := sha256.Sum256(photo)
 	ev := ta.do("POST", "/v1/complaints/"+complaint+"/evidence", map[string]any{"kind": "photo", "sha256": hex.EncodeToString(sum[:]), "size": len(photo),
@@ -47,6 +54,12 @@ func TestTheComplainantNeverReachesTheAgency(t *testing.T) {
 	cb := w.callback(t)
 	if r := ta.do("POST", "/v1/callbacks/"+cb["id"].(string)+"/responses", map[string]any{"satisfied": false, "notes": callbackWords}, w.entTo); r.Status != 201 {
 		t.Fatalf("answer in the app: %d %s", r.Status, r.Body)
+	}
+	if r := ta.do("POST", "/v1/callbacks/"+cb["id"].(string)+"/responses", map[string]any{"satisfied": false, "notes": callbackWords}, w.entTo); r.Status != 201 || r.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the same answer again: %d %s", r.Status, r.Body)
+	}
+	if r := ta.do("POST", "/v1/callbacks/"+cb["id"].(string)+"/responses", map[string]any{"satisfied": true}, w.entTo); r.Status != 409 {
+		t.Fatalf("another answer: %d %s", r.Status, r.Body)
 	}
 	ta.inboxOf(t, w.entTo, 2) // the steps reached the enterprise: every log has been derived
 	ta.inboxOf(t, w.here, 4)  // the card, the rating, a complaint, the callback…

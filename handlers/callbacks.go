@@ -205,6 +205,11 @@ func (h *Handlers) RespondCallback(c *fiber.Ctx) error {
 			channel = "phone"
 		}
 	}
+	if a := cb.Answer; a != nil && a.By == p.UserID && a.Satisfied == *req.Satisfied && a.Notes == strings.TrimSpace(req.Notes) && a.Channel == channel {
+		// The same answer by the same user: a retry of a request that got no answer.
+		c.Set("Idempotent-Replayed", "true")
+		return c.Status(fiber.StatusCreated).JSON(h.toCallbackJSON(c, cb, supervisor))
+	}
 	if err := h.answerCallback(ctx, cb, domain.CallbackAnswer{Satisfied: *req.Satisfied, Notes: req.Notes, Channel: channel, By: p.UserID, At: h.Now()}); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -131,7 +132,26 @@ func (h *Handlers) FileComplaint(c *fiber.Ctx) error {
 		return err
 	}
 	now := h.Now()
-	cp := &domain.Complaint{ID: domain.NewComplaintID(now), InspectionID: req.InspectionID, CaseID: req.CaseID, Category: req.Category,
+	k, err := keyOf(c)
+	if err != nil {
+		return err
+	}
+	id := domain.NewComplaintID(now)
+	if k.Key != "" {
+		// A retry of a request that got no answer finds the complaint its first attempt filed.
+		id = "k" + k.Key
+		if old, err := h.Repo.ComplaintByID(ctx, id); err == nil && old.UserID == p.UserID {
+			c.Set("Idempotent-Replayed", "true")
+			out, err := h.toComplaintJSON(ctx, old, viewEnterprise)
+			if err != nil {
+				return err
+			}
+			return created(c, "/v1/complaints/"+old.ID, old.Version, out)
+		} else if err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return err
+		}
+	}
+	cp := &domain.Complaint{ID: id, InspectionID: req.InspectionID, CaseID: req.CaseID, Category: req.Category,
 		Description: req.Description, EnterpriseID: e.ID, UserID: p.UserID}
 	if req.CertificateNo != "" {
 		no, err := domain.ParseCertificateNumber(req.CertificateNo)
@@ -328,6 +348,16 @@ func (h *Handlers) ComplaintTransition(c *fiber.Ctx) error {
 		}
 		if view != viewSupervisor || p.Has(domain.RoleSysadmin) {
 			return forbidden("the supervisors over the agency handle its complaints")
+		}
+		if last := cp.Events[len(cp.Events)-1]; attempt == 0 && last.Action == req.Action && last.By == p.UserID && last.Reply == strings.TrimSpace(req.Reply) {
+			// The same step by the same supervisor: a retry of a request that got no answer.
+			c.Set("Idempotent-Replayed", "true")
+			out, err := h.toComplaintJSON(ctx, cp, viewSupervisor)
+			if err != nil {
+				return err
+			}
+			c.Set(fiber.HeaderETag, etag(cp.Version))
+			return c.JSON(out)
 		}
 		if m := c.Get(fiber.HeaderIfMatch); m != "" && m != etag(cp.Version) {
 			return domain.Errorf(domain.PreconditionFailed, "the complaint changed since you read it; reload it")

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -116,7 +114,6 @@ func (s *Store) FeedbackByID(ctx context.Context, id string) (*domain.Feedback, 
 // ListFeedback lists ratings, newest first (ids are random, so the page key is the time and
 // the id).
 func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter, p domain.Page) ([]*domain.Feedback, string, error) {
-	p = p.Normalize()
 	filter := bson.D{{Key: "agency_id", Value: bson.D{{Key: "$in", Value: f.AgencyIDs}}}}
 	if f.MaxRating > 0 {
 		filter = append(filter, bson.E{Key: "rating", Value: bson.D{{Key: "$lte", Value: f.MaxRating}}})
@@ -127,34 +124,8 @@ func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter, p dom
 	if created := timeRange(f.From, f.To); created != nil {
 		filter = append(filter, bson.E{Key: "created_at", Value: created})
 	}
-	if p.Cursor != "" {
-		after, err := decodeCursor(p.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		ms, id, ok := strings.Cut(after, "/")
-		n, err := strconv.ParseInt(ms, 10, 64)
-		if !ok || err != nil {
-			return nil, "", domain.Errorf(domain.Invalid, "the cursor is not valid")
-		}
-		at := time.UnixMilli(n).UTC()
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "created_at", Value: bson.D{{Key: "$lt", Value: at}}}},
-			bson.D{{Key: "created_at", Value: at}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: id}}}},
-		}})
-	}
-	cur, err := s.db.Collection("feedback").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(p.Limit+1)))
-	list, err := findAll(ctx, cur, err, fromFeedbackDoc, "feedback")
-	if err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(list) > p.Limit {
-		list = list[:p.Limit]
-		last := list[len(list)-1]
-		next = encodeCursor(strconv.FormatInt(last.CreatedAt.UnixMilli(), 10) + "/" + last.ID)
-	}
-	return list, next, nil
+	return pageByTime(ctx, s.db.Collection("feedback"), filter, "created_at", -1, p, fromFeedbackDoc,
+		func(d *feedbackDoc) (time.Time, string) { return d.CreatedAt, d.ID })
 }
 
 // OpenCardOfCase returns the case's card issued last, or NotFound.

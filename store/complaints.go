@@ -115,5 +115,6 @@ func (s *Store) ListComplaints(ctx context.Context, f domain.ComplaintFilter, p 
 	if created := timeRange(f.From, f.To); created != nil {
 		filter = append(filter, bson.E{Key: "created_at", Value: created})
 	}
-	return page(ctx, s.db.Collection("complaints"), filter, p, fromComplaintDoc, func(d *complaintDoc) string { return d.ID })
+	return pageByTime(ctx, s.db.Collection("complaints"), filter, "created_at", 1, p, fromComplaintDoc,
+		func(d *complaintDoc) (time.Time, string) { return d.CreatedAt, d.ID })
 }

@@ -424,3 +424,48 @@ func redactURI(uri string) string {
 // now is the time a write stamps on an object, at the millisecond precision a BSON date keeps,
 // so that what a write answers is what a read returns.
 func now() time.Time { return asStored(time.Now()) }
+
+// pageByTime is one page of the documents matching filter ordered by the time field and then
+// _id (dir 1 oldest first, -1 newest first): the page key for ids that do not sort by time.
+func pageByTime[D any, T any](ctx context.Context, c *mongo.Collection, filter bson.D, field string, dir int, p domain.Page, conv func(*D) T,
+	keyOf func(*D) (time.Time, string)) ([]T, string, error) {
+	p = p.Normalize()
+	if p.Cursor != "" {
+		after, err := decodeCursor(p.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		ms, id, ok := strings.Cut(after, "-") // the time's digits, then the id
+		n, err := strconv.ParseInt(ms, 10, 64)
+		if !ok || err != nil {
+			return nil, "", domain.Errorf(domain.Invalid, "the cursor is not valid")
+		}
+		at, op := time.UnixMilli(n).UTC(), "$gt"
+		if dir < 0 {
+			op = "$lt"
+		}
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: field, Value: bson.D{{Key: op, Value: at}}}},
+			bson.D{{Key: field, Value: at}, {Key: "_id", Value: bson.D{{Key: op, Value: id}}}},
+		}})
+	}
+	cur, err := c.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: field, Value: dir}, {Key: "_id", Value: dir}}).SetLimit(int64(p.Limit+1)))
+	if err != nil {
+		return nil, "", mapErr(err, c.Name())
+	}
+	var docs []D
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, "", mapErr(err, c.Name())
+	}
+	next := ""
+	if len(docs) > p.Limit {
+		docs = docs[:p.Limit]
+		at, id := keyOf(&docs[len(docs)-1])
+		next = encodeCursor(strconv.FormatInt(at.UnixMilli(), 10) + "-" + id)
+	}
+	out := make([]T, len(docs))
+	for i := range docs {
+		out[i] = conv(&docs[i])
+	}
+	return out, next, nil
+}
