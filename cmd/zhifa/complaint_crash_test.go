@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestSIGKILLWhileComplainingThenRetry: an enterprise files complaints from four phones, two
+// of which give up before answers come; the server is killed with SIGKILL mid-load and
+// restarted, and every complaint is sent again with its Idempotency-Key until answered. Each
+// complaint exists once, each answered one under the id it was answered with, and the
+// supervisor is alerted once per complaint.
+func TestSIGKILLWhileComplainingThenRetry(t *testing.T) {
+	const password = "complaint crash password"
+	env := childEnv(t, password, "ZHIFA_SYNC_SETTLE", "300ms", "ZHIFA_NOTIFY_EVERY", "100ms")
+	c := startChild(t, env)
+	w := setUpCase(t, c, password)
+	c.must(t, "POST", "/v1/cases/"+w.caseID+"/transitions", map[string]any{"action": "register", "officer_ids": w.officers}, w.officerTok, 200)
+	sys := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "admin", "password": password}, "", 200)["access_token"].(string)
+	body := c.must(t, "POST", "/v1/agencies", map[string]any{"name": "青山区司法局", "uscc": validUSCC(t, "11350100MB0000113"), "kind": "supervisory",
+		"jurisdiction": map[string]string{"district": "青山区"}, "legal_basis": "《法治政府建设实施纲要》"}, sys, 201)
+	c.must(t, "POST", "/v1/officers", map[string]any{"username": "supervisor", "password": password, "name": "监督员", "roles": []string{"supervisor"}, "agency_id": body["id"]}, sys, 201)
+	supervisor := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
+	ent := c.must(t, "POST", "/v1/enterprises/register", map[string]any{"uscc": "91310115MA1K3YJ12G", "name": "某某食品有限公司", "legal_representative": "王某",
+		"contact_name": "李某", "contact_phone": "13700001111", "jurisdiction_id": body["jurisdiction_id"], "username": "food-co", "password": password}, "", 201)
+	c.must(t, "POST", "/v1/enterprises/"+ent["id"].(string)+"/activate", nil, supervisor, 200)
+	entTok := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "food-co", "password": password}, "", 200)["access_token"].(string)
+
+	const n, phones, killAfter = 24, 4, 8
+	complaint := func(i int) map[string]any {
+		return map[string]any{"case_id": w.caseID, "category": "程序违法", "description": fmt.Sprintf("第 %d 件投诉：未告知陈述申辩权利", i)}
+	}
+	answered := make([]string, n)
+	var acked atomic.Int32
+	var wg sync.WaitGroup
+	killed := make(chan struct{})
+	var once sync.Once
+	for ph := range phones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hc := client
+			if ph < 2 {
+				hc = &http.Client{Timeout: time.Duration(10+20*ph) * time.Millisecond} // gives up before the answer
+			}
+			for i := ph; i < n; i += phones {
+				select {
+				case <-killed:
+					return
+				default:
+				}
+				r := c.callWith(hc, "POST", "/v1/complaints", complaint(i), entTok, fmt.Sprintf("complaint-%02d", i))
+				if r.Status == 201 {
+					answered[i] = r.Body["id"].(string)
+					if acked.Add(1) == killAfter {
+						once.Do(func() { c.kill(t); close(killed) })
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	once.Do(func() { c.kill(t); close(killed) })
+	c = startChild(t, env)
+	entTok = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "food-co", "password": password}, "", 200)["access_token"].(string)
+	supervisor = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
+	replays := 0
+	for i := range n {
+		for attempt := 0; ; attempt++ {
+			r := c.call("POST", "/v1/complaints", complaint(i), entTok, fmt.Sprintf("complaint-%02d", i))
+			if r.Status == 201 {
+				if answered[i] != "" && r.Body["id"] != answered[i] {
+					t.Fatalf("complaint %d was answered as %s, and now as %s", i, answered[i], r.Body["id"])
+				}
+				if r.Replayed {
+					replays++
+				}
+				answered[i] = r.Body["id"].(string)
+				break
+			}
+			if r.Status != 503 || attempt > 20 {
+				t.Fatalf("complaint %d: %d %s", i, r.Status, r.Raw)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	list := c.must(t, "GET", "/v1/complaints?limit=200", nil, entTok, 200)["items"].([]any)
+	seen := map[string]bool{}
+	for _, it := range list {
+		seen[it.(map[string]any)["id"].(string)] = true
+	}
+	if len(list) != n || len(seen) != n {
+		t.Fatalf("%d complaints stored (%d distinct), want %d", len(list), len(seen), n)
+	}
+	for i, id := range answered {
+		if !seen[id] {
+			t.Fatalf("complaint %d (%s) is not stored", i, id)
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		inbox := c.must(t, "GET", "/v1/notifications?limit=200", nil, supervisor, 200)["items"].([]any)
+		if len(inbox) == n {
+			break
+		}
+		if len(inbox) > n || time.Now().After(deadline) {
+			t.Fatalf("the supervisor has %d alerts of %d complaints", len(inbox), n)
+		}
+	}
+	t.Logf("%d complaints, %d acknowledged before the kill, %d answered again as replays after it", n, acked.Load(), replays)
+}
