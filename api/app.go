@@ -165,6 +165,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	if h.Supervision.AnswerDays == 0 {
 		h.Supervision.AnswerDays = 15
 	}
+	if h.Supervision.MaxOpen == 0 {
+		h.Supervision.MaxOpen = 20
+	}
 	if cfg.CallbackDelay == 0 {
 		cfg.CallbackDelay = 7 * 24 * time.Hour
 	}
@@ -253,13 +256,16 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	cardGuesses := limiter.New(limiter.Config{
 		Max: cfg.CardGuesses, Expiration: 10 * time.Minute, SkipSuccessfulRequests: true,
 		LimitReached: func(c *fiber.Ctx) error {
-			return domain.Errorf(domain.TooManyRequests, "too many unknown card codes from this address; retry after the time in Retry-After")
+			if strings.HasPrefix(c.Path(), "/s/") || strings.HasPrefix(c.Path(), "/r/") {
+				return h.TooManyGuesses(c)
+			}
+			return domain.Errorf(domain.TooManyRequests, "too many unknown card codes or callback links from this address; retry after the time in Retry-After")
 		},
 	})
 	app.Get("/s/assets/page.css", h.PageCSS)
 	app.Get("/s/:code", public, cardGuesses, h.CardPage)
 	app.Post("/s/:code", public, cardGuesses, h.SubmitCardForm)
-	v1.Post("/public/cards/:code/feedback", public, cardGuesses, h.SubmitCardFeedback)
+	v1.Post("/public/cards/:code/feedback", public, cardGuesses, handleErrors, h.SubmitCardFeedback)
 	v1.Get("/feedback", authed, h.ListFeedback)
 	v1.Get("/public/jurisdictions", public, h.ListJurisdictions)
 	v1.Post("/enterprises/register", public, h.RegisterEnterprise)
@@ -272,7 +278,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/enterprise/cases", authed, h.EnterpriseCases)
 	app.Get("/r/:token", public, cardGuesses, h.CallbackPage)
 	app.Post("/r/:token", public, cardGuesses, h.SubmitCallbackForm)
-	v1.Post("/public/callbacks/:token", public, cardGuesses, h.SubmitCallback)
+	v1.Post("/public/callbacks/:token", public, cardGuesses, handleErrors, h.SubmitCallback)
 	v1.Get("/callbacks", authed, h.ListCallbacks)
 	v1.Get("/callbacks/:id", authed, h.GetCallback)
 	v1.Post("/callbacks/:id/responses", authed, h.RespondCallback)
@@ -381,7 +387,8 @@ func printKey(k ed25519.PrivateKey) []byte {
 	return sum[:]
 }
 
-// handleErrors writes a handler's error response at once, so that the login limiter, which
+// handleErrors writes a handler's error response at once, so that a limiter counting failures
+// (the login limiters, the card and callback guesses), which
 // looks at the status after the handler, sees a failure as a failure.
 func handleErrors(c *fiber.Ctx) error {
 	if err := c.Next(); err != nil {

@@ -148,8 +148,18 @@ func TestGuessingCardCodes(t *testing.T) {
 			t.Fatalf("guess %d: %d %s", i, r.Status, r.Body)
 		}
 	}
-	if r := ta.do("GET", "/s/ZZZZZZZZZZZZZZ", nil, ""); r.Status != 429 || r.Header.Get("Retry-After") == "" {
+	if r := ta.do("GET", "/s/ZZZZZZZZZZZZZZ", nil, ""); r.Status != 429 || r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), "请稍后再试") {
 		t.Fatalf("the sixth guess: %d %s", r.Status, r.Body)
+	}
+	// The JSON forms count their misses too.
+	ta = newTestAppWith(t, cfg, nil)
+	for i := range 5 {
+		if r := ta.do("POST", "/v1/public/cards/"+strings.Repeat("A", 13)+string(rune('B'+i))+"/feedback", map[string]any{"rating": 3}, ""); r.Status != 404 {
+			t.Fatalf("JSON guess %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if r := ta.do("POST", "/v1/public/callbacks/nope.AAAA", map[string]any{"satisfied": true}, ""); r.Status != 429 {
+		t.Fatalf("the sixth JSON guess: %d %s", r.Status, r.Body)
 	}
 }
 

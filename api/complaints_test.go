@@ -43,6 +43,7 @@ func newFeedbackWorld(t *testing.T) *feedbackWorld {
 	cfg := testConfig()
 	cfg.NotifyEvery = 50 * time.Millisecond
 	cfg.CallbackDelay = time.Hour
+	cfg.Supervision.MaxOpen = 4
 	cfg.Stream.Poll, cfg.Stream.Heartbeat, cfg.Stream.Life = 50*time.Millisecond, time.Second, 300*time.Millisecond
 	ta := newTestAppWith(t, cfg, nil)
 	w := &feedbackWorld{ta: ta, f: ta.newCaseAgency(t, 0)}
@@ -289,6 +290,9 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			{Name: "not yet due", Method: "GET", URL: "/v1/callbacks?state=due", Token: w.here, Status: 200, NotContains: []string{id}},
 			{Name: "the agency lists none", Method: "GET", URL: "/v1/callbacks", Token: f.adminTok, Status: 403},
 			{Name: "another district's supervisor", Method: "GET", URL: "/v1/callbacks/" + id, Token: w.elsewhere, Status: 404},
+			{Name: "a body that covers no agency lists none", Method: "GET", URL: "/v1/callbacks", Token: w.elsewhere, Status: 200, NotContains: []string{id}},
+			{Name: "nor counts any", Method: "GET", URL: "/v1/supervision/stats", Token: w.elsewhere, Status: 200, Contains: []string{`"items":[]`}},
+			{Name: "a sysadmin lists them", Method: "GET", URL: "/v1/callbacks?agency_id=" + f.id, Token: ta.sysTok, Status: 200, Contains: []string{id}},
 			{Name: "the enterprise reads its own, without the link", Method: "GET", URL: "/v1/callbacks/" + id, Token: w.entTo, Status: 200, NotContains: []string{"/r/"}},
 		})
 		// Due an hour later: the enterprise is asked in its app, once.

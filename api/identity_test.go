@@ -38,6 +38,14 @@ func TestTheComplainantNeverReachesTheAgency(t *testing.T) {
 	if k1.Status != 201 || k2.Status != 201 || k1.str("id") != k2.str("id") || k2.Header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("a retried complaint: %d %s / %d %s", k1.Status, k1.Body, k2.Status, k2.Body)
 	}
+	// At most four open complaints per enterprise (the test's ZHIFA_COMPLAINT_MAX_OPEN): each
+	// alerts the supervisors.
+	if r := ta.do("POST", "/v1/complaints", map[string]any{"inspection_id": w.inspection, "category": "其他", "description": "第四件投诉"}, w.entTo); r.Status != 201 {
+		t.Fatalf("the fourth open complaint: %d %s", r.Status, r.Body)
+	}
+	if r := ta.do("POST", "/v1/complaints", map[string]any{"inspection_id": w.inspection, "category": "其他", "description": "第五件投诉"}, w.entTo); r.Status != 429 {
+		t.Fatalf("the fifth open complaint: %d %s", r.Status, r.Body)
+	}
 	photo := []byte("\xff\xd8\xff\xe0 a photo the enterprise took")
 	sum := sha256.Sum256(photo)
 	ev := ta.do("POST", "/v1/complaints/"+complaint+"/evidence", map[string]any{"kind": "photo", "sha256": hex.EncodeToString(sum[:]), "size": len(photo),

@@ -61,3 +61,6 @@ func (c Calendar) AddWorkingDays(t time.Time, n int) time.Time {
 	}
 	return day.AddDate(0, 0, 1)
 }
+
+// Stamp is an instant as records keep and show it: UTC, to the millisecond.
+func Stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }

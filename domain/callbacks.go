@@ -64,8 +64,8 @@ func CallbackFor(c *Case, matterName string, status CaseStatus, delay time.Durat
 	}
 	sum := sha256.Sum256([]byte("callback\x00" + c.ID))
 	return &Callback{ID: hex.EncodeToString(sum[:12]), AgencyID: c.AgencyID, CaseID: c.ID, CaseNumber: c.Number, MatterName: matterName,
-		OfficerIDs: slices.Clone(c.OfficerIDs), Trigger: status, DueAt: now.Add(delay), PartyKind: c.Party.Kind, PartyName: c.Party.Name,
-		PartyPhone: c.Party.Phone, PartyUSCC: c.Party.USCC, CreatedAt: now}, true
+		OfficerIDs: slices.Clone(c.OfficerIDs), Trigger: status, DueAt: Stamp(now.Add(delay)), PartyKind: c.Party.Kind, PartyName: c.Party.Name,
+		PartyPhone: c.Party.Phone, PartyUSCC: c.Party.USCC, CreatedAt: Stamp(now)}, true
 }
 
 // CallbackState is where a callback stands at a moment.
@@ -106,6 +106,7 @@ func (cb *Callback) Respond(a CallbackAnswer) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
+	a.At = Stamp(a.At)
 	cb.Answer = &a
 	return nil
 }

@@ -143,6 +143,7 @@ func (c *Complaint) Submit(by string, cal Calendar, d ComplaintDeadlines, now ti
 	if err := f.Err(); err != nil {
 		return err
 	}
+	now = Stamp(now)
 	switch {
 	case c.InspectionID != "":
 		c.Subject = "inspection"
@@ -152,7 +153,7 @@ func (c *Complaint) Submit(by string, cal Calendar, d ComplaintDeadlines, now ti
 		c.Subject = "officer"
 	}
 	c.Status, c.CreatedAt, c.UpdatedAt = ComplaintSubmitted, now, now
-	c.AcceptBy = cal.AddWorkingDays(now, d.AcceptDays)
+	c.AcceptBy = Stamp(cal.AddWorkingDays(now, d.AcceptDays))
 	c.Events = []ComplaintEvent{{Seq: 1, Action: ComplaintSubmit, Status: ComplaintSubmitted, By: by, At: now}}
 	return nil
 }
@@ -172,10 +173,11 @@ func (c *Complaint) Move(action, reply, by string, cal Calendar, d ComplaintDead
 		return ComplaintEvent{}, &Error{Code: Invalid, Message: "a complaint is answered with a reply", Fields: map[string]string{"reply": "required to " + action}}
 	}
 	if !slices.Contains(m.from, c.Status) {
-		return ComplaintEvent{}, Errorf(Conflict, "a %s complaint cannot be %s", c.Status, action)
+		return ComplaintEvent{}, Errorf(Conflict, "cannot %s a complaint that is %s", action, c.Status)
 	}
+	now = Stamp(now)
 	if action == ComplaintAccept {
-		c.AnswerBy = cal.AddWorkingDays(now, d.AnswerDays)
+		c.AnswerBy = Stamp(cal.AddWorkingDays(now, d.AnswerDays))
 	}
 	c.Status, c.UpdatedAt = m.to, now
 	ev := ComplaintEvent{Seq: len(c.Events) + 1, Action: action, Status: m.to, Reply: reply, By: by, At: now}
@@ -212,6 +214,7 @@ func (c *Complaint) Escalate(now time.Time) ComplaintEvent {
 	if c.Status != ComplaintSubmitted {
 		reply = "办理期限已过，已提级督办。"
 	}
+	now = Stamp(now)
 	if c.Level+1 < len(c.BodyIDs) {
 		c.Level++
 	}

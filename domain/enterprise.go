@@ -97,7 +97,7 @@ func (e *Enterprise) Decide(activate bool, by, reason string, now time.Time) err
 	if activate {
 		e.Status = EnterpriseActive
 	}
-	e.DecidedBy, e.DecidedAt, e.Reason = by, now, reason
+	e.DecidedBy, e.DecidedAt, e.Reason = by, Stamp(now), reason
 	return nil
 }
 

@@ -126,6 +126,13 @@ func (h *Handlers) ListCallbacks(c *fiber.Ctx) error {
 		if f.AgencyIDs, err = h.agenciesCovered(ctx, body, c.Query("agency_id")); err != nil {
 			return err
 		}
+		if len(f.AgencyIDs) == 0 {
+			return c.JSON(listResponse[callbackJSON]{Items: []callbackJSON{}})
+		}
+	case p.Has(domain.RoleSysadmin):
+		if want := c.Query("agency_id"); want != "" {
+			f.AgencyIDs = []string{want}
+		}
 	default:
 		e, err := h.callerEnterprise(ctx, p)
 		if err != nil {
@@ -142,7 +149,7 @@ func (h *Handlers) ListCallbacks(c *fiber.Ctx) error {
 	}
 	out := listResponse[callbackJSON]{Items: make([]callbackJSON, len(list)), NextCursor: next}
 	for i, cb := range list {
-		out.Items[i] = h.toCallbackJSON(c, cb, body != nil)
+		out.Items[i] = h.toCallbackJSON(c, cb, body != nil || p.Has(domain.RoleSysadmin))
 	}
 	return c.JSON(out)
 }

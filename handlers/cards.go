@@ -269,6 +269,12 @@ func (h *Handlers) gone(c *fiber.Ctx, status int, title, msg string) error {
 	return h.render(c, status, "gone", cardPage{Title: title, Message: msg})
 }
 
+// TooManyGuesses is the citizen pages' answer to an address that opened too many unknown
+// codes or links: a page a person understands rather than a problem document.
+func (h *Handlers) TooManyGuesses(c *fiber.Ctx) error {
+	return h.gone(c, fiber.StatusTooManyRequests, "请稍后再试", "您的网络多次打开了无效的监督卡或回访链接，请十分钟后再试。")
+}
+
 // formCookie is the browser's half of the form token: SameSite=Strict, so that a page on
 // another site cannot post the form with it.
 const formCookie = "zf_form"

@@ -151,6 +151,13 @@ func (h *Handlers) FileComplaint(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	open, _, err := h.Repo.ListComplaints(ctx, domain.ComplaintFilter{EnterpriseID: e.ID, OpenOnly: true}, domain.Page{Limit: h.Supervision.MaxOpen})
+	if err != nil {
+		return err
+	}
+	if len(open) >= h.Supervision.MaxOpen {
+		return domain.Errorf(domain.TooManyRequests, "your enterprise has %d complaints still being handled; file another once one is answered", len(open))
+	}
 	cp := &domain.Complaint{ID: id, InspectionID: req.InspectionID, CaseID: req.CaseID, Category: req.Category,
 		Description: req.Description, EnterpriseID: e.ID, UserID: p.UserID}
 	if req.CertificateNo != "" {
@@ -460,7 +467,7 @@ func (h *Handlers) evidenceRequestOfComplaint(c *fiber.Ctx) (*domain.Evidence, a
 	if err != nil {
 		return nil, actionKey{}, err
 	}
-	e.ComplaintID = c.Params("id")
+	e.ComplaintID, e.CreatedAt = c.Params("id"), domain.Stamp(e.CreatedAt)
 	if err := e.Validate(h.Media.MaxSize, h.Now()); err != nil {
 		return nil, actionKey{}, err
 	}

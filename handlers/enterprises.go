@@ -61,7 +61,7 @@ func (h *Handlers) RegisterEnterprise(c *fiber.Ctx) error {
 		return err
 	}
 	e := &domain.Enterprise{USCC: req.USCC, Name: req.Name, LegalRepresentative: req.LegalRepresentative, ContactName: req.ContactName,
-		ContactPhone: req.ContactPhone, RegionID: req.JurisdictionID, Status: domain.EnterprisePending, CreatedAt: h.Now()}
+		ContactPhone: req.ContactPhone, RegionID: req.JurisdictionID, Status: domain.EnterprisePending, CreatedAt: domain.Stamp(h.Now())}
 	err := e.Validate()
 	u := &domain.User{Username: strings.TrimSpace(req.Username), Name: e.ContactName, Phone: e.ContactPhone, Roles: []domain.Role{domain.RoleEnterprise},
 		AgencyID: domain.EnterpriseIDPrefix + "pending", Status: domain.UserDisabled}

@@ -68,6 +68,8 @@ type SupervisionConfig struct {
 	Calendar   domain.Calendar
 	AcceptDays int
 	AnswerDays int
+	// MaxOpen bounds the open complaints of one enterprise: each alerts the supervisors.
+	MaxOpen int
 }
 
 const principalKey = "zhifa.principal"

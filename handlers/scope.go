@@ -11,8 +11,10 @@ import (
 
 // agenciesCovered lists the ids of the agencies a supervisory body covers (its region and
 // below), all of them or, with want, that one only; NotFound when want is not among them.
+//
+// The list is never nil: an empty one filters everything out, where nil would filter nothing.
 func (h *Handlers) agenciesCovered(ctx context.Context, body *domain.Agency, want string) ([]string, error) {
-	var ids []string
+	ids := []string{}
 	page := domain.Page{Limit: domain.MaxPageLimit}
 	for {
 		list, next, err := h.Repo.AgenciesUnder(ctx, body.RegionID, page)

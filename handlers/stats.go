@@ -64,12 +64,23 @@ func (h *Handlers) Stats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if body == nil {
+	var agencies []string
+	switch {
+	case body != nil:
+		if agencies, err = h.agenciesCovered(ctx, body, c.Query("agency_id")); err != nil {
+			return err
+		}
+	case p.Has(domain.RoleSysadmin):
+		want := c.Query("agency_id")
+		if want == "" {
+			return &domain.Error{Code: domain.Invalid, Message: "name the agency", Fields: map[string]string{"agency_id": "required for a sysadmin"}}
+		}
+		if _, err := h.Repo.AgencyByID(ctx, want); err != nil {
+			return err
+		}
+		agencies = []string{want}
+	default:
 		return forbidden("statistics are the supervisors'")
-	}
-	agencies, err := h.agenciesCovered(ctx, body, c.Query("agency_id"))
-	if err != nil {
-		return err
 	}
 	rows, err := h.statsOf(ctx, agencies, by == "officer", from, to)
 	if err != nil {
@@ -91,6 +102,9 @@ func (h *Handlers) Stats(c *fiber.Ctx) error {
 // statsOf reads the period's ratings, complaints and callbacks of the agencies once and counts
 // them per agency, or per officer of the agency.
 func (h *Handlers) statsOf(ctx context.Context, agencies []string, perOfficer bool, from, to time.Time) ([]statsRow, error) {
+	if len(agencies) == 0 {
+		return []statsRow{}, nil
+	}
 	rows := map[string]*statsRow{}
 	var order []string
 	n := h.names()

@@ -16,7 +16,7 @@ import (
 // supervisor is alerted once per complaint.
 func TestSIGKILLWhileComplainingThenRetry(t *testing.T) {
 	const password = "complaint crash password"
-	env := childEnv(t, password, "ZHIFA_SYNC_SETTLE", "300ms", "ZHIFA_NOTIFY_EVERY", "100ms")
+	env := childEnv(t, password, "ZHIFA_SYNC_SETTLE", "300ms", "ZHIFA_NOTIFY_EVERY", "100ms", "ZHIFA_COMPLAINT_MAX_OPEN", "100")
 	c := startChild(t, env)
 	w := setUpCase(t, c, password)
 	c.must(t, "POST", "/v1/cases/"+w.caseID+"/transitions", map[string]any{"action": "register", "officer_ids": w.officers}, w.officerTok, 200)

@@ -110,6 +110,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			Supervision: handlers.SupervisionConfig{
 				AcceptDays: e.integer("ZHIFA_COMPLAINT_ACCEPT_DAYS", 3, 1, 60),
 				AnswerDays: e.integer("ZHIFA_COMPLAINT_ANSWER_DAYS", 15, 1, 120),
+				MaxOpen:    e.integer("ZHIFA_COMPLAINT_MAX_OPEN", 20, 1, 1000),
 			},
 			Media: handlers.MediaConfig{
 				MaxSize:      int64(e.integer("ZHIFA_EVIDENCE_MAX_SIZE", 4<<30, 1, 1<<40)),
