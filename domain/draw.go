@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -8,6 +9,9 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
 )
 
 // A verifiable random draw (双随机): which enterprises a plan inspects, and which two officers
@@ -156,4 +160,135 @@ func RunDraw(in DrawInputs, seedHex string) ([]DrawPick, error) {
 		}
 	}
 	return picks, nil
+}
+
+// RiskLevel is an enterprise's risk in the directory; a weighted draw favours the riskier.
+type RiskLevel string
+
+const (
+	RiskLow    RiskLevel = "low"
+	RiskMedium RiskLevel = "medium"
+	RiskHigh   RiskLevel = "high"
+)
+
+// RiskWeights are the weights of a weighted draw: high risk is drawn four times as often as low.
+var RiskWeights = map[RiskLevel]int{RiskLow: 1, RiskMedium: 2, RiskHigh: 4}
+
+// DirectoryEntry is an enterprise in a jurisdiction's directory (检查对象名录库), the pool a
+// random inspection plan draws from.
+type DirectoryEntry struct {
+	USCC       string
+	Name       string
+	Industry   string
+	Risk       RiskLevel
+	RegionID   string
+	RegionPath []string
+	UpdatedBy  string
+	UpdatedAt  time.Time
+}
+
+// Validate checks an entry and normalises its USCC; Invalid with the fields.
+func (e *DirectoryEntry) Validate() error {
+	f := FieldErrors{}
+	if code, err := ParseUSCC(e.USCC); err != nil {
+		f.Add("uscc", err.(*Error).Message)
+	} else {
+		e.USCC = code
+	}
+	e.Name, e.Industry = strings.TrimSpace(e.Name), strings.TrimSpace(e.Industry)
+	if n := utf8.RuneCountInString(e.Name); n < 2 || n > 128 {
+		f.Add("name", "2 to 128 characters")
+	}
+	if n := utf8.RuneCountInString(e.Industry); n < 1 || n > 32 {
+		f.Add("industry", "1 to 32 characters")
+	}
+	if _, ok := RiskWeights[e.Risk]; !ok {
+		f.Add("risk", "low, medium or high")
+	}
+	return f.Err()
+}
+
+// DrawStatus: committed (the seed's hash is public), then drawn (the seed revealed).
+type DrawStatus string
+
+const (
+	DrawCommitted DrawStatus = "committed"
+	DrawDrawn     DrawStatus = "drawn"
+)
+
+// Draw is a random inspection plan of an agency (双随机、一公开).
+type Draw struct {
+	ID        string
+	AgencyID  string
+	MatterID  string
+	PlannedOn time.Time
+	// InputsJSON is the inputs' canonical JSON, published byte for byte; InputsHash its
+	// SHA-256 and Commitment the seed's, both fixed when the draw is made.
+	InputsJSON    string
+	InputsHash    string
+	Commitment    string
+	Seed          string // secret until drawn
+	Status        DrawStatus
+	Result        []DrawPick
+	InspectionIDs []string
+	CreatedBy     string
+	CreatedAt     time.Time
+	DrawnAt       time.Time
+	Version       int64
+}
+
+// Inputs decodes the inputs.
+func (d *Draw) Inputs() (DrawInputs, error) {
+	var in DrawInputs
+	if err := json.Unmarshal([]byte(d.InputsJSON), &in); err != nil {
+		return in, Errorf(Internal, "the draw's inputs do not decode")
+	}
+	return in, nil
+}
+
+// NewDraw fixes the inputs and commits to a fresh seed.
+func NewDraw(in DrawInputs, seedHex string) (*Draw, error) {
+	in.Algorithm = DrawAlgorithm
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	return &Draw{InputsJSON: string(b), InputsHash: hex.EncodeToString(sum[:]), Commitment: SeedCommitment(seedHex), Seed: seedHex, Status: DrawCommitted}, nil
+}
+
+// Run draws once: the result from the inputs and the seed, which the seed's commitment must
+// still match. Conflict when drawn already.
+func (d *Draw) Run(now time.Time) error {
+	if d.Status != DrawCommitted {
+		return Errorf(Conflict, "the draw was made already")
+	}
+	if SeedCommitment(d.Seed) != d.Commitment {
+		return Errorf(Internal, "the seed does not match its commitment")
+	}
+	in, err := d.Inputs()
+	if err != nil {
+		return err
+	}
+	picks, err := RunDraw(in, d.Seed)
+	if err != nil {
+		return err
+	}
+	d.Result, d.Status, d.DrawnAt = picks, DrawDrawn, Stamp(now)
+	return nil
+}
+
+// Draws stores draws and the enterprise directory.
+type Draws interface {
+	// PutDirectoryEntry adds or replaces the entry of a USCC.
+	PutDirectoryEntry(ctx context.Context, e *DirectoryEntry) error
+	// DirectoryUnder lists the entries of a region and below (of one industry, if named), by
+	// USCC.
+	DirectoryUnder(ctx context.Context, regionID, industry string, p Page) ([]*DirectoryEntry, string, error)
+	CreateDraw(ctx context.Context, d *Draw) error
+	DrawByID(ctx context.Context, id string) (*Draw, error)
+	// UpdateDraw writes d when its stored version is d.Version; Conflict otherwise.
+	UpdateDraw(ctx context.Context, d *Draw) error
+	// ListDraws lists an agency's draws ("" for all), in the order made.
+	ListDraws(ctx context.Context, agencyID string, p Page) ([]*Draw, string, error)
 }

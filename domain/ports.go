@@ -96,6 +96,7 @@ type Repository interface {
 	Enterprises
 	Callbacks
 	Complaints
+	Draws
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

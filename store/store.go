@@ -251,6 +251,12 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 			{Keys: bson.D{{Key: "notified", Value: 1}, {Key: "due_at", Value: 1}}, Options: options.Index().SetName("notified_due")},
 		},
+		"directory": {
+			{Keys: bson.D{{Key: "region_path", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("region_path")},
+		},
+		"draws": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+		},
 		"complaints": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 			{Keys: bson.D{{Key: "enterprise_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("enterprise_id")},
