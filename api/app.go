@@ -71,6 +71,9 @@ type Config struct {
 	// served or closed its callback is due (0: seven days).
 	Supervision   handlers.SupervisionConfig
 	CallbackDelay time.Duration
+	// PublishDays are the working days after a penalty decision by which it is published
+	// (公示), if it was not served before (0: seven).
+	PublishDays int
 	// CORSOrigins are the origins browsers may call the API from ("*" for any: the API takes
 	// bearer tokens, never cookies); empty allows none.
 	CORSOrigins string
@@ -171,17 +174,21 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	if cfg.CallbackDelay == 0 {
 		cfg.CallbackDelay = 7 * 24 * time.Hour
 	}
+	if cfg.PublishDays == 0 {
+		cfg.PublishDays = 7
+	}
+	publisher := &notify.Publisher{Repo: d.Repo, Calendar: h.Supervision.Calendar, Days: cfg.PublishDays}
 	if h.StreamTimes == (handlers.StreamConfig{}) {
 		h.StreamTimes = handlers.StreamConfig{Poll: time.Second, Heartbeat: 15 * time.Second, Life: 10 * time.Minute}
 	}
 	if cfg.NotifyEvery > 0 {
-		deriver := &notify.Deriver{Repo: d.Repo, Settle: cfg.SyncSettle, CallbackDelay: cfg.CallbackDelay, Now: d.Now, Log: d.Log}
+		deriver := &notify.Deriver{Repo: d.Repo, Settle: cfg.SyncSettle, CallbackDelay: cfg.CallbackDelay, Publisher: publisher, Now: d.Now, Log: d.Log}
 		deriveCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
 		go deriver.Run(deriveCtx, cfg.NotifyEvery)
 	}
 	if cfg.WatchEvery > 0 {
-		watcher := &notify.Watcher{Repo: d.Repo, Now: d.Now, Log: d.Log}
+		watcher := &notify.Watcher{Repo: d.Repo, Now: d.Now, Log: d.Log, Publisher: publisher}
 		watchCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
 		go watcher.Run(watchCtx, cfg.WatchEvery)
@@ -295,6 +302,12 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/draws", authed, h.ListDraws)
 	v1.Get("/draws/:id", authed, h.GetDraw)
 	v1.Post("/draws/:id/run", authed, h.RunDraw)
+	v1.Get("/public/decisions", public, h.PublicDecisions)
+	v1.Get("/public/decisions/verify", public, h.VerifyDecision)
+	v1.Get("/public/decisions/:id", public, h.PublicDecision)
+	app.Get("/p/decisions", public, h.DecisionsPage)
+	v1.Get("/public/agencies/:id/matters", public, h.PublicMatters)
+	v1.Get("/public/agencies/:id/officers", public, h.PublicOfficers)
 	v1.Get("/public/draws", public, h.PublicDraws)
 	v1.Get("/public/draws/:id", public, h.PublicDraw)
 	v1.Post("/cards", authed, idem, h.IssueCard)

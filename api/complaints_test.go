@@ -252,19 +252,25 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 		if n, err := w.watcher.EscalateComplaints(context.Background()); err != nil || n != 0 {
 			t.Fatalf("escalated before the deadline: %d %v", n, err)
 		}
-		ta.clock.Set(acceptBy.Add(time.Minute))
-		defer ta.clock.Set(time.Time{})
+		// The watcher looks after the deadline; the app's clock stays, so that the deriver
+		// still waits for changes to settle.
+		later := &notify.Watcher{Repo: ta.store, Now: func() time.Time { return acceptBy.Add(time.Minute) }, Log: discardLog()}
 		for range 2 {
-			if _, err := w.watcher.EscalateComplaints(context.Background()); err != nil {
+			if _, err := later.EscalateComplaints(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		got := ta.do("GET", "/v1/complaints/"+id, nil, w.here)
-		if strings.Count(string(got.Body), `"action":"escalate"`) != 1 || !strings.Contains(string(got.Body), `"overdue":true`) {
-			t.Fatalf("escalated: %s", got.Body)
-		}
 		if here := ta.inboxOf(t, w.here, 4); !strings.Contains(strings.Join(kinds(here), ","), "complaint_overdue") {
 			t.Fatalf("the supervisor was not told of the passed deadline: %s", here.Body)
+		}
+		if ent := ta.inboxOf(t, w.entTo, 4); !strings.Contains(string(ent.Body), "提级督办") {
+			t.Fatalf("the enterprise was not told of the escalation: %s", ent.Body)
+		}
+		ta.clock.Set(acceptBy.Add(time.Minute))
+		got := ta.do("GET", "/v1/complaints/"+id, nil, w.here)
+		ta.clock.Set(time.Time{})
+		if strings.Count(string(got.Body), `"action":"escalate"`) != 1 || !strings.Contains(string(got.Body), `"overdue":true`) {
+			t.Fatalf("escalated: %s", got.Body)
 		}
 		// Pages of one, in the order filed.
 		first := ta.do("GET", "/v1/complaints?limit=1", nil, w.here)

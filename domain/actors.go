@@ -44,6 +44,7 @@ var actors = map[Action]Actor{
 	ActExecute:             certifiedOfficer,
 	ActClose:               certifiedOfficer,
 	ActArchive:             certifiedOfficer,
+	ActRevokeDecision:      {Roles: []Role{RoleDecider}},
 	ActIssueDocument:       certifiedOfficer,
 	ActAddEvidence:         certifiedOfficer,
 }

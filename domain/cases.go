@@ -26,12 +26,13 @@ const (
 	StatusArchived      CaseStatus = "archived"       // 归档
 	StatusNotRegistered CaseStatus = "not_registered" // 不予立案
 	StatusTransferred   CaseStatus = "transferred"    // 移送
+	StatusRevoked       CaseStatus = "revoked"        // 撤销 (by the agency, or after reconsideration or a court)
 )
 
 // CaseStatuses lists every status, in procedure order.
 var CaseStatuses = []CaseStatus{StatusClue, StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing,
 	StatusReview, StatusReviewed, StatusDecided, StatusServed, StatusExecuted, StatusClosed, StatusArchived,
-	StatusNotRegistered, StatusTransferred}
+	StatusNotRegistered, StatusTransferred, StatusRevoked}
 
 // OpenStatuses are the statuses a case is still being decided in; the 90-day limit runs here.
 var OpenStatuses = []CaseStatus{StatusRegistered, StatusInvestigating, StatusNotified, StatusHearing, StatusReview, StatusReviewed}
@@ -61,7 +62,10 @@ const (
 	ActExecute            Action = "execute"
 	ActClose              Action = "close"
 	ActArchive            Action = "archive"
-	ActIssueDocument      Action = "issue_document"
+	// ActRevokeDecision revokes a decision (撤销): the agency's own correction, or one a
+	// reconsideration body or a court ordered; its publication is withdrawn.
+	ActRevokeDecision Action = "revoke_decision"
+	ActIssueDocument  Action = "issue_document"
 	// ActAcknowledgeTransfer records that the receiving body acknowledged a transferred case.
 	ActAcknowledgeTransfer Action = "acknowledge_transfer"
 	// ActAddEvidence records evidence taken in the case (POST /v1/cases/{id}/evidence);
@@ -100,7 +104,8 @@ var moves = map[Action]move{
 	ActServe:               {[]CaseStatus{StatusDecided}, StatusServed},
 	ActExecute:             {[]CaseStatus{StatusServed}, StatusExecuted},
 	ActClose:               {[]CaseStatus{StatusServed, StatusExecuted}, StatusClosed},
-	ActArchive:             {[]CaseStatus{StatusClosed, StatusNotRegistered, StatusTransferred}, StatusArchived},
+	ActArchive:             {[]CaseStatus{StatusClosed, StatusNotRegistered, StatusTransferred, StatusRevoked}, StatusArchived},
+	ActRevokeDecision:      {[]CaseStatus{StatusDecided, StatusServed, StatusExecuted, StatusClosed}, StatusRevoked},
 	ActIssueDocument:       {openStatuses, ""},
 	ActAddEvidence:         {openStatuses, ""},
 }

@@ -27,6 +27,9 @@ var legal = map[string]CaseStatus{
 	"executed close": StatusClosed,
 	"closed archive": StatusArchived, "not_registered archive": StatusArchived, "transferred archive": StatusArchived,
 	"transferred acknowledge_transfer": StatusTransferred,
+	"decided revoke_decision":          StatusRevoked, "served revoke_decision": StatusRevoked,
+	"executed revoke_decision": StatusRevoked, "closed revoke_decision": StatusRevoked,
+	"revoked archive": StatusArchived,
 }
 
 func TestEveryActionFromEveryStatus(t *testing.T) {
@@ -46,7 +49,7 @@ func TestEveryActionFromEveryStatus(t *testing.T) {
 			count++
 		}
 	}
-	if len(Actions()) != 21 || count != 21*len(CaseStatuses) {
+	if len(Actions()) != 22 || count != 22*len(CaseStatuses) {
 		t.Fatalf("checked %d pairs over %d actions", count, len(Actions()))
 	}
 	if _, err := Next(StatusClue, "fly"); ErrorCode(err) != Invalid {

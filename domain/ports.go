@@ -97,6 +97,7 @@ type Repository interface {
 	Callbacks
 	Complaints
 	Draws
+	Publications
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

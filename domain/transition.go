@@ -160,7 +160,7 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 		c.Deadline = g.Now.AddDate(0, 0, DecisionDays)
 		c.OfficerIDs = slices.Clone(t.OfficerIDs)
 		c.Procedure = ProcedureGeneral
-	case ActDecline, ActTransfer:
+	case ActDecline, ActTransfer, ActRevokeDecision:
 		if strings.TrimSpace(t.Reason) == "" {
 			f.Add("reason", "required")
 		}

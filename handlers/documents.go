@@ -107,12 +107,6 @@ func defaultField(kind domain.DocumentKind, key string, cs *domain.Case) string 
 	return ""
 }
 
-var penaltyNames = map[domain.PenaltyKind]string{
-	domain.PenaltyWarning: "警告", domain.PenaltyFine: "罚款", domain.PenaltyConfiscation: "没收违法所得、非法财物",
-	domain.PenaltySuspension: "暂扣许可证件", domain.PenaltyLicenceRevoke: "吊销许可证件", domain.PenaltyRestriction: "责令停产停业",
-	domain.PenaltyClosure: "责令关闭",
-}
-
 func describePenalty(d *domain.Decision) string {
 	if d.Kind != "penalty" {
 		return "不予行政处罚"
@@ -122,7 +116,7 @@ func describePenalty(d *domain.Decision) string {
 		if k == domain.PenaltyFine {
 			parts = append(parts, fmt.Sprintf("罚款人民币%d元（%s）", d.Fine, domain.YuanInCapitals(d.Fine)))
 		} else {
-			parts = append(parts, penaltyNames[k])
+			parts = append(parts, domain.PenaltyNames[k])
 		}
 	}
 	return strings.Join(parts, "；")

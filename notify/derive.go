@@ -22,8 +22,10 @@ type Deriver struct {
 	Settle time.Duration
 	// CallbackDelay is how long after a case is served or closed its callback is due.
 	CallbackDelay time.Duration
-	Now           func() time.Time
-	Log           *slog.Logger
+	// Publisher publishes served penalty decisions; nil publishes nothing.
+	Publisher *Publisher
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // Run derives every period until ctx ends.
@@ -97,6 +99,17 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 		}
 		if err := d.scheduleCallback(ctx, before, after, ch.At); err != nil {
 			return nil, err
+		}
+		if d.Publisher != nil && (before == nil || before.Status != after.Status) {
+			// The case as it stands now is what is published: an older event read late must
+			// not publish what a later one revoked.
+			cur, err := d.Repo.CaseByID(ctx, ch.ObjectID)
+			if err != nil {
+				return nil, err
+			}
+			if err := d.Publisher.CaseChanged(ctx, cur, d.Now()); err != nil {
+				return nil, err
+			}
 		}
 		return domain.CaseAlerts(before, after, ev), nil
 	case "feedback":

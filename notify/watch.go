@@ -18,6 +18,8 @@ type Watcher struct {
 	Repo domain.Repository
 	Now  func() time.Time
 	Log  *slog.Logger
+	// Publisher publishes decisions whose publication deadline came before their service.
+	Publisher *Publisher
 }
 
 // Run looks every period until ctx ends.
@@ -108,6 +110,9 @@ func (w *Watcher) AnnounceCallbacks(ctx context.Context) (int, error) {
 
 func (w *Watcher) watchAgency(ctx context.Context, agencyID string) (int, error) {
 	now := w.Now()
+	if _, err := w.Publisher.PublishOverdue(ctx, agencyID, now); err != nil {
+		return 0, err
+	}
 	var users []*domain.User
 	for p := (domain.Page{Limit: domain.MaxPageLimit}); ; {
 		list, next, err := w.Repo.ListUsers(ctx, domain.UserFilter{AgencyID: agencyID}, p)

@@ -254,6 +254,10 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"directory": {
 			{Keys: bson.D{{Key: "region_path", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("region_path")},
 		},
+		"publications": {
+			{Keys: bson.D{{Key: "published_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("published")},
+			{Keys: bson.D{{Key: "document_hash", Value: 1}}, Options: options.Index().SetName("document_hash")},
+		},
 		"draws": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 		},

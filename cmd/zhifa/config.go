@@ -107,6 +107,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			CardGuesses:          e.integer("ZHIFA_CARD_GUESSES", 20, 1, 100000),
 			WatchEvery:           e.duration("ZHIFA_WATCH_EVERY", 10*time.Minute),
 			CallbackDelay:        e.duration("ZHIFA_CALLBACK_DELAY", 7*24*time.Hour),
+			PublishDays:          e.integer("ZHIFA_PUBLISH_DAYS", 7, 1, 60),
 			Supervision: handlers.SupervisionConfig{
 				AcceptDays: e.integer("ZHIFA_COMPLAINT_ACCEPT_DAYS", 3, 1, 60),
 				AnswerDays: e.integer("ZHIFA_COMPLAINT_ANSWER_DAYS", 15, 1, 120),
