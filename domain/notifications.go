@@ -42,6 +42,9 @@ const (
 	KindCallbackDue NotificationKind = "callback_due"
 	// KindUnsatisfiedCallback: a party answered a callback unsatisfied; the supervisors are told.
 	KindUnsatisfiedCallback NotificationKind = "unsatisfied_callback"
+	// KindProblemOverdue: a problem of the agency is still open after its deadline; its
+	// admins are told, once.
+	KindProblemOverdue NotificationKind = "problem_overdue"
 )
 
 // Alert horizons.
@@ -69,6 +72,7 @@ var templates = map[NotificationKind]template{
 	KindComplaintProgress:   {"投诉办理进展", "您的投诉%s，详情请在应用内查看。"},
 	KindCallbackDue:         {"执法回访", "请对%s的执法情况作出评价。"},
 	KindUnsatisfiedCallback: {"回访不满意预警", "%s，请及时核查。"},
+	KindProblemOverdue:      {"整改任务逾期", "整改任务“%s”已超过整改期限，请尽快完成整改。"},
 }
 
 // Alert is one notification to derive from a fact: its kind, who receives it, the object it
@@ -284,6 +288,14 @@ func CallbackAlerts(cb *Callback, agency *Agency, supervisors []string) []Alert 
 	}
 	return []Alert{{Kind: KindUnsatisfiedCallback, Recipients: supervisors, ObjectKind: "callback", ObjectID: cb.ID,
 		Label: fmt.Sprintf("%s案件 %s 的当事人对回访表示不满意", agency.Name, cb.CaseNumber), Key: "callback-answer:" + cb.ID}}
+}
+
+// ProblemAlerts tells the agency's admins, once, of a problem still open after its deadline.
+func ProblemAlerts(p *Problem, admins []string, now time.Time) []Alert {
+	if !p.OverdueAt(now) || len(admins) == 0 {
+		return nil
+	}
+	return []Alert{{Kind: KindProblemOverdue, Recipients: admins, ObjectKind: "problem", ObjectID: p.ID, Label: p.Title, Key: "problem-overdue:" + p.ID}}
 }
 
 // CertificateAlerts warns an officer, and the agency's admins, once when the officer's valid

@@ -98,6 +98,7 @@ type Repository interface {
 	Complaints
 	Draws
 	Publications
+	Problems
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

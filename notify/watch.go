@@ -158,6 +158,19 @@ func (w *Watcher) watchAgency(ctx context.Context, agencyID string) (int, error)
 		}
 		alerts = append(alerts, domain.CertificateAlerts(u, cert, admins, now)...)
 	}
+	for p := (domain.Page{Limit: domain.MaxPageLimit}); ; {
+		problems, next, err := w.Repo.ListProblems(ctx, domain.ProblemFilter{AgencyIDs: []string{agencyID}, OpenOnly: true}, p)
+		if err != nil {
+			return 0, err
+		}
+		for _, pr := range problems {
+			alerts = append(alerts, domain.ProblemAlerts(pr, admins, now)...)
+		}
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
 	// Only alerts not sent before take a number.
 	var fresh []domain.Alert
 	for _, a := range alerts {
