@@ -83,14 +83,50 @@ func SeedCommitment(seedHex string) string {
 
 type drawStream struct {
 	seed  []byte
+	label string // "" for a draw; an agency's id for a review round's sample of it
 	block int
 	buf   []uint64
+}
+
+// candidates draws in.Count of the candidates by weight, without replacement.
+func (s *drawStream) candidates(in DrawInputs) []DrawPick {
+	left := slices.Clone(in.Candidates)
+	var picks []DrawPick
+	for range in.Count {
+		var total uint64
+		for _, c := range left {
+			total += uint64(max(c.Weight, 1))
+		}
+		r, run := s.uniform(total), uint64(0)
+		for i, c := range left {
+			run += uint64(max(c.Weight, 1))
+			if r < run {
+				picks = append(picks, DrawPick{USCC: c.USCC, Name: c.Name})
+				left = slices.Delete(left, i, i+1)
+				break
+			}
+		}
+	}
+	return picks
+}
+
+// drawCandidates draws candidates only, with the stream of the seed and a label.
+func drawCandidates(in DrawInputs, seedHex, label string) ([]DrawPick, error) {
+	seed, err := hex.DecodeString(seedHex)
+	if err != nil || len(seed) < 16 {
+		return nil, Errorf(Invalid, "the seed is at least 16 bytes of hex")
+	}
+	return (&drawStream{seed: seed, label: label}).candidates(in), nil
 }
 
 func (s *drawStream) next() uint64 {
 	if len(s.buf) == 0 {
 		mac := hmac.New(sha256.New, s.seed)
-		mac.Write([]byte(DrawAlgorithm + "/" + strconv.Itoa(s.block)))
+		msg := DrawAlgorithm + "/" + strconv.Itoa(s.block)
+		if s.label != "" {
+			msg = DrawAlgorithm + "/" + s.label + "/" + strconv.Itoa(s.block)
+		}
+		mac.Write([]byte(msg))
 		sum := mac.Sum(nil)
 		s.block++
 		for i := 0; i < 4; i++ {
@@ -125,23 +161,7 @@ func RunDraw(in DrawInputs, seedHex string) ([]DrawPick, error) {
 		return nil, Errorf(Invalid, "the draw takes 1 to %d enterprises", len(in.Candidates))
 	}
 	s := &drawStream{seed: seed}
-	left := slices.Clone(in.Candidates)
-	var picks []DrawPick
-	for range in.Count {
-		var total uint64
-		for _, c := range left {
-			total += uint64(max(c.Weight, 1))
-		}
-		r, run := s.uniform(total), uint64(0)
-		for i, c := range left {
-			run += uint64(max(c.Weight, 1))
-			if r < run {
-				picks = append(picks, DrawPick{USCC: c.USCC, Name: c.Name})
-				left = slices.Delete(left, i, i+1)
-				break
-			}
-		}
-	}
+	picks := s.candidates(in)
 	per := max(in.PerInspect, 2)
 	for i := range picks {
 		var eligible []string

@@ -99,6 +99,7 @@ type Repository interface {
 	Draws
 	Publications
 	Problems
+	Reviews
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

@@ -17,6 +17,7 @@ var bodiless = map[string]string{
 	"POST /v1/cases/{id}/documents/{doc_id}/print-link": "the path names the document; a link is all it makes",
 	"POST /v1/notifications/read-all":                   "it marks every notification of the caller",
 	"POST /v1/notifications/{id}/read":                  "the path names the notification",
+	"POST /v1/draws/{id}/run":                           "the path names the draw; its committed inputs and seed decide the rest",
 }
 
 // TestEveryOperationIsDocumented walks the spec as /docs shows it: every operation declares

@@ -258,6 +258,12 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "published_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("published")},
 			{Keys: bson.D{{Key: "document_hash", Value: 1}}, Options: options.Index().SetName("document_hash")},
 		},
+		"review_rounds": {
+			{Keys: bson.D{{Key: "body_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("body_id")},
+		},
+		"review_files": {
+			{Keys: bson.D{{Key: "round_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("round_id")},
+		},
 		"problems": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 		},
@@ -285,7 +291,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)
 	}
-	for _, coll := range []string{"counters", "list_index", "case_events", "notify_cursors"} {
+	for _, coll := range []string{"counters", "list_index", "case_events", "notify_cursors", "rubrics"} {
 		if !slices.Contains(have, coll) {
 			if err := s.db.CreateCollection(ctx, coll); err != nil {
 				return fmt.Errorf("create collection %s: %w", coll, err)
