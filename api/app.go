@@ -296,6 +296,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Post("/complaints/:id/evidence", authed, h.AttachComplaintEvidence)
 	v1.Get("/complaints/:id/evidence", authed, h.ListComplaintEvidence)
 	v1.Get("/supervision/stats", authed, h.Stats)
+	v1.Get("/scorecards", authed, h.Scorecards)
 	v1.Get("/review-rubric", authed, h.GetRubric)
 	v1.Put("/review-rubric", authed, h.PutRubric)
 	v1.Post("/review-rounds", authed, h.CreateReviewRound)

@@ -218,10 +218,10 @@ func qrSVG(bits [][]bool) []byte {
 	return b.Bytes()
 }
 
-//go:embed pages/card.html pages/callback.html pages/decisions.html pages/review.html pages/page.css
+//go:embed pages/card.html pages/callback.html pages/decisions.html pages/review.html pages/scorecards.html pages/page.css
 var pageFiles embed.FS
 
-var pageTemplates = template.Must(template.ParseFS(pageFiles, "pages/card.html", "pages/callback.html", "pages/decisions.html", "pages/review.html"))
+var pageTemplates = template.Must(template.ParseFS(pageFiles, "pages/card.html", "pages/callback.html", "pages/decisions.html", "pages/review.html", "pages/scorecards.html"))
 
 // pageCSP lets the citizen pages load their own stylesheet and nothing else, run no script and
 // post forms only to this server.
