@@ -206,20 +206,22 @@ func (h *Handlers) CreateReviewRound(c *fiber.Ctx) error {
 	var files []*domain.ReviewFile
 	for _, agencyID := range agencies {
 		ids := []string{}
-		for pg := (domain.Page{Limit: domain.MaxPageLimit}); ; {
-			list, next, err := h.Repo.ListCases(ctx, domain.CaseFilter{AgencyID: agencyID}, pg)
-			if err != nil {
-				return err
-			}
-			for _, cs := range list {
-				if reviewable(cs, from, to) {
-					ids = append(ids, cs.ID)
+		for _, status := range []domain.CaseStatus{domain.StatusClosed, domain.StatusArchived} {
+			for pg := (domain.Page{Limit: domain.MaxPageLimit}); ; {
+				list, next, err := h.Repo.ListCases(ctx, domain.CaseFilter{AgencyID: agencyID, Status: status}, pg)
+				if err != nil {
+					return err
 				}
+				for _, cs := range list {
+					if reviewable(cs, from, to) {
+						ids = append(ids, cs.ID)
+					}
+				}
+				if next == "" {
+					break
+				}
+				pg.Cursor = next
 			}
-			if next == "" {
-				break
-			}
-			pg.Cursor = next
 		}
 		slices.Sort(ids)
 		k := req.SampleSize

@@ -32,6 +32,7 @@ import (
 
 	"github.com/zhifa/zhifa/api"
 	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/handlers"
 	"github.com/zhifa/zhifa/store"
 )
 
@@ -43,12 +44,14 @@ func main() {
 }
 
 type bench struct {
-	app    *fiber.App
-	st     *store.Store
-	raw    *mongo.Database
-	token  string
-	f      fixture
-	matter string
+	app   *fiber.App
+	st    *store.Store
+	raw   *mongo.Database
+	token string
+	// supervisor is the token of the district's supervisor, for the review and scorecard.
+	supervisor string
+	f          fixture
+	matter     string
 }
 
 type fixture struct{ officer, officer2, agency string }
@@ -104,7 +107,9 @@ func run() error {
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	newApp := func(st *store.Store) (*fiber.App, error) {
 		return api.New(api.Config{Issuer: "bench", Audience: "bench", AccessTTL: time.Hour, RefreshTTL: time.Hour, BodyLimit: 1 << 20,
-			RequestTimeout: *timeout, LoginFailures: 100, LoginWindow: time.Minute, PublicRate: 1 << 20, SyncSettle: time.Second, InspectionWindowDays: 30},
+			RequestTimeout: *timeout, LoginFailures: 100, LoginWindow: time.Minute, PublicRate: 1 << 20, SyncSettle: time.Second, InspectionWindowDays: 30,
+			Media: handlers.MediaConfig{MaxSize: 1 << 30, SimpleMax: 8 << 20, PartSize: 5 << 20, Expiry: time.Hour, Lease: time.Second, PendingAfter: time.Hour,
+				Retention: time.Hour, LinkTTL: time.Minute}},
 			api.Deps{Repo: st, Passwords: pw, Key: key, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	}
 	app, err := newApp(st)
@@ -191,6 +196,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	smallSup, err := b.supervision()
+	if err != nil {
+		return err
+	}
 	if err := b.fill(ctx, template, *large); err != nil {
 		return err
 	}
@@ -224,12 +233,40 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	largeSup, err := b.supervision()
+	if err != nil {
+		return err
+	}
+	for i, name := range []string{"scorecard", "review sample (20 files)"} {
+		fmt.Printf("%-24s %7d cases %8.1f ms | %7d cases %8.1f ms | x%.1f\n", name, *small, ms(smallSup[i]), *large, ms(largeSup[i]), float64(largeSup[i])/float64(smallSup[i]))
+	}
 	for _, name := range []string{"first page", "filtered (status)", "deep page (cursor)"} {
 		s, l := smallRes[name], largeRes[name]
 		fmt.Printf("list %-19s %7d cases p50 %7.2f ms p99 %7.2f ms | %7d cases p50 %7.2f ms p99 %7.2f ms | p50 x%.2f p99 x%.2f\n",
 			name, *small, ms(s[0]), ms(s[1]), *large, ms(l[0]), ms(l[1]), float64(l[0])/float64(s[0]), float64(l[1])/float64(s[1]))
 	}
 	return nil
+}
+
+// supervision times, as the district's supervisor, the scorecard of the agency over all its
+// cases and a review round that samples 20 of its closed files.
+func (b *bench) supervision() ([2]time.Duration, error) {
+	var out [2]time.Duration
+	own := b.token
+	b.token = b.supervisor
+	defer func() { b.token = own }()
+	to := time.Now().AddDate(0, 0, 1).Format(time.DateOnly)
+	start := time.Now()
+	if _, err := b.do("GET", "/v1/scorecards?from=2000-01-01&to="+to, nil); err != nil {
+		return out, err
+	}
+	out[0] = time.Since(start)
+	start = time.Now()
+	if _, err := b.do("POST", "/v1/review-rounds", map[string]any{"name": "基准评查", "from": "2000-01-01", "to": to, "sample_size": 20}); err != nil {
+		return out, err
+	}
+	out[1] = time.Since(start)
+	return out, nil
 }
 
 // casesBuild picks the cases index out of the store's list index builds.
@@ -275,10 +312,35 @@ func (b *bench) do(method, url string, body any, headers ...string) (map[string]
 // seed creates an agency with two certified officers and a matter, straight in the store.
 func (b *bench) seed(ctx context.Context, pw *domain.Passwords) error {
 	a := &domain.Agency{Name: "基准测试局", USCC: "91350100M000100Y43", Jurisdiction: domain.Jurisdiction{District: "测试区"}, Status: domain.AgencyActive}
+	region, err := b.st.PlaceAgency(ctx, a.Jurisdiction)
+	if err != nil {
+		return err
+	}
+	a.RegionID, a.RegionPath = region.ID, region.Path
 	if err := b.st.CreateAgency(ctx, a); err != nil {
 		return err
 	}
+	// The district's supervisory body, whose supervisor reviews and scores the agency.
+	body := &domain.Agency{Name: "测试区司法局", USCC: "11350100MB0000113" + "X", Kind: domain.AgencySupervisory, Jurisdiction: a.Jurisdiction,
+		RegionID: region.ID, RegionPath: region.Path, Status: domain.AgencyActive}
+	for _, c := range "0123456789ABCDEFGHJKLMNPQRTUWXY" {
+		if code, err := domain.ParseUSCC(body.USCC[:17] + string(c)); err == nil {
+			body.USCC = code
+		}
+	}
+	if err := b.st.CreateAgency(ctx, body); err != nil {
+		return err
+	}
 	hash, _ := pw.Hash("bench password")
+	if err := b.st.CreateUser(ctx, &domain.User{Username: "bench-supervisor", PasswordHash: hash, Name: "监督员", Roles: []domain.Role{domain.RoleSupervisor},
+		AgencyID: body.ID, Status: domain.UserActive}); err != nil {
+		return err
+	}
+	sup, err := b.do("POST", "/v1/auth/login", map[string]string{"username": "bench-supervisor", "password": "bench password"})
+	if err != nil {
+		return err
+	}
+	b.supervisor = sup["access_token"].(string)
 	var ids []string
 	for i, name := range []string{"bench1", "bench2"} {
 		u := &domain.User{Username: name, PasswordHash: hash, Name: name, Roles: []domain.Role{domain.RoleOfficer, domain.RoleAgencyAdmin}, AgencyID: a.ID, Status: domain.UserActive,
