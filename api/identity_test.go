@@ -87,25 +87,9 @@ func TestTheComplainantNeverReachesTheAgency(t *testing.T) {
 	values := map[string][]string{
 		"id": ids, "code": {card.str("code")}, "token": {strings.TrimPrefix(u.Path, "/r/")}, "cert_no": {f.certNo}, "doc_id": {"x"}, "name": {"x"},
 	}
-	param := regexp.MustCompile(`:([a-z_]+)`)
 	var urls []string
-	for _, r := range ta.app.GetRoutes(true) {
-		if r.Method != fiber.MethodGet {
-			continue
-		}
-		paths := []string{r.Path}
-		for _, m := range param.FindAllStringSubmatch(r.Path, -1) {
-			var next []string
-			for _, p := range paths {
-				for _, v := range values[m[1]] {
-					next = append(next, strings.Replace(p, m[0], url.PathEscape(v), 1))
-				}
-			}
-			paths = next
-		}
-		for _, p := range paths {
-			urls = append(urls, p, p+"?agency_id="+f.id)
-		}
+	for _, p := range ta.getPaths(values, func(string) bool { return true }) {
+		urls = append(urls, p, p+"?agency_id="+f.id)
 	}
 	sawComplaint := false
 	for name, tok := range map[string]string{"admin": f.adminTok, "officer": f.officerTok, "officer2": f.officer2Tok, "reviewer": f.reviewerTok} {
@@ -153,4 +137,29 @@ func (ta *testApp) stream(u, token string) response {
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	return response{Status: res.StatusCode, Header: res.Header, Body: raw}
+}
+
+var routeParam = regexp.MustCompile(`:([a-z_]+)`)
+
+// getPaths is every GET route of the route table that keep accepts, with each path parameter
+// filled in turn with every value given for its name.
+func (ta *testApp) getPaths(values map[string][]string, keep func(path string) bool) []string {
+	var out []string
+	for _, r := range ta.app.GetRoutes(true) {
+		if r.Method != fiber.MethodGet || !keep(r.Path) {
+			continue
+		}
+		paths := []string{r.Path}
+		for _, m := range routeParam.FindAllStringSubmatch(r.Path, -1) {
+			var next []string
+			for _, p := range paths {
+				for _, v := range values[m[1]] {
+					next = append(next, strings.Replace(p, m[0], url.PathEscape(v), 1))
+				}
+			}
+			paths = next
+		}
+		out = append(out, paths...)
+	}
+	return out
 }

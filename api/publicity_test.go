@@ -2,13 +2,9 @@ package api_test
 
 import (
 	"context"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gofiber/fiber/v2"
 
 	"github.com/zhifa/zhifa/notify"
 )
@@ -75,31 +71,17 @@ func TestPublishedDecisionsShowNoPersonalData(t *testing.T) {
 	card := ta.cardFor(t, f, usccs[3], nil)
 	agencyID := f.id
 	values := map[string][]string{"id": {id, agencyID, f.officerID, f.matterID}, "code": {card.str("code")}, "cert_no": {f.certNo}, "token": {"x"}, "name": {"x"}}
-	param := regexp.MustCompile(`:([a-z_]+)`)
 	scanned := 0
-	for _, r := range ta.app.GetRoutes(true) {
-		public := strings.HasPrefix(r.Path, "/v1/public/") || strings.HasPrefix(r.Path, "/p/") || strings.HasPrefix(r.Path, "/s/") || strings.HasPrefix(r.Path, "/r/")
-		if r.Method != fiber.MethodGet || !public {
-			continue
-		}
-		paths := []string{r.Path}
-		for _, m := range param.FindAllStringSubmatch(r.Path, -1) {
-			var next []string
-			for _, p := range paths {
-				for _, v := range values[m[1]] {
-					next = append(next, strings.Replace(p, m[0], url.PathEscape(v), 1))
-				}
-			}
-			paths = next
-		}
-		for _, p := range paths {
-			for _, q := range []string{"", "?agency_id=" + agencyID + "&withdrawn=true", "?hash=" + hash} {
-				res := ta.do("GET", p+q, nil, "")
-				scanned++
-				for _, secret := range []string{personName, personID, personPhone, personAddress} {
-					if strings.Contains(string(res.Body), secret) {
-						t.Errorf("GET %s%s -> %d shows %q", p, q, res.Status, secret)
-					}
+	public := func(path string) bool {
+		return strings.HasPrefix(path, "/v1/public/") || strings.HasPrefix(path, "/p/") || strings.HasPrefix(path, "/s/") || strings.HasPrefix(path, "/r/")
+	}
+	for _, p := range ta.getPaths(values, public) {
+		for _, q := range []string{"", "?agency_id=" + agencyID + "&withdrawn=true", "?hash=" + hash} {
+			res := ta.do("GET", p+q, nil, "")
+			scanned++
+			for _, secret := range []string{personName, personID, personPhone, personAddress} {
+				if strings.Contains(string(res.Body), secret) {
+					t.Errorf("GET %s%s -> %d shows %q", p, q, res.Status, secret)
 				}
 			}
 		}

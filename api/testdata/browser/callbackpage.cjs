@@ -3,25 +3,12 @@
 // and of the confirmation.
 // Usage: node callbackpage.cjs <page url> <screenshot dir>
 // Prints JSON: the headings seen and the requests to other hosts.
-const { chromium } = require('playwright-core');
 const path = require('path');
+const { openPhone } = require('./phone.cjs');
 
 (async () => {
   const [url, dir] = process.argv.slice(2);
-  const origin = new URL(url).origin;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-    locale: 'zh-CN', javaScriptEnabled: false,
-    userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36',
-  });
-  const page = await context.newPage();
-  const external = [];
-  page.on('request', (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) external.push(r.url()); });
-  await page.goto(url);
+  const { browser, page, external } = await openPhone(url);
   const heading = await page.textContent('h1');
   const who = await page.textContent('.who');
   await page.check('input[name=satisfied][value="false"]');
