@@ -207,20 +207,12 @@ func (h *Handlers) CreateReviewRound(c *fiber.Ctx) error {
 	for _, agencyID := range agencies {
 		ids := []string{}
 		for _, status := range []domain.CaseStatus{domain.StatusClosed, domain.StatusArchived} {
-			for pg := (domain.Page{Limit: domain.MaxPageLimit}); ; {
-				list, next, err := h.Repo.ListCases(ctx, domain.CaseFilter{AgencyID: agencyID, Status: status}, pg)
-				if err != nil {
-					return err
+			if err := h.eachCase(ctx, domain.CaseFilter{AgencyID: agencyID, Status: status}, func(cs *domain.Case) {
+				if reviewable(cs, from, to) {
+					ids = append(ids, cs.ID)
 				}
-				for _, cs := range list {
-					if reviewable(cs, from, to) {
-						ids = append(ids, cs.ID)
-					}
-				}
-				if next == "" {
-					break
-				}
-				pg.Cursor = next
+			}); err != nil {
+				return err
 			}
 		}
 		slices.Sort(ids)

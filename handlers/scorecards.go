@@ -189,12 +189,10 @@ func (h *Handlers) indicatorsOf(ctx context.Context, agencyID string, from, to t
 		return nil, err
 	}
 	var inTime, legal, twoDocs domain.Ratio
-	for pg := (domain.Page{Limit: domain.MaxPageLimit}); ; {
-		cases, next, err := h.Repo.ListCases(ctx, domain.CaseFilter{AgencyID: agencyID}, pg)
-		if err != nil {
-			return nil, err
-		}
-		for _, cs := range cases {
+	// Only cases with a decision count; the case index filters by status without reading the
+	// others.
+	for _, status := range []domain.CaseStatus{domain.StatusDecided, domain.StatusServed, domain.StatusExecuted, domain.StatusClosed, domain.StatusArchived, domain.StatusRevoked} {
+		if err := h.eachCase(ctx, domain.CaseFilter{AgencyID: agencyID, Status: status}, func(cs *domain.Case) {
 			if cs.Decision != nil && in(cs.DecidedAt) {
 				if cs.Procedure == domain.ProcedureGeneral && !cs.Deadline.IsZero() {
 					inTime.Den++
@@ -215,11 +213,9 @@ func (h *Handlers) indicatorsOf(ctx context.Context, agencyID string, from, to t
 					twoDocs.Num++
 				}
 			}
+		}); err != nil {
+			return nil, err
 		}
-		if next == "" {
-			break
-		}
-		pg.Cursor = next
 	}
 	v["decided_in_time"], v["legal_review"], v["two_documents"] = inTime, legal, twoDocs
 	var sat domain.Ratio
@@ -345,4 +341,21 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// eachCase calls fn for every case the filter lists, page by page.
+func (h *Handlers) eachCase(ctx context.Context, f domain.CaseFilter, fn func(*domain.Case)) error {
+	for pg := (domain.Page{Limit: domain.MaxPageLimit}); ; {
+		cases, next, err := h.Repo.ListCases(ctx, f, pg)
+		if err != nil {
+			return err
+		}
+		for _, cs := range cases {
+			fn(cs)
+		}
+		if next == "" {
+			return nil
+		}
+		pg.Cursor = next
+	}
 }
