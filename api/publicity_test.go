@@ -33,7 +33,10 @@ func (ta *testApp) servedPersonCase(t *testing.T, f caseAgency) string {
 	ta.act(t, f, id, map[string]any{"action": "record", "officer_ids": f.officers, "evidence_ids": []string{ev}})
 	ta.act(t, f, id, map[string]any{"action": "notify", "officer_ids": f.officers, "notice": notice(60000, "fine")})
 	ta.act(t, f, id, map[string]any{"action": "waive"})
-	ta.actAs(t, f.adminTok, id, map[string]any{"action": "decide", "decision": decision(60000, "lighter", "fine")}, 200)
+	// The decision's own words name the party: they stay in the case, never in the publication.
+	d := decision(60000, "lighter", "fine")
+	d["basis"] = "依据《食品安全法》第一百二十四条，对" + personName + "（" + personAddress + "）罚款"
+	ta.actAs(t, f.adminTok, id, map[string]any{"action": "decide", "decision": d}, 200)
 	for _, doc := range []map[string]any{{"kind": "penalty_decision", "fields": map[string]string{"evidence": "询问笔录", "payment": "十五日内"}}, {"kind": "credit_repair_notice"}} {
 		if r := ta.do("POST", "/v1/cases/"+id+"/documents", doc, f.officerTok); r.Status != 201 {
 			t.Fatalf("%v: %d %s", doc["kind"], r.Status, r.Body)
@@ -99,7 +102,7 @@ func TestPublishedDecisionsShowNoPersonalData(t *testing.T) {
 	}
 
 	// Revoked: withdrawn from the list, still readable as withdrawn.
-	ta.actAs(t, f.adminTok, id, map[string]any{"action": "revoke_decision", "reason": "经行政复议决定撤销"}, 200)
+	ta.actAs(t, f.adminTok, id, map[string]any{"action": "revoke_decision", "reason": "经行政复议决定撤销对" + personName + "的处罚"}, 200)
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if r := ta.do("GET", "/v1/public/decisions/"+id, nil, ""); strings.Contains(string(r.Body), `"withdrawn":true`) {
 			break
@@ -111,7 +114,8 @@ func TestPublishedDecisionsShowNoPersonalData(t *testing.T) {
 	ta.run([]scenario{
 		{Name: "gone from the list", Method: "GET", URL: "/v1/public/decisions", Status: 200, NotContains: []string{id}},
 		{Name: "and from the page", Method: "GET", URL: "/p/decisions", Status: 200, NotContains: []string{hash}},
-		{Name: "listed as withdrawn when asked", Method: "GET", URL: "/v1/public/decisions?withdrawn=true", Status: 200, Contains: []string{id, "经行政复议决定撤销"}},
+		{Name: "listed as withdrawn when asked", Method: "GET", URL: "/v1/public/decisions?withdrawn=true", Status: 200, Contains: []string{id, "该行政处罚决定已被撤销"}, NotContains: []string{personName}},
+		{Name: "by id, without the reason's words", Method: "GET", URL: "/v1/public/decisions/" + id, Status: 200, NotContains: []string{personName, personAddress}},
 	})
 
 	// A decision not served is published when its deadline (7 working days) passes.

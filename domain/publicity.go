@@ -71,10 +71,16 @@ func PublicationDue(c *Case, cal Calendar, days int) (time.Time, bool) {
 	return Stamp(cal.AddWorkingDays(c.DecidedAt, days)), true
 }
 
-// PublicationOf builds the publication of a case's decision from the fields that may be public.
-func PublicationOf(c *Case, agency *Agency, matterName, documentNumber string, dueBy, now time.Time) *Publication {
+// PublicationOf builds the publication of a case's decision from the fields that may be public:
+// the legal basis is the matter's, from the catalog, never the decision's own words, which an
+// officer writes and which may name the party.
+func PublicationOf(c *Case, agency *Agency, matter *Matter, documentNumber string, dueBy, now time.Time) *Publication {
+	matterName, basis := "", ""
+	if matter != nil {
+		matterName, basis = matter.Name, matter.LegalBasis
+	}
 	p := &Publication{ID: c.ID, AgencyID: c.AgencyID, AgencyName: agency.Name, CaseNumber: c.Number, DocumentNumber: documentNumber,
-		DocumentHash: c.Documents[DocPenaltyDecision], PartyKind: c.Party.Kind, Violation: matterName, LegalBasis: c.Decision.Basis,
+		DocumentHash: c.Documents[DocPenaltyDecision], PartyKind: c.Party.Kind, Violation: matterName, LegalBasis: basis,
 		Fine: c.Decision.Fine, DecidedAt: Stamp(c.DecidedAt), DueBy: dueBy, PublishedAt: Stamp(now)}
 	if c.Party.Kind == "organisation" {
 		p.PartyName, p.PartyUSCC = c.Party.Name, c.Party.USCC
@@ -89,6 +95,10 @@ func PublicationOf(c *Case, agency *Agency, matterName, documentNumber string, d
 	}
 	return p
 }
+
+// WithdrawnText is what a withdrawn publication says of why: the revocation's own reason is the
+// agency's free text and stays in the case.
+const WithdrawnText = "该行政处罚决定已被撤销"
 
 // Publications stores published decisions; CreatePublication answers Conflict when the case's
 // decision is published already.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -222,8 +223,23 @@ func (h *Handlers) CreateDraw(c *fiber.Ctx) error {
 	}
 	slices.SortFunc(in.Candidates, func(a, b domain.DrawCandidate) int { return strings.Compare(a.USCC, b.USCC) })
 	day := domain.PlannedDayStart(req.PlannedOn.Time)
-	if in.Officers, err = h.drawOfficers(ctx, p.AgencyID, day, day.AddDate(0, -months, 0)); err != nil {
+	if in.Officers, err = h.drawOfficers(ctx, p.AgencyID, day, months); err != nil {
 		return err
+	}
+	// An enterprise that too few officers may inspect cannot be drawn: it is left out of the
+	// candidates now, so that a draw once committed always runs.
+	in.Candidates = slices.DeleteFunc(in.Candidates, func(c domain.DrawCandidate) bool {
+		eligible := 0
+		for _, o := range in.Officers {
+			if !slices.Contains(o.Excluded, c.USCC) {
+				eligible++
+			}
+		}
+		return eligible < in.PerInspect
+	})
+	if len(in.Candidates) < req.Count {
+		return &domain.Error{Code: domain.Invalid, Message: "too few enterprises of the directory may be inspected by two officers who have not inspected them lately",
+			Fields: map[string]string{"count": fmt.Sprintf("at most %d here", len(in.Candidates))}}
 	}
 	seed := make([]byte, 32)
 	_, _ = rand.Read(seed)
@@ -239,10 +255,12 @@ func (h *Handlers) CreateDraw(c *fiber.Ctx) error {
 }
 
 // drawOfficers are the agency's officers who may act on the planned day, by id, each with the
-// enterprises it inspected since (not cancelled inspections).
-func (h *Handlers) drawOfficers(ctx context.Context, agencyID string, day, since time.Time) ([]domain.DrawOfficer, error) {
+// enterprises it inspected (or is planned to) in the months before the day, cancelled
+// inspections aside; months 0 excludes nothing.
+func (h *Handlers) drawOfficers(ctx context.Context, agencyID string, day time.Time, months int) ([]domain.DrawOfficer, error) {
 	excluded := map[string][]string{}
-	for pg := (domain.Page{Limit: domain.MaxPageLimit}); ; {
+	since := day.AddDate(0, -months, 0)
+	for pg := (domain.Page{Limit: domain.MaxPageLimit}); months > 0; {
 		list, next, err := h.Repo.ListInspections(ctx, agencyID, pg)
 		if err != nil {
 			return nil, err

@@ -105,6 +105,9 @@ func (h *Handlers) CreateProblem(c *fiber.Ctx) error {
 	default:
 		return forbidden("problems are registered by an agency's admin or a supervisor")
 	}
+	if req.Status != "" && req.Status != string(domain.ProblemOpen) || req.Closure != nil {
+		return &domain.Error{Code: domain.Invalid, Message: "a problem is registered open", Fields: map[string]string{"status": "leave it out; close the problem with PATCH"}}
+	}
 	now := domain.Stamp(h.Now())
 	pr := &domain.Problem{AgencyID: agency, Source: req.Source, SourceRef: req.SourceRef, Title: req.Title, Description: req.Description, Plan: req.Plan,
 		Owner: req.Owner, Deadline: req.Deadline.Time, Status: domain.ProblemOpen, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
@@ -196,6 +199,10 @@ func (h *Handlers) UpdateProblem(c *fiber.Ctx) error {
 	}
 	if err := ifMatch(c, pr.Version); err != nil {
 		return err
+	}
+	if req.AgencyID != "" || req.Source != "" || req.SourceRef != "" || req.Title != "" {
+		return &domain.Error{Code: domain.Invalid, Message: "a problem's agency, source and title stay as registered",
+			Fields: map[string]string{"agency_id": "not changed by PATCH; register another problem instead"}}
 	}
 	if req.Plan != "" {
 		pr.Plan = req.Plan

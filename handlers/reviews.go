@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
 	"fmt"
@@ -30,7 +31,7 @@ func (h *Handlers) reviewBody(c *fiber.Ctx, ctx context.Context) (*domain.Agency
 		return nil, err
 	}
 	if body == nil {
-		return nil, forbidden("case-file review is the supervisory bodies' work")
+		return nil, forbidden("review rounds, rubrics and scorecards are the supervisory bodies' work")
 	}
 	return body, nil
 }
@@ -410,21 +411,25 @@ func (h *Handlers) ScoreReviewFile(c *fiber.Ctx) error {
 		return err
 	}
 	now := domain.Stamp(h.Now())
-	for _, finding := range fresh {
-		pr := &domain.Problem{AgencyID: f.AgencyID, Source: "review_finding", SourceRef: r.Name + " " + f.CaseNumber, Title: finding,
-			Plan: "按案卷评查意见整改，并对同类案卷开展自查", Owner: "单位负责人", Deadline: domain.ChinaDate(now.AddDate(0, 0, r.RectifyDays)),
-			Status: domain.ProblemOpen, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
-		if err := h.Repo.CreateProblem(ctx, pr); err != nil {
-			return err
-		}
-		f.Findings = append(f.Findings, finding)
-	}
+	f.Findings = append(f.Findings, fresh...)
 	f.Manual, f.VetoFailed, f.Notes = req.Scores, req.VetoFailed, strings.TrimSpace(req.Notes)
 	var missing []string
 	f.Total, f.Grade, missing = domain.Score(r.Rubric, f.Auto, f.Manual, f.VetoFailed)
 	f.Scored, f.Reviewer, f.ScoredAt = len(missing) == 0, p.UserID, now
 	if err := h.Repo.UpdateReviewFile(ctx, f); err != nil {
 		return err
+	}
+	// Only a saved file's findings become tasks, each once: its id is derived from the file and
+	// the finding, so a request that lost the race files nothing and a retry files what a crash
+	// left out.
+	for _, finding := range f.Findings {
+		sum := sha256.Sum256([]byte(f.ID + "\x00" + finding))
+		pr := &domain.Problem{ID: "rf" + hex.EncodeToString(sum[:12]), AgencyID: f.AgencyID, Source: "review_finding", SourceRef: r.Name + " " + f.CaseNumber,
+			Title: finding, Plan: "按案卷评查意见整改，并对同类案卷开展自查", Owner: "单位负责人", Deadline: domain.ChinaDate(now.AddDate(0, 0, r.RectifyDays)),
+			Status: domain.ProblemOpen, CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
+		if err := h.Repo.CreateProblem(ctx, pr); err != nil && domain.ErrorCode(err) != domain.Conflict {
+			return err
+		}
 	}
 	c.Set(fiber.HeaderETag, etag(f.Version))
 	return c.JSON(toReviewFileJSON(f, r.Rubric))

@@ -45,8 +45,8 @@ type scorecardJSON struct {
 func (h *Handlers) Scorecards(c *fiber.Ctx) error {
 	fe := domain.FieldErrors{}
 	from, to := dateRange(c, fe)
-	if from.IsZero() || to.IsZero() {
-		fe.Add("from", "a period: from and to")
+	if from.IsZero() || to.IsZero() || !from.Before(to) {
+		fe.Add("from", "a period: from and to, from not after to")
 	}
 	if err := fe.Err(); err != nil {
 		return err

@@ -23,7 +23,7 @@ func (p *Publisher) CaseChanged(ctx context.Context, c *domain.Case, now time.Ti
 		return nil
 	}
 	if c.Status == domain.StatusRevoked {
-		err := p.Repo.WithdrawPublication(ctx, c.ID, c.Reason, now)
+		err := p.Repo.WithdrawPublication(ctx, c.ID, domain.WithdrawnText, now)
 		if domain.ErrorCode(err) == domain.NotFound {
 			return nil
 		}
@@ -46,9 +46,9 @@ func (p *Publisher) publish(ctx context.Context, c *domain.Case, due, now time.T
 	if err != nil {
 		return err
 	}
-	matter := ""
-	if m, err := p.Repo.MatterByID(ctx, c.MatterID); err == nil {
-		matter = m.Name
+	matter, err := p.Repo.MatterByID(ctx, c.MatterID)
+	if err != nil && domain.ErrorCode(err) != domain.NotFound {
+		return err
 	}
 	number := ""
 	docs, err := p.Repo.DocumentsOf(ctx, c.ID)

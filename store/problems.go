@@ -45,9 +45,13 @@ func fromProblemDoc(d *problemDoc) *domain.Problem {
 	return p
 }
 
-// CreateProblem stores a new problem with a new id.
+// CreateProblem stores a new problem, with a new id unless it has one; Conflict when its id is
+// taken.
 func (s *Store) CreateProblem(ctx context.Context, p *domain.Problem) error {
-	p.ID, p.Version = newID(), 1
+	if p.ID == "" {
+		p.ID = newID()
+	}
+	p.Version = 1
 	_, err := s.db.Collection("problems").InsertOne(ctx, toProblemDoc(p))
 	return mapErr(err, "problem")
 }
