@@ -55,6 +55,9 @@ func TestScorecardsFromTheRecords(t *testing.T) {
 			"satisfaction": 10, "complaints": 5, "rectification": 10},
 	}
 	items := r.JSON["items"].([]any)
+	if !strings.Contains(string(r.Body), `"complaint_outcomes":{}`) {
+		t.Fatalf("no complaints, no outcomes: %s", r.Body)
+	}
 	if len(items) != 2 || items[0].(map[string]any)["agency_id"] != b.id || items[0].(map[string]any)["rank"] != 1.0 || items[1].(map[string]any)["rank"] != 2.0 {
 		t.Fatalf("the ranking: %s", r.Body)
 	}

@@ -37,6 +37,8 @@ type scorecardJSON struct {
 	Total      float64         `json:"total"`
 	Rank       int             `json:"rank"`
 	Indicators []indicatorJSON `json:"indicators"`
+	// ComplaintOutcomes counts the period's complaints by where they stand.
+	ComplaintOutcomes map[string]int `json:"complaint_outcomes"`
 }
 
 // Scorecards computes the scorecard of every agency the caller's body covers over ?from= ?to=
@@ -68,11 +70,12 @@ func (h *Handlers) Scorecards(c *fiber.Ctx) error {
 	n := h.names()
 	out := []scorecardJSON{}
 	for _, a := range agencies {
-		values, err := h.indicatorsOf(ctx, a, from, to, reviewScores[a])
+		outcomes := map[string]int{}
+		values, err := h.indicatorsOf(ctx, a, from, to, reviewScores[a], outcomes)
 		if err != nil {
 			return err
 		}
-		card := scorecardJSON{AgencyID: a, AgencyName: n.agency(ctx, a)}
+		card := scorecardJSON{AgencyID: a, AgencyName: n.agency(ctx, a), ComplaintOutcomes: outcomes}
 		for _, ind := range domain.Indicators {
 			r := values[ind.Code]
 			v := r.Value()
@@ -139,7 +142,7 @@ func (h *Handlers) reviewScores(ctx context.Context, body *domain.Agency, from, 
 }
 
 // indicatorsOf reads an agency's records of the period once and counts each indicator.
-func (h *Handlers) indicatorsOf(ctx context.Context, agencyID string, from, to time.Time, review domain.Ratio) (map[string]domain.Ratio, error) {
+func (h *Handlers) indicatorsOf(ctx context.Context, agencyID string, from, to time.Time, review domain.Ratio, outcomes map[string]int) (map[string]domain.Ratio, error) {
 	v := map[string]domain.Ratio{"review_score": review}
 	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(from) && t.Before(to) }
 	end := to.Add(-time.Millisecond)
@@ -243,6 +246,9 @@ func (h *Handlers) indicatorsOf(ctx context.Context, agencyID string, from, to t
 			return nil, err
 		}
 		complaints += len(list)
+		for _, cp := range list {
+			outcomes[string(cp.Status)]++
+		}
 		if next == "" {
 			break
 		}
