@@ -389,21 +389,3 @@ func (h *Handlers) SubmitCallback(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": cb.ID, "received_at": cb.Answer.At})
 }
-
-// dateRange reads ?from= and ?to= (dates, China time) as [from, to-day's end).
-func dateRange(c *fiber.Ctx, fe domain.FieldErrors) (from, to time.Time) {
-	for name, dst := range map[string]*time.Time{"from": &from, "to": &to} {
-		if s := c.Query(name); s != "" {
-			d, err := time.Parse(time.DateOnly, s)
-			if err != nil {
-				fe.Add(name, "a date YYYY-MM-DD")
-				continue
-			}
-			*dst = domain.PlannedDayStart(d)
-		}
-	}
-	if !to.IsZero() {
-		to = to.AddDate(0, 0, 1)
-	}
-	return from, to
-}

@@ -462,8 +462,13 @@ func (h *Handlers) giveFeedback(ctx context.Context, card *domain.Card, f *domai
 	}
 	f.ID, f.CardCode, f.AgencyID, f.InspectionID, f.CaseID, f.OfficerIDs, f.CreatedAt = domain.RandomToken(12), card.Code, card.AgencyID, card.InspectionID,
 		card.CaseID, card.OfficerIDs, h.Now()
-	// The supervisory bodies over the agency hear of it through their own change logs.
-	if err := h.tellBodies(ctx, card.AgencyID, "feedback", f.ID, 0); err != nil {
+	return h.storeRating(ctx, f)
+}
+
+// storeRating stores a rating, a card's or an enterprise's: the supervisory bodies over the
+// agency hear of it through their own change logs, written first.
+func (h *Handlers) storeRating(ctx context.Context, f *domain.Feedback) error {
+	if err := h.tellBodies(ctx, f.AgencyID, "feedback", f.ID, 0); err != nil {
 		return err
 	}
 	return h.Repo.AddFeedback(ctx, f)

@@ -329,53 +329,6 @@ type enterpriseCaseJSON struct {
 	Officers  []officerCard `json:"officers"`
 }
 
-// names resolves agencies, matters and officers once per list.
-type names struct {
-	h        *Handlers
-	agencies map[string]string
-	matters  map[string]string
-	officers map[string]officerCard
-}
-
-func (h *Handlers) names() *names {
-	return &names{h: h, agencies: map[string]string{}, matters: map[string]string{}, officers: map[string]officerCard{}}
-}
-
-func (n *names) agency(ctx context.Context, id string) string {
-	if v, ok := n.agencies[id]; ok {
-		return v
-	}
-	if a, err := n.h.Repo.AgencyByID(ctx, id); err == nil {
-		n.agencies[id] = a.Name
-	}
-	return n.agencies[id]
-}
-
-func (n *names) matter(ctx context.Context, id string) string {
-	if v, ok := n.matters[id]; ok {
-		return v
-	}
-	if m, err := n.h.Repo.MatterByID(ctx, id); err == nil {
-		n.matters[id] = m.Name
-	}
-	return n.matters[id]
-}
-
-func (n *names) officersOf(ctx context.Context, ids []string) []officerCard {
-	out := []officerCard{}
-	for _, id := range ids {
-		o, ok := n.officers[id]
-		if !ok {
-			if u, err := n.h.Repo.UserByID(ctx, id); err == nil {
-				o = officerCard{Name: u.Name, CertificateNo: u.CertificateNo}
-			}
-			n.officers[id] = o
-		}
-		out = append(out, o)
-	}
-	return out
-}
-
 // ratingID is the id of an enterprise's rating of an inspection: one each, and opaque, since
 // the agency rated reads the rating but not which inspection it was.
 func ratingID(inspectionID string) string {
@@ -471,10 +424,7 @@ func (h *Handlers) RateInspection(c *fiber.Ctx) error {
 	} else if domain.ErrorCode(err) != domain.NotFound {
 		return err
 	}
-	if err := h.tellBodies(ctx, in.AgencyID, "feedback", f.ID, 0); err != nil {
-		return err
-	}
-	if err := h.Repo.AddFeedback(ctx, f); err != nil {
+	if err := h.storeRating(ctx, f); err != nil {
 		if domain.ErrorCode(err) == domain.Conflict {
 			return domain.Errorf(domain.Conflict, "the inspection was rated already")
 		}

@@ -1,12 +1,10 @@
 package handlers
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -511,22 +509,16 @@ func (h *Handlers) ReviewReport(c *fiber.Ctx) error {
 	}
 	switch c.Query("format") {
 	case "csv":
-		var b bytes.Buffer
-		b.WriteString("\ufeff")
-		w := csv.NewWriter(&b)
-		_ = w.Write([]string{"agency_id", "agency_name", "files", "scored", "average_score", "优秀", "合格", "不合格", "common_problems"})
+		rows := [][]string{{"agency_id", "agency_name", "files", "scored", "average_score", "优秀", "合格", "不合格", "common_problems"}}
 		for _, a := range out {
 			var ps []string
 			for _, p := range a.Problems {
 				ps = append(ps, fmt.Sprintf("%s(%d)", p.Problem, p.Files))
 			}
-			_ = w.Write([]string{a.AgencyID, csvSafe(a.AgencyName), strconv.Itoa(a.Files), strconv.Itoa(a.Scored), fmt.Sprintf("%.2f", a.Average),
+			rows = append(rows, []string{a.AgencyID, csvSafe(a.AgencyName), strconv.Itoa(a.Files), strconv.Itoa(a.Scored), fmt.Sprintf("%.2f", a.Average),
 				strconv.Itoa(a.Grades["优秀"]), strconv.Itoa(a.Grades["合格"]), strconv.Itoa(a.Grades["不合格"]), csvSafe(strings.Join(ps, "；"))})
 		}
-		w.Flush()
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="review-report.csv"`)
-		return c.Send(b.Bytes())
+		return sendCSV(c, "review-report.csv", rows)
 	case "html":
 		return h.render(c, fiber.StatusOK, "review_report", reviewReportPage{Title: r.Name + " 案卷评查报告", Round: r.Name, Agencies: out})
 	}

@@ -1,10 +1,8 @@
 package handlers
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"math"
@@ -298,25 +296,19 @@ func (h *Handlers) indicatorsOf(ctx context.Context, agencyID string, from, to t
 }
 
 func sendScorecardCSV(c *fiber.Ctx, cards []scorecardJSON) error {
-	var b bytes.Buffer
-	b.WriteString("\ufeff")
-	w := csv.NewWriter(&b)
 	head := []string{"rank", "agency_id", "agency_name", "total"}
 	for _, ind := range domain.Indicators {
 		head = append(head, ind.Code)
 	}
-	_ = w.Write(head)
+	rows := [][]string{head}
 	for _, card := range cards {
 		line := []string{strconv.Itoa(card.Rank), card.AgencyID, csvSafe(card.AgencyName), fmt.Sprintf("%.2f", card.Total)}
 		for _, ind := range card.Indicators {
 			line = append(line, fmt.Sprintf("%.2f", ind.Points))
 		}
-		_ = w.Write(line)
+		rows = append(rows, line)
 	}
-	w.Flush()
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="scorecards.csv"`)
-	return c.Send(b.Bytes())
+	return sendCSV(c, "scorecards.csv", rows)
 }
 
 type scorecardPage struct {

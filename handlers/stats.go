@@ -1,15 +1,11 @@
 package handlers
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -213,14 +209,9 @@ func (h *Handlers) statsOf(ctx context.Context, agencies []string, perOfficer bo
 	return out, nil
 }
 
-func round2(f float64) float64 { return math.Round(f*100) / 100 }
-
 // sendStatsCSV writes the rows as CSV with a header, a column per category and status, and a
 // byte-order mark so that spreadsheet programs read the Chinese right.
 func sendStatsCSV(c *fiber.Ctx, rows []statsRow, perOfficer bool) error {
-	var b bytes.Buffer
-	b.WriteString("\ufeff")
-	w := csv.NewWriter(&b)
 	head := []string{"agency_id", "agency_name"}
 	if perOfficer {
 		head = append(head, "officer_id", "officer_name")
@@ -234,7 +225,7 @@ func sendStatsCSV(c *fiber.Ctx, rows []statsRow, perOfficer bool) error {
 		head = append(head, "complaints_"+string(s))
 	}
 	head = append(head, "callbacks_answered", "callbacks_satisfied", "callback_satisfaction")
-	_ = w.Write(head)
+	out := [][]string{head}
 	for _, r := range rows {
 		line := []string{r.AgencyID, csvSafe(r.AgencyName)}
 		if perOfficer {
@@ -248,18 +239,7 @@ func sendStatsCSV(c *fiber.Ctx, rows []statsRow, perOfficer bool) error {
 			line = append(line, strconv.Itoa(r.ByOutcome[string(s)]))
 		}
 		line = append(line, strconv.Itoa(r.Callbacks), strconv.Itoa(r.Satisfied), fmt.Sprintf("%.2f", r.Satisfaction))
-		_ = w.Write(line)
+		out = append(out, line)
 	}
-	w.Flush()
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="supervision-stats.csv"`)
-	return c.Send(b.Bytes())
-}
-
-// csvSafe keeps a name from being read as a formula by a spreadsheet.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return sendCSV(c, "supervision-stats.csv", out)
 }
