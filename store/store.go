@@ -356,15 +356,17 @@ func mapErr(err error, what string) error {
 	return &domain.Error{Code: domain.Internal, Message: "document store error", Err: err}
 }
 
-// busy tells a write refused for contention and not applied: SQLite's lock under the embedded
-// engine, a write conflict or transient transaction error on MongoDB. Retrying it is safe.
+// busy tells a write refused for contention and not applied: SQLite's lock or interrupt under
+// the embedded engine, a write conflict or transient transaction error on MongoDB. Retrying it
+// is safe.
 func busy(err error) bool {
 	var se mongo.ServerError
 	if errors.As(err, &se) && (se.HasErrorCode(112) || se.HasErrorLabel("TransientTransactionError")) {
 		return true
 	}
 	msg := err.Error()
-	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+	// SQLite's interrupt (code 9) rolls the statement back: the write was not applied.
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") || strings.Contains(msg, "interrupted (9)")
 }
 
 // encodeCursor and decodeCursor keep keyset cursors opaque to clients.
