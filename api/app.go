@@ -74,6 +74,9 @@ type Config struct {
 	// PublishDays are the working days after a penalty decision by which it is published
 	// (公示), if it was not served before (0: seven).
 	PublishDays int
+	// StandingTTL is how long a person's standing (account, agency, certificate) is taken from
+	// memory for reads; writes always read it afresh (0: three seconds).
+	StandingTTL time.Duration
 	// CORSOrigins are the origins browsers may call the API from ("*" for any: the API takes
 	// bearer tokens, never cookies); empty allows none.
 	CORSOrigins string
@@ -162,6 +165,10 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout,
 		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key), PublicURL: cfg.PublicURL,
 		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream, Supervision: cfg.Supervision}
+	h.Standings.TTL = cfg.StandingTTL
+	if h.Standings.TTL == 0 {
+		h.Standings.TTL = 3 * time.Second
+	}
 	if h.Supervision.AcceptDays == 0 {
 		h.Supervision.AcceptDays = 3
 	}
@@ -200,7 +207,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}
 	idem := idempotency(d.Repo, cfg.RequestTimeout, d.Now)
 	auth := &authHandlers{repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
-	authed := requireAuth(signer)
+	authed := requireAuth(signer, h.Admit)
 	public := limiter.New(limiter.Config{
 		Max: cfg.PublicRate, Expiration: time.Minute,
 		LimitReached: func(c *fiber.Ctx) error {
@@ -341,6 +348,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/agencies", authed, h.ListAgencies)
 	v1.Get("/agencies/:id", authed, h.GetAgency)
 	v1.Patch("/agencies/:id", authed, h.UpdateAgency)
+	v1.Get("/agencies/:id/adjustments", authed, h.ListAdjustments)
 
 	v1.Post("/officers", authed, h.CreateOfficer)
 	v1.Get("/officers", authed, h.ListOfficers)

@@ -184,7 +184,8 @@ func (a *authHandlers) logout(c *fiber.Ctx) error {
 // maxAuthorization is the longest Authorization header looked at.
 const maxAuthorization = 4096
 
-func requireAuth(s *Signer) fiber.Handler {
+// admit then lets the verified holder in as they stand now (handlers.Admit).
+func requireAuth(s *Signer, admit fiber.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		// An access token is a few hundred bytes; a longer header is refused before it is copied.
 		if len(c.Request().Header.Peek(fiber.HeaderAuthorization)) > maxAuthorization {
@@ -200,6 +201,6 @@ func requireAuth(s *Signer) fiber.Handler {
 			return err
 		}
 		handlers.SetPrincipal(c, p)
-		return c.Next()
+		return admit(c)
 	}
 }

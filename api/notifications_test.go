@@ -215,7 +215,7 @@ func TestDevicesAreTheirOwners(t *testing.T) {
 		t.Fatalf("a disabled officer keeps %d devices", len(d))
 	}
 	// Its access token still lives for minutes: it registers no phone again.
-	if r := ta.do("POST", "/v1/devices", map[string]any{"token": "after-disabling", "platform": "android"}, f.officer2Tok); r.Status != 403 {
+	if r := ta.do("POST", "/v1/devices", map[string]any{"token": "after-disabling", "platform": "android"}, f.officer2Tok); r.Status != 401 {
 		t.Fatalf("a disabled officer registers a device: %d %s", r.Status, r.Body)
 	}
 	// One account keeps its ten latest phones; tokens are what FCM issues.

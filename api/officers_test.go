@@ -22,10 +22,11 @@ func TestAgencies(t *testing.T) {
 		{Name: "an officer cannot change its agency", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.officerTok, Body: map[string]any{"name": "x"}, Status: 403},
 		{Name: "an admin cannot change status", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Body: map[string]any{"status": "revoked", "status_announced_on": "2026-01-01"}, Status: 403},
 		{Name: "an admin cannot change another agency", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: a.adminTok, Body: map[string]any{"name": "x"}, Status: 404},
-		{Name: "a change without If-Match", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Body: map[string]any{"name": "x"}, Status: 428, Contains: []string{`If-Match`}},
-		{Name: "an admin renames its agency", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"legal_basis": "《行政处罚法》第十八条"}, Status: 200, Contains: []string{"第十八条", `"version":2`}},
-		{Name: "stale If-Match", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"name": "x"}, Status: 412},
-		{Name: "an active agency keeps its legal basis", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Headers: []string{"If-Match", `"2"`}, Body: map[string]any{"legal_basis": ""}, Status: 400, Contains: []string{"legal_basis"}},
+		{Name: "a change without If-Match", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Body: map[string]any{"document_number_pattern": "青市监{kind}〔{year}〕{n}号"}, Status: 428, Contains: []string{`If-Match`}},
+		{Name: "an admin cannot rewrite its legal basis", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"legal_basis": "《行政处罚法》第十八条"}, Status: 403, Contains: []string{"legal_basis"}},
+		{Name: "the sysadmin changes the legal basis", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: ta.sysTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"legal_basis": "《行政处罚法》第十八条"}, Status: 200, Contains: []string{"第十八条", `"version":2`}},
+		{Name: "stale If-Match", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: a.adminTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"document_number_pattern": "青市监{kind}〔{year}〕{n}号"}, Status: 412},
+		{Name: "an active agency keeps its legal basis", Method: "PATCH", URL: "/v1/agencies/" + a.id, Token: ta.sysTok, Headers: []string{"If-Match", `"2"`}, Body: map[string]any{"legal_basis": ""}, Status: 400, Contains: []string{"legal_basis"}},
 		{Name: "suspension needs an announcement date", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"status": "suspended"}, Status: 400, Contains: []string{"status_announced_on"}},
 		{Name: "sysadmin suspends", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Headers: []string{"If-Match", `"1"`}, Body: map[string]any{"status": "suspended", "status_announced_on": "2026-03-01"}, Status: 200, Contains: []string{`"status_announced_on":"2026-03-01"`}},
 		{Name: "the public list shows adjustments", Method: "GET", URL: "/v1/public/agencies", Status: 200,
@@ -34,7 +35,7 @@ func TestAgencies(t *testing.T) {
 		{Name: "reinstating takes its own announcement", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Headers: []string{"If-Match", `"2"`}, Body: map[string]any{"status": "revoked"}, Status: 400, Contains: []string{"status_announced_on"}},
 		{Name: "sysadmin revokes", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Headers: []string{"If-Match", `"2"`}, Body: map[string]any{"status": "revoked", "status_announced_on": "2026-04-01"}, Status: 200, Contains: []string{`"status":"revoked"`, "2026-04-01"}},
 		{Name: "revocation is final", Method: "PATCH", URL: "/v1/agencies/" + b.id, Token: ta.sysTok, Headers: []string{"If-Match", `"3"`}, Body: map[string]any{"status": "active", "status_announced_on": "2026-05-01"}, Status: 403, Contains: []string{"final"}},
-		{Name: "a revoked agency's officers may not act", Method: "GET", URL: "/v1/officers/" + b.officerID, Token: b.adminTok, Status: 200, Contains: []string{`"may_act":false`, "agency is revoked"}},
+		{Name: "a revoked agency's officers may not act", Method: "GET", URL: "/v1/officers/" + b.officerID, Token: ta.sysTok, Status: 200, Contains: []string{`"may_act":false`, "agency is revoked"}},
 	})
 }
 
@@ -44,7 +45,8 @@ func TestOfficersAndScope(t *testing.T) {
 	b := ta.newAgency(t, 1)
 	ta.run([]scenario{
 		{Name: "admin reads its officer with private fields", Method: "GET", URL: "/v1/officers/" + a.officerID, Token: a.adminTok, Status: 200, Contains: []string{`"phone":"13800138000"`, `"may_act":true`, a.certNo}},
-		{Name: "a colleague sees no phone or ID", Method: "GET", URL: "/v1/officers/" + a.officerID, Token: ta.login("a-officer2", testPassword), Status: 200, NotContains: []string{"13800138000", "11010519491231002X"}},
+		{Name: "a colleague without a certificate reads no colleague", Method: "GET", URL: "/v1/officers/" + a.officerID, Token: ta.login("a-officer2", testPassword), Status: 403, NotContains: []string{"13800138000"}},
+		{Name: "a colleague sees no phone or ID", Method: "GET", URL: "/v1/officers/" + a.officerID, Token: ta.certifiedColleague(t, a), Status: 200, NotContains: []string{"13800138000", "11010519491231002X"}},
 		{Name: "an officer reads itself", Method: "GET", URL: "/v1/officers/" + a.officerID, Token: a.officerTok, Status: 200, Contains: []string{"13800138000"}},
 		{Name: "officer of another agency is not found", Method: "GET", URL: "/v1/officers/" + b.officerID, Token: a.officerTok, Status: 404, NotContains: []string{"张三"}},
 		{Name: "admin of another agency cannot read", Method: "GET", URL: "/v1/officers/" + b.officerID, Token: a.adminTok, Status: 404},
@@ -109,7 +111,7 @@ func TestTraining(t *testing.T) {
 		{Name: "future date", Method: "POST", URL: "/v1/officers/" + a.officer2ID + "/training", Token: a.adminTok, Body: map[string]any{"topic": "x", "hours": 2, "date": fmt.Sprintf("%d-01-01", year+1)}, Status: 400, Contains: []string{`"date"`}},
 		{Name: "an officer cannot record its own training", Method: "POST", URL: "/v1/officers/" + a.officerID + "/training", Token: a.officerTok, Body: map[string]any{"topic": "x", "hours": 2, "date": day(1)}, Status: 403},
 		{Name: "the officer sees its total", Method: "GET", URL: "/v1/officers/" + a.officerID + "/training", Token: a.officerTok, Status: 200, Contains: []string{`"hours":64`, `"shortfall":0`, "行政处罚法专题"}},
-		{Name: "a colleague cannot", Method: "GET", URL: "/v1/officers/" + a.officerID + "/training", Token: ta.login("a-officer2", testPassword), Status: 404},
+		{Name: "a colleague cannot", Method: "GET", URL: "/v1/officers/" + a.officerID + "/training", Token: ta.certifiedColleague(t, a), Status: 404},
 		{Name: "shortfall lists only officers below 60 hours", Method: "GET", URL: "/v1/training/shortfall", Token: a.adminTok, Status: 200, Contains: []string{a.officer2ID, `"hours":10`, `"shortfall":50`}, NotContains: []string{a.officerID}},
 		{Name: "sysadmin must name the agency", Method: "GET", URL: "/v1/training/shortfall", Token: ta.sysTok, Status: 400},
 		{Name: "a bad year", Method: "GET", URL: "/v1/training/shortfall?year=abc", Token: a.adminTok, Status: 400},

@@ -45,6 +45,9 @@ const (
 	// KindProblemOverdue: a problem of the agency is still open after its deadline; its
 	// admins are told, once.
 	KindProblemOverdue NotificationKind = "problem_overdue"
+	// KindAgencyAdjusted: the government changed where an agency sits, its kind, name or legal
+	// basis, or its status; the supervisors of the bodies over it before and after are told.
+	KindAgencyAdjusted NotificationKind = "agency_adjusted"
 )
 
 // Alert horizons.
@@ -73,6 +76,7 @@ var templates = map[NotificationKind]template{
 	KindCallbackDue:         {"执法回访", "请对%s的执法情况作出评价。"},
 	KindUnsatisfiedCallback: {"回访不满意预警", "%s，请及时核查。"},
 	KindProblemOverdue:      {"整改任务逾期", "整改任务“%s”已超过整改期限，请尽快完成整改。"},
+	KindAgencyAdjusted:      {"执法主体调整", "%s已调整，详情请在应用内查看。"},
 }
 
 // Alert is one notification to derive from a fact: its kind, who receives it, the object it

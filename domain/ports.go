@@ -100,6 +100,7 @@ type Repository interface {
 	Publications
 	Problems
 	Reviews
+	Adjustments
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

@@ -186,8 +186,10 @@ func (h *Handlers) GetAgency(c *fiber.Ctx) error {
 	return c.JSON(toAgencyResponse(a))
 }
 
-// UpdateAgency changes an agency. Agency admins may change their own agency's name,
-// jurisdiction and legal basis; status and code are the sysadmin's.
+// UpdateAgency changes an agency. Where an agency sits, its kind, name, legal basis, status and
+// code are the government's act (the sysadmin's here), recorded and announced to the supervisory
+// bodies over it before and after; the agency's admin sets how it works: who decides and how its
+// documents are numbered.
 func (h *Handlers) UpdateAgency(c *fiber.Ctx) error {
 	p := principal(c)
 	a, err := h.scopedAgency(c)
@@ -201,15 +203,27 @@ func (h *Handlers) UpdateAgency(c *fiber.Ctx) error {
 	if err := Decode(c, &req); err != nil {
 		return err
 	}
-	if !p.Has(domain.RoleSysadmin) && (req.Status != nil || req.StatusAnnouncedOn != nil || req.USCC != nil) {
-		return forbidden("only a sysadmin changes an agency's status or unified social credit code")
+	if !p.Has(domain.RoleSysadmin) {
+		f := domain.FieldErrors{}
+		for name, set := range map[string]bool{"name": req.Name != nil, "uscc": req.USCC != nil, "jurisdiction": req.Jurisdiction != nil,
+			"jurisdiction_id": req.JurisdictionID != nil, "kind": req.Kind != nil, "legal_basis": req.LegalBasis != nil,
+			"status": req.Status != nil, "status_announced_on": req.StatusAnnouncedOn != nil} {
+			if set {
+				f.Add(name, "set by the government (a sysadmin), not by the agency itself")
+			}
+		}
+		if len(f) > 0 {
+			return &domain.Error{Code: domain.Forbidden, Message: "where an agency sits, its kind, name, legal basis, status and code are the government's act", Fields: f}
+		}
 	}
-	if req.Kind != nil {
-		return &domain.Error{Code: domain.Invalid, Message: "an agency's kind is set when it is registered", Fields: map[string]string{"kind": "cannot change"}}
+	if req.Jurisdiction != nil {
+		return &domain.Error{Code: domain.Invalid, Message: "an agency moves to an existing jurisdiction by its id",
+			Fields: map[string]string{"jurisdiction": "name the jurisdiction with jurisdiction_id (GET /v1/jurisdictions); a change creates no region"}}
 	}
 	if err := ifMatch(c, a.Version); err != nil {
 		return err
 	}
+	before := *a
 	status, announced := req.Status, req.StatusAnnouncedOn
 	req.Status, req.StatusAnnouncedOn = nil, nil
 	req.apply(a)
@@ -230,7 +244,16 @@ func (h *Handlers) UpdateAgency(c *fiber.Ctx) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
+	bodies, err := h.bodiesOver(ctx, &before, a)
+	if err != nil {
+		return err
+	}
+	undo, err := h.adjusting(c, ctx, agencyAdjustments(&before, a, bodies), true)
+	if err != nil {
+		return err
+	}
 	if err := h.Repo.UpdateAgency(ctx, a); err != nil {
+		undo()
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(a.Version))

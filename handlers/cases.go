@@ -267,7 +267,7 @@ func (h *Handlers) CreateCase(c *fiber.Ctx) error {
 	// nothing.
 	unlock := h.lockID(cs.ID)
 	defer unlock()
-	actor, err := h.standing(ctx, p.UserID)
+	actor, err := h.callerStanding(c, ctx)
 	if err != nil {
 		return err
 	}

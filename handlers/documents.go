@@ -157,7 +157,7 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 			}
 		}
 		// Whoever may not issue it takes no number; the number's pattern is the agency's.
-		actor, err := h.standing(ctx, p.UserID)
+		actor, err := h.callerStanding(c, ctx)
 		if err != nil {
 			return domain.Event{}, domain.Attached{}, err
 		}

@@ -49,6 +49,8 @@ type Handlers struct {
 	Supervision SupervisionConfig
 	// Thumbnail renders a photo's thumbnail as JPEG; nil makes none.
 	Thumbnail func(io.Reader) ([]byte, error)
+	// Standings keeps each person's standing for reads for a few seconds.
+	Standings Standings
 
 	idLocks [64]sync.Mutex
 }

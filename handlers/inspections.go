@@ -237,7 +237,6 @@ type checkInRequest struct {
 // CheckIn records the calling officer on site with GPS and time; the inspection is under way
 // once two certified officers (one where the matter allows) have checked in.
 func (h *Handlers) CheckIn(c *fiber.Ctx) error {
-	p := principal(c)
 	var req checkInRequest
 	if err := Decode(c, &req); err != nil {
 		return err
@@ -248,7 +247,7 @@ func (h *Handlers) CheckIn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.standing(ctx, p.UserID)
+	s, err := h.callerStanding(c, ctx)
 	if err != nil {
 		return err
 	}

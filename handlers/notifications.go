@@ -237,7 +237,15 @@ func (h *Handlers) Stream(c *fiber.Ctx) error {
 		if w.Flush() != nil {
 			return
 		}
+		checked := time.Now()
 		for time.Now().Before(end) {
+			// A person disabled while listening hears nothing more within seconds.
+			if time.Since(checked) >= h.Standings.TTL {
+				if !h.StillAdmitted(base, p.UserID, "/v1/notifications/stream") {
+					return
+				}
+				checked = time.Now()
+			}
 			ctx, cancel := context.WithTimeout(base, timeout)
 			list, err := repo.NotificationsAfter(ctx, p.UserID, after, 100)
 			// Only what the deriver has passed is final: a notification the watcher stored

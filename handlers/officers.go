@@ -164,6 +164,11 @@ func (h *Handlers) CreateOfficer(c *fiber.Ctx) error {
 	if err := h.Repo.CreateUser(ctx, u); err != nil {
 		return err
 	}
+	first := *u
+	first.Version = 0 // the records of the account's creation are its version 1's
+	if _, err := h.adjusting(c, ctx, officerAdjustments(&domain.User{ID: u.ID, Status: u.Status}, &first), false); err != nil {
+		return err
+	}
 	return created(c, "/v1/officers/"+u.ID, u.Version, toOfficerResponse(officerView{user: u, agency: agency, private: true}, h.Now()))
 }
 
@@ -252,6 +257,7 @@ func (h *Handlers) UpdateOfficer(c *fiber.Ctx) error {
 	if req.IDNumber != nil {
 		u.IDNumber = strings.ToUpper(*req.IDNumber)
 	}
+	before := *u
 	if req.Roles != nil {
 		roles := rolesOf(*req.Roles)
 		if err := checkGrantable(roles); err != nil {
@@ -262,12 +268,20 @@ func (h *Handlers) UpdateOfficer(c *fiber.Ctx) error {
 	if req.Status != nil {
 		u.Status = domain.UserStatus(*req.Status)
 	}
+	if u.ID == p.UserID && (!slices.Equal(before.Roles, u.Roles) || before.Status != u.Status) {
+		return forbidden("nobody changes their own roles or status: another admin of the agency or a sysadmin does")
+	}
 	if err := u.Validate(); err != nil {
 		return err
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
+	undo, err := h.adjusting(c, ctx, officerAdjustments(&before, u), false)
+	if err != nil {
+		return err
+	}
 	if err := h.Repo.UpdateUser(ctx, u); err != nil {
+		undo()
 		return err
 	}
 	if u.Status != domain.UserActive {
@@ -299,6 +313,9 @@ func (h *Handlers) PutCertificate(c *fiber.Ctx) error {
 	if !p.ManagesAgency(u.AgencyID) || u.Has(domain.RoleSysadmin) {
 		return forbidden("only the agency's admin or a sysadmin issues certificates")
 	}
+	if u.ID == p.UserID {
+		return forbidden("nobody issues or changes their own enforcement certificate: another admin of the agency or a sysadmin does")
+	}
 	var req certificateJSON
 	if err := Decode(c, &req); err != nil {
 		return err
@@ -315,12 +332,19 @@ func (h *Handlers) PutCertificate(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	if cert.Number == u.CertificateNo {
-		cur, err := h.Repo.CertificateByNumber(ctx, cert.Number)
-		if err != nil {
+	var cur *domain.Certificate
+	if u.CertificateNo != "" {
+		if cur, err = h.Repo.CertificateByNumber(ctx, u.CertificateNo); err != nil && domain.ErrorCode(err) != domain.NotFound {
 			return err
 		}
+	}
+	undo, err := h.adjusting(c, ctx, certificateAdjustments(u, cur, cert, h.Now()), false)
+	if err != nil {
+		return err
+	}
+	if cert.Number == u.CertificateNo && cur != nil {
 		if cur.Status == domain.CertificateRevoked && cert.Status != domain.CertificateRevoked {
+			undo()
 			return forbidden("a revoked certificate (吊销) stays revoked: issue a new certificate")
 		}
 		err = h.Repo.UpdateCertificate(ctx, cert)
@@ -328,6 +352,7 @@ func (h *Handlers) PutCertificate(c *fiber.Ctx) error {
 		err = h.issueNewCertificate(ctx, u, cert)
 	}
 	if err != nil {
+		undo()
 		return err
 	}
 	v, err := h.view(ctx, u, nil)

@@ -5,6 +5,7 @@ package notify
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/zhifa/zhifa/domain"
@@ -118,6 +119,8 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 		return d.complaintAlerts(ctx, ch)
 	case "callback":
 		return d.callbackAlerts(ctx, ch)
+	case "adjustment":
+		return d.adjustmentAlerts(ctx, ch)
 	case "inspection":
 		in, err := d.Repo.InspectionByID(ctx, ch.ObjectID)
 		if domain.ErrorCode(err) == domain.NotFound || err == nil && in.AgencyID != ch.AgencyID {
@@ -290,4 +293,25 @@ func (d *Deriver) feedbackAlerts(ctx context.Context, ch domain.Change) ([]domai
 		return nil, err
 	}
 	return domain.FeedbackAlerts(f, agency, supervisors), nil
+}
+
+// adjustmentAlerts tell a body's supervisors of an adjustment of an agency the record names the
+// body for (over it before or after the change).
+func (d *Deriver) adjustmentAlerts(ctx context.Context, ch domain.Change) ([]domain.Alert, error) {
+	a, err := d.Repo.AdjustmentByID(ctx, ch.ObjectID)
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil, nil
+	}
+	if err != nil || !slices.Contains(a.Bodies, ch.AgencyID) {
+		return nil, err
+	}
+	agency, err := d.Repo.AgencyByID(ctx, a.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	supervisors, err := activeUsers(ctx, d.Repo, ch.AgencyID, domain.RoleSupervisor)
+	if err != nil {
+		return nil, err
+	}
+	return domain.AdjustmentAlerts(a, agency, supervisors), nil
 }
