@@ -249,6 +249,8 @@ func (ta *testApp) do(method, url string, body any, token string, headers ...str
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	// The suite reads the English messages; the Chinese ones (the default) have their own tests.
+	req.Header.Set("Accept-Language", "en")
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}

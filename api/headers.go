@@ -49,8 +49,13 @@ func unknownMethods(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 			return
 		}
 		id := domain.RandomToken(12)
-		body, _ := json.Marshal(problem{Type: "urn:zhifa:problem:not_implemented", Title: titleOf(fiber.StatusNotImplemented), Status: fiber.StatusNotImplemented,
-			Detail: "the method is not one this server knows", Code: "not_implemented", RequestID: id})
+		lang := domain.LangOf(string(ctx.Request.Header.Peek(fiber.HeaderAcceptLanguage)))
+		detail := "the method is not one this server knows"
+		if lang == domain.Chinese {
+			detail = domain.Translate(detail)
+		}
+		body, _ := json.Marshal(problem{Type: "urn:zhifa:problem:not_implemented", Title: titleOf(fiber.StatusNotImplemented, lang), Status: fiber.StatusNotImplemented,
+			Detail: detail, Code: "not_implemented", RequestID: id})
 		ctx.SetStatusCode(fiber.StatusNotImplemented)
 		ctx.Response.Header.Set(fiber.HeaderContentType, "application/problem+json")
 		ctx.Response.Header.Set(fiber.HeaderXRequestID, id)

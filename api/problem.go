@@ -67,11 +67,15 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if len(c.Response().Header.Peek(fiber.HeaderCacheControl)) == 0 {
 			c.Set(fiber.HeaderCacheControl, "no-store")
 		}
+		lang := domain.LangOf(c.Get(fiber.HeaderAcceptLanguage))
+		c.Set(fiber.HeaderContentLanguage, string(lang))
+		c.Vary(fiber.HeaderAcceptLanguage)
 		var de *domain.Error
 		var fe *fiber.Error
 		switch {
 		case errors.As(err, &de) && de.Code != domain.Internal:
-			p.Status, p.Code, p.Detail, p.Errors = statusOf[de.Code], string(de.Code), de.Message, de.Fields
+			p.Status, p.Code = statusOf[de.Code], string(de.Code)
+			p.Detail, p.Errors = de.Localized(lang)
 			if p.Status == 0 {
 				p.Status = fiber.StatusInternalServerError
 			}
@@ -84,6 +88,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 				// fasthttp's parse errors quote the raw request, Authorization header included.
 				p.Detail = "the request could not be parsed as HTTP/1.1"
 			}
+			if lang == domain.Chinese {
+				p.Detail = domain.Translate(p.Detail)
+			}
 			p.Code = codeOfStatus[fe.Code]
 			if p.Code == "" {
 				p.Code = "error"
@@ -95,7 +102,10 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if p.Status >= 500 && p.Code != string(domain.Internal) && p.Code != string(domain.Unavailable) {
 			p.Detail = "internal error"
 		}
-		p.Title = titleOf(p.Status)
+		if lang == domain.Chinese {
+			p.Detail = domain.Translate(p.Detail)
+		}
+		p.Title = titleOf(p.Status, lang)
 		p.Type = "urn:zhifa:problem:" + p.Code
 		switch p.Status {
 		case fiber.StatusUnauthorized:
@@ -112,7 +122,19 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	}
 }
 
-func titleOf(status int) string {
+// zhTitles are the Chinese titles of the statuses the API answers.
+var zhTitles = map[int]string{
+	400: "请求有误", 401: "未登录或登录已失效", 403: "无权进行此操作", 404: "未找到", 405: "不支持该请求方法",
+	408: "请求超时", 409: "与现有数据冲突", 410: "已失效", 412: "数据已被修改", 413: "内容过大",
+	415: "不支持的内容类型", 422: "无法处理该请求", 423: "正在处理中", 428: "需要提供版本号",
+	429: "请求过于频繁", 431: "请求头过大", 460: "校验值不符", 500: "服务器内部错误", 501: "不支持该请求方法",
+	503: "服务暂不可用",
+}
+
+func titleOf(status int, lang domain.Lang) string {
+	if t, ok := zhTitles[status]; ok && lang == domain.Chinese {
+		return t
+	}
 	if t := utils.StatusMessage(status); t != "" {
 		return t
 	}

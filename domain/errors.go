@@ -42,6 +42,10 @@ type Error struct {
 	// Fields maps a request field to what is wrong with it, for validation errors.
 	Fields map[string]string
 	Err    error
+	// format and args are what Errorf made Message of, so that the message can be said again
+	// in the reader's language (Localized).
+	format string
+	args   []any
 }
 
 func (e *Error) Error() string {
@@ -55,7 +59,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf builds an Error with a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), format: format, args: args}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, Internal for any other error

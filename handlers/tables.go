@@ -85,7 +85,18 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // sendCSV answers rows (the header first) as a CSV download, with a byte-order mark so that
 // spreadsheet programs read the Chinese.
+//
+// The header is in Chinese for supervisors who open it in a spreadsheet, in English (the
+// machine names) for a reader who asks for English.
 func sendCSV(c *fiber.Ctx, filename string, rows [][]string) error {
+	if len(rows) > 0 && domain.LangOf(c.Get(fiber.HeaderAcceptLanguage)) == domain.Chinese {
+		head := make([]string, len(rows[0]))
+		for i, name := range rows[0] {
+			head[i] = csvHeading(name)
+		}
+		rows = append([][]string{head}, rows[1:]...)
+	}
+	c.Vary(fiber.HeaderAcceptLanguage)
 	var b bytes.Buffer
 	b.WriteString("\ufeff")
 	w := csv.NewWriter(&b)
@@ -101,4 +112,32 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// csvHeadings are the Chinese headings of the exports' columns.
+var csvHeadings = map[string]string{
+	"agency_id": "执法主体编号", "agency_name": "执法主体", "officer_id": "执法人员编号", "officer_name": "执法人员",
+	"ratings": "评价数", "raters": "评价人数", "average_rating": "平均评分", "bad_ratings": "差评数", "bad_share": "差评率", "complaints": "投诉数",
+	"callbacks_answered": "已回访数", "callbacks_satisfied": "回访满意数", "callback_satisfaction": "回访满意率",
+	"rank": "排名", "total": "总分", "files": "抽查案卷数", "scored": "已评查数", "average_score": "平均得分", "common_problems": "常见问题",
+	"assessable": "可评价指标数",
+}
+
+// csvHeading is the Chinese heading of a column; a column it does not know keeps its name.
+func csvHeading(name string) string {
+	if zh, ok := csvHeadings[name]; ok {
+		return zh
+	}
+	for _, ind := range domain.Indicators {
+		if ind.Code == name {
+			return ind.Name
+		}
+	}
+	if rest, ok := strings.CutPrefix(name, "complaints_"); ok {
+		if zh := domain.ComplaintStatusNames[domain.ComplaintStatus(rest)]; zh != "" {
+			return "投诉（" + zh + "）"
+		}
+		return "投诉（" + rest + "）"
+	}
+	return name
 }

@@ -345,7 +345,9 @@ func mapErr(err error, what string) error {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return domain.Errorf(domain.NotFound, "%s not found", what)
 	case mongo.IsDuplicateKeyError(err):
-		return &domain.Error{Code: domain.Conflict, Message: what + " already exists", Err: err}
+		e := domain.Errorf(domain.Conflict, "%s already exists", what)
+		e.Err = err
+		return e
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
 		errors.Is(err, mongo.ErrClientDisconnected), mongo.IsTimeout(err), mongo.IsNetworkError(err):
 		return &domain.Error{Code: domain.Unavailable, Message: "the document store did not answer in time", Err: err}

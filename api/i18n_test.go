@@ -1,0 +1,52 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+)
+
+func hasHan(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+}
+
+// TestPeopleReadChinese: an app that sends no Accept-Language (or zh-CN) reads Chinese titles,
+// details and field messages, with the same machine codes; one that asks for English reads
+// English; the CSV that supervisors open in a spreadsheet has Chinese headings.
+func TestPeopleReadChinese(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	super := ta.supervisoryBody(t, "青山区司法局", usccOf(t, "11370402MB000041"+"0"), "青山区", "i18n-supervisor")
+	for _, lang := range []string{"", "zh-CN,zh;q=0.9,en;q=0.8"} {
+		r := ta.do("POST", "/v1/auth/login", map[string]string{"username": "nobody", "password": "wrong password!"}, "", "Accept-Language", lang)
+		if r.Status != 401 || r.str("code") != "unauthorized" || !hasHan(r.str("title")) || !hasHan(r.str("detail")) || r.Header.Get("Content-Language") != "zh-CN" {
+			t.Fatalf("a failed sign-in for %q: %d %s", lang, r.Status, r.Body)
+		}
+		r = ta.do("POST", "/v1/officers", map[string]any{"username": "x", "password": "short", "name": "", "roles": []string{"officer"}}, f.adminTok, "Accept-Language", lang)
+		if r.Status != 400 || r.str("code") != "invalid" || !hasHan(r.str("detail")) {
+			t.Fatalf("a bad officer for %q: %d %s", lang, r.Status, r.Body)
+		}
+		for field, msg := range r.JSON["errors"].(map[string]any) {
+			if !hasHan(msg.(string)) {
+				t.Errorf("the message of %s is not Chinese: %q", field, msg)
+			}
+		}
+		r = ta.do("POST", "/v1/cases/nope/transitions", map[string]any{"action": "register"}, f.officerTok, "Accept-Language", lang)
+		if r.Status != 404 || r.str("code") != "not_found" || !hasHan(r.str("detail")) {
+			t.Fatalf("an unknown case for %q: %d %s", lang, r.Status, r.Body)
+		}
+	}
+	r := ta.do("POST", "/v1/auth/login", map[string]string{"username": "nobody", "password": "wrong password!"}, "", "Accept-Language", "en-US,en;q=0.9")
+	if r.str("detail") != "wrong username or password" || r.str("title") != "Unauthorized" {
+		t.Fatalf("a failed sign-in in English: %s", r.Body)
+	}
+	csv := ta.do("GET", "/v1/supervision/stats?format=csv", nil, super, "Accept-Language", "zh-CN")
+	head, _, _ := strings.Cut(strings.TrimPrefix(string(csv.Body), "\ufeff"), "\n")
+	if csv.Status != 200 || !strings.Contains(head, "执法主体") || !strings.Contains(head, "平均评分") || strings.Contains(head, "agency_name") {
+		t.Fatalf("the statistics' CSV heading: %d %q", csv.Status, head)
+	}
+	csv = ta.do("GET", "/v1/supervision/stats?format=csv", nil, super, "Accept-Language", "en")
+	if head, _, _ := strings.Cut(strings.TrimPrefix(string(csv.Body), "\ufeff"), "\n"); !strings.HasPrefix(head, "agency_id,agency_name") {
+		t.Fatalf("the statistics' CSV heading in English: %q", head)
+	}
+}
