@@ -282,16 +282,20 @@ type Execution struct {
 
 // Case is an administrative penalty case with its whole-process record.
 type Case struct {
-	ID               string
-	AgencyID         string
-	Number           string
-	MatterID         string
-	Procedure        Procedure
-	Status           CaseStatus
-	Party            Party
-	Facts            string
-	ViolationOn      time.Time
-	OfficerIDs       []string // the investigators
+	ID          string
+	AgencyID    string
+	Number      string
+	MatterID    string
+	Procedure   Procedure
+	Status      CaseStatus
+	Party       Party
+	Facts       string
+	ViolationOn time.Time
+	OfficerIDs  []string // the officers named at registration
+	// Investigators are everyone who took part in an investigating act of the case or took
+	// its evidence (InvestigatingActions): none of them may review it (art. 58). At most the
+	// agency's officers, each once.
+	Investigators    []string
 	ReviewerID       string
 	RegisteredAt     time.Time
 	Deadline         time.Time

@@ -204,10 +204,30 @@ func AutoCheck(r FileRecord) map[string]CheckResult {
 			put("hearing_held", true, "no hearing requested")
 		}
 		if rule := ReviewRequired(c.MatterID, c.Decision, r.ReviewRules); rule != nil {
-			approve := first(ActApproveReview)
-			independent := c.ReviewerID != "" && !slices.Contains(c.OfficerIDs, c.ReviewerID)
-			put("legal_review", approve != nil && approve.Seq < decide.Seq && independent, "required (%s); approved %s by a reviewer who did not investigate: %t",
-				rule.Description, eventWhen(approve), independent)
+			var approve *Event
+			for i := range r.Events {
+				if e := &r.Events[i]; e.Action == ActApproveReview && e.Seq < decide.Seq {
+					approve = e // the approval the decision followed
+				}
+			}
+			investigated, reviewer := "", c.ReviewerID
+			if approve != nil {
+				reviewer = approve.ActorID
+			}
+			for _, e := range r.Events {
+				if slices.Contains(InvestigatingActions, e.Action) && (e.ActorID == reviewer || slices.Contains(e.OfficerIDs, reviewer)) && investigated == "" {
+					investigated = fmt.Sprintf("; the reviewer took part in event %d (%s)", e.Seq, e.Action)
+				}
+			}
+			if reviewer != "" && slices.Contains(c.OfficerIDs, reviewer) && investigated == "" {
+				investigated = "; the reviewer is one of the case's officers"
+			}
+			if reviewer != "" && reviewer == decide.ActorID {
+				investigated += "; the reviewer also decided the case"
+			}
+			independent := reviewer != "" && investigated == ""
+			put("legal_review", approve != nil && independent, "required (%s); approved %s by a reviewer who did not investigate and did not decide: %t%s",
+				rule.Description, eventWhen(approve), independent, investigated)
 		} else {
 			put("legal_review", true, "not required by the catalog")
 		}

@@ -63,6 +63,10 @@ type Guards struct {
 // officerActions need certified officers, two unless the matter allows one (art. 42).
 var officerActions = []Action{ActRegister, ActSummaryDecide, ActStartInvestigation, ActRecord, ActNotify, ActServe, ActAddEvidence}
 
+// InvestigatingActions are the acts of investigation and evidence taking: whoever is named in
+// one (or takes it) is an investigator of the case.
+var InvestigatingActions = []Action{ActRegister, ActStartInvestigation, ActRecord, ActNotify, ActAddEvidence}
+
 // decisionActions carry a decision that the benchmark and the legal-review catalog judge.
 var decisionActions = []Action{ActSummaryDecide, ActNotify, ActSubmitReview, ActDecide}
 
@@ -147,6 +151,11 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 	}
 	if slices.Contains(officerActions, t.Action) {
 		if err := c.checkOfficers(t, g); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(InvestigatingActions, t.Action) {
+		if err := c.addInvestigators(t); err != nil {
 			return err
 		}
 	}
@@ -245,6 +254,9 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 	case ActApproveReview, ActRejectReview:
 		if t.ActorID != c.ReviewerID {
 			return Errorf(Forbidden, "only the assigned reviewer decides the review")
+		}
+		if c.Investigated(t.ActorID) {
+			return Errorf(Forbidden, "a reviewer who investigated the case may not review it (art. 58)")
 		}
 		c.ReviewApproved = t.Action == ActApproveReview
 		if t.Action == ActRejectReview && strings.TrimSpace(t.Reason) == "" {
@@ -400,8 +412,30 @@ func (c *Case) checkReviewer(t *Transition, g *Guards) error {
 	if r.User.AgencyID != c.AgencyID || !r.User.Has(RoleReviewer) || r.User.Status != UserActive {
 		return Errorf(Forbidden, "the reviewer must be an active reviewer of the case's agency")
 	}
-	if slices.Contains(c.OfficerIDs, r.User.ID) {
+	if c.Investigated(r.User.ID) {
 		return Errorf(Forbidden, "a reviewer who investigated the case may not review it (art. 58)")
+	}
+	return nil
+}
+
+// Investigated reports whether the user took part in an investigating act of the case or took
+// its evidence. Cases stored before Investigators was kept name their investigators in
+// OfficerIDs.
+func (c *Case) Investigated(userID string) bool {
+	return slices.Contains(c.Investigators, userID) || slices.Contains(c.OfficerIDs, userID)
+}
+
+// addInvestigators records the officers of an investigating act; the assigned reviewer may take
+// no part in one (art. 58).
+func (c *Case) addInvestigators(t *Transition) error {
+	for _, id := range append([]string{t.ActorID}, t.OfficerIDs...) {
+		if id == "" || slices.Contains(c.Investigators, id) {
+			continue
+		}
+		if c.ReviewerID != "" && id == c.ReviewerID && slices.Contains([]CaseStatus{StatusReview, StatusReviewed}, c.Status) {
+			return Errorf(Forbidden, "the reviewer of the case may take no part in its investigation (art. 58)")
+		}
+		c.Investigators = append(slices.Clip(c.Investigators), id)
 	}
 	return nil
 }
@@ -419,6 +453,9 @@ func ReviewRequired(matterID string, d *Decision, rules []ReviewRule) *ReviewRul
 func (c *Case) checkDecision(t *Transition, g *Guards, f FieldErrors) error {
 	if err := c.checkAnswered(g.Now); err != nil {
 		return err
+	}
+	if c.ReviewerID != "" && t.ActorID == c.ReviewerID {
+		return Errorf(Forbidden, "the reviewer of the case may not decide it: review and decision are made by different people (art. 58)")
 	}
 	if !c.Deadline.IsZero() && g.Now.After(c.Deadline) {
 		return Errorf(Forbidden, "the 90-day decision period (art. 60) has passed; the agency head must extend it first")

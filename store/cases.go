@@ -119,6 +119,7 @@ type caseDoc struct {
 	Facts            string            `bson:"facts,omitempty"`
 	ViolationOn      *time.Time        `bson:"violation_on,omitempty"`
 	OfficerIDs       []string          `bson:"officer_ids"`
+	Investigators    []string          `bson:"investigators,omitempty"`
 	ReviewerID       string            `bson:"reviewer_id,omitempty"`
 	RegisteredAt     *time.Time        `bson:"registered_at,omitempty"`
 	Deadline         *time.Time        `bson:"deadline,omitempty"`
@@ -185,7 +186,7 @@ func toCaseDoc(c *domain.Case) caseDoc {
 		ID: c.ID, AgencyID: c.AgencyID, Number: c.Number, MatterID: c.MatterID, Procedure: string(c.Procedure), Status: string(c.Status),
 		Party: partyDoc{Kind: c.Party.Kind, Name: c.Party.Name, IDNumber: c.Party.IDNumber, USCC: c.Party.USCC, Phone: c.Party.Phone, Address: c.Party.Address,
 			LegalRep: c.Party.LegalRepresentative},
-		Facts: c.Facts, ViolationOn: timePtr(c.ViolationOn), OfficerIDs: c.OfficerIDs, ReviewerID: c.ReviewerID,
+		Facts: c.Facts, ViolationOn: timePtr(c.ViolationOn), OfficerIDs: c.OfficerIDs, Investigators: c.Investigators, ReviewerID: c.ReviewerID,
 		RegisteredAt: timePtr(c.RegisteredAt), Deadline: timePtr(c.Deadline), Answered: c.Answered,
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionDoc(c.Proposed),
 		ReviewApproved: c.ReviewApproved, Decision: toDecisionDoc(c.Decision), DecidedAt: timePtr(c.DecidedAt),
@@ -242,7 +243,7 @@ func fromCaseDoc(d *caseDoc) *domain.Case {
 		Status: domain.CaseStatus(d.Status),
 		Party: domain.Party{Kind: d.Party.Kind, Name: d.Party.Name, IDNumber: d.Party.IDNumber, USCC: d.Party.USCC, Phone: d.Party.Phone, Address: d.Party.Address,
 			LegalRepresentative: d.Party.LegalRep},
-		Facts: d.Facts, ViolationOn: timeOf(d.ViolationOn), OfficerIDs: d.OfficerIDs, ReviewerID: d.ReviewerID,
+		Facts: d.Facts, ViolationOn: timeOf(d.ViolationOn), OfficerIDs: d.OfficerIDs, Investigators: d.Investigators, ReviewerID: d.ReviewerID,
 		RegisteredAt: timeOf(d.RegisteredAt), Deadline: timeOf(d.Deadline), Answered: d.Answered,
 		HearingRequested: d.HearingRequested, HearingHeld: d.HearingHeld, Proposed: fromDecisionDoc(d.Proposed),
 		ReviewApproved: d.ReviewApproved, Decision: fromDecisionDoc(d.Decision), DecidedAt: timeOf(d.DecidedAt),
