@@ -139,6 +139,15 @@ func TestAutomaticReviewChecks(t *testing.T) {
 			t.Logf("%s: %s", check, got.Detail)
 		}
 	}
+	// notice_before_decision: a recorded statement alone does not let the decision follow at once
+	// (the good file's decision came a moment after the waiver).
+	early := copyOf()
+	early.Events[at(early, domain.ActWaive)].Action = domain.ActRecordStatement
+	if got := domain.AutoCheck(early)["notice_before_decision"]; got.Pass || !strings.Contains(got.Detail, "no written waiver") {
+		t.Errorf("a file decided right after the statement passes: %+v", got)
+	} else {
+		t.Logf("decided too early: %s", got.Detail)
+	}
 	// legal_review: the approval the decision followed was by a reviewer who took part in no
 	// investigating act of the case (not only the officers named at registration) and who did
 	// not decide it (art. 58).

@@ -220,16 +220,27 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 		if len(f) == 0 {
 			checkBenchmark(&n.Proposed, g.Benchmark, f, "notice.proposed")
 		}
+		if n.StatementDays != 0 && (n.StatementDays < MinStatementDays || n.StatementDays > MaxStatementDays) {
+			f.Add("notice.statement_days", fmt.Sprintf("%d to %d days; %d when not given", MinStatementDays, MaxStatementDays, DefaultStatementDays))
+		}
+		if n.StatementDays == 0 {
+			n.StatementDays = DefaultStatementDays
+		}
 		n.At = g.Now
 		n.HearingEligible, n.HearingReason = g.Hearing.Hearing(c.Party, &n.Proposed)
-		c.Notice, c.Answered, c.HearingRequested, c.HearingHeld = n, false, false, false
-	case ActRecordStatement, ActWaive:
+		c.Notice, c.Answered, c.Waived, c.HearingRequested, c.HearingHeld = n, false, false, false, false
+	case ActRecordStatement:
 		c.Answered = true
+	case ActWaive:
+		c.Answered, c.Waived = true, true
 	case ActRequestHearing:
 		if c.Notice == nil || !c.Notice.HearingEligible {
 			return Errorf(Forbidden, "the proposed decision does not carry a right to a hearing")
 		}
-		if g.Now.After(c.Notice.At.AddDate(0, 0, 5)) {
+		if c.Waived {
+			return Errorf(Forbidden, "the party waived the hearing in writing")
+		}
+		if g.Now.After(c.Notice.HearingRequestEnds()) {
 			return Errorf(Forbidden, "a hearing must be requested within 5 days of the notice (art. 64)")
 		}
 		c.HearingRequested = true
@@ -398,8 +409,14 @@ func (c *Case) checkAnswered(now time.Time) error {
 	if c.HearingRequested && !c.HearingHeld {
 		return Errorf(Conflict, "the requested hearing has not been held (art. 63)")
 	}
-	if !c.Answered && !now.After(c.Notice.At.AddDate(0, 0, 5)) {
-		return Errorf(Conflict, "the party has not answered the notice and the 5-day period is still open (art. 62)")
+	if c.Waived || c.HearingHeld {
+		return nil
+	}
+	if c.Notice.HearingEligible && !now.After(c.Notice.HearingRequestEnds()) {
+		return Errorf(Conflict, "the party may ask for a hearing until %s and has not waived it in writing (arts. 63–64)", chinaTimeText(c.Notice.HearingRequestEnds()))
+	}
+	if !now.After(c.Notice.StatementEnds()) {
+		return Errorf(Conflict, "the statement-and-defence period of the notice runs until %s and the party has not waived it (arts. 44–45, 62)", chinaTimeText(c.Notice.StatementEnds()))
 	}
 	return nil
 }
@@ -541,3 +558,6 @@ func checkBenchmark(d *Decision, b *Benchmark, f FieldErrors, field string) {
 		f.Add(field+".out_of_range_reason", fmt.Sprintf("the fine is outside the %s range %d–%d yuan: give the reason", TierName(tier.Tier), tier.MinFine, tier.MaxFine))
 	}
 }
+
+// chinaTimeText is t as a person in China reads it, to the minute.
+func chinaTimeText(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") }
