@@ -44,6 +44,11 @@ func (ta *testApp) newCaseAgency(t *testing.T, n int) caseAgency {
 			t.Fatalf("review rule: %d %s", r.Status, r.Body)
 		}
 	}
+	// Penalty decisions name where to seek reconsideration or sue (art. 59).
+	agency := ta.do("GET", "/v1/agencies/"+f.id, nil, f.adminTok)
+	if r := ta.do("PATCH", "/v1/agencies/"+f.id, map[string]any{"reconsideration_body": "青山区人民政府", "court": "青山区人民法院"}, f.adminTok, "If-Match", agency.Header.Get("ETag")); r.Status != 200 {
+		t.Fatalf("agency settings: %d %s", r.Status, r.Body)
+	}
 	f.officers = []string{f.officerID, f.officer2ID}
 	return f
 }

@@ -21,9 +21,13 @@ func TestGeneralProcedureEndToEnd(t *testing.T) {
 	id := ta.toNotified(t, f, 90000, "fine")
 	ta.run([]scenario{
 		{Name: "no decision before the party could answer", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.adminTok,
-			Body: map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, Status: 409, Contains: []string{"art. 62"}},
+			Body: map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, Status: 409, Contains: []string{"62)"}},
 		{Name: "the party states its case", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
-			Body: map[string]any{"action": "record_statement", "reason": "当事人陈述：系初次"}, Status: 200, Contains: []string{`"answered":true`}},
+			Body: map[string]any{"action": "record_statement", "reason": "当事人陈述：系初次"}, Status: 200, Contains: []string{`"answered":true`, `"waived":false`}},
+		{Name: "a statement does not end the statement-and-defence period", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.adminTok,
+			Body: map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, Status: 409, Contains: []string{"statement-and-defence period"}},
+		{Name: "the party waives the rest in writing", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
+			Body: map[string]any{"action": "waive", "reason": "当事人书面放弃陈述申辩"}, Status: 200, Contains: []string{`"waived":true`}},
 		{Name: "a fine outside the tier needs a reason", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.adminTok,
 			Body: map[string]any{"action": "decide", "decision": decision(60000, "normal", "fine")}, Status: 400, Contains: []string{"out_of_range_reason"}},
 		{Name: "a decision names its tier", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.adminTok,
@@ -52,7 +56,7 @@ func TestGeneralProcedureEndToEnd(t *testing.T) {
 		{Name: "archived", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok, Body: map[string]any{"action": "archive"}, Status: 200, Contains: []string{`"status":"archived"`}},
 		{Name: "nothing happens to an archived case", Method: "POST", URL: "/v1/cases/" + id + "/transitions", Token: f.officerTok,
 			Body: map[string]any{"action": "record", "officer_ids": f.officers}, Status: 409, Contains: []string{`"code":"conflict"`}},
-		{Name: "the chain is intact", Method: "GET", URL: "/v1/cases/" + id + "/audit", Token: f.officerTok, Status: 200, Contains: []string{`"intact":true`, `"events":14`}},
+		{Name: "the chain is intact", Method: "GET", URL: "/v1/cases/" + id + "/audit", Token: f.officerTok, Status: 200, Contains: []string{`"intact":true`, `"events":15`}},
 		{Name: "the record lists every step", Method: "GET", URL: "/v1/cases/" + id + "/events", Token: f.adminTok, Status: 200,
 			Contains: []string{`"action":"create"`, `"action":"register"`, `"action":"issue_document"`, `"action":"archive"`, `"device_id":"phone-1"`, `"action":"add_evidence"`, `"evidence_hashes":["`}},
 	})
@@ -228,6 +232,7 @@ func TestDocumentOfALostCaseWriteIsNotStored(t *testing.T) {
 	f := ta.newCaseAgency(t, 0)
 	id := ta.toNotified(t, f, 90000, "fine")
 	ta.act(t, f, id, map[string]any{"action": "record_statement", "reason": "当事人陈述"})
+	ta.act(t, f, id, map[string]any{"action": "waive"})
 	ta.actAs(t, f.adminTok, id, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 200)
 	winning := ta.app
 	repo := &losingRepo{Repository: ta.store}

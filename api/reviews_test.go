@@ -139,6 +139,39 @@ func TestAutomaticReviewChecks(t *testing.T) {
 			t.Logf("%s: %s", check, got.Detail)
 		}
 	}
+	// notice_before_decision: a recorded statement alone does not let the decision follow at once
+	// (the good file's decision came a moment after the waiver).
+	early := copyOf()
+	early.Events[at(early, domain.ActWaive)].Action = domain.ActRecordStatement
+	if got := domain.AutoCheck(early)["notice_before_decision"]; got.Pass || !strings.Contains(got.Detail, "no written waiver") {
+		t.Errorf("a file decided right after the statement passes: %+v", got)
+	} else {
+		t.Logf("decided too early: %s", got.Detail)
+	}
+	// legal_review: the approval the decision followed was by a reviewer who took part in no
+	// investigating act of the case (not only the officers named at registration) and who did
+	// not decide it (art. 58).
+	approvedBy := func(reviewer string, investigated bool) domain.CheckResult {
+		rec := copyOf()
+		rec.ReviewRules = []domain.ReviewRule{{Kind: "fine_above", Threshold: 1000, Description: "罚款一千元以上"}}
+		rec.Case.ReviewerID = reviewer
+		w := at(rec, domain.ActWaive)
+		rec.Events[w].Action, rec.Events[w].ActorID = domain.ActApproveReview, reviewer
+		if investigated {
+			i := at(rec, domain.ActRecord)
+			rec.Events[i].OfficerIDs = append(slices.Clone(rec.Events[i].OfficerIDs), reviewer)
+		}
+		return domain.AutoCheck(rec)["legal_review"]
+	}
+	if got := approvedBy(f.reviewerID, false); !got.Pass {
+		t.Errorf("an independent reviewer's approval fails: %s", got.Detail)
+	}
+	if got := approvedBy(f.reviewerID, true); got.Pass || !strings.Contains(got.Detail, "took part in event") {
+		t.Errorf("a reviewer who recorded in the case passes: %+v", got)
+	}
+	if got := approvedBy(f.adminID, false); got.Pass || !strings.Contains(got.Detail, "also decided") {
+		t.Errorf("a reviewer who decided passes: %+v", got)
+	}
 }
 
 // TestCaseFileReviewRound: a supervisor's round samples closed files of the district's

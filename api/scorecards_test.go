@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/csv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,31 +45,38 @@ func TestScorecardsFromTheRecords(t *testing.T) {
 	}
 	// By hand. A: 3 active officers (two certified; the reviewer is an officer without one):
 	// 15 × 2/3 = 10; training (30 + 60 + 0) / 3 = 30 of 60 hours: 10 × 0.5 = 5; one decision,
-	// in time: 15; legal review not required (90 000 < 100 000): no data, 10; served with both
-	// documents: 10; no review round: 15; ratings 5 and 2: 10 × 1/2 = 5; no complaints over two
-	// inspections: 5; two problems due tomorrow, one closed: 10 × 1/2 = 5. Total 80.
-	// B: 15 × 2/3 = 10, no training 0, no data elsewhere: 15 + 10 + 10 + 15 + 10 + 5 + 10. Total 85.
+	// in time: 15; legal review not required (90 000 < 100 000): not assessable, 0; served with
+	// both documents: 10; no review round: not assessable, 0; ratings 5 and 2: 10 × 1/2 = 5; no
+	// complaints over two inspections: 5; two problems due tomorrow, one closed: 10 × 1/2 = 5.
+	// Total 55 of 75 assessable. B, which did nothing: 15 × 2/3 = 10, no training 0, nothing to
+	// measure elsewhere: 10 of 25 (it had 85 when no data scored full weight). An idle agency
+	// scores nothing for the records it does not have, so it ranks below the working one.
 	want := map[string]map[string]float64{
-		a.id: {"total": 80, "certified_share": 10, "training": 5, "decided_in_time": 15, "legal_review": 10, "two_documents": 10, "review_score": 15,
+		a.id: {"total": 55, "assessed_weight": 75, "certified_share": 10, "training": 5, "decided_in_time": 15, "legal_review": 0, "two_documents": 10, "review_score": 0,
 			"satisfaction": 5, "complaints": 5, "rectification": 5},
-		b.id: {"total": 85, "certified_share": 10, "training": 0, "decided_in_time": 15, "legal_review": 10, "two_documents": 10, "review_score": 15,
-			"satisfaction": 10, "complaints": 5, "rectification": 10},
+		b.id: {"total": 10, "assessed_weight": 25, "certified_share": 10, "training": 0, "decided_in_time": 0, "legal_review": 0, "two_documents": 0, "review_score": 0,
+			"satisfaction": 0, "complaints": 0, "rectification": 0},
 	}
+	notAssessable := map[string][]string{a.id: {"legal_review", "review_score"}, b.id: {"decided_in_time", "legal_review", "two_documents", "review_score", "satisfaction", "complaints", "rectification"}}
 	items := r.JSON["items"].([]any)
 	if !strings.Contains(string(r.Body), `"complaint_outcomes":{}`) {
 		t.Fatalf("no complaints, no outcomes: %s", r.Body)
 	}
-	if len(items) != 2 || items[0].(map[string]any)["agency_id"] != b.id || items[0].(map[string]any)["rank"] != 1.0 || items[1].(map[string]any)["rank"] != 2.0 {
+	if len(items) != 2 || items[0].(map[string]any)["agency_id"] != a.id || items[0].(map[string]any)["rank"] != 1.0 || items[1].(map[string]any)["rank"] != 2.0 {
 		t.Fatalf("the ranking: %s", r.Body)
 	}
 	for _, it := range items {
 		card := it.(map[string]any)
 		w := want[card["agency_id"].(string)]
-		if card["total"] != w["total"] {
-			t.Errorf("%s total %v, want %v", card["agency_name"], card["total"], w["total"])
+		if card["total"] != w["total"] || card["assessed_weight"] != w["assessed_weight"] {
+			t.Errorf("%s total %v of %v, want %v of %v", card["agency_name"], card["total"], card["assessed_weight"], w["total"], w["assessed_weight"])
 		}
 		for _, ind := range card["indicators"].([]any) {
 			x := ind.(map[string]any)
+			na := slices.Contains(notAssessable[card["agency_id"].(string)], x["code"].(string))
+			if x["assessable"] != !na || na && x["value"] != nil {
+				t.Errorf("%s %s: assessable %v, value %v; want assessable %t (a value only then)", card["agency_name"], x["code"], x["assessable"], x["value"], !na)
+			}
 			if x["points"] != w[x["code"].(string)] {
 				t.Errorf("%s %s: %v points (%v/%v), want %v", card["agency_name"], x["code"], x["points"], x["numerator"], x["denominator"], w[x["code"].(string)])
 			}
@@ -76,12 +84,12 @@ func TestScorecardsFromTheRecords(t *testing.T) {
 	}
 	c := ta.do("GET", "/v1/scorecards?format=csv&from="+from+"&to="+to, nil, here)
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(c.Body), "\ufeff"))).ReadAll()
-	if err != nil || len(rows) != 3 || rows[1][1] != b.id || rows[2][3] != "80.00" {
+	if err != nil || len(rows) != 3 || rows[1][1] != a.id || rows[1][3] != "55.00" || rows[2][3] != "10.00" || rows[2][6] != "" {
 		t.Fatalf("CSV: %v %q", err, c.Body)
 	}
 	ta.run([]scenario{
 		{Name: "the printable page with its chart", Method: "GET", URL: "/v1/scorecards?format=html&from=" + from + "&to=" + to, Token: here, Status: 200,
-			Contains: []string{"行政执法评议考核", "<svg", "80.00", "持证执法率"}, NotContains: []string{"http://", "https://"}},
+			Contains: []string{"行政执法评议考核", "<svg", "55.00", "持证执法率", "不予评估"}, NotContains: []string{"http://", "https://"}},
 		{Name: "an agency scores none", Method: "GET", URL: "/v1/scorecards?from=" + from + "&to=" + to, Token: a.adminTok, Status: 403},
 		{Name: "a period is needed", Method: "GET", URL: "/v1/scorecards", Token: here, Status: 400},
 	})

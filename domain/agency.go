@@ -55,9 +55,13 @@ type Agency struct {
 	// (罚 for a penalty decision …), {year} and {n} the year and its running number, e.g.
 	// 枣市中市监{kind}〔{year}〕{n}号.
 	DocumentNumberPattern string
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
-	Version               int64
+	// ReconsiderationBody (行政复议机关) and Court (人民法院) are where the party of a penalty
+	// decision may seek reconsideration or sue: the decision names them (art. 59).
+	ReconsiderationBody string
+	Court               string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	Version             int64
 }
 
 // KindOrDefault is the agency's kind; agencies stored before kinds existed enforce.
@@ -107,6 +111,12 @@ func (a *Agency) Validate() error {
 	}
 	if p := a.DocumentNumberPattern; p != "" && (!strings.Contains(p, "{n}") || !strings.Contains(p, "{year}") || utf8.RuneCountInString(p) > 64) {
 		f.Add("document_number_pattern", "at most 64 characters with {year} and {n}, and {kind} for the kind of document, e.g. 枣市中市监{kind}〔{year}〕{n}号")
+	}
+	if utf8.RuneCountInString(a.ReconsiderationBody) > 128 {
+		f.Add("reconsideration_body", "at most 128 characters")
+	}
+	if utf8.RuneCountInString(a.Court) > 128 {
+		f.Add("court", "at most 128 characters")
 	}
 	switch a.DecisionRole {
 	case "", RoleAgencyAdmin, RoleOfficer:

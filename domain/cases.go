@@ -264,7 +264,32 @@ type Notice struct {
 	// why not.
 	HearingEligible bool
 	HearingReason   string
+	// StatementDays is the statement-and-defence period (陈述申辩期限) the notice states, in
+	// days from the notice; 0 means DefaultStatementDays.
+	StatementDays int
 }
+
+// The statement-and-defence period a notice states: DefaultStatementDays unless the notice
+// says otherwise, within MinStatementDays–MaxStatementDays. The hearing is asked for within
+// HearingRequestDays of the notice (art. 64).
+const (
+	DefaultStatementDays = 3
+	MinStatementDays     = 1
+	MaxStatementDays     = 15
+	HearingRequestDays   = 5
+)
+
+// StatementEnds is when the notice's statement-and-defence period ends.
+func (n *Notice) StatementEnds() time.Time {
+	days := n.StatementDays
+	if days == 0 {
+		days = DefaultStatementDays
+	}
+	return n.At.AddDate(0, 0, days)
+}
+
+// HearingRequestEnds is when the party's time to ask for a hearing ends.
+func (n *Notice) HearingRequestEnds() time.Time { return n.At.AddDate(0, 0, HearingRequestDays) }
 
 // Discussion records a collective discussion (集体讨论): when, who took part, what was concluded.
 type Discussion struct {
@@ -282,21 +307,28 @@ type Execution struct {
 
 // Case is an administrative penalty case with its whole-process record.
 type Case struct {
-	ID               string
-	AgencyID         string
-	Number           string
-	MatterID         string
-	Procedure        Procedure
-	Status           CaseStatus
-	Party            Party
-	Facts            string
-	ViolationOn      time.Time
-	OfficerIDs       []string // the investigators
-	ReviewerID       string
-	RegisteredAt     time.Time
-	Deadline         time.Time
-	Notice           *Notice
-	Answered         bool
+	ID          string
+	AgencyID    string
+	Number      string
+	MatterID    string
+	Procedure   Procedure
+	Status      CaseStatus
+	Party       Party
+	Facts       string
+	ViolationOn time.Time
+	OfficerIDs  []string // the officers named at registration
+	// Investigators are everyone who took part in an investigating act of the case or took
+	// its evidence (InvestigatingActions): none of them may review it (art. 58). At most the
+	// agency's officers, each once.
+	Investigators []string
+	ReviewerID    string
+	RegisteredAt  time.Time
+	Deadline      time.Time
+	Notice        *Notice
+	Answered      bool
+	// Waived: the party waived in writing the rest of the statement-and-defence period and the
+	// hearing (ActWaive).
+	Waived           bool
 	HearingRequested bool
 	HearingHeld      bool
 	Proposed         *Decision

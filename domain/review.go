@@ -187,15 +187,8 @@ func AutoCheck(r FileRecord) map[string]CheckResult {
 		if decide.Action == ActSummaryDecide {
 			put("notice_before_decision", true, "summary procedure: notice given on the spot")
 		} else {
-			notify := first(ActNotify)
-			answered := false
-			for _, e := range r.Events {
-				if (e.Action == ActRecordStatement || e.Action == ActWaive || e.Action == ActConcludeHearing) && e.Seq < decide.Seq {
-					answered = true
-				}
-			}
-			ok := notify != nil && notify.Seq < decide.Seq && (answered || decide.At.After(notify.At.AddDate(0, 0, 5)))
-			put("notice_before_decision", ok, "notice %s, answered or waived %t, decided %s", eventWhen(notify), answered, eventWhen(decide))
+			ok, detail := waitedForTheParty(r.Events, decide, c.Notice)
+			put("notice_before_decision", ok, "%s", detail)
 		}
 		if req := first(ActRequestHearing); req != nil {
 			held := first(ActConcludeHearing)
@@ -204,10 +197,30 @@ func AutoCheck(r FileRecord) map[string]CheckResult {
 			put("hearing_held", true, "no hearing requested")
 		}
 		if rule := ReviewRequired(c.MatterID, c.Decision, r.ReviewRules); rule != nil {
-			approve := first(ActApproveReview)
-			independent := c.ReviewerID != "" && !slices.Contains(c.OfficerIDs, c.ReviewerID)
-			put("legal_review", approve != nil && approve.Seq < decide.Seq && independent, "required (%s); approved %s by a reviewer who did not investigate: %t",
-				rule.Description, eventWhen(approve), independent)
+			var approve *Event
+			for i := range r.Events {
+				if e := &r.Events[i]; e.Action == ActApproveReview && e.Seq < decide.Seq {
+					approve = e // the approval the decision followed
+				}
+			}
+			investigated, reviewer := "", c.ReviewerID
+			if approve != nil {
+				reviewer = approve.ActorID
+			}
+			for _, e := range r.Events {
+				if slices.Contains(InvestigatingActions, e.Action) && (e.ActorID == reviewer || slices.Contains(e.OfficerIDs, reviewer)) && investigated == "" {
+					investigated = fmt.Sprintf("; the reviewer took part in event %d (%s)", e.Seq, e.Action)
+				}
+			}
+			if reviewer != "" && slices.Contains(c.OfficerIDs, reviewer) && investigated == "" {
+				investigated = "; the reviewer is one of the case's officers"
+			}
+			if reviewer != "" && reviewer == decide.ActorID {
+				investigated += "; the reviewer also decided the case"
+			}
+			independent := reviewer != "" && investigated == ""
+			put("legal_review", approve != nil && independent, "required (%s); approved %s by a reviewer who did not investigate and did not decide: %t%s",
+				rule.Description, eventWhen(approve), independent, investigated)
 		} else {
 			put("legal_review", true, "not required by the catalog")
 		}
@@ -239,6 +252,48 @@ func AutoCheck(r FileRecord) map[string]CheckResult {
 		out["two_documents"] = r
 	}
 	return out
+}
+
+// waitedForTheParty: the decision followed the notice and waited until the party had waived in
+// writing or been heard, or else until the statement-and-defence period the notice stated had
+// ended and, with a right to a hearing, the 5 days to ask for one had passed (arts. 44–45,
+// 62–64). It returns the result and its evidence.
+func waitedForTheParty(events []Event, decide *Event, n *Notice) (bool, string) {
+	var notify, waived, heard, stated *Event
+	for i := range events {
+		e := &events[i]
+		if e.Seq >= decide.Seq {
+			break
+		}
+		switch e.Action {
+		case ActNotify:
+			notify, waived, heard, stated = e, nil, nil, nil // a new notice starts the periods again
+		case ActWaive:
+			waived = e
+		case ActConcludeHearing:
+			heard = e
+		case ActRecordStatement:
+			stated = e
+		}
+	}
+	if notify == nil || n == nil {
+		return false, fmt.Sprintf("no notice before the decision %s", eventWhen(decide))
+	}
+	at := *n
+	at.At = notify.At
+	detail := fmt.Sprintf("notice %s, statement %s, waived %s, hearing concluded %s, decided %s; statement-and-defence period until %s",
+		eventWhen(notify), eventWhen(stated), eventWhen(waived), eventWhen(heard), eventWhen(decide), chinaTimeText(at.StatementEnds()))
+	if n.HearingEligible {
+		detail += ", hearing may be asked until " + chinaTimeText(at.HearingRequestEnds())
+	}
+	if waived != nil || heard != nil {
+		return true, detail
+	}
+	ok := decide.At.After(at.StatementEnds()) && (!n.HearingEligible || decide.At.After(at.HearingRequestEnds()))
+	if !ok {
+		detail += ": decided before the party's time had passed, with no written waiver"
+	}
+	return ok, detail
 }
 
 func cmpText(s, otherwise string) string {

@@ -4,7 +4,8 @@ import "math"
 
 // The scorecard (评议考核): indicators per agency over a period, each a share in [0, 1] computed
 // from the records, weighted into a total of 100 points. An indicator with nothing to measure
-// (no decisions in the period, say) scores its full weight and says so.
+// (no decisions in the period, say) is not assessable: it scores nothing and its weight goes to
+// no other indicator, so an agency with no records cannot outrank one that works.
 
 // Indicator is one indicator's definition: its code, its name, its weight.
 type Indicator struct {
@@ -33,10 +34,13 @@ type Ratio struct {
 	Num, Den float64
 }
 
-// Value is the share, 1 when there is nothing to measure.
+// Assessable reports whether there is anything to measure.
+func (r Ratio) Assessable() bool { return r.Den > 0 }
+
+// Value is the share, 0 when there is nothing to measure (see Assessable).
 func (r Ratio) Value() float64 {
 	if r.Den == 0 {
-		return 1
+		return 0
 	}
 	return math.Max(0, math.Min(1, r.Num/r.Den))
 }

@@ -63,6 +63,10 @@ type Guards struct {
 // officerActions need certified officers, two unless the matter allows one (art. 42).
 var officerActions = []Action{ActRegister, ActSummaryDecide, ActStartInvestigation, ActRecord, ActNotify, ActServe, ActAddEvidence}
 
+// InvestigatingActions are the acts of investigation and evidence taking: whoever is named in
+// one (or takes it) is an investigator of the case.
+var InvestigatingActions = []Action{ActRegister, ActStartInvestigation, ActRecord, ActNotify, ActAddEvidence}
+
 // decisionActions carry a decision that the benchmark and the legal-review catalog judge.
 var decisionActions = []Action{ActSummaryDecide, ActNotify, ActSubmitReview, ActDecide}
 
@@ -150,6 +154,11 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 			return err
 		}
 	}
+	if slices.Contains(InvestigatingActions, t.Action) {
+		if err := c.addInvestigators(t); err != nil {
+			return err
+		}
+	}
 	f := FieldErrors{}
 	switch t.Action {
 	case ActRegister:
@@ -211,16 +220,27 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 		if len(f) == 0 {
 			checkBenchmark(&n.Proposed, g.Benchmark, f, "notice.proposed")
 		}
+		if n.StatementDays != 0 && (n.StatementDays < MinStatementDays || n.StatementDays > MaxStatementDays) {
+			f.Add("notice.statement_days", fmt.Sprintf("%d to %d days; %d when not given", MinStatementDays, MaxStatementDays, DefaultStatementDays))
+		}
+		if n.StatementDays == 0 {
+			n.StatementDays = DefaultStatementDays
+		}
 		n.At = g.Now
 		n.HearingEligible, n.HearingReason = g.Hearing.Hearing(c.Party, &n.Proposed)
-		c.Notice, c.Answered, c.HearingRequested, c.HearingHeld = n, false, false, false
-	case ActRecordStatement, ActWaive:
+		c.Notice, c.Answered, c.Waived, c.HearingRequested, c.HearingHeld = n, false, false, false, false
+	case ActRecordStatement:
 		c.Answered = true
+	case ActWaive:
+		c.Answered, c.Waived = true, true
 	case ActRequestHearing:
 		if c.Notice == nil || !c.Notice.HearingEligible {
 			return Errorf(Forbidden, "the proposed decision does not carry a right to a hearing")
 		}
-		if g.Now.After(c.Notice.At.AddDate(0, 0, 5)) {
+		if c.Waived {
+			return Errorf(Forbidden, "the party waived the hearing in writing")
+		}
+		if g.Now.After(c.Notice.HearingRequestEnds()) {
 			return Errorf(Forbidden, "a hearing must be requested within 5 days of the notice (art. 64)")
 		}
 		c.HearingRequested = true
@@ -245,6 +265,9 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 	case ActApproveReview, ActRejectReview:
 		if t.ActorID != c.ReviewerID {
 			return Errorf(Forbidden, "only the assigned reviewer decides the review")
+		}
+		if c.Investigated(t.ActorID) {
+			return Errorf(Forbidden, "a reviewer who investigated the case may not review it (art. 58)")
 		}
 		c.ReviewApproved = t.Action == ActApproveReview
 		if t.Action == ActRejectReview && strings.TrimSpace(t.Reason) == "" {
@@ -386,8 +409,14 @@ func (c *Case) checkAnswered(now time.Time) error {
 	if c.HearingRequested && !c.HearingHeld {
 		return Errorf(Conflict, "the requested hearing has not been held (art. 63)")
 	}
-	if !c.Answered && !now.After(c.Notice.At.AddDate(0, 0, 5)) {
-		return Errorf(Conflict, "the party has not answered the notice and the 5-day period is still open (art. 62)")
+	if c.Waived || c.HearingHeld {
+		return nil
+	}
+	if c.Notice.HearingEligible && !now.After(c.Notice.HearingRequestEnds()) {
+		return Errorf(Conflict, "the party may ask for a hearing until %s and has not waived it in writing (arts. 63–64)", chinaTimeText(c.Notice.HearingRequestEnds()))
+	}
+	if !now.After(c.Notice.StatementEnds()) {
+		return Errorf(Conflict, "the statement-and-defence period of the notice runs until %s and the party has not waived it (arts. 44–45, 62)", chinaTimeText(c.Notice.StatementEnds()))
 	}
 	return nil
 }
@@ -400,8 +429,30 @@ func (c *Case) checkReviewer(t *Transition, g *Guards) error {
 	if r.User.AgencyID != c.AgencyID || !r.User.Has(RoleReviewer) || r.User.Status != UserActive {
 		return Errorf(Forbidden, "the reviewer must be an active reviewer of the case's agency")
 	}
-	if slices.Contains(c.OfficerIDs, r.User.ID) {
+	if c.Investigated(r.User.ID) {
 		return Errorf(Forbidden, "a reviewer who investigated the case may not review it (art. 58)")
+	}
+	return nil
+}
+
+// Investigated reports whether the user took part in an investigating act of the case or took
+// its evidence. Cases stored before Investigators was kept name their investigators in
+// OfficerIDs.
+func (c *Case) Investigated(userID string) bool {
+	return slices.Contains(c.Investigators, userID) || slices.Contains(c.OfficerIDs, userID)
+}
+
+// addInvestigators records the officers of an investigating act; the assigned reviewer may take
+// no part in one (art. 58).
+func (c *Case) addInvestigators(t *Transition) error {
+	for _, id := range append([]string{t.ActorID}, t.OfficerIDs...) {
+		if id == "" || slices.Contains(c.Investigators, id) {
+			continue
+		}
+		if c.ReviewerID != "" && id == c.ReviewerID && slices.Contains([]CaseStatus{StatusReview, StatusReviewed}, c.Status) {
+			return Errorf(Forbidden, "the reviewer of the case may take no part in its investigation (art. 58)")
+		}
+		c.Investigators = append(slices.Clip(c.Investigators), id)
 	}
 	return nil
 }
@@ -419,6 +470,9 @@ func ReviewRequired(matterID string, d *Decision, rules []ReviewRule) *ReviewRul
 func (c *Case) checkDecision(t *Transition, g *Guards, f FieldErrors) error {
 	if err := c.checkAnswered(g.Now); err != nil {
 		return err
+	}
+	if c.ReviewerID != "" && t.ActorID == c.ReviewerID {
+		return Errorf(Forbidden, "the reviewer of the case may not decide it: review and decision are made by different people (art. 58)")
 	}
 	if !c.Deadline.IsZero() && g.Now.After(c.Deadline) {
 		return Errorf(Forbidden, "the 90-day decision period (art. 60) has passed; the agency head must extend it first")
@@ -504,3 +558,6 @@ func checkBenchmark(d *Decision, b *Benchmark, f FieldErrors, field string) {
 		f.Add(field+".out_of_range_reason", fmt.Sprintf("the fine is outside the %s range %d–%d yuan: give the reason", TierName(tier.Tier), tier.MinFine, tier.MaxFine))
 	}
 }
+
+// chinaTimeText is t as a person in China reads it, to the minute.
+func chinaTimeText(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") }

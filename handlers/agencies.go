@@ -26,6 +26,9 @@ type agencyRequest struct {
 	StatusAnnouncedOn *Date             `json:"status_announced_on"`
 	DecisionRole      *string           `json:"decision_role"`
 	DocNumberPattern  *string           `json:"document_number_pattern" limit:"64"`
+	// Reconsideration and Court are named by the agency's penalty decisions (art. 59).
+	Reconsideration *string `json:"reconsideration_body" limit:"128"`
+	Court           *string `json:"court" limit:"128"`
 }
 
 type agencyResponse struct {
@@ -40,6 +43,8 @@ type agencyResponse struct {
 	StatusAnnouncedOn *Date            `json:"status_announced_on"`
 	DecisionRole      string           `json:"decision_role,omitempty"`
 	DocNumberPattern  string           `json:"document_number_pattern,omitempty"`
+	Reconsideration   string           `json:"reconsideration_body,omitempty"`
+	Court             string           `json:"court,omitempty"`
 	CreatedAt         *time.Time       `json:"created_at,omitempty"`
 	UpdatedAt         *time.Time       `json:"updated_at,omitempty"`
 	Version           int64            `json:"version,omitempty"`
@@ -50,7 +55,8 @@ func toAgencyResponse(a *domain.Agency) agencyResponse {
 		ID: a.ID, Name: a.Name, USCC: a.USCC, Kind: string(a.KindOrDefault()), JurisdictionID: a.RegionID,
 		Jurisdiction: jurisdictionJSON{District: a.Jurisdiction.District, Town: a.Jurisdiction.Town},
 		LegalBasis:   a.LegalBasis, Status: string(a.Status), StatusAnnouncedOn: dateOf(a.StatusAnnouncedOn),
-		DecisionRole: string(a.Decider()), DocNumberPattern: a.DocumentNumberPattern, CreatedAt: &a.CreatedAt, UpdatedAt: &a.UpdatedAt, Version: a.Version,
+		DecisionRole: string(a.Decider()), DocNumberPattern: a.DocumentNumberPattern,
+		Reconsideration: a.ReconsiderationBody, Court: a.Court, CreatedAt: &a.CreatedAt, UpdatedAt: &a.UpdatedAt, Version: a.Version,
 	}
 }
 
@@ -89,6 +95,12 @@ func (r *agencyRequest) apply(a *domain.Agency) {
 	}
 	if r.DocNumberPattern != nil {
 		a.DocumentNumberPattern = strings.TrimSpace(*r.DocNumberPattern)
+	}
+	if r.Reconsideration != nil {
+		a.ReconsiderationBody = strings.TrimSpace(*r.Reconsideration)
+	}
+	if r.Court != nil {
+		a.Court = strings.TrimSpace(*r.Court)
 	}
 }
 

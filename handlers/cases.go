@@ -45,6 +45,8 @@ type noticeJSON struct {
 	HearingEligible bool         `json:"hearing_eligible"`
 	// HearingReason says why the party may, or may not, ask for a hearing (art. 63).
 	HearingReason string `json:"hearing_reason,omitempty"`
+	// StatementDays is the statement-and-defence period the notice states, in days.
+	StatementDays int `json:"statement_days,omitempty"`
 }
 
 // noticeRequest is what an officer gives of a notice; the time and the right to a hearing are
@@ -54,6 +56,8 @@ type noticeRequest struct {
 	Reasons  string       `json:"reasons" limit:"5000"`
 	Basis    string       `json:"basis" limit:"2000"`
 	Proposed decisionJSON `json:"proposed"`
+	// StatementDays is the statement-and-defence period the notice gives; the default when 0.
+	StatementDays int `json:"statement_days,omitempty" limit:"15"`
 }
 
 type discussionJSON struct {
@@ -85,6 +89,7 @@ type caseJSON struct {
 	Overdue          bool              `json:"overdue"`
 	Notice           *noticeJSON       `json:"notice,omitempty"`
 	Answered         bool              `json:"answered"`
+	Waived           bool              `json:"waived"`
 	HearingRequested bool              `json:"hearing_requested"`
 	HearingHeld      bool              `json:"hearing_held"`
 	Proposed         *decisionJSON     `json:"proposed,omitempty"`
@@ -156,7 +161,7 @@ func toCaseJSON(c *domain.Case, now time.Time) caseJSON {
 		Party: partyJSON{Kind: c.Party.Kind, Name: c.Party.Name, IDNumber: c.Party.IDNumber, USCC: c.Party.USCC, Phone: c.Party.Phone, Address: c.Party.Address,
 			LegalRepresentative: c.Party.LegalRepresentative},
 		Facts: c.Facts, ViolationOn: dateOf(c.ViolationOn), OfficerIDs: nonNilStrings(c.OfficerIDs), ReviewerID: c.ReviewerID,
-		RegisteredAt: timeRef(c.RegisteredAt), Deadline: timeRef(c.Deadline), Overdue: c.Overdue(now), Answered: c.Answered,
+		RegisteredAt: timeRef(c.RegisteredAt), Deadline: timeRef(c.Deadline), Overdue: c.Overdue(now), Answered: c.Answered, Waived: c.Waived,
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionJSON(c.Proposed),
 		ReviewApproved: c.ReviewApproved, Decision: toDecisionJSON(c.Decision), DecidedAt: timeRef(c.DecidedAt),
 		ServedAt: timeRef(c.ServedAt), TransferTo: c.TransferTo, TransferBody: c.TransferBody, TransferAckOn: dateOf(c.TransferAckOn),
@@ -165,7 +170,7 @@ func toCaseJSON(c *domain.Case, now time.Time) caseJSON {
 	}
 	if n := c.Notice; n != nil {
 		out.Notice = &noticeJSON{At: timeRef(n.At), Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *toDecisionJSON(&n.Proposed),
-			HearingEligible: n.HearingEligible, HearingReason: n.HearingReason}
+			HearingEligible: n.HearingEligible, HearingReason: n.HearingReason, StatementDays: n.StatementDays}
 	}
 	if d := c.Discussion; d != nil {
 		out.Discussion = &discussionJSON{HeldOn: dateOf(d.HeldOn), Participants: d.Participants, Conclusion: d.Conclusion}
@@ -536,7 +541,7 @@ func (h *Handlers) Transition(c *fiber.Ctx) error {
 			t.Discussion = &domain.Discussion{HeldOn: d.HeldOn.value(), Participants: d.Participants, Conclusion: d.Conclusion}
 		}
 		if n := req.Notice; n != nil {
-			t.Notice = &domain.Notice{Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *n.Proposed.toDomain()}
+			t.Notice = &domain.Notice{Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *n.Proposed.toDomain(), StatementDays: n.StatementDays}
 		}
 		if t.EvidenceHashes, err = h.evidenceHashes(ctx, cs, t.EvidenceIDs); err != nil {
 			return domain.Event{}, domain.Attached{}, err

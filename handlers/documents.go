@@ -24,15 +24,17 @@ type documentField struct {
 	Required   bool
 }
 
-const remedies = "如不服本决定，可以在收到本决定书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。"
+// remedies are where and within what time the party may challenge a penalty decision (art. 59):
+// the reconsideration body and the court are the agency's settings.
+const remedies = "如不服本决定，可以在收到本决定书之日起六十日内向%s申请行政复议，或者在六个月内依法向%s提起行政诉讼。"
 
 const creditRepair = "根据《失信行为纠正后的信用信息修复管理办法》，行政处罚信息公示期满，或者当事人已履行行政处罚决定、主动纠正失信行为并符合条件的，可以通过“信用中国”网站申请信用修复。"
 
 var documentFields = map[domain.DocumentKind][]documentField{
 	domain.DocInspectionRecord: {{"time", "检查时间", true}, {"place", "检查地点", true}, {"findings", "检查情况", true}, {"party_opinion", "当事人意见", false}},
 	domain.DocInquiryRecord:    {{"time", "询问时间", true}, {"place", "询问地点", true}, {"interviewee", "被询问人", true}, {"content", "询问内容", true}},
-	domain.DocPenaltyDecision: {{"facts", "违法事实", true}, {"evidence", "证据", true}, {"basis", "处罚依据", false}, {"penalty", "处罚内容", false},
-		{"payment", "履行方式和期限", true}, {"remedies", "救济途径和期限", false}},
+	domain.DocPenaltyDecision: {{"facts", "违法事实", true}, {"evidence", "证据", true}, {"violated", "违反的法律、法规、规章", true}, {"basis", "处罚依据", false},
+		{"penalty", "处罚内容", false}, {"payment", "履行方式和期限", true}, {"remedies", "申请行政复议、提起行政诉讼的途径和期限", false}},
 	domain.DocCreditRepairNotice: {{"content", "告知内容", false}},
 	domain.DocServiceReceipt:     {{"documents", "送达文书", true}, {"method", "送达方式", true}, {"place", "送达地点", true}, {"recipient", "受送达人", true}},
 }
@@ -59,8 +61,11 @@ func toDocumentJSON(d *domain.Document) documentJSON {
 		Fields: d.Fields, Hash: d.Hash, IssuedBy: d.IssuedBy, IssuedAt: d.IssuedAt}
 }
 
-// fillDocument completes and checks a document's fields from the case.
-func fillDocument(kind domain.DocumentKind, in map[string]string, cs *domain.Case) (map[string]string, error) {
+// serverFields are written from the case and the agency, never by the issuer.
+var serverFields = map[string]bool{"remedies": true}
+
+// fillDocument completes and checks a document's fields from the case and its agency.
+func fillDocument(kind domain.DocumentKind, in map[string]string, cs *domain.Case, agency *domain.Agency) (map[string]string, error) {
 	spec, ok := documentFields[kind]
 	if !ok {
 		return nil, &domain.Error{Code: domain.Invalid, Message: "unknown document kind", Fields: map[string]string{"kind": "inspection_record, inquiry_record, penalty_decision, credit_repair_notice or service_receipt"}}
@@ -68,14 +73,20 @@ func fillDocument(kind domain.DocumentKind, in map[string]string, cs *domain.Cas
 	if (kind == domain.DocPenaltyDecision || kind == domain.DocCreditRepairNotice) && (cs.Decision == nil || cs.Decision.Kind != "penalty") {
 		return nil, domain.Errorf(domain.Conflict, "%s is issued once a penalty decision is made", domain.DocumentTitles[kind])
 	}
+	if kind == domain.DocPenaltyDecision && (agency == nil || agency.ReconsiderationBody == "" || agency.Court == "") {
+		return nil, domain.Errorf(domain.Conflict, "a penalty decision names the reconsideration body and the court (art. 59): the agency admin sets reconsideration_body and court in the agency's settings first")
+	}
 	known := map[string]bool{}
 	out := map[string]string{}
 	f := domain.FieldErrors{}
 	for _, fd := range spec {
 		known[fd.Key] = true
 		v := strings.TrimSpace(in[fd.Key])
-		if v == "" {
-			v = defaultField(kind, fd.Key, cs)
+		if serverFields[fd.Key] && v != "" {
+			f.Add("fields."+fd.Key, "written from the case and the agency's settings, not given")
+		}
+		if v == "" || serverFields[fd.Key] {
+			v = defaultField(kind, fd.Key, cs, agency)
 		}
 		if v == "" && fd.Required {
 			f.Add("fields."+fd.Key, "required")
@@ -90,17 +101,21 @@ func fillDocument(kind domain.DocumentKind, in map[string]string, cs *domain.Cas
 	return out, f.Err()
 }
 
-func defaultField(kind domain.DocumentKind, key string, cs *domain.Case) string {
+func defaultField(kind domain.DocumentKind, key string, cs *domain.Case, agency *domain.Agency) string {
 	d := cs.Decision
 	switch {
+	case key == "facts" && kind == domain.DocPenaltyDecision && cs.Notice != nil:
+		return cs.Notice.Facts
 	case key == "facts":
 		return cs.Facts
+	case key == "violated" && cs.Notice != nil:
+		return cs.Notice.Reasons
 	case key == "basis" && d != nil:
 		return d.Basis
 	case key == "penalty" && d != nil:
 		return describePenalty(d)
-	case key == "remedies":
-		return remedies
+	case key == "remedies" && agency != nil:
+		return fmt.Sprintf(remedies, agency.ReconsiderationBody, agency.Court)
 	case kind == domain.DocCreditRepairNotice && key == "content":
 		return creditRepair
 	}
@@ -142,7 +157,15 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 	var issued *domain.Document
 	return h.caseAction(c, ctx, cs, func(cs *domain.Case) (domain.Event, domain.Attached, error) {
 		kind := domain.DocumentKind(req.Kind)
-		fields, err := fillDocument(kind, req.Fields, cs)
+		// Whoever may not issue it takes no number; the number's pattern is the agency's.
+		actor, err := h.callerStanding(c, ctx)
+		if err != nil {
+			return domain.Event{}, domain.Attached{}, err
+		}
+		if err := domain.CheckActor(domain.ActIssueDocument, actor, cs.AgencyID, h.Now()); err != nil {
+			return domain.Event{}, domain.Attached{}, err
+		}
+		fields, err := fillDocument(kind, req.Fields, cs, actor.Agency)
 		if err != nil {
 			return domain.Event{}, domain.Attached{}, err
 		}
@@ -155,14 +178,6 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 			if d.Kind == kind && d.Version >= version {
 				version, number = d.Version+1, d.Fields["number"]
 			}
-		}
-		// Whoever may not issue it takes no number; the number's pattern is the agency's.
-		actor, err := h.callerStanding(c, ctx)
-		if err != nil {
-			return domain.Event{}, domain.Attached{}, err
-		}
-		if err := domain.CheckActor(domain.ActIssueDocument, actor, cs.AgencyID, h.Now()); err != nil {
-			return domain.Event{}, domain.Attached{}, err
 		}
 		if number == "" {
 			// A new version keeps the 文号 of the first; the first takes the next of its kind.

@@ -22,19 +22,23 @@ type indicatorJSON struct {
 	Code   string  `json:"code"`
 	Name   string  `json:"name"`
 	Weight float64 `json:"weight"`
-	Value  float64 `json:"value"`
-	Num    float64 `json:"numerator"`
-	Den    float64 `json:"denominator"`
-	Points float64 `json:"points"`
-	NoData bool    `json:"no_data"`
+	// Value is nil when the indicator is not assessable (nothing to measure in the period).
+	Value      *float64 `json:"value"`
+	Num        float64  `json:"numerator"`
+	Den        float64  `json:"denominator"`
+	Points     float64  `json:"points"`
+	NoData     bool     `json:"no_data"`
+	Assessable bool     `json:"assessable"`
 }
 
 type scorecardJSON struct {
-	AgencyID   string          `json:"agency_id"`
-	AgencyName string          `json:"agency_name"`
-	Total      float64         `json:"total"`
-	Rank       int             `json:"rank"`
-	Indicators []indicatorJSON `json:"indicators"`
+	AgencyID   string  `json:"agency_id"`
+	AgencyName string  `json:"agency_name"`
+	Total      float64 `json:"total"`
+	// AssessedWeight is the weight of the assessable indicators: the most the total could be.
+	AssessedWeight float64         `json:"assessed_weight"`
+	Rank           int             `json:"rank"`
+	Indicators     []indicatorJSON `json:"indicators"`
 	// ComplaintOutcomes counts the period's complaints by where they stand.
 	ComplaintOutcomes map[string]int `json:"complaint_outcomes"`
 }
@@ -80,10 +84,15 @@ func (h *Handlers) Scorecards(c *fiber.Ctx) error {
 			if ind.Code == "complaints" && r.Den > 0 {
 				v = domain.ComplaintsValue(int(r.Num), int(r.Den))
 			}
-			pts := round2(ind.Weight * v)
-			card.Total += pts
-			card.Indicators = append(card.Indicators, indicatorJSON{Code: ind.Code, Name: ind.Name, Weight: ind.Weight, Value: round2(v), Num: r.Num, Den: r.Den,
-				Points: pts, NoData: r.Den == 0})
+			x := indicatorJSON{Code: ind.Code, Name: ind.Name, Weight: ind.Weight, Num: r.Num, Den: r.Den, NoData: !r.Assessable(), Assessable: r.Assessable()}
+			if x.Assessable {
+				x.Points = round2(ind.Weight * v)
+				v = round2(v)
+				x.Value = &v
+				card.AssessedWeight += ind.Weight
+			}
+			card.Total += x.Points
+			card.Indicators = append(card.Indicators, x)
 		}
 		card.Total = round2(card.Total)
 		out = append(out, card)
@@ -304,6 +313,10 @@ func sendScorecardCSV(c *fiber.Ctx, cards []scorecardJSON) error {
 	for _, card := range cards {
 		line := []string{strconv.Itoa(card.Rank), card.AgencyID, csvSafe(card.AgencyName), fmt.Sprintf("%.2f", card.Total)}
 		for _, ind := range card.Indicators {
+			if !ind.Assessable {
+				line = append(line, "")
+				continue
+			}
 			line = append(line, fmt.Sprintf("%.2f", ind.Points))
 		}
 		rows = append(rows, line)

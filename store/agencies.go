@@ -23,6 +23,8 @@ type agencyDoc struct {
 	StatusAnnouncedOn *time.Time `bson:"status_announced_on,omitempty"`
 	DecisionRole      string     `bson:"decision_role,omitempty"`
 	DocNumberPattern  string     `bson:"document_number_pattern,omitempty"`
+	Reconsideration   string     `bson:"reconsideration_body,omitempty"`
+	Court             string     `bson:"court,omitempty"`
 	CreatedAt         time.Time  `bson:"created_at"`
 	UpdatedAt         time.Time  `bson:"updated_at"`
 	Version           int64      `bson:"version"`
@@ -32,7 +34,7 @@ func toAgencyDoc(a *domain.Agency) agencyDoc {
 	d := agencyDoc{
 		ID: a.ID, Name: a.Name, USCC: a.USCC, Kind: string(a.Kind), RegionID: a.RegionID, RegionPath: a.RegionPath, District: a.Jurisdiction.District,
 		Town: a.Jurisdiction.Town, LegalBasis: a.LegalBasis, Status: string(a.Status), DecisionRole: string(a.DecisionRole), DocNumberPattern: a.DocumentNumberPattern,
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version,
+		Reconsideration: a.ReconsiderationBody, Court: a.Court, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version,
 	}
 	if !a.StatusAnnouncedOn.IsZero() {
 		t := a.StatusAnnouncedOn
@@ -46,7 +48,7 @@ func fromAgencyDoc(d *agencyDoc) *domain.Agency {
 		ID: d.ID, Name: d.Name, USCC: d.USCC, Kind: domain.AgencyKind(d.Kind), RegionID: d.RegionID, RegionPath: d.RegionPath,
 		Jurisdiction: domain.Jurisdiction{District: d.District, Town: d.Town},
 		LegalBasis:   d.LegalBasis, Status: domain.AgencyStatus(d.Status), DecisionRole: domain.Role(d.DecisionRole), DocumentNumberPattern: d.DocNumberPattern,
-		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
+		ReconsiderationBody: d.Reconsideration, Court: d.Court, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
 	}
 	if d.StatusAnnouncedOn != nil {
 		a.StatusAnnouncedOn = d.StatusAnnouncedOn.UTC()

@@ -46,6 +46,7 @@ type noticeDoc struct {
 	Proposed        decisionDoc `bson:"proposed"`
 	HearingEligible bool        `bson:"hearing_eligible"`
 	HearingReason   string      `bson:"hearing_reason,omitempty"`
+	StatementDays   int         `bson:"statement_days,omitempty"`
 }
 
 type discussionDoc struct {
@@ -119,11 +120,13 @@ type caseDoc struct {
 	Facts            string            `bson:"facts,omitempty"`
 	ViolationOn      *time.Time        `bson:"violation_on,omitempty"`
 	OfficerIDs       []string          `bson:"officer_ids"`
+	Investigators    []string          `bson:"investigators,omitempty"`
 	ReviewerID       string            `bson:"reviewer_id,omitempty"`
 	RegisteredAt     *time.Time        `bson:"registered_at,omitempty"`
 	Deadline         *time.Time        `bson:"deadline,omitempty"`
 	Notice           *noticeDoc        `bson:"notice,omitempty"`
 	Answered         bool              `bson:"answered"`
+	Waived           bool              `bson:"waived,omitempty"`
 	HearingRequested bool              `bson:"hearing_requested"`
 	HearingHeld      bool              `bson:"hearing_held"`
 	Proposed         *decisionDoc      `bson:"proposed,omitempty"`
@@ -185,8 +188,8 @@ func toCaseDoc(c *domain.Case) caseDoc {
 		ID: c.ID, AgencyID: c.AgencyID, Number: c.Number, MatterID: c.MatterID, Procedure: string(c.Procedure), Status: string(c.Status),
 		Party: partyDoc{Kind: c.Party.Kind, Name: c.Party.Name, IDNumber: c.Party.IDNumber, USCC: c.Party.USCC, Phone: c.Party.Phone, Address: c.Party.Address,
 			LegalRep: c.Party.LegalRepresentative},
-		Facts: c.Facts, ViolationOn: timePtr(c.ViolationOn), OfficerIDs: c.OfficerIDs, ReviewerID: c.ReviewerID,
-		RegisteredAt: timePtr(c.RegisteredAt), Deadline: timePtr(c.Deadline), Answered: c.Answered,
+		Facts: c.Facts, ViolationOn: timePtr(c.ViolationOn), OfficerIDs: c.OfficerIDs, Investigators: c.Investigators, ReviewerID: c.ReviewerID,
+		RegisteredAt: timePtr(c.RegisteredAt), Deadline: timePtr(c.Deadline), Answered: c.Answered, Waived: c.Waived,
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionDoc(c.Proposed),
 		ReviewApproved: c.ReviewApproved, Decision: toDecisionDoc(c.Decision), DecidedAt: timePtr(c.DecidedAt),
 		ServedAt: timePtr(c.ServedAt), TransferTo: c.TransferTo, TransferBody: c.TransferBody, TransferAckOn: timePtr(c.TransferAckOn),
@@ -198,7 +201,7 @@ func toCaseDoc(c *domain.Case) caseDoc {
 	}
 	if n := c.Notice; n != nil {
 		d.Notice = &noticeDoc{At: n.At, Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *toDecisionDoc(&n.Proposed),
-			HearingEligible: n.HearingEligible, HearingReason: n.HearingReason}
+			HearingEligible: n.HearingEligible, HearingReason: n.HearingReason, StatementDays: n.StatementDays}
 	}
 	if x := c.Discussion; x != nil {
 		d.Discussion = &discussionDoc{HeldOn: x.HeldOn, Participants: x.Participants, Conclusion: x.Conclusion}
@@ -242,8 +245,8 @@ func fromCaseDoc(d *caseDoc) *domain.Case {
 		Status: domain.CaseStatus(d.Status),
 		Party: domain.Party{Kind: d.Party.Kind, Name: d.Party.Name, IDNumber: d.Party.IDNumber, USCC: d.Party.USCC, Phone: d.Party.Phone, Address: d.Party.Address,
 			LegalRepresentative: d.Party.LegalRep},
-		Facts: d.Facts, ViolationOn: timeOf(d.ViolationOn), OfficerIDs: d.OfficerIDs, ReviewerID: d.ReviewerID,
-		RegisteredAt: timeOf(d.RegisteredAt), Deadline: timeOf(d.Deadline), Answered: d.Answered,
+		Facts: d.Facts, ViolationOn: timeOf(d.ViolationOn), OfficerIDs: d.OfficerIDs, Investigators: d.Investigators, ReviewerID: d.ReviewerID,
+		RegisteredAt: timeOf(d.RegisteredAt), Deadline: timeOf(d.Deadline), Answered: d.Answered, Waived: d.Waived,
 		HearingRequested: d.HearingRequested, HearingHeld: d.HearingHeld, Proposed: fromDecisionDoc(d.Proposed),
 		ReviewApproved: d.ReviewApproved, Decision: fromDecisionDoc(d.Decision), DecidedAt: timeOf(d.DecidedAt),
 		ServedAt: timeOf(d.ServedAt), TransferTo: d.TransferTo, TransferBody: d.TransferBody, TransferAckOn: timeOf(d.TransferAckOn),
@@ -252,7 +255,7 @@ func fromCaseDoc(d *caseDoc) *domain.Case {
 	}
 	if n := d.Notice; n != nil {
 		c.Notice = &domain.Notice{At: n.At.UTC(), Facts: n.Facts, Reasons: n.Reasons, Basis: n.Basis, Proposed: *fromDecisionDoc(&n.Proposed),
-			HearingEligible: n.HearingEligible, HearingReason: n.HearingReason}
+			HearingEligible: n.HearingEligible, HearingReason: n.HearingReason, StatementDays: n.StatementDays}
 	}
 	if x := d.Discussion; x != nil {
 		c.Discussion = &domain.Discussion{HeldOn: x.HeldOn.UTC(), Participants: x.Participants, Conclusion: x.Conclusion}
