@@ -143,7 +143,7 @@ func TestAutomaticReviewChecks(t *testing.T) {
 	// (the good file's decision came a moment after the waiver).
 	early := copyOf()
 	early.Events[at(early, domain.ActWaive)].Action = domain.ActRecordStatement
-	if got := domain.AutoCheck(early)["notice_before_decision"]; got.Pass || !strings.Contains(got.Detail, "no written waiver") {
+	if got := domain.AutoCheck(early)["notice_before_decision"]; got.Pass || !strings.Contains(got.Detail, "未书面放弃即作出决定") {
 		t.Errorf("a file decided right after the statement passes: %+v", got)
 	} else {
 		t.Logf("decided too early: %s", got.Detail)
@@ -166,10 +166,10 @@ func TestAutomaticReviewChecks(t *testing.T) {
 	if got := approvedBy(f.reviewerID, false); !got.Pass {
 		t.Errorf("an independent reviewer's approval fails: %s", got.Detail)
 	}
-	if got := approvedBy(f.reviewerID, true); got.Pass || !strings.Contains(got.Detail, "took part in event") {
+	if got := approvedBy(f.reviewerID, true); got.Pass || !strings.Contains(got.Detail, "审核人员参与了第") {
 		t.Errorf("a reviewer who recorded in the case passes: %+v", got)
 	}
-	if got := approvedBy(f.adminID, false); got.Pass || !strings.Contains(got.Detail, "also decided") {
+	if got := approvedBy(f.adminID, false); got.Pass || !strings.Contains(got.Detail, "审核人员同时作出了决定") {
 		t.Errorf("a reviewer who decided passes: %+v", got)
 	}
 }

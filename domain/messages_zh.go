@@ -518,6 +518,18 @@ var zhMessages = map[string]string{
 	"a decider":                         "决定人",
 	"the officer's agency is suspended": "该执法人员所属执法主体已暂停",
 	"the officer's agency is revoked":   "该执法人员所属执法主体已撤销",
+	"a penalty decision names the reconsideration body and the court (art. 59): the agency admin sets reconsideration_body and court in the agency's settings first": "行政处罚决定书须载明行政复议机关和人民法院（第五十九条）：请先由本机关管理员在机关设置中填写 reconsideration_body 和 court",
+	"at most 128 characters": "最多 128 个字符",
+	"the party may ask for a hearing until %s and has not waived it in writing (arts. 63–64)":                        "当事人可在 %s 前申请听证，且未书面放弃听证（第六十三条、第六十四条），暂不能作出决定",
+	"the party waived the hearing in writing":                                                                        "当事人已书面放弃听证",
+	"the reviewer of the case may not decide it: review and decision are made by different people (art. 58)":         "本案的法制审核人员不得作出决定：审核与决定须由不同人员承担（第五十八条）",
+	"the reviewer of the case may take no part in its investigation (art. 58)":                                       "本案的法制审核人员不得参与本案调查（第五十八条）",
+	"the statement-and-defence period of the notice runs until %s and the party has not waived it (arts. 44–45, 62)": "告知书载明的陈述申辩期限至 %s 届满，当事人未放弃陈述申辩（第四十四条、第四十五条、第六十二条），暂不能作出决定",
+	"the record ends before the case's newest event":                                                                 "记录在案件最新一条记录之前中断",
+	"an event is missing or out of order":                                                                            "有记录缺失或顺序错乱",
+	"the link to the previous event does not match":                                                                  "与上一条记录的链接不符",
+	"the event's content does not match its hash":                                                                    "记录内容与其哈希不符",
+	"missing": "缺失",
 }
 
 // zhValues are the Chinese of the codes that messages name: statuses, roles, kinds.

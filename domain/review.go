@@ -130,13 +130,13 @@ func AutoCheck(r FileRecord) map[string]CheckResult {
 	}
 
 	audit := AuditCase(c, r.Events)
-	put("chain_intact", audit.Intact, "%d events; %s", audit.Events, cmpText(audit.Problem, "every hash recomputed and linked, head "+shortHash(c.HeadHash)))
+	put("chain_intact", audit.Intact, "共 %d 条记录；%s", audit.Events, cmpText(Translate(audit.Problem), "每条记录的哈希均已重算并前后相接，末条 "+shortHash(c.HeadHash)))
 
 	findings := AuditEvidence(r.Events, r.Evidence, r.Now, 24*time.Hour)
 	if len(findings) == 0 {
-		put("evidence_complete", true, "%d pieces of evidence, each complete with its SHA-256 verified", len(r.Evidence))
+		put("evidence_complete", true, "证据 %d 份，均已完整上传且 SHA-256 校验一致", len(r.Evidence))
 	} else {
-		put("evidence_complete", false, "%s: %s", findings[0].EvidenceID, findings[0].Problem)
+		put("evidence_complete", false, "证据 %s：%s", findings[0].EvidenceID, translateValue(findings[0].Problem))
 	}
 
 	need := 2
@@ -150,51 +150,51 @@ func AutoCheck(r FileRecord) map[string]CheckResult {
 		}
 		acts++
 		if len(e.OfficerIDs) < need && short == "" {
-			short = fmt.Sprintf("event %d (%s) names %d officer(s)", e.Seq, e.Action, len(e.OfficerIDs))
+			short = fmt.Sprintf("第 %d 条记录（%s）仅有 %d 名执法人员", e.Seq, translateValue(string(e.Action)), len(e.OfficerIDs))
 		}
 		for _, o := range e.OfficerIDs {
 			cert := r.Certificates[o]
 			if cert == nil {
 				if uncertified == "" {
-					uncertified = fmt.Sprintf("event %d (%s): officer %s has no certificate", e.Seq, e.Action, o)
+					uncertified = fmt.Sprintf("第 %d 条记录（%s）：执法人员 %s 未持执法证", e.Seq, translateValue(string(e.Action)), o)
 				}
 				continue
 			}
 			if ok, why := cert.ValidAt(e.At); !ok && uncertified == "" {
-				uncertified = fmt.Sprintf("event %d (%s): certificate %s: %s", e.Seq, e.Action, cert.Number, why)
+				uncertified = fmt.Sprintf("第 %d 条记录（%s）：执法证 %s %s", e.Seq, translateValue(string(e.Action)), cert.Number, Translate(why))
 			}
 		}
 	}
-	put("two_officers", short == "", "%s", cmpText(short, fmt.Sprintf("%d officer acts, each by %d or more", acts, need)))
-	put("certified_officers", uncertified == "", "%s", cmpText(uncertified, fmt.Sprintf("every officer's certificate valid at each of %d acts", acts)))
+	put("two_officers", short == "", "%s", cmpText(short, fmt.Sprintf("%d 项执法行为，每项均有 %d 名以上执法人员", acts, need)))
+	put("certified_officers", uncertified == "", "%s", cmpText(uncertified, fmt.Sprintf("%d 项执法行为中每名执法人员的执法证均有效", acts)))
 
 	if reg := first(ActRegister); reg != nil && !c.ViolationOn.IsZero() {
 		years := c.limitation(r.Matter)
 		limit := c.ViolationOn.AddDate(years, 0, 0)
-		put("limitation", !reg.At.After(limit), "violation %s, registered %s, limit %d years", c.ViolationOn.Format(time.DateOnly), ChinaDate(reg.At).Format(time.DateOnly), years)
+		put("limitation", !reg.At.After(limit), "违法行为发生于 %s，%s 立案，追责时效 %d 年", c.ViolationOn.Format(time.DateOnly), ChinaDate(reg.At).Format(time.DateOnly), years)
 	} else {
-		put("limitation", true, "no registration to check (summary procedure or none)")
+		put("limitation", true, "无立案环节（简易程序或未立案）")
 	}
 
 	switch {
 	case decide == nil:
-		put("notice_before_decision", true, "no decision")
-		put("hearing_held", true, "no decision")
-		put("legal_review", true, "no decision")
-		put("within_benchmark", true, "no decision")
-		put("decided_in_time", true, "no decision")
+		put("notice_before_decision", true, "尚未作出决定")
+		put("hearing_held", true, "尚未作出决定")
+		put("legal_review", true, "尚未作出决定")
+		put("within_benchmark", true, "尚未作出决定")
+		put("decided_in_time", true, "尚未作出决定")
 	default:
 		if decide.Action == ActSummaryDecide {
-			put("notice_before_decision", true, "summary procedure: notice given on the spot")
+			put("notice_before_decision", true, "简易程序：当场告知")
 		} else {
 			ok, detail := waitedForTheParty(r.Events, decide, c.Notice)
 			put("notice_before_decision", ok, "%s", detail)
 		}
 		if req := first(ActRequestHearing); req != nil {
 			held := first(ActConcludeHearing)
-			put("hearing_held", held != nil && held.Seq < decide.Seq, "hearing requested %s, concluded %s", eventWhen(req), eventWhen(held))
+			put("hearing_held", held != nil && held.Seq < decide.Seq, "申请听证：%s；听证结束：%s", eventWhen(req), eventWhen(held))
 		} else {
-			put("hearing_held", true, "no hearing requested")
+			put("hearing_held", true, "当事人未申请听证")
 		}
 		if rule := ReviewRequired(c.MatterID, c.Decision, r.ReviewRules); rule != nil {
 			var approve *Event
@@ -209,42 +209,42 @@ func AutoCheck(r FileRecord) map[string]CheckResult {
 			}
 			for _, e := range r.Events {
 				if slices.Contains(InvestigatingActions, e.Action) && (e.ActorID == reviewer || slices.Contains(e.OfficerIDs, reviewer)) && investigated == "" {
-					investigated = fmt.Sprintf("; the reviewer took part in event %d (%s)", e.Seq, e.Action)
+					investigated = fmt.Sprintf("；审核人员参与了第 %d 条记录（%s）", e.Seq, translateValue(string(e.Action)))
 				}
 			}
 			if reviewer != "" && slices.Contains(c.OfficerIDs, reviewer) && investigated == "" {
-				investigated = "; the reviewer is one of the case's officers"
+				investigated = "；审核人员是本案承办人员"
 			}
 			if reviewer != "" && reviewer == decide.ActorID {
-				investigated += "; the reviewer also decided the case"
+				investigated += "；审核人员同时作出了决定"
 			}
 			independent := reviewer != "" && investigated == ""
-			put("legal_review", approve != nil && independent, "required (%s); approved %s by a reviewer who did not investigate and did not decide: %t%s",
-				rule.Description, eventWhen(approve), independent, investigated)
+			put("legal_review", approve != nil && independent, "属于法制审核目录（%s）；审核通过：%s；审核人员未参与调查且未作出决定：%s%s",
+				rule.Description, eventWhen(approve), yesNo(independent), investigated)
 		} else {
-			put("legal_review", true, "not required by the catalog")
+			put("legal_review", true, "不属于法制审核目录范围")
 		}
 		put("within_benchmark", withinBenchmark(c.Decision, r.Benchmark), "%s", benchmarkDetail(c.Decision, r.Benchmark))
 		if c.Procedure == ProcedureGeneral && !c.Deadline.IsZero() {
-			put("decided_in_time", !decide.At.After(c.Deadline), "decided %s, deadline %s", eventWhen(decide), ChinaDate(c.Deadline).Format(time.DateOnly))
+			put("decided_in_time", !decide.At.After(c.Deadline), "决定：%s；期限：%s", eventWhen(decide), ChinaDate(c.Deadline).Format(time.DateOnly))
 		} else {
-			put("decided_in_time", true, "summary procedure: decided on the spot")
+			put("decided_in_time", true, "简易程序：当场作出决定")
 		}
 	}
 
 	serve := first(ActServe)
 	switch {
 	case serve == nil || decide == nil:
-		put("two_documents", serve == nil, "not served")
-		put("served_in_time", serve == nil, "not served")
+		put("two_documents", serve == nil, "尚未送达")
+		put("served_in_time", serve == nil, "尚未送达")
 	default:
 		both := true
 		if c.Decision != nil && c.Decision.Kind == "penalty" {
 			both = c.Documents[DocPenaltyDecision] != "" && c.Documents[DocCreditRepairNotice] != ""
 		}
-		put("two_documents", both, "decision and credit-repair notice issued before service: %t", both)
+		put("two_documents", both, "送达前已制作处罚决定书和信用修复告知书：%s", yesNo(both))
 		days := serve.At.Sub(decide.At).Hours() / 24
-		put("served_in_time", days <= 7, "served %.1f days after the decision", days)
+		put("served_in_time", days <= 7, "决定后 %.1f 日送达", days)
 	}
 	if !out["served_in_time"].Pass {
 		r := out["two_documents"]
@@ -277,23 +277,30 @@ func waitedForTheParty(events []Event, decide *Event, n *Notice) (bool, string) 
 		}
 	}
 	if notify == nil || n == nil {
-		return false, fmt.Sprintf("no notice before the decision %s", eventWhen(decide))
+		return false, fmt.Sprintf("决定（%s）前未告知", eventWhen(decide))
 	}
 	at := *n
 	at.At = notify.At
-	detail := fmt.Sprintf("notice %s, statement %s, waived %s, hearing concluded %s, decided %s; statement-and-defence period until %s",
+	detail := fmt.Sprintf("告知：%s；陈述申辩：%s；书面放弃：%s；听证结束：%s；决定：%s；陈述申辩期限至 %s",
 		eventWhen(notify), eventWhen(stated), eventWhen(waived), eventWhen(heard), eventWhen(decide), chinaTimeText(at.StatementEnds()))
 	if n.HearingEligible {
-		detail += ", hearing may be asked until " + chinaTimeText(at.HearingRequestEnds())
+		detail += "，可申请听证至 " + chinaTimeText(at.HearingRequestEnds())
 	}
 	if waived != nil || heard != nil {
 		return true, detail
 	}
 	ok := decide.At.After(at.StatementEnds()) && (!n.HearingEligible || decide.At.After(at.HearingRequestEnds()))
 	if !ok {
-		detail += ": decided before the party's time had passed, with no written waiver"
+		detail += "：当事人期限届满前且未书面放弃即作出决定"
 	}
 	return ok, detail
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
 }
 
 func cmpText(s, otherwise string) string {
@@ -312,9 +319,9 @@ func shortHash(h string) string {
 
 func eventWhen(e *Event) string {
 	if e == nil {
-		return "never"
+		return "无"
 	}
-	return fmt.Sprintf("at event %d (%s)", e.Seq, e.At.In(chinaTime).Format("2006-01-02 15:04"))
+	return fmt.Sprintf("第 %d 条记录（%s）", e.Seq, e.At.In(chinaTime).Format("2006-01-02 15:04"))
 }
 
 func withinBenchmark(d *Decision, b *Benchmark) bool {
@@ -332,21 +339,21 @@ func withinBenchmark(d *Decision, b *Benchmark) bool {
 func benchmarkDetail(d *Decision, b *Benchmark) string {
 	switch {
 	case d == nil || d.Kind != "penalty":
-		return "no penalty"
+		return "未作出处罚"
 	case b == nil:
-		return "the matter has no benchmark"
+		return "该事项无裁量基准"
 	case strings.TrimSpace(d.OutOfRangeReason) != "":
-		return fmt.Sprintf("fine %d yuan, tier %s, reason given: %s", d.Fine, d.Tier, d.OutOfRangeReason)
+		return fmt.Sprintf("罚款 %d 元，档次 %s，已说明理由：%s", d.Fine, TierName(d.Tier), d.OutOfRangeReason)
 	}
 	for _, t := range b.Tiers {
 		if t.Tier == d.Tier && (d.Fine < t.MinFine || d.Fine > t.MaxFine) {
-			return fmt.Sprintf("fine %d yuan outside tier %s (%d–%d yuan), and no reason given", d.Fine, d.Tier, t.MinFine, t.MaxFine)
+			return fmt.Sprintf("罚款 %d 元超出 %s 档（%d–%d 元），且未说明理由", d.Fine, TierName(d.Tier), t.MinFine, t.MaxFine)
 		}
 	}
 	if !withinBenchmark(d, b) {
-		return fmt.Sprintf("the benchmark has no tier %s", d.Tier)
+		return fmt.Sprintf("裁量基准无 %s 档", TierName(d.Tier))
 	}
-	return fmt.Sprintf("fine %d yuan in tier %s", d.Fine, d.Tier)
+	return fmt.Sprintf("罚款 %d 元，在 %s 档范围内", d.Fine, TierName(d.Tier))
 }
 
 // Score scores a file: the rubric's items from the automatic checks and the reviewer's points
