@@ -56,7 +56,7 @@ type Config struct {
 	// Media bounds and times evidence uploads.
 	Media handlers.MediaConfig
 	// PublicURL is the address citizens reach the server at (the QR codes of supervision cards
-	// carry it); empty uses the address each request came to.
+	// and callback links carry it); empty is http://127.0.0.1:8080, never a request's Host.
 	PublicURL string
 	// CardGuesses is how many unknown or invalid card codes one address may open in ten
 	// minutes before it gets 429.
@@ -113,6 +113,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://127.0.0.1:8080"
+	}
 	signer := NewSigner(d.Key, cfg.Issuer, cfg.Audience, cfg.AccessTTL)
 	app := fiber.New(fiber.Config{
 		AppName:      "zhifa",
@@ -144,6 +147,13 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		app.Use(d.Gate.middleware)
 	}
 	app.Use(securityHeaders)
+	if strings.HasPrefix(cfg.PublicURL, "https://") {
+		// Served over https, browsers are told to keep to it (and the secure cookies stay secure).
+		app.Use(func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains")
+			return c.Next()
+		})
+	}
 	if cfg.CORSOrigins != "" {
 		app.Use(cors.New(cors.Config{
 			AllowOrigins: cfg.CORSOrigins,

@@ -63,12 +63,10 @@ func (h *Handlers) toCallbackJSON(c *fiber.Ctx, cb *domain.Callback, supervisor 
 	return j
 }
 
-// publicBase is the configured public address, or the one the request came to.
-func (h *Handlers) publicBase(c *fiber.Ctx) string {
-	if base := strings.TrimRight(h.PublicURL, "/"); base != "" {
-		return base
-	}
-	return c.BaseURL()
+// publicBase is the configured public address (api.New gives it a default): never the
+// request's Host header, which whoever sends the request chooses.
+func (h *Handlers) publicBase(*fiber.Ctx) string {
+	return strings.TrimRight(h.PublicURL, "/")
 }
 
 // callbackToken is the secret of a callback's page: its id and a MAC of it, so that the page

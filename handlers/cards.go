@@ -55,14 +55,9 @@ func (h *Handlers) toCardJSON(c *fiber.Ctx, card *domain.Card) cardJSON {
 		IssuedAt: card.IssuedAt, ExpiresAt: card.ExpiresAt, MaxRatings: card.MaxRatings, Ratings: card.Ratings, State: string(card.StateAt(h.Now()))}
 }
 
-// cardURL is the address the QR code carries: the configured public address, or the one the
-// request came to.
+// cardURL is the address the QR code carries, on the configured public address.
 func (h *Handlers) cardURL(c *fiber.Ctx, code string) string {
-	base := strings.TrimRight(h.PublicURL, "/")
-	if base == "" {
-		base = c.BaseURL()
-	}
-	return base + "/s/" + code
+	return h.publicBase(c) + "/s/" + code
 }
 
 // IssueCard makes a supervision card for an inspection or a case of the caller's agency; the

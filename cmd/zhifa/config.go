@@ -53,7 +53,7 @@ type config struct {
 func loadConfig(getenv func(string) string) (config, error) {
 	e := envReader{getenv: getenv}
 	c := config{
-		Addr:              e.str("ZHIFA_ADDR", ":8080"),
+		Addr:              e.str("ZHIFA_ADDR", "127.0.0.1:8080"),
 		DataDir:           e.str("ZHIFA_DATA", "./data"),
 		ShutdownTimeout:   e.duration("ZHIFA_SHUTDOWN_TIMEOUT", 20*time.Second),
 		MongoURI:          e.str("MONGODB_URI", ""),

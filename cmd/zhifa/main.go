@@ -104,16 +104,24 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	}
 
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if cfg.API.PublicURL == "" {
+		// Links citizens open are never built from a request's Host header, which anyone sets.
+		cfg.API.PublicURL = "http://" + ln.Addr().String()
+		if addr := ln.Addr().(*net.TCPAddr); !addr.IP.IsLoopback() {
+			log.Warn("ZHIFA_PUBLIC_URL is not set: card and callback links carry the listen address", "public_url", cfg.API.PublicURL)
+		}
+	}
 	gate := api.NewGate()
 	app, err := api.New(cfg.API, api.Deps{
 		Repo: st, Passwords: passwords, Key: key, Log: log, Gate: gate, Objects: md, Thumbnail: media.Thumbnail,
 		Checks: []api.Check{{Name: "documents", Ping: st.Ping}, {Name: "objects", Ping: md.Ping}},
 	})
 	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
+		_ = ln.Close()
 		return err
 	}
 	go sweep(ctx, st, log)

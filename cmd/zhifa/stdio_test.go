@@ -64,3 +64,15 @@ func TestFirstStartPrintsThePasswordOnceOnStderr(t *testing.T) {
 		t.Errorf("a restart printed on stderr: %q", s.stderr.String())
 	}
 }
+
+// TestListensOnLoopbackByDefault: a fresh server with a new admin is not on every interface
+// unless told to be (ZHIFA_ADDR, as the Docker image sets it).
+func TestListensOnLoopbackByDefault(t *testing.T) {
+	cfg, err := loadConfig(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host, _, _ := strings.Cut(cfg.Addr, ":"); host != "127.0.0.1" {
+		t.Fatalf("the default listen address is %q", cfg.Addr)
+	}
+}
