@@ -169,7 +169,7 @@ func newTestApp(t testing.TB) *testApp {
 }
 
 // newTestAppWith builds the app with cfg, hashing passwords with pw (nil: cheap test parameters).
-func newTestAppWith(t testing.TB, cfg api.Config, pw *domain.Passwords) *testApp {
+func newTestAppWith(t testing.TB, cfg api.Config, pw *domain.Passwords, opts ...func(*api.Deps)) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	dbName := randomName("t_")
@@ -195,11 +195,15 @@ func newTestAppWith(t testing.TB, cfg api.Config, pw *domain.Passwords) *testApp
 	}
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	ta := &testApp{t: t, dbName: dbName, store: st, media: md, key: key, cfg: cfg, pw: pw, clock: &clock{}}
-	ta.app, err = api.New(cfg, api.Deps{
+	deps := api.Deps{
 		Repo: st, Passwords: pw, Key: key, Now: ta.clock.Now, Objects: md, Thumbnail: media.Thumbnail,
 		Log:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Checks: []api.Check{{Name: "documents", Ping: st.Ping}, {Name: "objects", Ping: md.Ping}},
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	ta.app, err = api.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,15 @@
 package api_test
 
 import (
+	"bytes"
+	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/zhifa/zhifa/api"
+	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/media"
 )
 
 // TestPublicLinksComeFromConfiguration: card links once followed the request's Host header, so
@@ -28,5 +35,40 @@ func TestPublicLinksComeFromConfiguration(t *testing.T) {
 	}
 	if h := secure.do("GET", "/healthz", nil, "").Header.Get("Strict-Transport-Security"); !strings.Contains(h, "max-age=") {
 		t.Fatalf("no HSTS on https: %q", h)
+	}
+}
+
+// unlinkable is the embedded gateway as cmd/zhifa opens it: on a loopback port no phone reaches.
+type unlinkable struct{ domain.Objects }
+
+func (unlinkable) Linkable() bool { return false }
+
+// TestEvidenceLinksReachablePhones: ?link=true once redirected to the embedded gateway at
+// 127.0.0.1:<port>; on an embedded store the API now serves the bytes itself, and a configured
+// public S3 address is what links are signed for.
+func TestEvidenceLinksReachablePhones(t *testing.T) {
+	ta := newTestAppWith(t, testConfig(), nil, func(d *api.Deps) { d.Objects = unlinkable{d.Objects} })
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	pic := photo(t, 64, 48)
+	r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "photo", "image/png", pic), f.officerTok)
+	evID := r.JSON["evidence"].(map[string]any)["id"].(string)
+	if put := ta.do("PUT", "/v1/evidence/"+evID+"/content", pic, f.officerTok, "Content-Type", "application/octet-stream"); put.Status != 200 {
+		t.Fatalf("PUT: %d %s", put.Status, put.Body)
+	}
+	link := ta.do("GET", "/v1/evidence/"+evID+"/content?link=true", nil, f.officerTok)
+	if link.Status != 200 || link.Header.Get("Location") != "" || !bytes.Equal(link.Body, pic) {
+		t.Fatalf("a link on the embedded store: %d %q (%d bytes)", link.Status, link.Header.Get("Location"), len(link.Body))
+	}
+
+	pub, err := media.Connect(context.Background(), media.Config{Endpoint: s3.Endpoint(), AccessKey: s3.AccessKey(), SecretKey: s3.SecretKey(),
+		Region: s3.Region(), Bucket: randomName("t-"), PublicEndpoint: "https://files.zhifa.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pub.RemoveBucket(context.Background()) })
+	u, err := pub.PresignGet(context.Background(), "evidence/x", time.Minute, "照片.png", "image/png")
+	if err != nil || !strings.HasPrefix(u, "https://files.zhifa.example/") || !pub.Linkable() {
+		t.Fatalf("a link signed for the public address: %q %v", u, err)
 	}
 }

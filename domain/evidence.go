@@ -396,6 +396,9 @@ type Objects interface {
 	// RetainedUntil is the end of key's retention; NotFound when it has none.
 	RetainedUntil(ctx context.Context, key string) (time.Time, error)
 	PresignGet(ctx context.Context, key string, ttl time.Duration, fileName, contentType string) (string, error)
+	// Linkable says whether a presigned link reaches the store from a phone: not the embedded
+	// gateway on a loopback port, unless a public address was configured for it.
+	Linkable() bool
 }
 
 // CheckOfficers holds evidence taken outside a case (in an inspection) to the rules of evidence

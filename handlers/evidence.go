@@ -361,7 +361,9 @@ func (h *Handlers) EvidenceContent(c *fiber.Ctx) error {
 		c.Context().Response.SkipBody = true
 		return nil
 	}
-	link := c.Query("link") == "true"
+	// The embedded gateway listens on a loopback port no phone reaches: its bytes come through
+	// the API, link or not.
+	link := c.Query("link") == "true" && h.Objects.Linkable()
 	if err := h.Repo.RecordAccess(ctx, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
 		What: map[bool]string{true: "link", false: "content"}[link], From: from, To: to, Address: c.IP()}); err != nil {
 		return err

@@ -28,15 +28,21 @@ type Config struct {
 	// under retention the store enforces; Compliance uses compliance mode instead of governance.
 	ObjectLock bool
 	Compliance bool
+	// PublicEndpoint is the S3 address phones reach (a proxy in front of the store, say);
+	// presigned links are signed for it. Empty signs them for Endpoint, or, for the embedded
+	// gateway, makes none: the API serves the bytes itself.
+	PublicEndpoint string
 }
 
 // Media is the S3 object store of one bucket.
 type Media struct {
-	client         *minio.Client
-	core           minio.Core
-	bucket         string
-	engine         string
-	embedded       *Embedded
+	client   *minio.Client
+	core     minio.Core
+	bucket   string
+	engine   string
+	embedded *Embedded
+	// presigner signs links for the public endpoint; it never connects.
+	presigner      *minio.Client
 	objectLock     bool
 	complianceLock bool
 }
@@ -92,6 +98,17 @@ func Connect(ctx context.Context, cfg Config) (*Media, error) {
 		return nil, fmt.Errorf("S3 client: %w", err)
 	}
 	m := &Media{client: client, core: minio.Core{Client: client}, bucket: cfg.Bucket, engine: "s3", complianceLock: cfg.Compliance}
+	if cfg.PublicEndpoint != "" {
+		pu, err := url.Parse(cfg.PublicEndpoint)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return nil, fmt.Errorf("S3 public endpoint %q is not an http(s) URL", cfg.PublicEndpoint)
+		}
+		// With the region given, presigning computes the signature without asking the store.
+		if m.presigner, err = minio.New(pu.Host, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+			Secure: pu.Scheme == "https", Region: region}); err != nil {
+			return nil, fmt.Errorf("S3 public client: %w", err)
+		}
+	}
 	if err := m.ensureBucket(ctx, region, cfg.ObjectLock); err != nil {
 		return nil, err
 	}

@@ -76,3 +76,15 @@ func TestObjectsOnTheEmbeddedGateway(t *testing.T) {
 		t.Fatalf("%d versions of a removed tail left (%v)", n, err)
 	}
 }
+
+// TestTheEmbeddedGatewayMakesNoLinks: its loopback port is no address for a phone.
+func TestTheEmbeddedGatewayMakesNoLinks(t *testing.T) {
+	m, err := media.Open(context.Background(), media.Config{DataDir: t.TempDir(), Bucket: "zhifa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Linkable() {
+		t.Fatal("the embedded gateway offers presigned links")
+	}
+}

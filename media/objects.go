@@ -159,7 +159,11 @@ func (m *Media) PresignGet(ctx context.Context, key string, ttl time.Duration, f
 	if fileName != "" {
 		q.Set("response-content-disposition", "attachment; filename*=UTF-8''"+url.PathEscape(fileName))
 	}
-	u, err := m.client.PresignedGetObject(ctx, m.bucket, key, ttl, q)
+	signer := m.client
+	if m.presigner != nil {
+		signer = m.presigner
+	}
+	u, err := signer.PresignedGetObject(ctx, m.bucket, key, ttl, q)
 	if err != nil {
 		return "", objectErr(err, "sign a link")
 	}
@@ -198,3 +202,7 @@ func (m *Media) detectObjectLock(ctx context.Context) {
 	enabled, _, _, _, err := m.client.GetObjectLockConfig(ctx, m.bucket)
 	m.objectLock = err == nil && enabled == "Enabled"
 }
+
+// Linkable says whether presigned links reach the store from outside: an external store, or
+// the embedded gateway behind a configured public address.
+func (m *Media) Linkable() bool { return m.embedded == nil || m.presigner != nil }

@@ -30,6 +30,8 @@ type config struct {
 	S3SecretKey string
 	S3Region    string
 	S3Bucket    string
+	// S3PublicEndpoint is the S3 address phones reach, which presigned links are signed for.
+	S3PublicEndpoint string
 	// S3ObjectLock makes a new bucket with Object Lock; S3LockMode is governance or compliance.
 	S3ObjectLock bool
 	S3LockMode   string
@@ -63,6 +65,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		S3SecretKey:       e.str("S3_SECRET_KEY", ""),
 		S3Region:          e.str("S3_REGION", "us-east-1"),
 		S3Bucket:          e.str("S3_BUCKET", "zhifa"),
+		S3PublicEndpoint:  e.str("S3_PUBLIC_ENDPOINT", ""),
 		S3ObjectLock:      e.str("S3_OBJECT_LOCK", "true") == "true",
 		S3LockMode:        e.str("S3_LOCK_MODE", "governance"),
 		JWTPrivateKey:     e.str("ZHIFA_JWT_PRIVATE_KEY", ""),

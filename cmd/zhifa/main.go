@@ -81,12 +81,13 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}()
 
 	md, err := media.Open(ctx, media.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		Region: cfg.S3Region, Bucket: cfg.S3Bucket, DataDir: cfg.DataDir, ObjectLock: cfg.S3ObjectLock, Compliance: cfg.S3LockMode == "compliance"})
+		Region: cfg.S3Region, Bucket: cfg.S3Bucket, DataDir: cfg.DataDir, ObjectLock: cfg.S3ObjectLock, Compliance: cfg.S3LockMode == "compliance",
+		PublicEndpoint: cfg.S3PublicEndpoint})
 	if err != nil {
 		return fmt.Errorf("object store: %w", err)
 	}
 	defer md.Close()
-	log.Info("object store ready", "engine", md.Engine(), "bucket", md.Bucket(), "object_lock", md.ObjectLock(), "data_dir", embeddedDir(cfg.S3Endpoint, cfg.DataDir))
+	log.Info("object store ready", "engine", md.Engine(), "bucket", md.Bucket(), "object_lock", md.ObjectLock(), "links", md.Linkable(), "data_dir", embeddedDir(cfg.S3Endpoint, cfg.DataDir))
 
 	passwords, err := domain.NewPasswords(cfg.Argon2MemoryKiB, cfg.Argon2Iterations, cfg.Argon2Parallelism)
 	if err != nil {
