@@ -112,6 +112,10 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 		case fiber.StatusServiceUnavailable:
 			c.Set(fiber.HeaderRetryAfter, "5")
+		case fiber.StatusTooManyRequests:
+			if len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+				c.Set(fiber.HeaderRetryAfter, "5")
+			}
 		}
 		c.Status(p.Status)
 		if err := c.JSON(p); err != nil {

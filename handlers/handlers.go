@@ -52,6 +52,8 @@ type Handlers struct {
 	// Standings keeps each person's standing for reads for a few seconds.
 	Standings Standings
 
+	streams openStreams
+
 	idLocks [64]sync.Mutex
 }
 

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"strings"
 	"time"
 
@@ -199,6 +200,37 @@ type StreamConfig struct {
 	// stream sends a comment (so proxies keep it open); Life how long one stream lasts before
 	// the client reconnects with Last-Event-ID.
 	Poll, Heartbeat, Life time.Duration
+	// PerUser bounds the streams one person holds open on this instance (each holds a
+	// connection and its buffers); one more answers 429.
+	PerUser int
+}
+
+// openStreams counts each person's open streams on this instance.
+type openStreams struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// take counts a stream of userID, false when the person holds max already.
+func (o *openStreams) take(userID string, max int) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n == nil {
+		o.n = map[string]int{}
+	}
+	if o.n[userID] >= max {
+		return false
+	}
+	o.n[userID]++
+	return true
+}
+
+func (o *openStreams) release(userID string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n[userID]--; o.n[userID] <= 0 {
+		delete(o.n, userID)
+	}
 }
 
 // Stream sends the caller's notifications as Server-Sent Events as they arrive. Each event's
@@ -225,12 +257,20 @@ func (h *Handlers) Stream(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	perUser := h.StreamTimes.PerUser
+	if perUser <= 0 {
+		perUser = 4
+	}
+	if !h.streams.take(p.UserID, perUser) {
+		return domain.Errorf(domain.TooManyRequests, "at most %d notification streams at once per person; close one or retry after the time in Retry-After", perUser)
+	}
 	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
 	cfg, repo, timeout := h.StreamTimes, h.Repo, h.Timeout
 	base := context.WithoutCancel(c.UserContext())
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer h.streams.release(p.UserID)
 		end := time.Now().Add(cfg.Life)
 		beat := time.Now()
 		fmt.Fprintf(w, "retry: 2000\n: connected\n\n")
