@@ -74,6 +74,9 @@ type Config struct {
 	// PublishDays are the working days after a penalty decision by which it is published
 	// (公示), if it was not served before (0: seven).
 	PublishDays int
+	// Instance names this server among those sharing the database, the same across restarts
+	// (empty: a new name each start).
+	Instance string
 	// StandingTTL is how long a person's standing (account, agency, certificate) is taken from
 	// memory for reads; writes always read it afresh (0: three seconds).
 	StandingTTL time.Duration
@@ -175,6 +178,11 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	h := &handlers.Handlers{Repo: d.Repo, Passwords: d.Passwords, Now: d.Now, Log: d.Log, Timeout: cfg.RequestTimeout,
 		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key), PublicURL: cfg.PublicURL,
 		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream, Supervision: cfg.Supervision}
+	h.Instance = cfg.Instance
+	if h.Instance == "" {
+		h.Instance = domain.RandomToken(8)
+	}
+	h.Boot()
 	h.Standings.TTL = cfg.StandingTTL
 	if h.Standings.TTL == 0 {
 		h.Standings.TTL = 3 * time.Second

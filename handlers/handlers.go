@@ -49,6 +49,10 @@ type Handlers struct {
 	Supervision SupervisionConfig
 	// Thumbnail renders a photo's thumbnail as JPEG; nil makes none.
 	Thumbnail func(io.Reader) ([]byte, error)
+	// Instance names this server among those sharing the database, the same across its
+	// restarts (a lease its dead predecessor held is released at once); boot names this process.
+	Instance string
+	boot     string
 	// Standings keeps each person's standing for reads for a few seconds.
 	Standings Standings
 
@@ -213,3 +217,6 @@ func forbidden(format string, args ...any) error {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Boot gives this process its name among the instance's restarts.
+func (h *Handlers) Boot() { h.boot = domain.RandomToken(8) }

@@ -467,15 +467,21 @@ func uploadChecksum(header string) (hash.Hash, []byte, error) {
 // finishes or its lease runs out (a holder that crashed).
 func (h *Handlers) lease(ctx context.Context, u *domain.Upload) error {
 	now := h.Now()
-	if u.LeaseHolder != "" && u.LeaseUntil.After(now) {
+	if u.LeaseHolder != "" && u.LeaseUntil.After(now) && !h.heldByPredecessor(u.LeaseHolder) {
 		return domain.Errorf(domain.Locked, "the upload is being written by another request; retry shortly")
 	}
-	u.LeaseHolder, u.LeaseUntil = domain.RandomToken(8), now.Add(h.Media.Lease)
+	u.LeaseHolder, u.LeaseUntil = h.Instance+"/"+h.boot+"/"+domain.RandomToken(8), now.Add(h.Media.Lease)
 	err := h.Repo.SaveUpload(ctx, u)
 	if domain.ErrorCode(err) == domain.Conflict {
 		return domain.Errorf(domain.Locked, "the upload is being written by another request; retry shortly")
 	}
 	return err
+}
+
+// heldByPredecessor says whether a lease was taken by an earlier process of this instance: that
+// process is dead (this one replaced it), so its writes ended and the lease means nothing.
+func (h *Handlers) heldByPredecessor(holder string) bool {
+	return h.Instance != "" && strings.HasPrefix(holder, h.Instance+"/") && !strings.HasPrefix(holder, h.Instance+"/"+h.boot+"/")
 }
 
 // release gives u's lease back, unless another request has taken the upload since.

@@ -106,6 +106,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			InspectionWindowDays: e.integer("ZHIFA_INSPECTION_WINDOW_DAYS", 30, 0, 365),
 			CORSOrigins:          e.str("ZHIFA_CORS_ORIGINS", "*"),
 			StandingTTL:          e.duration("ZHIFA_STANDING_TTL", 3*time.Second),
+			Instance:             e.str("ZHIFA_INSTANCE_ID", ""),
 			Stream:               handlers.StreamConfig{PerUser: e.integer("ZHIFA_STREAMS_PER_USER", 4, 1, 100)},
 			NotifyEvery:          e.duration("ZHIFA_NOTIFY_EVERY", time.Second),
 			PublicURL:            e.str("ZHIFA_PUBLIC_URL", ""),

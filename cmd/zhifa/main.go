@@ -3,10 +3,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -94,6 +96,11 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	}
 	passwords.Limit(cfg.HashConcurrency, cfg.HashWait)
+	if cfg.API.Instance == "" {
+		if cfg.API.Instance, err = instanceID(filepath.Join(cfg.DataDir, "instance-id")); err != nil {
+			return fmt.Errorf("instance id: %w", err)
+		}
+	}
 	key, created, err := api.LoadOrCreateKey(cfg.JWTPrivateKey, filepath.Join(cfg.DataDir, "jwt-ed25519.pem"))
 	if err != nil {
 		return fmt.Errorf("JWT signing key: %w", err)
@@ -268,4 +275,19 @@ func healthcheck(addr string) int {
 		return 1
 	}
 	return 0
+}
+
+// instanceID is this server's name among those sharing a database, kept in the data dir so that
+// a restart knows its predecessor's upload leases for its own.
+func instanceID(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(bytes.TrimSpace(b)) > 0 {
+		return string(bytes.TrimSpace(b)), nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	id := domain.RandomToken(8)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	return id, os.WriteFile(path, []byte(id+"\n"), 0o600)
 }
