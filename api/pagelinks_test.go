@@ -43,7 +43,7 @@ func TestSupervisorPagesOpenFromALink(t *testing.T) {
 	report := r.str("url")
 	token := report[strings.Index(report, "link=")+len("link="):]
 	ta.run([]scenario{
-		{Name: "the scorecards in a browser", Method: "GET", URL: cards, Status: 200, Contains: []string{"行政执法评议考核", "<svg", "区市场监督管理局A"}},
+		{Name: "the scorecards in a browser", Method: "GET", URL: cards, Status: 200, Contains: []string{"行政执法评议考核", "<svg", "区市场监督管理局A", "考核期间：" + chinaDay(from)}},
 		{Name: "the report in a browser", Method: "GET", URL: report, Status: 200, Contains: []string{"2026年第一轮案卷评查 案卷评查报告", "区市场监督管理局A"}},
 		{Name: "another period", Method: "GET", URL: strings.Replace(cards, "from="+from, "from=2020-01-01", 1), Status: 404, Contains: []string{"链接无效"}, NotContains: []string{"区市场监督管理局A"}},
 		{Name: "the JSON with the page's link", Method: "GET", URL: strings.Replace(cards, "format=html", "format=json", 1), Status: 404, Contains: []string{"链接无效"}},
@@ -73,4 +73,10 @@ func TestDecisionsPageReadsAsChinese(t *testing.T) {
 		{Name: "the page", Method: "GET", URL: "/p/decisions", Status: 200, Contains: []string{"决定日期：2026年12月2日", "处罚内容：警告、罚款 15000 元</p>"},
 			NotContains: []string{"2026-12-01", "罚款，罚款"}},
 	})
+}
+
+// chinaDay writes a YYYY-MM-DD date as a page does (2026年12月2日).
+func chinaDay(date string) string {
+	d, _ := time.Parse(time.DateOnly, date)
+	return d.Format("2006年1月2日")
 }
