@@ -321,7 +321,15 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Post("/complaints/:id/evidence", authed, h.AttachComplaintEvidence)
 	v1.Get("/complaints/:id/evidence", authed, h.ListComplaintEvidence)
 	v1.Get("/supervision/stats", authed, h.Stats)
-	v1.Get("/scorecards", authed, h.Scorecards)
+	// The supervisors' Chinese pages also open from a page link (?link=), for a browser.
+	linked := func(c *fiber.Ctx) error {
+		if c.Get(fiber.HeaderAuthorization) == "" && c.Query("link") != "" {
+			return h.OpenPageLink(c)
+		}
+		return authed(c)
+	}
+	v1.Get("/scorecards", linked, h.Scorecards)
+	v1.Post("/scorecards/link", authed, h.ScorecardsLink)
 	v1.Get("/review-rubric", authed, h.GetRubric)
 	v1.Put("/review-rubric", authed, h.PutRubric)
 	v1.Post("/review-rounds", authed, idem, h.CreateReviewRound)
@@ -329,7 +337,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/review-rounds/:id", authed, h.GetReviewRound)
 	v1.Get("/review-rounds/:id/files", authed, h.ReviewRoundFiles)
 	v1.Put("/review-rounds/:id/files/:case_id", authed, h.ScoreReviewFile)
-	v1.Get("/review-rounds/:id/report", authed, h.ReviewReport)
+	v1.Get("/review-rounds/:id/report", linked, h.ReviewReport)
+	v1.Post("/review-rounds/:id/report/link", authed, h.ReviewReportLink)
 	v1.Post("/problems", authed, idem, h.CreateProblem)
 	v1.Get("/problems", authed, h.ListProblems)
 	v1.Get("/problems/:id", authed, h.GetProblem)

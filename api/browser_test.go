@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zhifa/zhifa/domain"
 )
 
 // TestCitizenPageInChromium: Debian's chromium, driven by playwright-core at a phone's viewport
@@ -130,4 +132,76 @@ func TestCallbackPageInChromium(t *testing.T) {
 	if k := kinds(w.ta.inboxOf(t, w.here, 1)); len(k) != 1 || k[0] != "unsatisfied_callback" {
 		t.Fatalf("the supervisor's inbox: %v", k)
 	}
+}
+
+// TestPublicPagesFitANarrowPhone: every page a person opens from a link or a QR code (a
+// card's page and its thanks, a callback's page, the decisions page, a printed document, the
+// scorecards and a review report from their page links, and the pages that say a code or a
+// link opens nothing) fits a 360 px wide phone in Chromium without sideways scrolling; a
+// screenshot of each is kept in artifacts/browser as <name>-360.png.
+func TestPublicPagesFitANarrowPhone(t *testing.T) {
+	needBrowser(t)
+	w := newFeedbackWorld(t)
+	ta, f := w.ta, w.f
+	card := ta.cardFor(t, f, usccs[3], nil)
+	cb := w.callback(t)
+	cbURL, _ := url.Parse(cb["url"].(string))
+	closed := ta.closedCase(t, f)
+	docs := ta.do("GET", "/v1/cases/"+closed+"/documents", nil, f.officerTok)
+	docID := docs.JSON["items"].([]any)[0].(map[string]any)["id"].(string)
+	print := ta.do("POST", "/v1/cases/"+closed+"/documents/"+docID+"/print-link", nil, f.officerTok)
+	decided := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
+	if err := ta.store.CreatePublication(context.Background(), &domain.Publication{ID: "6650f0a1c2d3e4f5a6b7c9d1", AgencyID: f.id,
+		AgencyName: "青山区市场监督管理局", CaseNumber: "青市监罚〔2026〕1号", DocumentNumber: "青市监罚决〔2026〕第000123号",
+		DocumentHash: strings.Repeat("0123456789abcdef", 4), PartyKind: "organisation", PartyName: "青山区某某食品有限公司", PartyUSCC: usccs[4],
+		Violation: "销售不符合食品安全标准的食品", LegalBasis: "《中华人民共和国食品安全法》第一百二十四条第一款第（一）项",
+		Penalties: []string{"警告", "罚款", "没收违法所得、非法财物"}, Fine: 15000, DecidedAt: decided, DueBy: decided.AddDate(0, 0, 7), PublishedAt: decided}); err != nil {
+		t.Fatal(err)
+	}
+	round := ta.mustCreate("/v1/review-rounds", map[string]any{"name": "2026年第一轮案卷评查", "from": time.Now().AddDate(0, 0, -1).Format(time.DateOnly), "to": todayInChina(), "sample_size": 1}, w.here)
+	period := "from=" + time.Now().AddDate(0, 0, -1).Format(time.DateOnly) + "&to=" + time.Now().AddDate(0, 0, 5).Format(time.DateOnly)
+	scorecards := ta.do("POST", "/v1/scorecards/link?"+period, nil, w.here)
+	report := ta.do("POST", "/v1/review-rounds/"+round+"/report/link", nil, w.here)
+	if print.Status != 201 || scorecards.Status != 201 || report.Status != 201 {
+		t.Fatalf("links: %s %s %s", print.Body, scorecards.Body, report.Body)
+	}
+	base := ta.serve()
+	pages := []struct {
+		Name   string `json:"name"`
+		URL    string `json:"url"`
+		status int
+		h1     string
+	}{
+		{"card", base + "/s/" + card.str("code_shown"), 200, "执法监督卡"},
+		{"callback", base + cbURL.Path, 200, "执法案件回访"},
+		{"decisions", base + "/p/decisions", 200, "行政处罚决定公示"},
+		{"print", base + print.str("url"), 200, "行政处罚决定书"},
+		{"scorecards", base + scorecards.str("url"), 200, "行政执法评议考核"},
+		{"report", base + report.str("url"), 200, "2026年第一轮案卷评查 案卷评查报告"},
+		{"card-unknown", base + "/s/0000-0000-0000-0", 404, "未找到该监督卡"},
+		{"callback-unknown", base + "/r/unknown-token", 404, ""},
+		{"link-invalid", base + report.str("url") + "x", 404, "链接无效"},
+	}
+	list, _ := json.Marshal(pages)
+	shots, out := runBrowser(t, "fits.cjs", string(list))
+	var seen []struct {
+		Name, H1      string
+		Status, Width int
+	}
+	if err := json.Unmarshal(out, &seen); err != nil || len(seen) != len(pages) {
+		t.Fatalf("the browser said %s", out)
+	}
+	for i, s := range seen {
+		p := pages[i]
+		if s.Status != p.status || p.h1 != "" && s.H1 != p.h1 {
+			t.Errorf("%s: %d %q, want %d %q", p.Name, s.Status, s.H1, p.status, p.h1)
+		}
+		if s.Width > 360 {
+			t.Errorf("%s is %d px wide on a 360 px phone", p.Name, s.Width)
+		}
+		if st, err := os.Stat(filepath.Join(shots, p.Name+"-360.png")); err != nil || st.Size() < 5000 {
+			t.Errorf("screenshot of %s: %v", p.Name, err)
+		}
+	}
+	t.Logf("%+v; screenshots in %s", seen, shots)
 }

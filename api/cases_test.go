@@ -95,20 +95,20 @@ func TestCaseGuards(t *testing.T) {
 
 	// An expired certificate stops its holder; revoking one stops the other.
 	exp := ta.openCase(t, f)
-	if r := ta.do("PUT", "/v1/officers/"+f.officer2ID+"/certificate", map[string]any{"number": "42010000000002", "issued_on": "2020-01-01", "expires_on": "2024-12-31"}, f.adminTok); r.Status != 200 {
+	if r := ta.do("PUT", "/v1/officers/"+f.officer2ID+"/certificate", map[string]any{"number": "42010000000002", "issued_on": "2020-01-01", "expires_on": "2024-12-31"}, f.adminTok, "If-Match", "*"); r.Status != 200 {
 		t.Fatal(r.Status)
 	}
 	ta.actAs(t, f.officerTok, exp, map[string]any{"action": "register", "officer_ids": f.officers}, 403)
-	ta.do("PUT", "/v1/officers/"+f.officer2ID+"/certificate", map[string]any{"number": "42010000000002", "issued_on": "2025-01-01", "expires_on": "2030-12-31"}, f.adminTok)
-	ta.do("PUT", "/v1/officers/"+f.officerID+"/certificate", map[string]any{"number": f.certNo, "issued_on": "2025-01-01", "expires_on": "2030-12-31", "status": "revoked", "status_reason": "违法违纪"}, f.adminTok)
+	ta.do("PUT", "/v1/officers/"+f.officer2ID+"/certificate", map[string]any{"number": "42010000000002", "issued_on": "2025-01-01", "expires_on": "2030-12-31"}, f.adminTok, "If-Match", "*")
+	ta.do("PUT", "/v1/officers/"+f.officerID+"/certificate", map[string]any{"number": f.certNo, "issued_on": "2025-01-01", "expires_on": "2030-12-31", "status": "revoked", "status_reason": "违法违纪"}, f.adminTok, "If-Match", "*")
 	r := ta.actAs(t, f.officerTok, exp, map[string]any{"action": "register", "officer_ids": f.officers}, 403)
 	if !strings.Contains(string(r.Body), "revoked") {
 		t.Errorf("revoked certificate: %s", r.Body)
 	}
-	if r := ta.do("PUT", "/v1/officers/"+f.officerID+"/certificate", map[string]any{"number": f.certNo, "issued_on": "2025-01-01", "expires_on": "2030-12-31"}, f.adminTok); r.Status != 403 {
+	if r := ta.do("PUT", "/v1/officers/"+f.officerID+"/certificate", map[string]any{"number": f.certNo, "issued_on": "2025-01-01", "expires_on": "2030-12-31"}, f.adminTok, "If-Match", "*"); r.Status != 403 {
 		t.Fatalf("a revoked certificate made valid again: %d %s", r.Status, r.Body)
 	}
-	if r := ta.do("PUT", "/v1/officers/"+f.officerID+"/certificate", map[string]any{"number": "42010000009999", "issued_on": "2026-01-01", "expires_on": "2030-12-31"}, f.adminTok); r.Status != 200 {
+	if r := ta.do("PUT", "/v1/officers/"+f.officerID+"/certificate", map[string]any{"number": "42010000009999", "issued_on": "2026-01-01", "expires_on": "2030-12-31"}, f.adminTok, "If-Match", "*"); r.Status != 200 {
 		t.Fatalf("a new certificate: %d %s", r.Status, r.Body)
 	}
 

@@ -50,7 +50,7 @@ func TestInspections(t *testing.T) {
 	})
 	// An officer whose certificate expired may not check in.
 	second := ta.do("POST", "/v1/inspections", plan(a, day), a.officerTok).str("id")
-	ta.do("PUT", "/v1/officers/"+a.officer2ID+"/certificate", map[string]any{"number": "42010000000002", "issued_on": "2020-01-01", "expires_on": "2024-01-01"}, a.adminTok)
+	ta.do("PUT", "/v1/officers/"+a.officer2ID+"/certificate", map[string]any{"number": "42010000000002", "issued_on": "2020-01-01", "expires_on": "2024-01-01"}, a.adminTok, "If-Match", "*")
 	if r := ta.do("POST", "/v1/inspections/"+second+"/check-ins", map[string]any{"lat": 30.5, "lng": 114.3}, a.officer2Tok); r.Status != 403 || !strings.Contains(string(r.Body), "expired") {
 		t.Fatalf("expired certificate check-in: %d %s", r.Status, r.Body)
 	}

@@ -256,7 +256,7 @@ func TestDeadlineAndCertificateAlerts(t *testing.T) {
 	id := ta.openCase(t, f)
 	ta.act(t, f, id, map[string]any{"action": "register", "officer_ids": f.officers})
 	soon := time.Now().AddDate(0, 0, 20).Format(time.DateOnly)
-	if r := ta.do("PUT", "/v1/officers/"+f.officer2ID+"/certificate", map[string]any{"number": "42010000007777", "issued_on": "2025-01-01", "expires_on": soon}, f.adminTok); r.Status != 200 {
+	if r := ta.do("PUT", "/v1/officers/"+f.officer2ID+"/certificate", map[string]any{"number": "42010000007777", "issued_on": "2025-01-01", "expires_on": soon}, f.adminTok, "If-Match", "*"); r.Status != 200 {
 		t.Fatalf("certificate: %d %s", r.Status, r.Body)
 	}
 	cert := ta.inboxOf(t, f.officer2Tok, 1)

@@ -83,10 +83,10 @@ func TestPublicCertificate(t *testing.T) {
 			NotContains: []string{"13800138000", "11010519491231002X", a.officerID, a.id}},
 		{Name: "unknown number", Method: "GET", URL: "/v1/public/certificates/42010000000000", Status: 404},
 		{Name: "not a number at all", Method: "GET", URL: "/v1/public/certificates/abc", Status: 404},
-		{Name: "admin suspends the certificate", Method: "PUT", URL: "/v1/officers/" + a.officerID + "/certificate", Token: a.adminTok,
+		{Name: "admin suspends the certificate", Method: "PUT", URL: "/v1/officers/" + a.officerID + "/certificate", Token: a.adminTok, Headers: []string{"If-Match", "*"},
 			Body: map[string]any{"number": a.certNo, "issued_on": "2025-01-01", "expires_on": "2030-12-31", "status": "suspended", "status_reason": "暂扣"}, Status: 200, Contains: []string{`"may_act":false`}},
 		{Name: "suspended shows", Method: "GET", URL: "/v1/public/certificates/" + a.certNo, Status: 200, Contains: []string{`"status":"suspended"`, `"valid_now":false`}},
-		{Name: "a new certificate supersedes the old", Method: "PUT", URL: "/v1/officers/" + a.officerID + "/certificate", Token: a.adminTok,
+		{Name: "a new certificate supersedes the old", Method: "PUT", URL: "/v1/officers/" + a.officerID + "/certificate", Token: a.adminTok, Headers: []string{"If-Match", "*"},
 			Body: map[string]any{"number": "42010000005555", "issued_on": "2026-01-01", "expires_on": "2031-12-31"}, Status: 200, Contains: []string{`"may_act":true`, "42010000005555"}},
 		{Name: "the old one is revoked", Method: "GET", URL: "/v1/public/certificates/" + a.certNo, Status: 200, Contains: []string{`"status":"revoked"`, `"valid_now":false`}},
 	})
@@ -152,5 +152,41 @@ func TestListPaging(t *testing.T) {
 		{Name: "bad limit", Method: "GET", URL: "/v1/officers?limit=0", Token: a.adminTok, Status: 400, Contains: []string{`"limit"`}},
 		{Name: "a limit past 200 is refused", Method: "GET", URL: "/v1/officers?limit=100000", Token: a.adminTok, Status: 400, Contains: []string{"1 to 200"}},
 		{Name: "a cursor this server did not issue", Method: "GET", URL: "/v1/officers?cursor=zzz", Token: a.adminTok, Status: 400, Contains: []string{"cursor"}},
+	})
+}
+
+// TestCertificateChangesNeedIfMatch: the first certificate needs no If-Match; changing or
+// replacing an officer's certificate does (428 without, 412 with an ETag read before another
+// change), like every PUT.
+func TestCertificateChangesNeedIfMatch(t *testing.T) {
+	ta := newTestApp(t)
+	a := ta.newAgency(t, 0)
+	fresh := ta.mustCreate("/v1/officers", map[string]any{"username": "a-fresh", "password": testPassword, "name": "赵新", "roles": []string{"officer"}}, a.adminTok)
+	cert := func(number, status string) map[string]any {
+		c := map[string]any{"number": number, "issued_on": "2025-01-01", "expires_on": "2030-12-31", "status": status}
+		if status != "valid" {
+			c["status_reason"] = "暂扣"
+		}
+		return c
+	}
+	url := "/v1/officers/" + fresh + "/certificate"
+	first := ta.do("PUT", url, cert("42010000006661", "valid"), a.adminTok)
+	if first.Status != 200 || first.Header.Get("ETag") == "" {
+		t.Fatalf("the first certificate: %d %s", first.Status, first.Body)
+	}
+	read := ta.do("GET", "/v1/officers/"+fresh, nil, a.adminTok).Header.Get("ETag")
+	if read != first.Header.Get("ETag") {
+		t.Fatalf("GET says %s, the PUT said %s", read, first.Header.Get("ETag"))
+	}
+	ta.run([]scenario{
+		{Name: "a change without If-Match", Method: "PUT", URL: url, Token: a.adminTok, Body: cert("42010000006661", "suspended"), Status: 428},
+		{Name: "a replacement without If-Match", Method: "PUT", URL: url, Token: a.adminTok, Body: cert("42010000006662", "valid"), Status: 428},
+		{Name: "suspended with the ETag read", Method: "PUT", URL: url, Token: a.adminTok, Body: cert("42010000006661", "suspended"), Headers: []string{"If-Match", read}, Status: 200, Contains: []string{`"may_act":false`}},
+		{Name: "a second admin's change from the same read", Method: "PUT", URL: url, Token: a.adminTok, Body: cert("42010000006661", "valid"), Headers: []string{"If-Match", read}, Status: 412},
+		{Name: "still suspended", Method: "GET", URL: "/v1/public/certificates/42010000006661", Status: 200, Contains: []string{`"status":"suspended"`}},
+	})
+	now := ta.do("GET", "/v1/officers/"+fresh, nil, a.adminTok).Header.Get("ETag")
+	ta.run([]scenario{
+		{Name: "replaced with the current ETag", Method: "PUT", URL: url, Token: a.adminTok, Body: cert("42010000006662", "valid"), Headers: []string{"If-Match", now}, Status: 200, Contains: []string{"42010000006662", `"may_act":true`}},
 	})
 }

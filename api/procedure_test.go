@@ -74,7 +74,7 @@ func TestWhatTheLawDoesNotAllow(t *testing.T) {
 	})
 
 	// Nobody without standing opens or moves a case.
-	ta.do("PUT", "/v1/officers/"+f.officer2ID+"/certificate", map[string]any{"number": "42010000000002", "issued_on": "2020-01-01", "expires_on": "2021-12-31"}, f.adminTok)
+	ta.do("PUT", "/v1/officers/"+f.officer2ID+"/certificate", map[string]any{"number": "42010000000002", "issued_on": "2020-01-01", "expires_on": "2021-12-31"}, f.adminTok, "If-Match", "*")
 	expiredTok := f.officer2Tok
 	body := map[string]any{"matter_id": f.matterID, "party": map[string]any{"kind": "person", "name": "乙"}}
 	before := ta.do("GET", "/v1/cases", nil, f.adminTok)

@@ -132,6 +132,9 @@ func validUsername(s string) bool {
 	return true
 }
 
+// ValidPhone reports whether s is a mainland mobile number as the API accepts it.
+func ValidPhone(s string) bool { return validPhone(s) }
+
 func validPhone(s string) bool {
 	if len(s) != 11 || s[0] != '1' {
 		return false

@@ -253,7 +253,7 @@ var printTemplate = template.Must(template.New("doc").Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} {{.Number}}</title>
 <style>
-body{font:16px/1.9 "Noto Serif CJK SC","Noto Serif SC","Source Han Serif SC","Noto Sans CJK SC","Songti SC","SimSun",serif;max-width:760px;margin:2rem auto;padding:0 1rem;color:#000}
+body{font:16px/1.9 "Noto Serif CJK SC","Noto Serif SC","Source Han Serif SC","Noto Sans CJK SC","Songti SC","SimSun",serif;max-width:760px;margin:2rem auto;padding:0 1rem;color:#000;overflow-wrap:anywhere}
 h1{text-align:center;letter-spacing:.3em;font-size:26px;margin-bottom:.2rem}.agency{text-align:center;font-size:20px}
 .no{text-align:right}dt{font-weight:bold;margin-top:.8rem}dd{margin:0 0 0 2em;white-space:pre-wrap}
 .foot{margin-top:3rem;display:flex;justify-content:flex-end;align-items:center;gap:1.5rem}

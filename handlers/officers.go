@@ -330,6 +330,14 @@ func (h *Handlers) PutCertificate(c *fiber.Ctx) error {
 	if err := cert.Validate(); err != nil {
 		return err
 	}
+	// Replacing or changing a certificate replaces what the client last read of the officer:
+	// If-Match with the officer's ETag (428 without, 412 when stale). The first certificate
+	// needs none.
+	if u.CertificateNo != "" {
+		if err := ifMatch(c, u.Version); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	var cur *domain.Certificate
@@ -347,7 +355,11 @@ func (h *Handlers) PutCertificate(c *fiber.Ctx) error {
 			undo()
 			return forbidden("a revoked certificate (吊销) stays revoked: issue a new certificate")
 		}
-		err = h.Repo.UpdateCertificate(ctx, cert)
+		// The officer's version moves first, conditionally: of two changes sent with the same
+		// ETag, one lands and the other is refused.
+		if err = h.Repo.UpdateUser(ctx, u); err == nil {
+			err = h.Repo.UpdateCertificate(ctx, cert)
+		}
 	} else {
 		err = h.issueNewCertificate(ctx, u, cert)
 	}
@@ -360,6 +372,7 @@ func (h *Handlers) PutCertificate(c *fiber.Ctx) error {
 		return err
 	}
 	v.private = true
+	c.Set(fiber.HeaderETag, etag(u.Version))
 	return c.JSON(toOfficerResponse(v, h.Now()))
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -90,8 +91,31 @@ func (h *Handlers) VerifyDecision(c *fiber.Ctx) error {
 
 type decisionsPage struct {
 	Title string
-	Items []publicationJSON
+	Items []decisionRow
 	Next  string
+}
+
+// decisionRow is a publication as the page shows it: the penalties in one phrase, the fine
+// with its amount (罚款 15000 元, once), and the day of the decision on China's calendar.
+type decisionRow struct {
+	publicationJSON
+	Penalty, Date string
+}
+
+func decisionRowOf(p *domain.Publication) decisionRow {
+	fine := domain.PenaltyNames[domain.PenaltyFine]
+	var parts []string
+	fined := false
+	for _, name := range p.Penalties {
+		if name == fine && p.Fine > 0 {
+			name, fined = fmt.Sprintf("%s %d 元", fine, p.Fine), true
+		}
+		parts = append(parts, name)
+	}
+	if p.Fine > 0 && !fined {
+		parts = append(parts, fmt.Sprintf("%s %d 元", fine, p.Fine))
+	}
+	return decisionRow{publicationJSON: toPublicationJSON(p), Penalty: strings.Join(parts, "、"), Date: domain.ChinaDate(p.DecidedAt).Format("2006年1月2日")}
 }
 
 // DecisionsPage is the public list as a Chinese page (行政处罚决定公示), server-rendered and
@@ -109,7 +133,7 @@ func (h *Handlers) DecisionsPage(c *fiber.Ctx) error {
 	}
 	page := decisionsPage{Title: "行政处罚决定公示", Next: next}
 	for _, p := range list {
-		page.Items = append(page.Items, toPublicationJSON(p))
+		page.Items = append(page.Items, decisionRowOf(p))
 	}
 	return h.render(c, fiber.StatusOK, "decisions", page)
 }

@@ -110,8 +110,8 @@ func (h *Handlers) Scorecards(c *fiber.Ctx) error {
 	case "csv":
 		return sendScorecardCSV(c, out)
 	case "html":
-		return h.render(c, fiber.StatusOK, "scorecards", scorecardPage{Title: "行政执法评议考核", From: domain.ChinaDate(from).Format(time.DateOnly),
-			To: domain.ChinaDate(to.AddDate(0, 0, -1)).Format(time.DateOnly), Cards: out, Chart: scorecardChart(out)})
+		return h.render(c, fiber.StatusOK, "scorecards", scorecardPage{Title: "行政执法评议考核", From: domain.ChinaDate(from).Format("2006年1月2日"),
+			To: domain.ChinaDate(to.AddDate(0, 0, -1)).Format("2006年1月2日"), Cards: out, Chart: scorecardChart(out)})
 	}
 	return c.JSON(fiber.Map{"from": domain.ChinaDate(from).Format(time.DateOnly), "to": domain.ChinaDate(to.AddDate(0, 0, -1)).Format(time.DateOnly), "items": out})
 }
