@@ -530,6 +530,7 @@ var zhMessages = map[string]string{
 	"the link to the previous event does not match":                                                                  "与上一条记录的链接不符",
 	"the event's content does not match its hash":                                                                    "记录内容与其哈希不符",
 	"missing": "缺失",
+	"at most %d notification streams at once per person; close one or retry after the time in Retry-After": "每人最多同时打开 %d 个通知推送连接；请关闭一个，或按 Retry-After 所示时间后重试",
 }
 
 // zhValues are the Chinese of the codes that messages name: statuses, roles, kinds.

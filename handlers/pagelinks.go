@@ -105,5 +105,7 @@ func (h *Handlers) OpenPageLink(c *fiber.Ctx) error {
 	SetPrincipal(c, domain.Principal{UserID: l.UserID, AgencyID: l.AgencyID, Roles: l.Roles})
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
-	return c.Next()
+	// The person is let in as they stand now: a link given before they were disabled opens
+	// nothing.
+	return h.Admit(c)
 }
