@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"bufio"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -64,5 +66,56 @@ func TestStreamsPerPersonAreBounded(t *testing.T) {
 			t.Fatalf("a closed stream never freed its place: %d", again.StatusCode)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestUnfinishedUploadsAreBounded: 300 uploads were once accepted for one evidence, and 20
+// partial ones of one person stored 100 MiB in half a second. Now an evidence takes a few
+// unfinished uploads, a person a bounded number and size of them, and a deleted upload frees
+// its place.
+func TestUnfinishedUploadsAreBounded(t *testing.T) {
+	cfg := testConfig()
+	cfg.Media.PerEvidence, cfg.Media.PerUser, cfg.Media.PartialMax = 2, 3, 1<<20
+	ta := newTestAppWith(t, cfg, nil)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	evidence := func(size int) string {
+		r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "photo", "image/png", make([]byte, size)), f.officerTok)
+		if r.Status != 201 {
+			t.Fatalf("evidence: %d %s", r.Status, r.Body)
+		}
+		return r.JSON["evidence"].(map[string]any)["id"].(string)
+	}
+	start := func(evID string, size int) response {
+		return ta.do("POST", "/v1/uploads", nil, f.officerTok, "Tus-Resumable", "1.0.0", "Upload-Length", fmt.Sprint(size),
+			"Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evID)))
+	}
+	one := evidence(1000)
+	for i := range 2 {
+		if r := start(one, 1000); r.Status != 201 {
+			t.Fatalf("upload %d of one evidence: %d %s", i, r.Status, r.Body)
+		}
+	}
+	third := start(one, 1000)
+	if third.Status != 429 || third.Header.Get("Retry-After") == "" {
+		t.Fatalf("a third upload of one evidence: %d %s", third.Status, third.Body)
+	}
+	big := evidence(1<<20 - 1000)
+	if r := start(big, 1<<20-1000); r.Status != 429 {
+		t.Fatalf("an upload past the person's bytes: %d %s", r.Status, r.Body)
+	}
+	other := evidence(1000)
+	r := start(other, 1000)
+	if r.Status != 201 {
+		t.Fatalf("a third upload of the person: %d %s", r.Status, r.Body)
+	}
+	if r := start(evidence(1000), 1000); r.Status != 429 {
+		t.Fatalf("a fourth upload of the person: %d %s", r.Status, r.Body)
+	}
+	if d := ta.do("DELETE", r.Header.Get("Location"), nil, f.officerTok, "Tus-Resumable", "1.0.0"); d.Status != 204 {
+		t.Fatalf("delete an upload: %d %s", d.Status, d.Body)
+	}
+	if r := start(other, 1000); r.Status != 201 {
+		t.Fatalf("an upload after one was deleted: %d %s", r.Status, r.Body)
 	}
 }

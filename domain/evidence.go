@@ -325,6 +325,9 @@ type EvidenceStore interface {
 
 	// CreateUpload stores a new upload; UploadByID returns it (NotFound).
 	CreateUpload(ctx context.Context, u *Upload) error
+	// OpenUploads counts the uploads receiving bytes and unexpired at now of an evidence, or
+	// (evidenceID empty) of a user, and the bytes they declared.
+	OpenUploads(ctx context.Context, evidenceID, userID string, now time.Time) (int, int64, error)
 	UploadByID(ctx context.Context, id string) (*Upload, error)
 	// SaveUpload writes u if its version is still the stored one (Conflict otherwise) and
 	// bumps the version.

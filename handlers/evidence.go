@@ -35,6 +35,11 @@ type MediaConfig struct {
 	Retention time.Duration
 	// LinkTTL is the life of a presigned download link (at most 15 minutes).
 	LinkTTL time.Duration
+	// PerEvidence bounds the unfinished uploads of one evidence; PerUser and PartialMax those
+	// of one person, in number and in declared bytes (a phone that starts uploads and leaves
+	// them fills the store until they expire).
+	PerEvidence, PerUser int
+	PartialMax           int64
 }
 
 type evidenceRequest struct {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"bytes"
 	"context"
 	"crypto/sha1"
@@ -130,6 +131,9 @@ func (h *Handlers) CreateUpload(c *fiber.Ctx) error {
 		return &domain.Error{Code: domain.Conflict, Message: "the upload must carry the evidence's declared size",
 			Fields: map[string]string{"Upload-Length": "the evidence declared " + strconv.FormatInt(e.Size, 10) + " bytes"}}
 	}
+	if err := h.checkOpenUploads(ctx, p, e); err != nil {
+		return err
+	}
 	u, err := h.newUpload(ctx, p, e)
 	if err != nil {
 		return err
@@ -143,6 +147,28 @@ func (h *Handlers) CreateUpload(c *fiber.Ctx) error {
 	}
 	h.uploadHeaders(c, u)
 	return c.SendStatus(fiber.StatusCreated)
+}
+
+// checkOpenUploads refuses an upload past the bounds on unfinished uploads: of the evidence, and
+// of the person in number and declared bytes.
+func (h *Handlers) checkOpenUploads(ctx context.Context, p domain.Principal, e *domain.Evidence) error {
+	perEvidence, perUser, partial := cmp.Or(h.Media.PerEvidence, 3), cmp.Or(h.Media.PerUser, 10), cmp.Or(h.Media.PartialMax, 8<<30)
+	now := h.Now()
+	n, _, err := h.Repo.OpenUploads(ctx, e.ID, "", now)
+	if err != nil {
+		return err
+	}
+	if n >= perEvidence {
+		return domain.Errorf(domain.TooManyRequests, "this evidence has %d unfinished uploads: continue one (HEAD gives its offset) or delete one", n)
+	}
+	n, bytes, err := h.Repo.OpenUploads(ctx, "", p.UserID, now)
+	if err != nil {
+		return err
+	}
+	if n >= perUser || bytes+e.Size > partial {
+		return domain.Errorf(domain.TooManyRequests, "you have %d unfinished uploads of %d bytes: finish or delete some before starting another", n, bytes)
+	}
+	return nil
 }
 
 // pendingEvidence is the caller's agency's evidence that still waits for its bytes.

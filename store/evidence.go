@@ -255,6 +255,34 @@ func (s *Store) SaveUpload(ctx context.Context, u *domain.Upload) error {
 	return nil
 }
 
+// OpenUploads counts the uploads still receiving bytes and not expired at now, of one evidence
+// or (evidenceID empty) of one user, with the bytes they declared.
+func (s *Store) OpenUploads(ctx context.Context, evidenceID, userID string, now time.Time) (int, int64, error) {
+	match := bson.D{{Key: "status", Value: domain.UploadReceiving}, {Key: "expires_at", Value: bson.D{{Key: "$gt", Value: now}}}}
+	if evidenceID != "" {
+		match = append(bson.D{{Key: "evidence_id", Value: evidenceID}}, match...)
+	} else {
+		match = append(bson.D{{Key: "user_id", Value: userID}}, match...)
+	}
+	// Few by the bounds this serves; summed here, as the embedded engine's $sum of 64-bit
+	// integers answers 0.
+	cur, err := s.db.Collection("uploads").Find(ctx, match, options.Find().SetProjection(bson.D{{Key: "length", Value: 1}}).SetLimit(10000))
+	if err != nil {
+		return 0, 0, mapErr(err, "uploads")
+	}
+	var rows []struct {
+		Length int64 `bson:"length"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return 0, 0, mapErr(err, "uploads")
+	}
+	var bytes int64
+	for _, r := range rows {
+		bytes += r.Length
+	}
+	return len(rows), bytes, nil
+}
+
 // DeleteUpload removes the upload's record.
 func (s *Store) DeleteUpload(ctx context.Context, id string) error {
 	_, err := s.db.Collection("uploads").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})

@@ -234,6 +234,8 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"uploads": {
 			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")},
 			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "updated_at", Value: 1}}, Options: options.Index().SetName("status_updated")},
+			{Keys: bson.D{{Key: "evidence_id", Value: 1}}, Options: options.Index().SetName("evidence_id")},
+			{Keys: bson.D{{Key: "user_id", Value: 1}}, Options: options.Index().SetName("user_id")},
 		},
 		"devices": {
 			{Keys: bson.D{{Key: "user_id", Value: 1}}, Options: options.Index().SetName("user_id")},

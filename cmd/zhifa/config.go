@@ -129,6 +129,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 				PendingAfter: e.duration("ZHIFA_EVIDENCE_PENDING_AFTER", 24*time.Hour),
 				Retention:    e.duration("ZHIFA_EVIDENCE_RETENTION", 30*365*24*time.Hour),
 				LinkTTL:      e.duration("ZHIFA_EVIDENCE_LINK_TTL", 5*time.Minute),
+				PerEvidence:  e.integer("ZHIFA_UPLOADS_PER_EVIDENCE", 3, 1, 100),
+				PerUser:      e.integer("ZHIFA_UPLOADS_PER_USER", 10, 1, 10000),
+				PartialMax:   int64(e.integer("ZHIFA_UPLOAD_PARTIAL_MAX", 8<<30, 1<<20, 1<<50)),
 			},
 		},
 	}
