@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"image"
 	_ "image/png"
 	"net/url"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/zhifa/zhifa/domain"
 )
 
 // cardFor issues a card for a new inspection of f's and returns its JSON.
@@ -229,5 +232,52 @@ func TestBadRatingsAlertTheSupervisors(t *testing.T) {
 	// The agency's sync carries nothing of it.
 	if s := ta.syncAll(t, f.adminTok); strings.Contains(s, "13912345678") || strings.Contains(s, "好处费") {
 		t.Fatalf("sync leaks the rating: %s", s)
+	}
+}
+
+// TestTheAgencyCannotTellWhoRated: the agency's list of its ratings names no card, case or
+// inspection, carries the China day rather than the instant and an id of its own, names an
+// officer only once more than one party rated them, and its cursor holds no time or id.
+func TestTheAgencyCannotTellWhoRated(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	first := ta.cardFor(t, f, usccs[3], nil)
+	r := ta.do("POST", "/v1/public/cards/"+first.str("code")+"/feedback", map[string]any{"rating": 3, "tags": []string{"效率"}}, "")
+	if r.Status != 201 {
+		t.Fatalf("rate: %d %s", r.Status, r.Body)
+	}
+	ratingID := r.str("id")
+	list := ta.do("GET", "/v1/feedback", nil, f.adminTok)
+	items := list.JSON["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("the agency's list: %s", list.Body)
+	}
+	item := items[0].(map[string]any)
+	for _, leak := range []string{first.str("code"), first.str("inspection_id"), ratingID, f.officers[0]} {
+		if strings.Contains(string(list.Body), leak) {
+			t.Errorf("the agency's list shows %q: %s", leak, list.Body)
+		}
+	}
+	if at, _ := time.Parse(time.RFC3339, item["created_at"].(string)); !at.Equal(domain.ChinaDate(time.Now())) {
+		t.Errorf("created_at is not the China day: %v", item["created_at"])
+	}
+	if sup := ta.do("GET", "/v1/feedback?agency_id="+f.id, nil, ta.sysTok); !strings.Contains(string(sup.Body), first.str("inspection_id")) {
+		t.Errorf("the sysadmin lost the inspection: %s", sup.Body)
+	}
+	second := ta.cardFor(t, f, usccs[4], nil)
+	if r := ta.do("POST", "/v1/public/cards/"+second.str("code")+"/feedback", map[string]any{"rating": 4}, ""); r.Status != 201 {
+		t.Fatalf("rate: %d %s", r.Status, r.Body)
+	}
+	page := ta.do("GET", "/v1/feedback?limit=1", nil, f.adminTok)
+	if !strings.Contains(string(page.Body), f.officers[0]) {
+		t.Errorf("rated by two parties, the officer is still hidden: %s", page.Body)
+	}
+	cursor := page.str("next_cursor")
+	if plain, _ := base64.RawURLEncoding.DecodeString(cursor); regexp.MustCompile(`^[0-9]{10,}-`).Match(plain) {
+		t.Errorf("the agency's cursor holds the time and id: %q", plain)
+	}
+	rest := ta.do("GET", "/v1/feedback?limit=1&cursor="+cursor, nil, f.adminTok)
+	if rest.Status != 200 || len(rest.JSON["items"].([]any)) != 1 {
+		t.Fatalf("the second page: %d %s", rest.Status, rest.Body)
 	}
 }

@@ -208,6 +208,9 @@ type CardStore interface {
 	// ListFeedback lists ratings, newest first.
 	ListFeedback(ctx context.Context, f FeedbackFilter, p Page) ([]*Feedback, string, error)
 	FeedbackOfCard(ctx context.Context, code string) ([]*Feedback, error)
+	// PartiesRating counts, up to atMost, the distinct parties (an enterprise, or the party
+	// of a card's case or inspection) whose ratings name the officer.
+	PartiesRating(ctx context.Context, officerID string, atMost int) (int, error)
 }
 
 // FeedbackFilter narrows ListFeedback: ratings of any of AgencyIDs, at most MaxRating stars

@@ -133,3 +133,30 @@ func (s *Store) OpenCardOfCase(ctx context.Context, caseID string) (*domain.Card
 	return findOne(ctx, s.db.Collection("cards"), bson.D{{Key: "case_id", Value: caseID}}, fromCardDoc, "card",
 		options.FindOne().SetSort(bson.D{{Key: "issued_at", Value: -1}}))
 }
+
+// PartiesRating counts, up to atMost, the distinct parties whose ratings name the officer:
+// an enterprise, or the case or inspection of a card (one party each).
+func (s *Store) PartiesRating(ctx context.Context, officerID string, atMost int) (int, error) {
+	cur, err := s.db.Collection("feedback").Find(ctx, bson.D{{Key: "officer_ids", Value: officerID}},
+		options.Find().SetProjection(bson.D{{Key: "enterprise_id", Value: 1}, {Key: "case_id", Value: 1}, {Key: "inspection_id", Value: 1}}))
+	if err != nil {
+		return 0, mapErr(err, "feedback")
+	}
+	defer cur.Close(ctx)
+	seen := map[string]bool{}
+	for len(seen) < atMost && cur.Next(ctx) {
+		var d feedbackDoc
+		if err := cur.Decode(&d); err != nil {
+			return 0, mapErr(err, "feedback")
+		}
+		switch {
+		case d.EnterpriseID != "":
+			seen["e:"+d.EnterpriseID] = true
+		case d.CaseID != "":
+			seen["c:"+d.CaseID] = true
+		default:
+			seen["i:"+d.InspectionID] = true
+		}
+	}
+	return len(seen), mapErr(cur.Err(), "feedback")
+}
