@@ -425,7 +425,7 @@ func (h *Handlers) SubmitCardForm(c *fiber.Ctx) error {
 			return h.render(c, fiber.StatusUnprocessableEntity, "card", pg)
 		case err == errRatedAlready:
 			return h.gone(c, fiber.StatusConflict, "您已评价过", "每人对一张监督卡评价一次，感谢您的参与。")
-		case de != nil && de.Code == domain.Conflict:
+		case de != nil && (de.Code == domain.Conflict || de.Code == domain.Gone):
 			return h.gone(c, fiber.StatusGone, "该监督卡已完成评价", "该监督卡的评价次数已满，感谢您的参与。")
 		}
 		return err
@@ -455,9 +455,6 @@ func (h *Handlers) SubmitCardFeedback(c *fiber.Ctx) error {
 	card, err := h.Repo.CardByCode(ctx, code)
 	if err != nil {
 		return err
-	}
-	if st := card.StateAt(h.Now()); st != domain.CardOpen {
-		return &domain.Error{Code: domain.Gone, Message: "this card takes no more ratings (" + string(st) + ")"}
 	}
 	k, err := keyOf(c)
 	if err != nil {
@@ -510,6 +507,10 @@ func (h *Handlers) giveFeedback(ctx context.Context, card *domain.Card, f *domai
 		return false, errRatedAlready
 	case domain.ErrorCode(err) != domain.NotFound:
 		return false, err
+	}
+	// A retry above is answered even once the card is closed; a new rating is not.
+	if st := card.StateAt(h.Now()); st != domain.CardOpen {
+		return false, &domain.Error{Code: domain.Gone, Message: "this card takes no more ratings (" + string(st) + ")"}
 	}
 	f.CardCode, f.AgencyID, f.InspectionID, f.CaseID, f.OfficerIDs, f.CreatedAt = card.Code, card.AgencyID, card.InspectionID, card.CaseID, card.OfficerIDs, h.Now()
 	f.Key, f.Request = k.Key, k.Request
