@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"image"
 	_ "image/png"
 	"net/url"
@@ -13,7 +14,18 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/zhifa/zhifa/api"
+	"github.com/zhifa/zhifa/domain"
 )
+
+// raterConfig trusts the test client as a proxy, so that X-Forwarded-For names each rater's
+// address.
+func raterConfig() api.Config {
+	cfg := testConfig()
+	cfg.TrustedProxies = []string{"0.0.0.0", "127.0.0.1"}
+	return cfg
+}
 
 // cardFor issues a card for a new inspection of f's and returns its JSON.
 func (ta *testApp) cardFor(t *testing.T, f caseAgency, uscc string, extra map[string]any) response {
@@ -64,7 +76,7 @@ func (ta *testApp) postForm(code string, form url.Values, cookie string) respons
 // that works without script and only with the page's cookie; the rating is stored, markup
 // stays text, a card takes its bounded number of ratings, and another agency sees nothing.
 func TestSupervisionCards(t *testing.T) {
-	ta := newTestApp(t)
+	ta := newTestAppWith(t, raterConfig(), nil)
 	f := ta.newCaseAgency(t, 0)
 	other := ta.newCaseAgency(t, 1)
 	card := ta.cardFor(t, f, usccs[3], map[string]any{"max_ratings": 2})
@@ -115,11 +127,11 @@ func TestSupervisionCards(t *testing.T) {
 		strings.Join(stored[0].Tags, ",") != "态度,廉洁" || strings.Join(stored[0].OfficerIDs, ",") != strings.Join(f.officers, ",") {
 		t.Fatalf("stored: %+v %v", stored, err)
 	}
-	if r := ta.do("POST", "/v1/public/cards/"+code+"/feedback", map[string]any{"rating": 5, "tags": []string{"效率"}}, ""); r.Status != 201 {
+	if r := ta.do("POST", "/v1/public/cards/"+code+"/feedback", map[string]any{"rating": 5, "tags": []string{"效率"}}, "", "X-Forwarded-For", "198.51.100.2"); r.Status != 201 {
 		t.Fatalf("the JSON form: %d %s", r.Status, r.Body)
 	}
 	// The card took its two ratings.
-	if r := ta.postForm(code, form, cookie); r.Status != 410 || !strings.Contains(string(r.Body), "评价次数已满") {
+	if r := ta.do("POST", "/v1/public/cards/"+code+"/feedback", map[string]any{"rating": 4}, "", "X-Forwarded-For", "198.51.100.3"); r.Status != 410 {
 		t.Fatalf("a third rating: %d %s", r.Status, r.Body)
 	}
 	if r, _ := ta.openPage(t, code); r.Status != 410 {
@@ -229,5 +241,125 @@ func TestBadRatingsAlertTheSupervisors(t *testing.T) {
 	// The agency's sync carries nothing of it.
 	if s := ta.syncAll(t, f.adminTok); strings.Contains(s, "13912345678") || strings.Contains(s, "好处费") {
 		t.Fatalf("sync leaks the rating: %s", s)
+	}
+}
+
+// TestTheAgencyCannotTellWhoRated: the agency's list of its ratings names no card, case or
+// inspection, carries the China day rather than the instant and an id of its own, names an
+// officer only once more than one party rated them, and its cursor holds no time or id.
+func TestTheAgencyCannotTellWhoRated(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	first := ta.cardFor(t, f, usccs[3], nil)
+	r := ta.do("POST", "/v1/public/cards/"+first.str("code")+"/feedback", map[string]any{"rating": 3, "tags": []string{"效率"}}, "")
+	if r.Status != 201 {
+		t.Fatalf("rate: %d %s", r.Status, r.Body)
+	}
+	ratingID := r.str("id")
+	list := ta.do("GET", "/v1/feedback", nil, f.adminTok)
+	items := list.JSON["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("the agency's list: %s", list.Body)
+	}
+	item := items[0].(map[string]any)
+	for _, leak := range []string{first.str("code"), first.str("inspection_id"), ratingID, f.officers[0]} {
+		if strings.Contains(string(list.Body), leak) {
+			t.Errorf("the agency's list shows %q: %s", leak, list.Body)
+		}
+	}
+	if at, _ := time.Parse(time.RFC3339, item["created_at"].(string)); !at.Equal(domain.ChinaDate(time.Now())) {
+		t.Errorf("created_at is not the China day: %v", item["created_at"])
+	}
+	if sup := ta.do("GET", "/v1/feedback?agency_id="+f.id, nil, ta.sysTok); !strings.Contains(string(sup.Body), first.str("inspection_id")) {
+		t.Errorf("the sysadmin lost the inspection: %s", sup.Body)
+	}
+	second := ta.cardFor(t, f, usccs[4], nil)
+	if r := ta.do("POST", "/v1/public/cards/"+second.str("code")+"/feedback", map[string]any{"rating": 4}, ""); r.Status != 201 {
+		t.Fatalf("rate: %d %s", r.Status, r.Body)
+	}
+	page := ta.do("GET", "/v1/feedback?limit=1", nil, f.adminTok)
+	if !strings.Contains(string(page.Body), f.officers[0]) {
+		t.Errorf("rated by two parties, the officer is still hidden: %s", page.Body)
+	}
+	cursor := page.str("next_cursor")
+	if plain, _ := base64.RawURLEncoding.DecodeString(cursor); regexp.MustCompile(`^[0-9]{10,}-`).Match(plain) {
+		t.Errorf("the agency's cursor holds the time and id: %q", plain)
+	}
+	rest := ta.do("GET", "/v1/feedback?limit=1&cursor="+cursor, nil, f.adminTok)
+	if rest.Status != 200 || len(rest.JSON["items"].([]any)) != 1 {
+		t.Fatalf("the second page: %d %s", rest.Status, rest.Body)
+	}
+}
+
+// TestRatingsAreNotStuffed: a card takes one rating per address and per phone, a form token
+// is used once, a card takes at most MaxCardRatings and an inspection has at most
+// MaxLiveCards cards taking ratings.
+func TestRatingsAreNotStuffed(t *testing.T) {
+	ta := newTestAppWith(t, raterConfig(), nil)
+	f := ta.newCaseAgency(t, 0)
+	if r := ta.do("POST", "/v1/cards", map[string]any{"inspection_id": ta.cardFor(t, f, usccs[2], nil).str("inspection_id"), "max_ratings": 20}, f.officerTok); r.Status != 400 {
+		t.Fatalf("a card of 20 ratings: %d %s", r.Status, r.Body)
+	}
+	card := ta.cardFor(t, f, usccs[3], map[string]any{"max_ratings": 5})
+	code := card.str("code")
+	rate := func(addr string, body map[string]any) int {
+		return ta.do("POST", "/v1/public/cards/"+code+"/feedback", body, "", "X-Forwarded-For", addr).Status
+	}
+	accepted := 0
+	for range 18 {
+		if rate("198.51.100.7", map[string]any{"rating": 5}) == 201 {
+			accepted++
+		}
+	}
+	if accepted != 1 {
+		t.Errorf("one address: %d of 18 ratings accepted, want 1", accepted)
+	}
+	if s := rate("198.51.100.8", map[string]any{"rating": 5, "phone": "13912345678"}); s != 201 {
+		t.Fatalf("another person: %d", s)
+	}
+	if s := rate("198.51.100.9", map[string]any{"rating": 5, "phone": "13912345678"}); s != 409 {
+		t.Errorf("the same phone from another address: %d", s)
+	}
+	// The page's form token is used once: the form posted again stores nothing more.
+	page, cookie := ta.openPage(t, code)
+	token := formToken.FindStringSubmatch(string(page.Body))[1]
+	form := url.Values{"rating": {"5"}, "form_token": {token}}
+	for range 3 {
+		if r := ta.do("POST", "/s/"+code, form.Encode(), "", "Content-Type", "application/x-www-form-urlencoded", "Cookie", cookie, "X-Forwarded-For", "198.51.100.10"); r.Status != 200 {
+			t.Fatalf("the form: %d %s", r.Status, r.Body)
+		}
+	}
+	if stored, err := ta.store.FeedbackOfCard(context.Background(), code); err != nil || len(stored) != 3 {
+		t.Fatalf("stored %d ratings (%v), want 3", len(stored), err)
+	}
+	if r := ta.do("GET", "/v1/cards/"+code, nil, f.officerTok); r.JSON["ratings"] != 3.0 {
+		t.Errorf("the card counts %v ratings", r.JSON["ratings"])
+	}
+	// The inspection already has one card taking ratings: one more, not a third.
+	in := card.str("inspection_id")
+	if r := ta.do("POST", "/v1/cards", map[string]any{"inspection_id": in}, f.officerTok); r.Status != 201 {
+		t.Fatalf("a second card: %d %s", r.Status, r.Body)
+	}
+	if r := ta.do("POST", "/v1/cards", map[string]any{"inspection_id": in}, f.officerTok); r.Status != 409 {
+		t.Fatalf("a third live card: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestCardRatingRetriesReplay: a rating retried with its Idempotency-Key is stored once and
+// answered as the first; the key with another body is refused.
+func TestCardRatingRetriesReplay(t *testing.T) {
+	ta := newTestAppWith(t, raterConfig(), nil)
+	f := ta.newCaseAgency(t, 0)
+	code := ta.cardFor(t, f, usccs[3], nil).str("code")
+	first := ta.do("POST", "/v1/public/cards/"+code+"/feedback", map[string]any{"rating": 1}, "", "Idempotency-Key", "k-1", "X-Forwarded-For", "198.51.100.20")
+	again := ta.do("POST", "/v1/public/cards/"+code+"/feedback", map[string]any{"rating": 1}, "", "Idempotency-Key", "k-1", "X-Forwarded-For", "198.51.100.21")
+	if first.Status != 201 || again.Status != 201 || again.str("id") != first.str("id") || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the retry: %d %s / %d %s", first.Status, first.Body, again.Status, again.Body)
+	}
+	if r := ta.do("POST", "/v1/public/cards/"+code+"/feedback", map[string]any{"rating": 5}, "", "Idempotency-Key", "k-1", "X-Forwarded-For", "198.51.100.22"); r.Status != 422 {
+		t.Fatalf("the key with another rating: %d %s", r.Status, r.Body)
+	}
+	if stored, err := ta.store.FeedbackOfCard(context.Background(), code); err != nil || len(stored) != 1 {
+		t.Fatalf("stored %d ratings (%v), want 1", len(stored), err)
 	}
 }

@@ -415,3 +415,31 @@ func (ta *testApp) postCallbackForm(token string, form url.Values, cookie string
 	}
 	return ta.do("POST", "/r/"+token, form.Encode(), "", headers...)
 }
+
+// TestEnterpriseRetriesReplay: an enterprise's rating retried with its Idempotency-Key is
+// answered as the first (not 409), the key with another body is refused, and so is a
+// complaint's.
+func TestEnterpriseRetriesReplay(t *testing.T) {
+	w := newFeedbackWorld(t)
+	ta := w.ta
+	url := "/v1/enterprise/inspections/" + w.inspection + "/rating"
+	first := ta.do("POST", url, map[string]any{"rating": 2}, w.entTo, "Idempotency-Key", "r-1")
+	again := ta.do("POST", url, map[string]any{"rating": 2}, w.entTo, "Idempotency-Key", "r-1")
+	if first.Status != 201 || again.Status != 201 || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the retried rating: %d %s / %d %s", first.Status, first.Body, again.Status, again.Body)
+	}
+	if r := ta.do("POST", url, map[string]any{"rating": 5}, w.entTo, "Idempotency-Key", "r-1"); r.Status != 422 {
+		t.Fatalf("the key with another rating: %d %s", r.Status, r.Body)
+	}
+	if r := ta.do("POST", url, map[string]any{"rating": 2}, w.entTo, "Idempotency-Key", "r-2"); r.Status != 409 {
+		t.Fatalf("a second rating: %d %s", r.Status, r.Body)
+	}
+	body := map[string]any{"inspection_id": w.inspection, "category": "吃拿卡要", "description": complaintWords}
+	if r := ta.do("POST", "/v1/complaints", body, w.entTo, "Idempotency-Key", "c-1"); r.Status != 201 {
+		t.Fatalf("file: %d %s", r.Status, r.Body)
+	}
+	body["description"] = complaintWords + "，另一件事"
+	if r := ta.do("POST", "/v1/complaints", body, w.entTo, "Idempotency-Key", "c-1"); r.Status != 422 {
+		t.Fatalf("the key with another complaint: %d %s", r.Status, r.Body)
+	}
+}

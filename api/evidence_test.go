@@ -705,3 +705,37 @@ func TestLostPartsAskForANewUpload(t *testing.T) {
 		t.Fatalf("evidence after a new upload: %s", got.Body)
 	}
 }
+
+// TestOnlyItsOfficersSendEvidenceBytes: a member of the agency who acts in neither the case
+// nor the evidence sends wrong bytes of the declared size by PUT and by tus; the evidence stays
+// pending and the officer's genuine upload completes it.
+func TestOnlyItsOfficersSendEvidenceBytes(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.openInvestigating(t, f)
+	pic := photo(t, 200, 150)
+	r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(f, "photo", "image/png", pic), f.officerTok)
+	evID := r.JSON["evidence"].(map[string]any)["id"].(string)
+	wrong := bytes.Repeat([]byte{0x89}, len(pic))
+	if r := ta.do("PUT", "/v1/evidence/"+evID+"/content", wrong, f.reviewerTok, "Content-Type", "application/octet-stream"); r.Status != 403 {
+		t.Fatalf("a PUT by a member outside the case: %d %s", r.Status, r.Body)
+	}
+	base := ta.serve()
+	outsider := tusClient{t: t, base: base, tok: f.reviewerTok}
+	res := outsider.req("POST", "/v1/uploads", nil, "Upload-Length", strconv.Itoa(len(pic)),
+		"Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evID)))
+	if res.StatusCode != 403 {
+		t.Fatalf("a tus upload by a member outside the case: %d %s", res.StatusCode, body(res))
+	}
+	// An upload the officer started is not the outsider's to write into.
+	loc := tusClient{t: t, base: base, tok: f.officerTok}.create(evID, len(pic))
+	if res := outsider.patch(loc, 0, wrong); res.StatusCode != 404 {
+		t.Fatalf("PATCH into the officer's upload by an outsider: %d %s", res.StatusCode, body(res))
+	}
+	if r := ta.do("GET", "/v1/evidence/"+evID, nil, f.officerTok); r.str("status") != "pending" {
+		t.Fatalf("after the outsider's attempts: %d %s", r.Status, r.Body)
+	}
+	if put := ta.do("PUT", "/v1/evidence/"+evID+"/content", pic, f.officer2Tok, "Content-Type", "application/octet-stream"); put.Status != 200 || put.str("status") != "complete" {
+		t.Fatalf("the genuine PUT by an officer of the evidence: %d %s", put.Status, put.Body)
+	}
+}

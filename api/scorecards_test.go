@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/csv"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 // TestScorecardsFromTheRecords: two agencies of a district with records made for the test;
 // every indicator's value, the totals and the ranking are computed here by hand.
 func TestScorecardsFromTheRecords(t *testing.T) {
-	ta := newTestApp(t)
+	ta := newTestAppWith(t, raterConfig(), nil)
 	a := ta.newCaseAgency(t, 0)
 	b := ta.newCaseAgency(t, 1)
 	here := ta.supervisoryBody(t, "青山区司法局", usccOf(t, "11370402MB000011"+"0"), "青山区", "qs-supervisor")
@@ -26,7 +27,7 @@ func TestScorecardsFromTheRecords(t *testing.T) {
 	ta.closedCase(t, a)
 	for _, stars := range []int{5, 2} {
 		card := ta.cardFor(t, a, usccs[3], nil)
-		if r := ta.do("POST", "/v1/public/cards/"+card.str("code")+"/feedback", map[string]any{"rating": stars}, ""); r.Status != 201 {
+		if r := ta.do("POST", "/v1/public/cards/"+card.str("code")+"/feedback", map[string]any{"rating": stars}, "", "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", stars)); r.Status != 201 {
 			t.Fatalf("rating: %d %s", r.Status, r.Body)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -134,6 +135,13 @@ func (c *Card) StateAt(now time.Time) CardState {
 	return CardOpen
 }
 
+// CardRatingID is the id of a card's n-th rating (1 to MaxRatings): storing the rating takes
+// the slot, so a card never holds more ratings than it takes, and a slot is never taken
+// without its rating.
+func CardRatingID(code string, n int) string {
+	return code + "-" + strconv.Itoa(n)
+}
+
 // FeedbackTags are the aspects a party may name; TagIntegrity (廉洁) is serious on its own.
 var FeedbackTags = []string{"态度", "规范", "廉洁", "效率", "亮证", "告知"}
 
@@ -157,6 +165,13 @@ type Feedback struct {
 	Comment      string
 	Phone        string
 	CreatedAt    time.Time
+	// Key and Request are the Idempotency-Key (or the card page's single-use form token) the
+	// rating was given with and the hash of its request, stored in the write that stores the
+	// rating, so that a retry finds it.
+	Key, Request string
+	// Rater is a keyed hash of the address a card's rating came from (one rating per address
+	// and card); never shown.
+	Rater string
 }
 
 var mobilePhone = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
@@ -201,13 +216,24 @@ type CardStore interface {
 	CardByCode(ctx context.Context, code string) (*Card, error)
 	// OpenCardOfCase returns the case's card issued last; NotFound when it has none.
 	OpenCardOfCase(ctx context.Context, caseID string) (*Card, error)
-	// TakeRating claims one of a card's ratings; Conflict when none is left.
-	TakeRating(ctx context.Context, code string) error
+	// AddFeedback stores a rating; Conflict when its id is taken (a card's ratings are its
+	// numbered slots, CardRatingID, so a taken id is a slot given already).
 	AddFeedback(ctx context.Context, f *Feedback) error
+	// CountRatings raises the card's count of ratings to n (never lowers it).
+	CountRatings(ctx context.Context, code string, n int) error
+	// CardFeedbackBy returns the card's rating given with key, or with the phone or from the
+	// rater (an empty value matches nothing); NotFound when there is none.
+	CardFeedbackBy(ctx context.Context, code, key, phone, rater string) (*Feedback, error)
+	// LiveCards counts, up to atMost, the cards of the inspection or case (one of them is
+	// empty) that still take ratings at now.
+	LiveCards(ctx context.Context, inspectionID, caseID string, now time.Time, atMost int) (int, error)
 	FeedbackByID(ctx context.Context, id string) (*Feedback, error)
 	// ListFeedback lists ratings, newest first.
 	ListFeedback(ctx context.Context, f FeedbackFilter, p Page) ([]*Feedback, string, error)
 	FeedbackOfCard(ctx context.Context, code string) ([]*Feedback, error)
+	// PartiesRating counts, up to atMost, the distinct parties (an enterprise, or the party
+	// of a card's case or inspection) whose ratings name the officer.
+	PartiesRating(ctx context.Context, officerID string, atMost int) (int, error)
 }
 
 // FeedbackFilter narrows ListFeedback: ratings of any of AgencyIDs, at most MaxRating stars

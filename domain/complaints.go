@@ -89,6 +89,9 @@ type Complaint struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int64
+	// Request is the hash of the filing request, when it came with an Idempotency-Key: a retry
+	// with the key and another body is refused rather than answered as the first.
+	Request string
 }
 
 // ComplaintEvent is one step: who (a supervisor, the enterprise user, or the deadline) did

@@ -244,7 +244,8 @@ func FeedbackAlerts(f *Feedback, agency *Agency, supervisors []string) []Alert {
 	if len(f.Tags) > 0 {
 		label += "（" + strings.Join(f.Tags, "、") + "）"
 	}
-	return []Alert{{Kind: KindBadFeedback, Recipients: supervisors, ObjectKind: "feedback", ObjectID: f.ID, Label: label}}
+	return []Alert{{Kind: KindBadFeedback, Recipients: supervisors, ObjectKind: "feedback", ObjectID: f.ID, Label: label,
+		Key: "feedback:" + f.ID}} // a rating told twice (a retried write) is one alert
 }
 
 // ComplaintAlerts are the alerts of a complaint's event: the supervisors of a body covering the

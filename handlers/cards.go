@@ -60,6 +60,14 @@ func (h *Handlers) cardURL(c *fiber.Ctx, code string) string {
 	return h.publicBase(c) + "/s/" + code
 }
 
+// MaxCardRatings bounds a card's ratings by the people a visit has: the party, its
+// representative and a witness or two.
+const MaxCardRatings = 5
+
+// MaxLiveCards bounds the cards of one inspection or case that take ratings at once (a card
+// lost or a second party met).
+const MaxLiveCards = 2
+
 // IssueCard makes a supervision card for an inspection or a case of the caller's agency; the
 // card names the officers of the inspection or case.
 func (h *Handlers) IssueCard(c *fiber.Ctx) error {
@@ -81,8 +89,8 @@ func (h *Handlers) IssueCard(c *fiber.Ctx) error {
 	if req.MaxRatings == 0 {
 		req.MaxRatings = 5
 	}
-	if req.MaxRatings < 1 || req.MaxRatings > 20 {
-		f.Add("max_ratings", "1 to 20")
+	if req.MaxRatings < 1 || req.MaxRatings > MaxCardRatings {
+		f.Add("max_ratings", fmt.Sprintf("1 to %d", MaxCardRatings))
 	}
 	if err := f.Err(); err != nil {
 		return err
@@ -119,6 +127,11 @@ func (h *Handlers) IssueCard(c *fiber.Ctx) error {
 		card.Matter = strings.TrimSpace(m.Name + " " + card.Matter)
 	} else if domain.ErrorCode(err) != domain.NotFound {
 		return err
+	}
+	if live, err := h.Repo.LiveCards(ctx, card.InspectionID, card.CaseID, now, MaxLiveCards); err != nil {
+		return err
+	} else if live >= MaxLiveCards {
+		return domain.Errorf(domain.Conflict, "the inspection or case has %d cards still taking ratings", live)
 	}
 	for range 5 {
 		card.Code = domain.NewCardCode()
@@ -382,8 +395,11 @@ func (h *Handlers) SubmitCardForm(c *fiber.Ctx) error {
 	for _, v := range c.Request().PostArgs().PeekMulti("tags") {
 		tags = append(tags, string(v))
 	}
-	f := &domain.Feedback{Rating: rating, Tags: tags, Comment: c.FormValue("comment"), Phone: c.FormValue("phone")}
-	if err := h.giveFeedback(ctx, card, f); err != nil {
+	f := &domain.Feedback{Rating: rating, Tags: tags, Comment: c.FormValue("comment"), Phone: c.FormValue("phone"), Rater: h.raterOf(c, card.AgencyID)}
+	// The form token is single-use: a form posted again (a double tap, a reload) is answered
+	// with the rating it stored.
+	token := sha256.Sum256([]byte("form\x00" + c.FormValue("form_token")))
+	if _, err := h.giveFeedback(ctx, card, f, actionKey{Key: base64.RawURLEncoding.EncodeToString(token[:12])}); err != nil {
 		var de *domain.Error
 		if e, ok := err.(*domain.Error); ok {
 			de = e
@@ -402,7 +418,9 @@ func (h *Handlers) SubmitCardForm(c *fiber.Ctx) error {
 				pg.Tags[i].Checked = slices.Contains(tags, pg.Tags[i].Value)
 			}
 			return h.render(c, fiber.StatusUnprocessableEntity, "card", pg)
-		case de != nil && de.Code == domain.Conflict:
+		case err == errRatedAlready:
+			return h.gone(c, fiber.StatusConflict, "您已评价过", "每人对一张监督卡评价一次，感谢您的参与。")
+		case de != nil && (de.Code == domain.Conflict || de.Code == domain.Gone):
 			return h.gone(c, fiber.StatusGone, "该监督卡已完成评价", "该监督卡的评价次数已满，感谢您的参与。")
 		}
 		return err
@@ -433,31 +451,76 @@ func (h *Handlers) SubmitCardFeedback(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if st := card.StateAt(h.Now()); st != domain.CardOpen {
-		return &domain.Error{Code: domain.Gone, Message: "this card takes no more ratings (" + string(st) + ")"}
+	k, err := keyOf(c)
+	if err != nil {
+		return err
 	}
-	f := &domain.Feedback{Rating: req.Rating, Tags: req.Tags, Comment: req.Comment, Phone: req.Phone}
-	if err := h.giveFeedback(ctx, card, f); err != nil {
-		if domain.ErrorCode(err) == domain.Conflict {
+	f := &domain.Feedback{Rating: req.Rating, Tags: req.Tags, Comment: req.Comment, Phone: req.Phone, Rater: h.raterOf(c, card.AgencyID)}
+	replayed, err := h.giveFeedback(ctx, card, f, k)
+	if err != nil {
+		if err != errRatedAlready && domain.ErrorCode(err) == domain.Conflict {
 			return &domain.Error{Code: domain.Gone, Message: "this card takes no more ratings (used_up)"}
 		}
 		return err
 	}
+	if replayed {
+		c.Set("Idempotent-Replayed", "true")
+	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": f.ID, "received_at": f.CreatedAt})
 }
 
-// giveFeedback is the one operation behind both forms: validate, claim one of the card's
-// ratings, store the rating.
-func (h *Handlers) giveFeedback(ctx context.Context, card *domain.Card, f *domain.Feedback) error {
+// errRatedAlready answers a second rating of a card by the same person: the same phone or
+// the same address.
+var errRatedAlready = domain.Errorf(domain.Conflict, "this card was rated from here already")
+
+// raterOf is the keyed hash of the address a rating of the agency's card comes from: one
+// rater across the agency's cards (the scorecard counts raters), never shown, and linking
+// nothing across agencies.
+func (h *Handlers) raterOf(c *fiber.Ctx, agencyID string) string {
+	mac := hmac.New(sha256.New, h.PrintKey)
+	mac.Write([]byte("card-rater\x00" + agencyID + "\x00" + c.IP()))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:12])
+}
+
+// giveFeedback is the one operation behind both forms: validate, answer a retry (key) with
+// the rating it stored, refuse a second rating by the same phone or address, then store the
+// rating in the card's next free slot, with the key, in one write. replayed says the rating
+// was stored by an earlier attempt (f is then that rating).
+func (h *Handlers) giveFeedback(ctx context.Context, card *domain.Card, f *domain.Feedback, k actionKey) (replayed bool, err error) {
 	if err := f.Validate(); err != nil {
-		return err
+		return false, err
 	}
-	if err := h.Repo.TakeRating(ctx, card.Code); err != nil {
-		return err
+	old, err := h.Repo.CardFeedbackBy(ctx, card.Code, k.Key, f.Phone, f.Rater)
+	switch {
+	case err == nil && k.Key != "" && old.Key == k.Key:
+		if old.Request != k.Request {
+			return false, domain.Errorf(domain.Unprocessable, "this Idempotency-Key was used for a different request")
+		}
+		*f = *old
+		return true, nil
+	case err == nil:
+		return false, errRatedAlready
+	case domain.ErrorCode(err) != domain.NotFound:
+		return false, err
 	}
-	f.ID, f.CardCode, f.AgencyID, f.InspectionID, f.CaseID, f.OfficerIDs, f.CreatedAt = domain.RandomToken(12), card.Code, card.AgencyID, card.InspectionID,
-		card.CaseID, card.OfficerIDs, h.Now()
-	return h.storeRating(ctx, f)
+	// A retry above is answered even once the card is closed; a new rating is not.
+	if st := card.StateAt(h.Now()); st != domain.CardOpen {
+		return false, &domain.Error{Code: domain.Gone, Message: "this card takes no more ratings (" + string(st) + ")"}
+	}
+	f.CardCode, f.AgencyID, f.InspectionID, f.CaseID, f.OfficerIDs, f.CreatedAt = card.Code, card.AgencyID, card.InspectionID, card.CaseID, card.OfficerIDs, h.Now()
+	f.Key, f.Request = k.Key, k.Request
+	for n := card.Ratings + 1; n <= card.MaxRatings; n++ {
+		f.ID = domain.CardRatingID(card.Code, n)
+		err := h.storeRating(ctx, f)
+		if domain.ErrorCode(err) == domain.Conflict {
+			continue // the slot was taken by a rating stored since the card was read
+		}
+		if err != nil {
+			return false, err
+		}
+		return false, h.Repo.CountRatings(ctx, card.Code, n)
+	}
+	return false, domain.Errorf(domain.Conflict, "this card takes no more ratings")
 }
 
 // storeRating stores a rating, a card's or an enterprise's: the supervisory bodies over the

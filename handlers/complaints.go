@@ -141,6 +141,9 @@ func (h *Handlers) FileComplaint(c *fiber.Ctx) error {
 		// A retry of a request that got no answer finds the complaint its first attempt filed.
 		id = "k" + k.Key
 		if old, err := h.Repo.ComplaintByID(ctx, id); err == nil && old.UserID == p.UserID {
+			if old.Request != "" && old.Request != k.Request {
+				return domain.Errorf(domain.Unprocessable, "this Idempotency-Key was used for a different request")
+			}
 			c.Set("Idempotent-Replayed", "true")
 			out, err := h.toComplaintJSON(ctx, old, viewEnterprise)
 			if err != nil {
@@ -159,7 +162,7 @@ func (h *Handlers) FileComplaint(c *fiber.Ctx) error {
 		return domain.Errorf(domain.TooManyRequests, "your enterprise has %d complaints still being handled; file another once one is answered", len(open))
 	}
 	cp := &domain.Complaint{ID: id, InspectionID: req.InspectionID, CaseID: req.CaseID, Category: req.Category,
-		Description: req.Description, EnterpriseID: e.ID, UserID: p.UserID}
+		Description: req.Description, EnterpriseID: e.ID, UserID: p.UserID, Request: k.Request}
 	if req.CertificateNo != "" {
 		no, err := domain.ParseCertificateNumber(req.CertificateNo)
 		if err != nil {

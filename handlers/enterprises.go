@@ -414,19 +414,37 @@ func (h *Handlers) RateInspection(c *fiber.Ctx) error {
 	if in.Status != domain.InspectionCompleted {
 		return domain.Errorf(domain.Conflict, "an inspection is rated once it is completed")
 	}
+	k, err := keyOf(c)
+	if err != nil {
+		return err
+	}
 	f := &domain.Feedback{ID: ratingID(in.ID), EnterpriseID: e.ID, AgencyID: in.AgencyID, InspectionID: in.ID, OfficerIDs: in.OfficerIDs,
-		Rating: req.Rating, Tags: req.Tags, Comment: req.Comment, Phone: req.Phone, CreatedAt: h.Now()}
+		Rating: req.Rating, Tags: req.Tags, Comment: req.Comment, Phone: req.Phone, CreatedAt: h.Now(), Key: k.Key, Request: k.Request}
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	if _, err := h.Repo.FeedbackByID(ctx, f.ID); err == nil {
-		return domain.Errorf(domain.Conflict, "the inspection was rated already")
-	} else if domain.ErrorCode(err) != domain.NotFound {
+	// ratedAlready answers when the inspection holds a rating: the same one when this request
+	// retries the one that stored it (the key is stored with the rating).
+	ratedAlready := func() error {
+		old, err := h.Repo.FeedbackByID(ctx, f.ID)
+		if err != nil {
+			return err
+		}
+		if k.Key == "" || old.Key != k.Key {
+			return domain.Errorf(domain.Conflict, "the inspection was rated already")
+		}
+		if old.Request != k.Request {
+			return domain.Errorf(domain.Unprocessable, "this Idempotency-Key was used for a different request")
+		}
+		c.Set("Idempotent-Replayed", "true")
+		return c.Status(fiber.StatusCreated).JSON(toFeedbackJSON(old, true))
+	}
+	if err := ratedAlready(); domain.ErrorCode(err) != domain.NotFound {
 		return err
 	}
 	if err := h.storeRating(ctx, f); err != nil {
 		if domain.ErrorCode(err) == domain.Conflict {
-			return domain.Errorf(domain.Conflict, "the inspection was rated already")
+			return ratedAlready()
 		}
 		return err
 	}

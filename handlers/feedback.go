@@ -1,6 +1,12 @@
 package handlers
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"slices"
 	"strconv"
 	"time"
@@ -27,8 +33,8 @@ type feedbackJSON struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-// toFeedbackJSON shows a rating; the party's phone, and which enterprise rated which of its
-// inspections, only to a supervisor (supervisor) or the enterprise itself.
+// toFeedbackJSON shows a rating as a supervisor (supervisor) or the enterprise that gave it
+// sees it: whole, with the party's phone and which enterprise rated which of its inspections.
 func toFeedbackJSON(f *domain.Feedback, supervisor bool) feedbackJSON {
 	out := feedbackJSON{ID: f.ID, Source: "card", CardCode: f.CardCode, AgencyID: f.AgencyID, InspectionID: f.InspectionID, CaseID: f.CaseID, OfficerIDs: f.OfficerIDs,
 		Rating: f.Rating, Tags: f.Tags, Comment: f.Comment, CreatedAt: f.CreatedAt}
@@ -45,6 +51,27 @@ func toFeedbackJSON(f *domain.Feedback, supervisor bool) feedbackJSON {
 	}
 	if supervisor {
 		out.Phone = f.Phone
+	}
+	return out
+}
+
+// raterHidden is a rating as the agency rated sees it: what it needs to improve (the stars,
+// tags, comment, the China day) and nothing that singles out the rater. The card, case and
+// inspection are gone, the id is one of the agency's own (an enterprise rating's id derives
+// from its inspection), and officers are named only when shown is true for them (they were
+// rated by more than one party, so the name does not say which).
+func (h *Handlers) raterHidden(f *domain.Feedback, shown func(string) bool) feedbackJSON {
+	out := toFeedbackJSON(f, false)
+	mac := hmac.New(sha256.New, h.PrintKey)
+	mac.Write([]byte("feedback-id\x00" + f.ID))
+	out.ID = base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:12])
+	out.CardCode, out.InspectionID, out.CaseID = "", "", ""
+	out.CreatedAt = domain.ChinaDate(f.CreatedAt)
+	out.OfficerIDs = []string{}
+	for _, id := range f.OfficerIDs {
+		if shown(id) {
+			out.OfficerIDs = append(out.OfficerIDs, id)
+		}
 	}
 	return out
 }
@@ -99,13 +126,69 @@ func (h *Handlers) ListFeedback(c *fiber.Ctx) error {
 		}
 		f.AgencyIDs = []string{p.AgencyID}
 	}
+	agencyView := body == nil && !p.Has(domain.RoleSysadmin)
+	if agencyView && pg.Cursor != "" {
+		if pg.Cursor, err = h.openCursor(pg.Cursor); err != nil {
+			return err
+		}
+	}
 	list, next, err := h.Repo.ListFeedback(ctx, f, pg)
 	if err != nil {
 		return err
 	}
 	out := listResponse[feedbackJSON]{Items: make([]feedbackJSON, len(list)), NextCursor: next}
+	if !agencyView {
+		for i, fb := range list {
+			out.Items[i] = toFeedbackJSON(fb, body != nil)
+		}
+		return c.JSON(out)
+	}
+	// The store's cursor holds the last rating's time and id: the agency gets it sealed.
+	if next != "" {
+		out.NextCursor = h.sealCursor(next)
+	}
+	parties := map[string]int{}
+	var ferr error
+	shown := func(officer string) bool {
+		n, ok := parties[officer]
+		if !ok && ferr == nil {
+			n, ferr = h.Repo.PartiesRating(ctx, officer, 2)
+			parties[officer] = n
+		}
+		return n >= 2
+	}
 	for i, fb := range list {
-		out.Items[i] = toFeedbackJSON(fb, body != nil)
+		out.Items[i] = h.raterHidden(fb, shown)
+	}
+	if ferr != nil {
+		return ferr
 	}
 	return c.JSON(out)
+}
+
+// cursorAEAD seals the agency's feedback cursors, keyed from PrintKey.
+func (h *Handlers) cursorAEAD() cipher.AEAD {
+	key := sha256.Sum256(append([]byte("feedback-cursor\x00"), h.PrintKey...))
+	block, _ := aes.NewCipher(key[:])
+	aead, _ := cipher.NewGCM(block)
+	return aead
+}
+
+func (h *Handlers) sealCursor(cursor string) string {
+	aead := h.cursorAEAD()
+	nonce := make([]byte, aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	return base64.RawURLEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(cursor), nil))
+}
+
+func (h *Handlers) openCursor(sealed string) (string, error) {
+	aead := h.cursorAEAD()
+	b, err := base64.RawURLEncoding.DecodeString(sealed)
+	if err == nil && len(b) > aead.NonceSize() {
+		var plain []byte
+		if plain, err = aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], nil); err == nil {
+			return string(plain), nil
+		}
+	}
+	return "", &domain.Error{Code: domain.Invalid, Message: "the cursor is not valid", Fields: map[string]string{"cursor": "the next_cursor of a previous page"}}
 }

@@ -228,22 +228,39 @@ func (h *Handlers) indicatorsOf(ctx context.Context, agencyID string, from, to t
 		}
 	}
 	v["decided_in_time"], v["legal_review"], v["two_documents"] = inTime, legal, twoDocs
-	var sat domain.Ratio
+	// Satisfaction counts raters, not submissions: a rater (an address, else a phone, else an
+	// enterprise) is satisfied when their ratings average four stars or more.
+	raters := map[string][2]int{}
 	for pg := (domain.Page{Limit: domain.MaxPageLimit}); ; {
 		list, next, err := h.Repo.ListFeedback(ctx, domain.FeedbackFilter{AgencyIDs: []string{agencyID}, From: from, To: to}, pg)
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range list {
-			sat.Den++
-			if f.Rating >= 4 {
-				sat.Num++
+			who := "r:" + f.Rater
+			switch {
+			case f.Rater != "":
+			case f.EnterpriseID != "":
+				who = "e:" + f.EnterpriseID
+			case f.Phone != "":
+				who = "p:" + f.Phone
+			default:
+				who = "f:" + f.ID
 			}
+			r := raters[who]
+			raters[who] = [2]int{r[0] + f.Rating, r[1] + 1}
 		}
 		if next == "" {
 			break
 		}
 		pg.Cursor = next
+	}
+	var sat domain.Ratio
+	for _, r := range raters {
+		sat.Den++
+		if r[0] >= 4*r[1] {
+			sat.Num++
+		}
 	}
 	v["satisfaction"] = sat
 	complaints, inspections := 0, 0

@@ -1,8 +1,8 @@
 package handlers
 
 import (
-	"cmp"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -184,6 +185,10 @@ func (h *Handlers) pendingEvidence(ctx context.Context, p domain.Principal, id s
 	if err != nil {
 		return nil, err
 	}
+	if !sendsBytesOf(p, e) {
+		// Bytes from anyone else would settle the evidence as rejected for good.
+		return nil, forbidden("only the officers who recorded the evidence send its content")
+	}
 	switch e.Status {
 	case domain.EvidenceComplete:
 		return nil, domain.Errorf(domain.Conflict, "the evidence is complete; its content cannot be replaced")
@@ -191,6 +196,11 @@ func (h *Handlers) pendingEvidence(ctx context.Context, p domain.Principal, id s
 		return nil, domain.Errorf(domain.Conflict, "the evidence was rejected (%s); record the file again as new evidence", e.Reason)
 	}
 	return e, nil
+}
+
+// sendsBytesOf says whether p recorded e or is one of the officers it names.
+func sendsBytesOf(p domain.Principal, e *domain.Evidence) bool {
+	return p.UserID == e.CreatedBy || slices.Contains(e.OfficerIDs, p.UserID)
 }
 
 func (h *Handlers) newUpload(ctx context.Context, p domain.Principal, e *domain.Evidence) (*domain.Upload, error) {
@@ -212,7 +222,7 @@ func (h *Handlers) newUpload(ctx context.Context, p domain.Principal, e *domain.
 // one Gone.
 func (h *Handlers) scopedUpload(c *fiber.Ctx, ctx context.Context) (*domain.Upload, error) {
 	u, err := h.Repo.UploadByID(ctx, c.Params("id"))
-	if err == nil && u.AgencyID != principal(c).AgencyID {
+	if err == nil && (u.AgencyID != principal(c).AgencyID || u.UserID != principal(c).UserID) {
 		err = domain.Errorf(domain.NotFound, "upload not found")
 	}
 	if err != nil {

@@ -57,46 +57,66 @@ type feedbackDoc struct {
 	Comment      string    `bson:"comment,omitempty"`
 	Phone        string    `bson:"phone,omitempty"`
 	CreatedAt    time.Time `bson:"created_at"`
+	Key          string    `bson:"key,omitempty"`
+	Request      string    `bson:"request,omitempty"`
+	Rater        string    `bson:"rater,omitempty"`
 }
 
 func fromFeedbackDoc(d *feedbackDoc) *domain.Feedback {
 	return &domain.Feedback{ID: d.ID, CardCode: d.CardCode, EnterpriseID: d.EnterpriseID, AgencyID: d.AgencyID, InspectionID: d.InspectionID, CaseID: d.CaseID, OfficerIDs: d.OfficerIDs,
-		Rating: d.Rating, Tags: d.Tags, Comment: d.Comment, Phone: d.Phone, CreatedAt: d.CreatedAt.UTC()}
+		Rating: d.Rating, Tags: d.Tags, Comment: d.Comment, Phone: d.Phone, CreatedAt: d.CreatedAt.UTC(), Key: d.Key, Request: d.Request, Rater: d.Rater}
 }
 
-// TakeRating claims one of the card's ratings: Conflict when none is left. A claim whose
-// feedback is then never stored (a crash between the two) is one rating fewer for the card.
-func (s *Store) TakeRating(ctx context.Context, code string) error {
+// CountRatings raises the card's count of ratings to n: the count follows the slots taken
+// (a crash before it only leaves the count low, and the next rating raises it).
+func (s *Store) CountRatings(ctx context.Context, code string, n int) error {
 	c := s.db.Collection("cards")
 	return s.serialize("cards/"+code, func() error {
-		filter := bson.D{{Key: "_id", Value: code}, {Key: "remaining", Value: bson.D{{Key: "$gt", Value: 0}}}}
-		if s.serialWrites {
-			// The embedded engine: read, then write by _id under this process's lock.
-			card, err := s.CardByCode(ctx, code)
-			if err != nil {
-				return err
-			}
-			if card.Ratings >= card.MaxRatings {
-				return domain.Errorf(domain.Conflict, "this card takes no more ratings")
-			}
-			filter = bson.D{{Key: "_id", Value: code}}
+		card, err := s.CardByCode(ctx, code)
+		if err != nil || card.Ratings >= n {
+			return err
 		}
-		res, err := c.UpdateOne(ctx, filter, bson.D{{Key: "$inc", Value: bson.D{{Key: "ratings", Value: 1}, {Key: "remaining", Value: -1}}}})
-		if err != nil {
-			return mapErr(err, "card")
-		}
-		if res.ModifiedCount == 0 {
-			return domain.Errorf(domain.Conflict, "this card takes no more ratings")
-		}
-		return nil
+		_, err = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: code}, {Key: "ratings", Value: bson.D{{Key: "$lt", Value: n}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "ratings", Value: n}, {Key: "remaining", Value: max(card.MaxRatings-n, 0)}}}})
+		return mapErr(err, "card")
 	})
+}
+
+// CardFeedbackBy returns the card's rating given with key, or with phone, or from rater.
+func (s *Store) CardFeedbackBy(ctx context.Context, code, key, phone, rater string) (*domain.Feedback, error) {
+	var or bson.A
+	for field, v := range map[string]string{"key": key, "phone": phone, "rater": rater} {
+		if v != "" {
+			or = append(or, bson.D{{Key: field, Value: v}})
+		}
+	}
+	if len(or) == 0 {
+		return nil, domain.Errorf(domain.NotFound, "feedback not found")
+	}
+	return findOne(ctx, s.db.Collection("feedback"), bson.D{{Key: "card_code", Value: code}, {Key: "$or", Value: or}}, fromFeedbackDoc, "feedback")
+}
+
+// LiveCards counts, up to atMost, the cards of the inspection or case still open at now.
+func (s *Store) LiveCards(ctx context.Context, inspectionID, caseID string, now time.Time, atMost int) (int, error) {
+	filter := bson.D{{Key: "expires_at", Value: bson.D{{Key: "$gt", Value: now}}}, {Key: "remaining", Value: bson.D{{Key: "$gt", Value: 0}}}}
+	if caseID != "" {
+		filter = append(filter, bson.E{Key: "case_id", Value: caseID})
+	} else {
+		filter = append(filter, bson.E{Key: "inspection_id", Value: inspectionID})
+	}
+	cur, err := s.db.Collection("cards").Find(ctx, filter, options.Find().SetLimit(int64(atMost)).SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	var docs []cardDoc
+	if err == nil {
+		err = cur.All(ctx, &docs)
+	}
+	return len(docs), mapErr(err, "card")
 }
 
 // AddFeedback stores a rating.
 func (s *Store) AddFeedback(ctx context.Context, f *domain.Feedback) error {
 	f.CreatedAt = asStored(f.CreatedAt)
 	_, err := s.db.Collection("feedback").InsertOne(ctx, feedbackDoc{ID: f.ID, CardCode: f.CardCode, EnterpriseID: f.EnterpriseID, AgencyID: f.AgencyID, InspectionID: f.InspectionID,
-		CaseID: f.CaseID, OfficerIDs: f.OfficerIDs, Rating: f.Rating, Tags: f.Tags, Comment: f.Comment, Phone: f.Phone, CreatedAt: f.CreatedAt})
+		CaseID: f.CaseID, OfficerIDs: f.OfficerIDs, Rating: f.Rating, Tags: f.Tags, Comment: f.Comment, Phone: f.Phone, CreatedAt: f.CreatedAt, Key: f.Key, Request: f.Request, Rater: f.Rater})
 	return mapErr(err, "feedback")
 }
 
@@ -132,4 +152,31 @@ func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter, p dom
 func (s *Store) OpenCardOfCase(ctx context.Context, caseID string) (*domain.Card, error) {
 	return findOne(ctx, s.db.Collection("cards"), bson.D{{Key: "case_id", Value: caseID}}, fromCardDoc, "card",
 		options.FindOne().SetSort(bson.D{{Key: "issued_at", Value: -1}}))
+}
+
+// PartiesRating counts, up to atMost, the distinct parties whose ratings name the officer:
+// an enterprise, or the case or inspection of a card (one party each).
+func (s *Store) PartiesRating(ctx context.Context, officerID string, atMost int) (int, error) {
+	cur, err := s.db.Collection("feedback").Find(ctx, bson.D{{Key: "officer_ids", Value: officerID}},
+		options.Find().SetProjection(bson.D{{Key: "enterprise_id", Value: 1}, {Key: "case_id", Value: 1}, {Key: "inspection_id", Value: 1}}))
+	if err != nil {
+		return 0, mapErr(err, "feedback")
+	}
+	defer cur.Close(ctx)
+	seen := map[string]bool{}
+	for len(seen) < atMost && cur.Next(ctx) {
+		var d feedbackDoc
+		if err := cur.Decode(&d); err != nil {
+			return 0, mapErr(err, "feedback")
+		}
+		switch {
+		case d.EnterpriseID != "":
+			seen["e:"+d.EnterpriseID] = true
+		case d.CaseID != "":
+			seen["c:"+d.CaseID] = true
+		default:
+			seen["i:"+d.InspectionID] = true
+		}
+	}
+	return len(seen), mapErr(cur.Err(), "feedback")
 }

@@ -41,13 +41,14 @@ type complaintDoc struct {
 	CreatedAt     time.Time           `bson:"created_at"`
 	UpdatedAt     time.Time           `bson:"updated_at"`
 	Version       int64               `bson:"version"`
+	Request       string              `bson:"request,omitempty"`
 }
 
 func toComplaintDoc(c *domain.Complaint) complaintDoc {
 	d := complaintDoc{ID: c.ID, AgencyID: c.AgencyID, Subject: c.Subject, InspectionID: c.InspectionID, CaseID: c.CaseID, OfficerID: c.OfficerID,
 		CertificateNo: c.CertificateNo, Category: c.Category, Description: c.Description, EvidenceIDs: c.EvidenceIDs, EnterpriseID: c.EnterpriseID,
 		UserID: c.UserID, Status: string(c.Status), Open: c.Open(), AcceptBy: asStored(c.AcceptBy), AnswerBy: asStored(c.AnswerBy), BodyIDs: c.BodyIDs,
-		Level: c.Level, CreatedAt: asStored(c.CreatedAt), UpdatedAt: asStored(c.UpdatedAt), Version: c.Version}
+		Level: c.Level, CreatedAt: asStored(c.CreatedAt), UpdatedAt: asStored(c.UpdatedAt), Version: c.Version, Request: c.Request}
 	for _, e := range c.Events {
 		d.Events = append(d.Events, complaintEventDoc{Seq: e.Seq, Action: e.Action, Status: string(e.Status), Reply: e.Reply, By: e.By, At: asStored(e.At)})
 	}
@@ -58,7 +59,7 @@ func fromComplaintDoc(d *complaintDoc) *domain.Complaint {
 	c := &domain.Complaint{ID: d.ID, AgencyID: d.AgencyID, Subject: d.Subject, InspectionID: d.InspectionID, CaseID: d.CaseID, OfficerID: d.OfficerID,
 		CertificateNo: d.CertificateNo, Category: d.Category, Description: d.Description, EvidenceIDs: d.EvidenceIDs, EnterpriseID: d.EnterpriseID,
 		UserID: d.UserID, Status: domain.ComplaintStatus(d.Status), AcceptBy: d.AcceptBy.UTC(), BodyIDs: d.BodyIDs, Level: d.Level,
-		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version}
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version, Request: d.Request}
 	if !d.AnswerBy.IsZero() {
 		c.AnswerBy = d.AnswerBy.UTC()
 	}

@@ -109,7 +109,7 @@ func (c *child) call(method, path string, body any, token, key string) call {
 
 // callWith sends one request with the client hc; a client with a short timeout stands for a
 // phone that loses its connection while the server is still working.
-func (c *child) callWith(hc *http.Client, method, path string, body any, token, key string) call {
+func (c *child) callWith(hc *http.Client, method, path string, body any, token, key string, headers ...string) call {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -122,6 +122,9 @@ func (c *child) callWith(hc *http.Client, method, path string, body any, token, 
 	}
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	res, err := hc.Do(req)
 	if err != nil {

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestSIGKILLWhileRatingThenRetry: parties rate two cards of a case (one star, so every
+// rating alerts the supervisor) from four phones, two of which give up before answers come;
+// the server is killed with SIGKILL mid-load and restarted, and every rating is sent again
+// with its Idempotency-Key until answered. Each rating is stored once, no card slot is used
+// up without its rating, and the supervisor is alerted once per rating.
+func TestSIGKILLWhileRatingThenRetry(t *testing.T) {
+	const password = "rating crash password"
+	env := childEnv(t, password, "ZHIFA_SYNC_SETTLE", "300ms", "ZHIFA_NOTIFY_EVERY", "100ms", "ZHIFA_TRUSTED_PROXIES", "127.0.0.1")
+	c := startChild(t, env)
+	w := setUpCase(t, c, password)
+	sys := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "admin", "password": password}, "", 200)["access_token"].(string)
+	body := c.must(t, "POST", "/v1/agencies", map[string]any{"name": "青山区司法局", "uscc": validUSCC(t, "11350100MB0000113"), "kind": "supervisory",
+		"jurisdiction": map[string]string{"district": "青山区"}, "legal_basis": "《法治政府建设实施纲要》"}, sys, 201)
+	c.must(t, "POST", "/v1/officers", map[string]any{"username": "supervisor", "password": password, "name": "监督员", "roles": []string{"supervisor"}, "agency_id": body["id"]}, sys, 201)
+	supervisor := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
+	var cards []string
+	for range 2 {
+		cards = append(cards, c.must(t, "POST", "/v1/cards", map[string]any{"case_id": w.caseID, "max_ratings": 5}, w.officerTok, 201)["code"].(string))
+	}
+
+	const n, phones, killAfter = 10, 4, 3
+	rate := func(hc *http.Client, i int) call {
+		return c.callWith(hc, "POST", "/v1/public/cards/"+cards[i%2]+"/feedback", map[string]any{"rating": 1, "comment": fmt.Sprintf("第 %d 条评价", i)}, "",
+			fmt.Sprintf("rating-%02d", i), "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", 10+i))
+	}
+	answered := make([]string, n)
+	var acked atomic.Int32
+	var wg sync.WaitGroup
+	killed := make(chan struct{})
+	var once sync.Once
+	for ph := range phones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hc := client
+			if ph < 2 {
+				hc = &http.Client{Timeout: time.Duration(5+10*ph) * time.Millisecond} // gives up before the answer
+			}
+			for i := ph; i < n; i += phones {
+				select {
+				case <-killed:
+					return
+				default:
+				}
+				if r := rate(hc, i); r.Status == 201 {
+					answered[i] = r.Body["id"].(string)
+					if acked.Add(1) == killAfter {
+						once.Do(func() { c.kill(t); close(killed) })
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	once.Do(func() { c.kill(t); close(killed) })
+	c = startChild(t, env)
+	supervisor = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
+	officer := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "zhang", "password": password}, "", 200)["access_token"].(string)
+	replays := 0
+	for i := range n {
+		for attempt := 0; ; attempt++ {
+			r := rate(client, i)
+			if r.Status == 201 {
+				if answered[i] != "" && r.Body["id"] != answered[i] {
+					t.Fatalf("rating %d was answered as %s, and now as %s", i, answered[i], r.Body["id"])
+				}
+				if r.Replayed {
+					replays++
+				}
+				answered[i] = r.Body["id"].(string)
+				break
+			}
+			if r.Status != 503 || attempt > 20 {
+				t.Fatalf("rating %d: %d %s", i, r.Status, r.Raw)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	list := c.must(t, "GET", "/v1/feedback?limit=200", nil, supervisor, 200)["items"].([]any)
+	seen := map[string]bool{}
+	for _, it := range list {
+		seen[it.(map[string]any)["id"].(string)] = true
+	}
+	if len(list) != n || len(seen) != n {
+		t.Fatalf("%d ratings stored (%d distinct), want %d", len(list), len(seen), n)
+	}
+	for i, id := range answered {
+		if !seen[id] {
+			t.Fatalf("rating %d (%s) is not stored", i, id)
+		}
+	}
+	for _, code := range cards {
+		card := c.must(t, "GET", "/v1/cards/"+code, nil, officer, 200)
+		if card["ratings"] != 5.0 || card["state"] != "used_up" {
+			t.Fatalf("card %s: %v ratings, %v", code, card["ratings"], card["state"])
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		inbox := c.must(t, "GET", "/v1/notifications?limit=200", nil, supervisor, 200)["items"].([]any)
+		if len(inbox) == n {
+			break
+		}
+		if len(inbox) > n || time.Now().After(deadline) {
+			t.Fatalf("the supervisor has %d alerts of %d ratings", len(inbox), n)
+		}
+	}
+	t.Logf("%d ratings, %d acknowledged before the kill, %d answered again as replays after it", n, acked.Load(), replays)
+}
