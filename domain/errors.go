@@ -62,6 +62,12 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), format: format, args: args}
 }
 
+// With adds field messages and the underlying error to e, and returns it.
+func (e *Error) With(fields map[string]string, err error) *Error {
+	e.Fields, e.Err = fields, err
+	return e
+}
+
 // ErrorCode returns the code of the first *Error in err's chain, Internal for any other error
 // and "" for nil.
 func ErrorCode(err error) Code {

@@ -531,6 +531,22 @@ var zhMessages = map[string]string{
 	"the event's content does not match its hash":                                                                    "记录内容与其哈希不符",
 	"missing": "缺失",
 	"at most %d notification streams at once per person; close one or retry after the time in Retry-After": "每人最多同时打开 %d 个通知推送连接；请关闭一个，或按 Retry-After 所示时间后重试",
+	"feedback not found": "未找到该评价",
+	"only the officers who recorded the evidence send its content":                                "只有记录该证据的执法人员才能上传其内容",
+	"the inspection or case has %d cards still taking ratings":                                    "该检查或案件已有 %d 张仍在接受评价的监督卡",
+	"the next_cursor of a previous page":                                                          "须为上一页返回的 next_cursor",
+	"this card was rated from here already":                                                       "您已通过本设备或本号码评价过这张监督卡",
+	"this evidence has %d unfinished uploads: continue one (HEAD gives its offset) or delete one": "该证据已有 %d 个未完成的上传：请继续其中一个（HEAD 可查询进度）或删除一个",
+	"you have %d unfinished uploads of %d bytes: finish or delete some before starting another":   "您有 %d 个未完成的上传，共 %d 字节：请先完成或删除部分上传再开始新的上传",
+	"the %s list index could not be built":                                                        "%s列表索引无法建立",
+	"the %s list index is still being built after a restart; try again shortly":                   "重启后%s列表索引仍在建立中，请稍后重试",
+	"the body ended after %d of its %d bytes; ask with HEAD where to continue":                    "请求内容在 %d / %d 字节处中断；请用 HEAD 查询从何处继续",
+	"the evidence was rejected: %s":                                                               "证据未通过校验，已被拒收：%s",
+	"the object store did not %s":                                                                 "对象存储未能完成操作（%s）",
+	"these bytes are not the evidence's: their SHA-256 is %s, the evidence's %s":                  "上传的内容与证据不符：其 SHA-256 为 %s，证据登记的为 %s",
+	"this card takes no more ratings (%s)":                                                        "这张监督卡已不再接受评价（%s）",
+	"this photo has no thumbnail: %s":                                                             "该照片没有缩略图：%s",
+	"this server speaks tus %s":                                                                   "本服务器使用 tus %s 协议",
 }
 
 // zhValues are the Chinese of the codes that messages name: statuses, roles, kinds.

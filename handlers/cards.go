@@ -505,7 +505,7 @@ func (h *Handlers) giveFeedback(ctx context.Context, card *domain.Card, f *domai
 	}
 	// A retry above is answered even once the card is closed; a new rating is not.
 	if st := card.StateAt(h.Now()); st != domain.CardOpen {
-		return false, &domain.Error{Code: domain.Gone, Message: "this card takes no more ratings (" + string(st) + ")"}
+		return false, domain.Errorf(domain.Gone, "this card takes no more ratings (%s)", st)
 	}
 	f.CardCode, f.AgencyID, f.InspectionID, f.CaseID, f.OfficerIDs, f.CreatedAt = card.Code, card.AgencyID, card.InspectionID, card.CaseID, card.OfficerIDs, h.Now()
 	f.Key, f.Request = k.Key, k.Request

@@ -471,7 +471,7 @@ func (h *Handlers) makeThumbnail(ctx context.Context, e *domain.Evidence) error 
 	defer r.Close()
 	img, err := h.Thumbnail(io.LimitReader(r, e.Size))
 	if err != nil {
-		return &domain.Error{Code: domain.NotFound, Message: "this photo has no thumbnail: " + err.Error()}
+		return domain.Errorf(domain.NotFound, "this photo has no thumbnail: %s", err.Error())
 	}
 	return h.Objects.Put(ctx, thumbnailKey(e), strings.NewReader(string(img)), int64(len(img)), "image/jpeg")
 }

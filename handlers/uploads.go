@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"hash"
 	"io"
 	"net"
@@ -56,8 +55,8 @@ func tusResumable(c *fiber.Ctx) error {
 	}
 	if v := c.Get("Tus-Resumable"); v != TusVersion {
 		c.Set("Tus-Version", TusVersion)
-		return &domain.Error{Code: domain.PreconditionFailed, Message: "this server speaks tus " + TusVersion,
-			Fields: map[string]string{"Tus-Resumable": "send " + TusVersion}}
+		return domain.Errorf(domain.PreconditionFailed, "this server speaks tus %s", TusVersion).With(
+			map[string]string{"Tus-Resumable": "send " + TusVersion}, nil)
 	}
 	return nil
 }
@@ -467,7 +466,7 @@ func (h *Handlers) writeUpload(c *fiber.Ctx, p domain.Principal, u *domain.Uploa
 		if client.short() {
 			// The client's body ended early (or its line dropped): nothing of the unfinished
 			// part was kept; HEAD says where to continue.
-			return &domain.Error{Code: domain.Invalid, Message: fmt.Sprintf("the body ended after %d of its %d bytes; ask with HEAD where to continue", client.got, n), Err: err}
+			return domain.Errorf(domain.Invalid, "the body ended after %d of its %d bytes; ask with HEAD where to continue", client.got, n).With(nil, err)
 		}
 		return err
 	}
@@ -576,7 +575,7 @@ func (h *Handlers) reject(ctx context.Context, u *domain.Upload, p domain.Princi
 	if actual != "" {
 		fields["declared_sha256"], fields["received_sha256"] = e.SHA256, actual
 	}
-	return &domain.Error{Code: domain.Unprocessable, Message: "the evidence was rejected: " + reason, Fields: fields}
+	return domain.Errorf(domain.Unprocessable, "the evidence was rejected: %s", reason).With(fields, nil)
 }
 
 // finishUpload completes an upload whose every byte is in: the whole-file SHA-256 must be the
@@ -608,8 +607,8 @@ func (h *Handlers) finishUpload(ctx context.Context, u *domain.Upload, actorID s
 		_ = h.Objects.AbortMultipart(ctx, u.ObjectKey, u.MultipartID)
 		u.Status, u.Reason = domain.UploadRejected, "the bytes are not the evidence's"
 		_ = h.saveUpload(ctx, u)
-		return &domain.Error{Code: domain.Unprocessable, Message: "these bytes are not the evidence's: their SHA-256 is " + sum + ", the evidence's " + e.SHA256,
-			Fields: map[string]string{"declared_sha256": e.SHA256, "received_sha256": sum}}
+		return domain.Errorf(domain.Unprocessable, "these bytes are not the evidence's: their SHA-256 is %s, the evidence's %s", sum, e.SHA256).With(
+			map[string]string{"declared_sha256": e.SHA256, "received_sha256": sum}, nil)
 	}
 	if e.Status == domain.EvidencePending {
 		// Only bytes whose hash matched are ever assembled under this key: an object of the

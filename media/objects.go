@@ -27,14 +27,14 @@ func objectErr(err error, what string) error {
 	}
 	switch minio.ToErrorResponse(err).Code {
 	case "NoSuchKey", "NoSuchUpload":
-		return &domain.Error{Code: domain.NotFound, Message: what + " not found", Err: err}
+		return domain.Errorf(domain.NotFound, "%s not found", what).With(nil, err)
 	case "InvalidRange":
 		return &domain.Error{Code: domain.Invalid, Message: "the range is not satisfiable", Err: err}
 	}
 	if errors.Is(err, context.Canceled) {
 		return &domain.Error{Code: domain.Unavailable, Message: "the request ended before the object store answered", Err: err}
 	}
-	return &domain.Error{Code: domain.Unavailable, Message: "the object store did not " + what, Err: err}
+	return domain.Errorf(domain.Unavailable, "the object store did not %s", what).With(nil, err)
 }
 
 // StartMultipart begins an S3 multipart upload of key and returns its id.

@@ -137,11 +137,11 @@ func (x *listIndex[E]) wait(ctx context.Context) error {
 	select {
 	case <-x.ready:
 		if x.err != nil {
-			return &domain.Error{Code: domain.Unavailable, Message: "the " + x.coll + " list index could not be built", Err: x.err}
+			return domain.Errorf(domain.Unavailable, "the %s list index could not be built", x.coll).With(nil, x.err)
 		}
 		return nil
 	case <-ctx.Done():
-		return &domain.Error{Code: domain.Unavailable, Message: "the " + x.coll + " list index is still being built after a restart; try again shortly", Err: ctx.Err()}
+		return domain.Errorf(domain.Unavailable, "the %s list index is still being built after a restart; try again shortly", x.coll).With(nil, ctx.Err())
 	}
 }
 
