@@ -29,7 +29,7 @@ type feedbackWorld struct {
 // What only the complainant's registration and complaints carry: the agency complained about
 // must never read any of it.
 const (
-	entUsername    = "zz-complainer"
+	entUsername    = "91310115MA1K3YJ12G" // an enterprise signs in with its USCC (usccs[4])
 	entContact     = "李投诉"
 	entPhone       = "13700001111"
 	entLegalRep    = "王法人"
@@ -52,7 +52,7 @@ func newFeedbackWorld(t *testing.T) *feedbackWorld {
 	w.elsewhere = ta.supervisoryBody(t, "红山区司法局", usccOf(t, "11370402MB000012"+"0"), "红山区", "hs-supervisor")
 	region := ta.do("GET", "/v1/agencies/"+w.f.id, nil, w.f.adminTok).str("jurisdiction_id")
 	reg := map[string]any{"uscc": usccs[4], "name": "某某食品有限公司", "legal_representative": entLegalRep, "contact_name": entContact,
-		"contact_phone": entPhone, "jurisdiction_id": region, "username": entUsername, "password": testPassword}
+		"contact_phone": entPhone, "jurisdiction_id": region, "password": testPassword}
 	r := ta.do("POST", "/v1/enterprises/register", reg, "")
 	if r.Status != 201 || r.str("status") != "pending" {
 		t.Fatalf("register: %d %s", r.Status, r.Body)
@@ -125,15 +125,15 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 		region := ta.do("GET", "/v1/agencies/"+f.id, nil, f.adminTok).str("jurisdiction_id")
 		ta.run([]scenario{
 			{Name: "a USCC with a wrong check character", Method: "POST", URL: "/v1/enterprises/register", Body: map[string]any{"uscc": "91310115MA1K3YJ12H", "name": "某某公司",
-				"legal_representative": "王", "contact_name": "李", "contact_phone": "13700002222", "jurisdiction_id": region, "username": "zz-2", "password": testPassword},
+				"legal_representative": "王", "contact_name": "李", "contact_phone": "13700002222", "jurisdiction_id": region, "password": testPassword},
 				Status: 400, Contains: []string{`"uscc":`}},
 			{Name: "every field is named", Method: "POST", URL: "/v1/enterprises/register", Body: map[string]any{"uscc": "x"}, Status: 400,
-				Contains: []string{`"name":`, `"contact_phone":`, `"jurisdiction_id":`, `"username":`, `"password":`}},
+				Contains: []string{`"name":`, `"contact_phone":`, `"jurisdiction_id":`, `"password":`}},
 			{Name: "a USCC held by a registration", Method: "POST", URL: "/v1/enterprises/register", Body: map[string]any{"uscc": usccs[4], "name": "冒名公司",
-				"legal_representative": "王", "contact_name": "李", "contact_phone": "13700002222", "jurisdiction_id": region, "username": "zz-2", "password": testPassword},
+				"legal_representative": "王", "contact_name": "李", "contact_phone": "13700002222", "jurisdiction_id": region, "password": testPassword},
 				Status: 409, Contains: []string{"registered already"}},
 			{Name: "an unknown jurisdiction", Method: "POST", URL: "/v1/enterprises/register", Body: map[string]any{"uscc": usccs[2], "name": "某某公司",
-				"legal_representative": "王", "contact_name": "李", "contact_phone": "13700002222", "jurisdiction_id": "nope", "username": "zz-3", "password": testPassword},
+				"legal_representative": "王", "contact_name": "李", "contact_phone": "13700002222", "jurisdiction_id": "nope", "password": testPassword},
 				Status: 400, Contains: []string{`"jurisdiction_id":`}},
 			{Name: "the supervisor lists it", Method: "GET", URL: "/v1/enterprises?status=active", Token: w.here, Status: 200, Contains: []string{w.entID, entContact}},
 			{Name: "another district's supervisor does not", Method: "GET", URL: "/v1/enterprises", Token: w.elsewhere, Status: 200, NotContains: []string{w.entID}},
@@ -144,14 +144,14 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 		})
 		// A rejection frees the USCC for the real enterprise.
 		fake := ta.do("POST", "/v1/enterprises/register", map[string]any{"uscc": usccs[2], "name": "冒名公司", "legal_representative": "王", "contact_name": "李",
-			"contact_phone": "13700002222", "jurisdiction_id": region, "username": "zz-fake", "password": testPassword}, "")
+			"contact_phone": "13700002222", "jurisdiction_id": region, "password": testPassword}, "")
 		ta.run([]scenario{
 			{Name: "a rejection needs a reason", Method: "POST", URL: "/v1/enterprises/" + fake.str("id") + "/reject", Token: w.here, Body: map[string]any{}, Status: 400},
 			{Name: "rejected", Method: "POST", URL: "/v1/enterprises/" + fake.str("id") + "/reject", Token: w.here, Body: map[string]any{"reason": "营业执照不符"}, Status: 200, Contains: []string{`"status":"rejected"`}},
 			{Name: "the USCC is free again", Method: "POST", URL: "/v1/enterprises/register", Body: map[string]any{"uscc": usccs[2], "name": "真实公司", "legal_representative": "王",
-				"contact_name": "李", "contact_phone": "13700002222", "jurisdiction_id": region, "username": "zz-real", "password": testPassword}, Status: 201},
+				"contact_name": "李", "contact_phone": "13700002222", "jurisdiction_id": region, "password": testPassword}, Status: 201},
 		})
-		if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": "zz-fake", "password": testPassword}, ""); r.Status != 401 {
+		if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": usccs[2], "password": testPassword}, ""); r.Status != 401 {
 			t.Fatalf("a rejected registration signed in: %d", r.Status)
 		}
 		// A registration a crash left without its account holds the USCC only for a moment.
@@ -161,14 +161,14 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		again := ta.do("POST", "/v1/enterprises/register", map[string]any{"uscc": usccs[1], "name": "某某公司", "legal_representative": "王", "contact_name": "李",
-			"contact_phone": "13700003333", "jurisdiction_id": region, "username": "zz-again", "password": testPassword}, "")
+			"contact_phone": "13700003333", "jurisdiction_id": region, "password": testPassword}, "")
 		if again.Status != 201 || again.str("id") == orphan.ID {
 			t.Fatalf("the retry after a crash: %d %s", again.Status, again.Body)
 		}
 		if r := ta.do("POST", "/v1/enterprises/"+again.str("id")+"/activate", nil, w.here); r.Status != 200 {
 			t.Fatalf("activate the retry: %d %s", r.Status, r.Body)
 		}
-		ta.login("zz-again", testPassword)
+		ta.login(usccs[1], testPassword)
 	})
 
 	t.Run("own inspections, cases and ratings", func(t *testing.T) {

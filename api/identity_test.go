@@ -79,7 +79,7 @@ func TestTheComplainantNeverReachesTheAgency(t *testing.T) {
 	if r := ta.do("GET", "/v1/evidence/"+evidenceID, nil, w.here); r.Status != 200 {
 		t.Fatalf("the supervisor reads the attachment: %d %s", r.Status, r.Body)
 	}
-	markers := []string{w.entID, w.entUser, entUsername, entContact, entPhone, entLegalRep, complaintWords, callbackWords, cardPhone, evidenceID}
+	markers := []string{w.entID, w.entUser, entContact, entPhone, entLegalRep, complaintWords, callbackWords, cardPhone, evidenceID}
 
 	ids := []string{complaint, officerComplaint, cb["id"].(string), evidenceID, w.entID, w.entUser, f.id, w.inspection, w.other, w.caseID,
 		f.officerID, f.officer2ID, f.adminID, f.reviewerID, f.matterID}

@@ -547,6 +547,9 @@ var zhMessages = map[string]string{
 	"this card takes no more ratings (%s)":                                                        "这张监督卡已不再接受评价（%s）",
 	"this photo has no thumbnail: %s":                                                             "该照片没有缩略图：%s",
 	"this server speaks tus %s":                                                                   "本服务器使用 tus %s 协议",
+	"a unified social credit code is an enterprise's username":                                    "统一社会信用代码是企业账号的用户名，不能用作工作人员用户名",
+	"an enterprise signs in with its unified social credit code: leave username out":              "企业以统一社会信用代码登录：请不要填写用户名",
+	"the username is not valid":                                                                   "用户名无效",
 }
 
 // zhValues are the Chinese of the codes that messages name: statuses, roles, kinds.

@@ -63,7 +63,9 @@ func (h *Handlers) RegisterEnterprise(c *fiber.Ctx) error {
 	e := &domain.Enterprise{USCC: req.USCC, Name: req.Name, LegalRepresentative: req.LegalRepresentative, ContactName: req.ContactName,
 		ContactPhone: req.ContactPhone, RegionID: req.JurisdictionID, Status: domain.EnterprisePending, CreatedAt: domain.Stamp(h.Now())}
 	err := e.Validate()
-	u := &domain.User{Username: strings.TrimSpace(req.Username), Name: e.ContactName, Phone: e.ContactPhone, Roles: []domain.Role{domain.RoleEnterprise},
+	// An enterprise signs in with its credit code: a name of its own choosing would tell an
+	// anonymous caller which names the agencies' staff have.
+	u := &domain.User{Username: e.USCC, Name: e.ContactName, Phone: e.ContactPhone, Roles: []domain.Role{domain.RoleEnterprise},
 		AgencyID: domain.EnterpriseIDPrefix + "pending", Status: domain.UserDisabled}
 	f := domain.FieldErrors{}
 	if de, ok := err.(*domain.Error); ok {
@@ -71,8 +73,8 @@ func (h *Handlers) RegisterEnterprise(c *fiber.Ctx) error {
 			f.Add(k, v)
 		}
 	}
-	if uerr, ok := u.Validate().(*domain.Error); ok && uerr.Fields["username"] != "" {
-		f.Add("username", uerr.Fields["username"])
+	if name := strings.TrimSpace(req.Username); name != "" && !strings.EqualFold(name, e.USCC) && !strings.EqualFold(name, req.USCC) {
+		f.Add("username", "an enterprise signs in with its unified social credit code: leave username out")
 	}
 	if perr, ok := domain.ValidatePassword(req.Password).(*domain.Error); ok {
 		f.Add("password", perr.Fields["password"])
@@ -90,11 +92,6 @@ func (h *Handlers) RegisterEnterprise(c *fiber.Ctx) error {
 		return err
 	}
 	e.RegionPath = region.Path
-	if _, err := h.Repo.UserByUsername(ctx, u.Username); err == nil {
-		return &domain.Error{Code: domain.Conflict, Message: "the username is taken", Fields: map[string]string{"username": "taken"}}
-	} else if domain.ErrorCode(err) != domain.NotFound {
-		return err
-	}
 	if u.PasswordHash, err = h.Passwords.Hash(req.Password); err != nil {
 		return err
 	}
@@ -108,7 +105,7 @@ func (h *Handlers) RegisterEnterprise(c *fiber.Ctx) error {
 			h.Log.Warn("registration left without its account", "enterprise", e.ID, "error", derr.Error())
 		}
 		if domain.ErrorCode(err) == domain.Conflict {
-			return &domain.Error{Code: domain.Conflict, Message: "the username is taken", Fields: map[string]string{"username": "taken"}}
+			return registeredAlready()
 		}
 		return err
 	}
@@ -125,7 +122,7 @@ func (h *Handlers) RegisterEnterprise(c *fiber.Ctx) error {
 // crash left without its account (the two are written one after the other) is taken over;
 // one whose account was made but not yet named on it is completed and still answers Conflict.
 func (h *Handlers) createRegistration(ctx context.Context, e *domain.Enterprise) error {
-	taken := &domain.Error{Code: domain.Conflict, Message: "this USCC is registered already; ask the supervisors of your jurisdiction", Fields: map[string]string{"uscc": "registered"}}
+	taken := registeredAlready()
 	for attempt := 0; ; attempt++ {
 		err := h.Repo.CreateEnterprise(ctx, e)
 		if domain.ErrorCode(err) != domain.Conflict {
@@ -134,6 +131,16 @@ func (h *Handlers) createRegistration(ctx context.Context, e *domain.Enterprise)
 		old, lerr := h.Repo.EnterpriseByUSCC(ctx, e.USCC)
 		if domain.ErrorCode(lerr) == domain.NotFound && attempt == 0 {
 			continue // rejected or taken over meanwhile
+		}
+		if lerr == nil && attempt == 0 && old.Status == domain.EnterprisePending && h.Now().Sub(old.CreatedAt) > h.registrationTTL() {
+			// Nobody activated it in time: it holds the credit code no longer.
+			if err := h.releaseRegistration(ctx, old); err != nil {
+				return err
+			}
+			if err := h.Repo.DeleteEnterprise(ctx, old.ID); err != nil {
+				return err
+			}
+			continue
 		}
 		if lerr != nil || attempt > 0 || old.Status != domain.EnterprisePending || old.UserID != "" || h.Now().Sub(old.CreatedAt) < 2*h.Timeout {
 			return taken
@@ -153,6 +160,30 @@ func (h *Handlers) createRegistration(ctx context.Context, e *domain.Enterprise)
 			return err
 		}
 	}
+}
+
+func registeredAlready() error {
+	return &domain.Error{Code: domain.Conflict, Message: "this USCC is registered already; ask the supervisors of your jurisdiction", Fields: map[string]string{"uscc": "registered"}}
+}
+
+// registrationTTL is how long a registration waits for the supervisors before it expires.
+func (h *Handlers) registrationTTL() time.Duration {
+	if h.Supervision.RegistrationTTL > 0 {
+		return h.Supervision.RegistrationTTL
+	}
+	return 7 * 24 * time.Hour
+}
+
+// releaseRegistration gives up the account of a registration that was rejected or expired: it
+// stays disabled under a name nobody signs in with, so the credit code can sign in again once
+// registered anew.
+func (h *Handlers) releaseRegistration(ctx context.Context, e *domain.Enterprise) error {
+	u, err := h.accountOf(ctx, e)
+	if err != nil || u == nil {
+		return err
+	}
+	u.Username, u.Status = "released-"+u.ID, domain.UserDisabled
+	return h.Repo.UpdateUser(ctx, u)
 }
 
 // accountOf finds the account a registration made, whether or not the registration names it.
@@ -264,6 +295,11 @@ func (h *Handlers) DecideEnterprise(activate bool) fiber.Handler {
 		}
 		if err := e.Decide(activate, p.UserID, req.Reason, h.Now()); err != nil {
 			return err
+		}
+		if !activate {
+			if err := h.releaseRegistration(ctx, e); err != nil {
+				return err
+			}
 		}
 		if activate {
 			u, err := h.accountOf(ctx, e)

@@ -78,6 +78,9 @@ type SupervisionConfig struct {
 	AnswerDays int
 	// MaxOpen bounds the open complaints of one enterprise: each alerts the supervisors.
 	MaxOpen int
+	// RegistrationTTL is how long an enterprise's registration waits for activation before it
+	// expires and frees its credit code (0: seven days).
+	RegistrationTTL time.Duration
 }
 
 const principalKey = "zhifa.principal"

@@ -26,9 +26,9 @@ func TestSIGKILLWhileComplainingThenRetry(t *testing.T) {
 	c.must(t, "POST", "/v1/officers", map[string]any{"username": "supervisor", "password": password, "name": "监督员", "roles": []string{"supervisor"}, "agency_id": body["id"]}, sys, 201)
 	supervisor := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
 	ent := c.must(t, "POST", "/v1/enterprises/register", map[string]any{"uscc": "91310115MA1K3YJ12G", "name": "某某食品有限公司", "legal_representative": "王某",
-		"contact_name": "李某", "contact_phone": "13700001111", "jurisdiction_id": body["jurisdiction_id"], "username": "food-co", "password": password}, "", 201)
+		"contact_name": "李某", "contact_phone": "13700001111", "jurisdiction_id": body["jurisdiction_id"], "password": password}, "", 201)
 	c.must(t, "POST", "/v1/enterprises/"+ent["id"].(string)+"/activate", nil, supervisor, 200)
-	entTok := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "food-co", "password": password}, "", 200)["access_token"].(string)
+	entTok := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "91310115MA1K3YJ12G", "password": password}, "", 200)["access_token"].(string)
 
 	const n, phones, killAfter = 24, 4, 8
 	complaint := func(i int) map[string]any {
@@ -66,7 +66,7 @@ func TestSIGKILLWhileComplainingThenRetry(t *testing.T) {
 	wg.Wait()
 	once.Do(func() { c.kill(t); close(killed) })
 	c = startChild(t, env)
-	entTok = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "food-co", "password": password}, "", 200)["access_token"].(string)
+	entTok = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "91310115MA1K3YJ12G", "password": password}, "", 200)["access_token"].(string)
 	supervisor = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
 	replays := 0
 	for i := range n {

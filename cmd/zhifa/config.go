@@ -115,9 +115,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 			CallbackDelay:        e.duration("ZHIFA_CALLBACK_DELAY", 7*24*time.Hour),
 			PublishDays:          e.integer("ZHIFA_PUBLISH_DAYS", 7, 1, 60),
 			Supervision: handlers.SupervisionConfig{
-				AcceptDays: e.integer("ZHIFA_COMPLAINT_ACCEPT_DAYS", 3, 1, 60),
-				AnswerDays: e.integer("ZHIFA_COMPLAINT_ANSWER_DAYS", 15, 1, 120),
-				MaxOpen:    e.integer("ZHIFA_COMPLAINT_MAX_OPEN", 20, 1, 1000),
+				AcceptDays:      e.integer("ZHIFA_COMPLAINT_ACCEPT_DAYS", 3, 1, 60),
+				AnswerDays:      e.integer("ZHIFA_COMPLAINT_ANSWER_DAYS", 15, 1, 120),
+				MaxOpen:         e.integer("ZHIFA_COMPLAINT_MAX_OPEN", 20, 1, 1000),
+				RegistrationTTL: e.duration("ZHIFA_REGISTRATION_TTL", 7*24*time.Hour),
 			},
 			Media: handlers.MediaConfig{
 				MaxSize:      int64(e.integer("ZHIFA_EVIDENCE_MAX_SIZE", 4<<30, 1, 1<<40)),
