@@ -38,6 +38,10 @@ type FCMConfig struct {
 	Lease time.Duration
 	// TTL is how long FCM keeps an undelivered message.
 	TTL time.Duration
+	// Fresh: a phone registered after a notification was made gets its push only while the
+	// notification is younger than this; older ones wait in the inbox (a phone signed in for
+	// the first time is not flooded with the day's backlog).
+	Fresh time.Duration
 }
 
 // Dispatcher sends pending notifications to their users' devices through FCM. Several
@@ -89,6 +93,9 @@ func NewDispatcher(ctx context.Context, cfg FCMConfig, repo domain.Repository, l
 	}
 	if cfg.TTL == 0 {
 		cfg.TTL = 24 * time.Hour
+	}
+	if cfg.Fresh == 0 {
+		cfg.Fresh = time.Hour
 	}
 	return &Dispatcher{Repo: repo, Client: client, Config: cfg, Holder: domain.RandomToken(12), Now: time.Now, Log: log}, nil
 }
@@ -238,7 +245,11 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		if n.Push.Results == nil {
 			n.Push.Results = map[string]string{}
 		}
+		stale := now.Sub(n.CreatedAt) > d.Config.Fresh
 		for _, dev := range byUser[n.UserID] {
+			if stale && dev.CreatedAt.After(n.CreatedAt) {
+				continue // a new phone: the inbox carries what is no longer news
+			}
 			if _, done := n.Push.Results[dev.ID]; !done {
 				targets = append(targets, target{n: n, device: dev})
 			}

@@ -324,3 +324,30 @@ func TestARetryGoesOnlyToTheUsersPhonesThen(t *testing.T) {
 		t.Fatalf("u1's notification went to the phone u4 signed in on: %d calls", len(fake.calls["flaky-moved"]))
 	}
 }
+
+// TestANewPhoneIsNotFloodedWithTheBacklog: a phone signed in for the first time once got each
+// of the day's 258 old pushes; now a notification older than Fresh reaches the phones that were
+// there when it was made, and a new phone finds it in the inbox only.
+func TestANewPhoneIsNotFloodedWithTheBacklog(t *testing.T) {
+	st, fake, srv := setUp(t)
+	ctx := context.Background()
+	if err := st.SaveDevice(ctx, &domain.Device{UserID: "u1", Token: "old-phone", Platform: "android"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	notificationFor(t, st, "u1", 1)
+	time.Sleep(5 * time.Millisecond)
+	if err := st.SaveDevice(ctx, &domain.Device{UserID: "u1", Token: "new-phone", Platform: "android"}); err != nil {
+		t.Fatal(err)
+	}
+	d := dispatcher(t, st, srv, 48*time.Hour)
+	d.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	if _, err := d.DispatchOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if fake.delivered["old-phone"] != 1 || fake.delivered["new-phone"] != 0 {
+		t.Fatalf("delivered: %v", fake.delivered)
+	}
+}

@@ -81,6 +81,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			CredentialsFile: e.str("FCM_CREDENTIALS_FILE", ""),
 			Endpoint:        e.str("FCM_ENDPOINT", ""),
 			Deadline:        e.duration("ZHIFA_PUSH_DEADLINE", 24*time.Hour),
+			Fresh:           e.duration("ZHIFA_PUSH_FRESH", time.Hour),
 			TTL:             e.duration("ZHIFA_PUSH_TTL", 24*time.Hour),
 		},
 		API: api.Config{
