@@ -68,39 +68,8 @@ func TestSIGKILLWhileComplainingThenRetry(t *testing.T) {
 	c = startChild(t, env)
 	entTok = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "91310115MA1K3YJ12G", "password": password}, "", 200)["access_token"].(string)
 	supervisor = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
-	replays := 0
-	for i := range n {
-		for attempt := 0; ; attempt++ {
-			r := c.call("POST", "/v1/complaints", complaint(i), entTok, fmt.Sprintf("complaint-%02d", i))
-			if r.Status == 201 {
-				if answered[i] != "" && r.Body["id"] != answered[i] {
-					t.Fatalf("complaint %d was answered as %s, and now as %s", i, answered[i], r.Body["id"])
-				}
-				if r.Replayed {
-					replays++
-				}
-				answered[i] = r.Body["id"].(string)
-				break
-			}
-			if r.Status != 503 || attempt > 20 {
-				t.Fatalf("complaint %d: %d %s", i, r.Status, r.Raw)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	list := c.must(t, "GET", "/v1/complaints?limit=200", nil, entTok, 200)["items"].([]any)
-	seen := map[string]bool{}
-	for _, it := range list {
-		seen[it.(map[string]any)["id"].(string)] = true
-	}
-	if len(list) != n || len(seen) != n {
-		t.Fatalf("%d complaints stored (%d distinct), want %d", len(list), len(seen), n)
-	}
-	for i, id := range answered {
-		if !seen[id] {
-			t.Fatalf("complaint %d (%s) is not stored", i, id)
-		}
-	}
+	replays := retryAll(t, "complaint", answered, func(i int) call { return c.call("POST", "/v1/complaints", complaint(i), entTok, fmt.Sprintf("complaint-%02d", i)) })
+	storedOnce(t, "complaint", c.must(t, "GET", "/v1/complaints?limit=200", nil, entTok, 200)["items"].([]any), answered)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		inbox := c.must(t, "GET", "/v1/notifications?limit=200", nil, supervisor, 200)["items"].([]any)
 		if len(inbox) == n {

@@ -408,3 +408,47 @@ func TestSIGKILLMidUploadThenResume(t *testing.T) {
 		t.Fatalf("audit: %v", audit)
 	}
 }
+
+// retryAll sends each write i until it is answered 201 (503 while the restarted server
+// recovers), checks that each keeps the id it was first answered with, and counts the replays.
+func retryAll(t *testing.T, what string, answered []string, send func(i int) call) int {
+	t.Helper()
+	replays := 0
+	for i := range answered {
+		for attempt := 0; ; attempt++ {
+			r := send(i)
+			if r.Status == 201 {
+				if answered[i] != "" && r.Body["id"] != answered[i] {
+					t.Fatalf("%s %d was answered as %s, and now as %s", what, i, answered[i], r.Body["id"])
+				}
+				if r.Replayed {
+					replays++
+				}
+				answered[i] = r.Body["id"].(string)
+				break
+			}
+			if r.Status != 503 || attempt > 20 {
+				t.Fatalf("%s %d: %d %s", what, i, r.Status, r.Raw)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return replays
+}
+
+// storedOnce checks that list holds each answered id once and nothing else.
+func storedOnce(t *testing.T, what string, list []any, answered []string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, it := range list {
+		seen[it.(map[string]any)["id"].(string)] = true
+	}
+	if len(list) != len(answered) || len(seen) != len(answered) {
+		t.Fatalf("%d %ss stored (%d distinct), want %d", len(list), what, len(seen), len(answered))
+	}
+	for i, id := range answered {
+		if !seen[id] {
+			t.Fatalf("%s %d (%s) is not stored", what, i, id)
+		}
+	}
+}

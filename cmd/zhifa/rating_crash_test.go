@@ -67,39 +67,8 @@ func TestSIGKILLWhileRatingThenRetry(t *testing.T) {
 	c = startChild(t, env)
 	supervisor = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
 	officer := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "zhang", "password": password}, "", 200)["access_token"].(string)
-	replays := 0
-	for i := range n {
-		for attempt := 0; ; attempt++ {
-			r := rate(client, i)
-			if r.Status == 201 {
-				if answered[i] != "" && r.Body["id"] != answered[i] {
-					t.Fatalf("rating %d was answered as %s, and now as %s", i, answered[i], r.Body["id"])
-				}
-				if r.Replayed {
-					replays++
-				}
-				answered[i] = r.Body["id"].(string)
-				break
-			}
-			if r.Status != 503 || attempt > 20 {
-				t.Fatalf("rating %d: %d %s", i, r.Status, r.Raw)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	list := c.must(t, "GET", "/v1/feedback?limit=200", nil, supervisor, 200)["items"].([]any)
-	seen := map[string]bool{}
-	for _, it := range list {
-		seen[it.(map[string]any)["id"].(string)] = true
-	}
-	if len(list) != n || len(seen) != n {
-		t.Fatalf("%d ratings stored (%d distinct), want %d", len(list), len(seen), n)
-	}
-	for i, id := range answered {
-		if !seen[id] {
-			t.Fatalf("rating %d (%s) is not stored", i, id)
-		}
-	}
+	replays := retryAll(t, "rating", answered, func(i int) call { return rate(client, i) })
+	storedOnce(t, "rating", c.must(t, "GET", "/v1/feedback?limit=200", nil, supervisor, 200)["items"].([]any), answered)
 	for _, code := range cards {
 		card := c.must(t, "GET", "/v1/cards/"+code, nil, officer, 200)
 		if card["ratings"] != 5.0 || card["state"] != "used_up" {
