@@ -64,12 +64,7 @@ func (h *Handlers) ScorecardsLink(c *fiber.Ctx) error {
 	if _, err := h.reviewBody(c, ctx); err != nil {
 		return err
 	}
-	fe := domain.FieldErrors{}
-	from, to := dateRange(c, fe)
-	if from.IsZero() || to.IsZero() || !from.Before(to) {
-		fe.Add("from", "a period: from and to, from not after to")
-	}
-	if err := fe.Err(); err != nil {
+	if _, _, err := scorecardPeriod(c); err != nil {
 		return err
 	}
 	return h.pageLinkTo(c, "/v1/scorecards", canonicalQuery(c))

@@ -47,12 +47,8 @@ type scorecardJSON struct {
 // (dates, China time), ranked by total: JSON, CSV (?format=csv) or a printable page with a
 // chart (?format=html).
 func (h *Handlers) Scorecards(c *fiber.Ctx) error {
-	fe := domain.FieldErrors{}
-	from, to := dateRange(c, fe)
-	if from.IsZero() || to.IsZero() || !from.Before(to) {
-		fe.Add("from", "a period: from and to, from not after to")
-	}
-	if err := fe.Err(); err != nil {
+	from, to, err := scorecardPeriod(c)
+	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 10*h.Timeout)
@@ -386,4 +382,14 @@ func (h *Handlers) eachCase(ctx context.Context, f domain.CaseFilter, fn func(*d
 		}
 		pg.Cursor = next
 	}
+}
+
+// scorecardPeriod reads the ?from= ?to= a scorecard covers; both are required, from before to.
+func scorecardPeriod(c *fiber.Ctx) (from, to time.Time, err error) {
+	fe := domain.FieldErrors{}
+	from, to = dateRange(c, fe)
+	if from.IsZero() || to.IsZero() || !from.Before(to) {
+		fe.Add("from", "a period: from and to, from not after to")
+	}
+	return from, to, fe.Err()
 }

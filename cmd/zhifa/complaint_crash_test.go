@@ -68,7 +68,9 @@ func TestSIGKILLWhileComplainingThenRetry(t *testing.T) {
 	c = startChild(t, env)
 	entTok = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "91310115MA1K3YJ12G", "password": password}, "", 200)["access_token"].(string)
 	supervisor = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
-	replays := retryAll(t, "complaint", answered, func(i int) call { return c.call("POST", "/v1/complaints", complaint(i), entTok, fmt.Sprintf("complaint-%02d", i)) })
+	replays := retryAll(t, "complaint", answered, func(i int) call {
+		return c.call("POST", "/v1/complaints", complaint(i), entTok, fmt.Sprintf("complaint-%02d", i))
+	})
 	storedOnce(t, "complaint", c.must(t, "GET", "/v1/complaints?limit=200", nil, entTok, 200)["items"].([]any), answered)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		inbox := c.must(t, "GET", "/v1/notifications?limit=200", nil, supervisor, 200)["items"].([]any)
