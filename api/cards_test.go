@@ -267,7 +267,7 @@ func TestTheAgencyCannotTellWhoRated(t *testing.T) {
 			t.Errorf("the agency's list shows %q: %s", leak, list.Body)
 		}
 	}
-	if at, _ := time.Parse(time.RFC3339, item["created_at"].(string)); !at.Equal(domain.ChinaDate(time.Now())) {
+	if at, _ := time.Parse(time.RFC3339, item["created_at"].(string)); !at.Equal(domain.PlannedDayStart(domain.ChinaDate(time.Now()))) {
 		t.Errorf("created_at is not the China day: %v", item["created_at"])
 	}
 	if sup := ta.do("GET", "/v1/feedback?agency_id="+f.id, nil, ta.sysTok); !strings.Contains(string(sup.Body), first.str("inspection_id")) {

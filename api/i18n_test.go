@@ -31,6 +31,20 @@ func TestPeopleReadChinese(t *testing.T) {
 				t.Errorf("the message of %s is not Chinese: %q", field, msg)
 			}
 		}
+		r = ta.do("PATCH", "/v1/agencies/"+f.id, map[string]any{"name": "别名"}, f.adminTok, "Accept-Language", lang, "If-Match", `"1"`)
+		if r.Status != 403 || !hasHan(r.JSON["errors"].(map[string]any)["name"].(string)) {
+			t.Fatalf("an admin renaming its agency for %q: %d %s", lang, r.Status, r.Body)
+		}
+		r = ta.do("POST", "/v1/enterprises/register", map[string]any{"uscc": "91370402MA3C8K9X20"}, "", "Accept-Language", lang)
+		if r.Status != 400 || !hasHan(r.JSON["errors"].(map[string]any)["uscc"].(string)) {
+			t.Fatalf("a wrong check character for %q: %d %s", lang, r.Status, r.Body)
+		}
+		if r = ta.do("GET", "/v1/nope", nil, f.adminTok, "Accept-Language", lang); r.Status != 404 || !hasHan(r.str("detail")) {
+			t.Fatalf("an unknown route for %q: %d %s", lang, r.Status, r.Body)
+		}
+		if r = ta.do("GET", "/v1/officers/"+f.reviewerID, nil, f.adminTok, "Accept-Language", lang); !hasHan(r.str("may_act_reason")) {
+			t.Fatalf("why an officer may not act, for %q: %s", lang, r.Body)
+		}
 		r = ta.do("POST", "/v1/cases/nope/transitions", map[string]any{"action": "register"}, f.officerTok, "Accept-Language", lang)
 		if r.Status != 404 || r.str("code") != "not_found" || !hasHan(r.str("detail")) {
 			t.Fatalf("an unknown case for %q: %d %s", lang, r.Status, r.Body)

@@ -59,7 +59,7 @@ func TestReviewerIndependence(t *testing.T) {
 		t.Errorf("the reviewer records in the case under review: %s", r.Body)
 	}
 	ta.actAs(t, f.reviewerTok, clean, map[string]any{"action": "approve_review"}, 200)
-	head := ta.mustCreate("/v1/officers", map[string]any{"username": "a-head-reviewer", "password": testPassword, "name": "李局长", "roles": []string{"agency_admin", "reviewer"}}, f.adminTok)
+	head := ta.mustCreate("/v1/officers", map[string]any{"username": "a-head-reviewer", "password": testPassword, "name": "李局长", "roles": []string{"agency_admin", "reviewer"}, "agency_id": f.id}, ta.sysTok)
 	headTok := ta.login("a-head-reviewer", testPassword)
 	discussion := map[string]any{"held_on": todayInChina(), "participants": []string{"局长", "副局长", "法制科长"}, "conclusion": "同意处罚"}
 	both := ta.toNotified(t, f, 180000, "fine")

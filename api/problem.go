@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -89,7 +90,11 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 				p.Detail = "the request could not be parsed as HTTP/1.1"
 			}
 			if lang == domain.Chinese {
-				p.Detail = domain.Translate(p.Detail)
+				if rest, ok := strings.CutPrefix(p.Detail, "Cannot "); ok {
+					p.Detail = "没有这个接口：" + rest
+				} else {
+					p.Detail = domain.Translate(p.Detail)
+				}
 			}
 			p.Code = codeOfStatus[fe.Code]
 			if p.Code == "" {

@@ -119,6 +119,20 @@ func TestNobodyGrantsThemselvesPower(t *testing.T) {
 	if r := ta.do("GET", self, nil, f.adminTok); strings.Contains(string(r.Body), "reviewer") || r.JSON["certificate"] != nil {
 		t.Fatalf("the head after its attempts: %s", r.Body)
 	}
+	// Nor through a stand-in: the head may not make another admin, nor touch one the
+	// government made.
+	ta.mustCreate("/v1/officers", map[string]any{"username": "sep-deputy", "password": testPassword, "name": "副局长", "roles": []string{"agency_admin"}, "agency_id": f.id}, ta.sysTok)
+	deputy := ta.login("sep-deputy", testPassword)
+	ta.run([]scenario{
+		{Name: "the head makes a stand-in admin", Method: "POST", URL: "/v1/officers", Token: f.adminTok,
+			Body: map[string]any{"username": "sep-puppet", "password": testPassword, "name": "傀儡", "roles": []string{"agency_admin"}}, Status: 403},
+		{Name: "another admin issues the head a certificate", Method: "PUT", URL: self + "/certificate", Token: deputy,
+			Body: map[string]any{"number": "42010000099901", "issued_on": "2025-01-01", "expires_on": "2030-12-31"}, Status: 403},
+		{Name: "another admin gives the head the reviewer role", Method: "PATCH", URL: self, Token: deputy,
+			Headers: []string{"If-Match", ta.versionOf(t, self, deputy)}, Body: map[string]any{"roles": []string{"agency_admin", "reviewer"}}, Status: 403},
+		{Name: "the head promotes an officer to admin", Method: "PATCH", URL: "/v1/officers/" + f.officerID, Token: f.adminTok,
+			Headers: []string{"If-Match", ta.versionOf(t, "/v1/officers/"+f.officerID, f.adminTok)}, Body: map[string]any{"roles": []string{"officer", "agency_admin"}}, Status: 403},
+	})
 	officer2 := "/v1/officers/" + f.officer2ID
 	if r := ta.do("PATCH", officer2, map[string]any{"roles": []string{"officer", "reviewer"}}, f.adminTok, "If-Match", ta.versionOf(t, officer2, f.adminTok)); r.Status != 200 {
 		t.Fatalf("the head grants another the reviewer role: %d %s", r.Status, r.Body)
@@ -173,7 +187,7 @@ func TestDisabledRevokedAndSuspendedStop(t *testing.T) {
 		t.Fatalf("the second admin reads a case: %d %s", r.Status, r.Body)
 	}
 	u := "/v1/officers/" + admin2ID
-	if r := ta.do("PATCH", u, map[string]any{"status": "disabled"}, f.adminTok, "If-Match", ta.versionOf(t, u, f.adminTok)); r.Status != 200 {
+	if r := ta.do("PATCH", u, map[string]any{"status": "disabled"}, ta.sysTok, "If-Match", ta.versionOf(t, u, ta.sysTok)); r.Status != 200 {
 		t.Fatalf("disable: %d %s", r.Status, r.Body)
 	}
 	ta.run([]scenario{

@@ -3,9 +3,11 @@ package domain
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Lang is a language people read the server's messages in: Chinese unless they ask otherwise.
@@ -59,8 +61,8 @@ func (e *Error) Localized(lang Lang) (string, map[string]string) {
 	msg := e.Message
 	if e.format != "" {
 		msg = Translatef(e.format, e.args...)
-	} else if zh, ok := zhMessages[e.Message]; ok {
-		msg = zh
+	} else {
+		msg = Translate(e.Message)
 	}
 	if len(e.Fields) == 0 {
 		return msg, e.Fields
@@ -72,12 +74,61 @@ func (e *Error) Localized(lang Lang) (string, map[string]string) {
 	return msg, fields
 }
 
-// Translate is the Chinese of an English message, or the message when the catalog lacks it.
+// Translate is the Chinese of an English message, or the message when the catalog lacks it. A
+// message already formatted (a field message made of an error's words) is matched against the
+// catalog's formats and said again with the same values.
 func Translate(s string) string {
 	if zh, ok := zhMessages[s]; ok {
 		return zh
 	}
+	for _, f := range formatted() {
+		if m := f.re.FindStringSubmatch(s); m != nil {
+			i := 0
+			return verb.ReplaceAllStringFunc(f.zh, func(string) string {
+				i++
+				if i < len(m) {
+					return translateValue(m[i])
+				}
+				return ""
+			})
+		}
+	}
 	return s
+}
+
+var verb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
+
+type formattedMessage struct {
+	re *regexp.Regexp
+	zh string
+}
+
+var (
+	formattedOnce sync.Once
+	formattedList []formattedMessage
+)
+
+// formatted are the catalog's formats as patterns, the longest first (the most specific).
+func formatted() []formattedMessage {
+	formattedOnce.Do(func() {
+		keys := make([]string, 0, len(zhMessages))
+		for k := range zhMessages {
+			if verb.MatchString(k) && len(verb.ReplaceAllString(k, "")) >= 8 {
+				keys = append(keys, k)
+			}
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			return len(keys[i]) > len(keys[j]) || len(keys[i]) == len(keys[j]) && keys[i] < keys[j]
+		})
+		for _, k := range keys {
+			parts := verb.Split(k, -1)
+			for i := range parts {
+				parts[i] = regexp.QuoteMeta(parts[i])
+			}
+			formattedList = append(formattedList, formattedMessage{re: regexp.MustCompile("^" + strings.Join(parts, "(.+?)") + "$"), zh: zhMessages[k]})
+		}
+	})
+	return formattedList
 }
 
 // Translatef formats the Chinese of an English format with args, each string argument (or

@@ -71,7 +71,7 @@ func messagesOfTheCode(t *testing.T) map[string]string {
 				case name == "NewError" && len(n.Args) == 2:
 					add(n.Args[1])
 				case name == "Add" && len(n.Args) == 2:
-					if _, ok := lit(n.Args[0]); ok {
+					if _, isLit := lit(n.Args[0]); isLit || isIdent(n.Args[0]) {
 						add(n.Args[1])
 					}
 				}
@@ -126,6 +126,8 @@ func TestEveryMessageHasChinese(t *testing.T) {
 	}
 }
 
+func isIdent(e ast.Expr) bool { _, ok := e.(*ast.Ident); return ok }
+
 func hasHan(s string) bool {
 	for _, r := range s {
 		if r >= 0x4e00 && r <= 0x9fff {
@@ -142,6 +144,9 @@ func TestMessagesFollowTheReader(t *testing.T) {
 	}
 	if msg, _ := e.Localized(Chinese); !hasHan(msg) || strings.Contains(msg, "suspended") {
 		t.Fatalf("Chinese: %q", msg)
+	}
+	if got := Translate(Errorf(Invalid, "the check character should be %c", '9').Message); !hasHan(got) || !strings.Contains(got, "9") {
+		t.Fatalf("a field message made of an error's words: %q", got)
 	}
 	f := FieldErrors{}
 	f.Add("name", "required, at most 128 characters")

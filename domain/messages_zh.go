@@ -550,6 +550,13 @@ var zhMessages = map[string]string{
 	"a unified social credit code is an enterprise's username":                                    "统一社会信用代码是企业账号的用户名，不能用作工作人员用户名",
 	"an enterprise signs in with its unified social credit code: leave username out":              "企业以统一社会信用代码登录：请不要填写用户名",
 	"the username is not valid":                                                                   "用户名无效",
+	"a date YYYY-MM-DD":                                                                           "须为 YYYY-MM-DD 格式的日期",
+	"an agency admin's account, roles, status and certificate are the sysadmin's to set":          "机关负责人（管理员）的账号、角色、状态和执法证只能由系统管理员设置",
+	"must be valid Unicode text":                                                                  "须为有效的 Unicode 文本",
+	"must not contain NUL characters":                                                             "不得包含 NUL 字符",
+	"set by the government (a sysadmin), not by the agency itself":                                "由政府（系统管理员）设定，执法主体不能自行修改",
+	"the method is not one this server knows":                                                     "本服务器不支持该请求方法",
+	"certificate superseded":                                                                      "执法证已被新证取代",
 }
 
 // zhValues are the Chinese of the codes that messages name: statuses, roles, kinds.

@@ -47,12 +47,15 @@ func (h *Handlers) PublicCertificate(c *fiber.Ctx) error {
 	// Only the officer's current certificate speaks for it; a superseded one was revoked.
 	if u.CertificateNo == cert.Number {
 		if err := domain.MayAct(u, cert, a, h.Now()); err != nil {
-			r.Reason = err.(*domain.Error).Message
+			r.Reason, _ = err.(*domain.Error).Localized(langOf(c))
 		} else {
 			r.ValidNow = true
 		}
 	} else {
-		r.Reason = "certificate superseded"
+		r.Reason = domain.Errorf(domain.Forbidden, "certificate superseded").Message
+		if langOf(c) == domain.Chinese {
+			r.Reason = domain.Translate(r.Reason)
+		}
 	}
 	return c.JSON(r)
 }

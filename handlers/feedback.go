@@ -66,7 +66,7 @@ func (h *Handlers) raterHidden(f *domain.Feedback, shown func(string) bool) feed
 	mac.Write([]byte("feedback-id\x00" + f.ID))
 	out.ID = base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:12])
 	out.CardCode, out.InspectionID, out.CaseID = "", "", ""
-	out.CreatedAt = domain.ChinaDate(f.CreatedAt)
+	out.CreatedAt = domain.PlannedDayStart(domain.ChinaDate(f.CreatedAt)).UTC() // the first instant of the China day
 	out.OfficerIDs = []string{}
 	for _, id := range f.OfficerIDs {
 		if shown(id) {

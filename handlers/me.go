@@ -24,7 +24,7 @@ func (h *Handlers) Me(c *fiber.Ctx) error {
 		return err
 	}
 	v.private = true
-	return c.JSON(toOfficerResponse(v, h.Now()))
+	return c.JSON(toOfficerResponse(v, h.Now(), langOf(c)))
 }
 
 // ChangePassword sets a new password after checking the current one, and ends every other

@@ -89,7 +89,7 @@ type officerView struct {
 	private bool // phone and ID number are shown to the person and to admins only
 }
 
-func toOfficerResponse(v officerView, now time.Time) officerResponse {
+func toOfficerResponse(v officerView, now time.Time, lang domain.Lang) officerResponse {
 	u := v.user
 	r := officerResponse{
 		ID: u.ID, Username: u.Username, Name: u.Name, Roles: roleStrings(u.Roles), AgencyID: u.AgencyID,
@@ -100,7 +100,7 @@ func toOfficerResponse(v officerView, now time.Time) officerResponse {
 		r.Phone, r.IDNumber = u.Phone, u.IDNumber
 	}
 	if err := domain.MayAct(u, v.cert, v.agency, now); err != nil {
-		r.MayActReason = err.(*domain.Error).Message
+		r.MayActReason, _ = err.(*domain.Error).Localized(lang)
 	} else {
 		r.MayAct = true
 	}
@@ -142,6 +142,9 @@ func (h *Handlers) CreateOfficer(c *fiber.Ctx) error {
 	if err := checkGrantable(roles); err != nil {
 		return err
 	}
+	if slices.Contains(roles, domain.RoleAgencyAdmin) && !p.Has(domain.RoleSysadmin) {
+		return adminsAreTheGovernments()
+	}
 	if err := domain.ValidatePassword(req.Password); err != nil {
 		return err
 	}
@@ -172,7 +175,7 @@ func (h *Handlers) CreateOfficer(c *fiber.Ctx) error {
 	if _, err := h.adjusting(c, ctx, officerAdjustments(&domain.User{ID: u.ID, Status: u.Status}, &first), false); err != nil {
 		return err
 	}
-	return created(c, "/v1/officers/"+u.ID, u.Version, toOfficerResponse(officerView{user: u, agency: agency, private: true}, h.Now()))
+	return created(c, "/v1/officers/"+u.ID, u.Version, toOfficerResponse(officerView{user: u, agency: agency, private: true}, h.Now(), langOf(c)))
 }
 
 // ListOfficers lists the members of an agency: any agency for a sysadmin (?agency_id=), the
@@ -207,7 +210,7 @@ func (h *Handlers) ListOfficers(c *fiber.Ctx) error {
 			return err
 		}
 		v.private = p.ManagesAgency(u.AgencyID) || p.UserID == u.ID
-		out.Items = append(out.Items, toOfficerResponse(v, h.Now()))
+		out.Items = append(out.Items, toOfficerResponse(v, h.Now(), langOf(c)))
 	}
 	return c.JSON(out)
 }
@@ -227,7 +230,7 @@ func (h *Handlers) GetOfficer(c *fiber.Ctx) error {
 	}
 	v.private = p.ManagesAgency(u.AgencyID) || p.UserID == u.ID
 	c.Set(fiber.HeaderETag, etag(u.Version))
-	return c.JSON(toOfficerResponse(v, h.Now()))
+	return c.JSON(toOfficerResponse(v, h.Now(), langOf(c)))
 }
 
 // UpdateOfficer changes an officer's profile, roles or status; admins of its agency only.
@@ -247,6 +250,10 @@ func (h *Handlers) UpdateOfficer(c *fiber.Ctx) error {
 	var req officerUpdateRequest
 	if err := Decode(c, &req); err != nil {
 		return err
+	}
+	if (u.Has(domain.RoleAgencyAdmin) || req.Roles != nil && slices.Contains(rolesOf(*req.Roles), domain.RoleAgencyAdmin)) && !p.Has(domain.RoleSysadmin) &&
+		(req.Roles != nil || req.Status != nil) {
+		return adminsAreTheGovernments()
 	}
 	if err := ifMatch(c, u.Version); err != nil {
 		return err
@@ -302,7 +309,7 @@ func (h *Handlers) UpdateOfficer(c *fiber.Ctx) error {
 	}
 	v.private = true
 	c.Set(fiber.HeaderETag, etag(u.Version))
-	return c.JSON(toOfficerResponse(v, h.Now()))
+	return c.JSON(toOfficerResponse(v, h.Now(), langOf(c)))
 }
 
 // PutCertificate issues or changes an officer's enforcement certificate. A new number
@@ -318,6 +325,9 @@ func (h *Handlers) PutCertificate(c *fiber.Ctx) error {
 	}
 	if u.ID == p.UserID {
 		return forbidden("nobody issues or changes their own enforcement certificate: another admin of the agency or a sysadmin does")
+	}
+	if u.Has(domain.RoleAgencyAdmin) && !p.Has(domain.RoleSysadmin) {
+		return adminsAreTheGovernments()
 	}
 	var req certificateJSON
 	if err := Decode(c, &req); err != nil {
@@ -376,7 +386,7 @@ func (h *Handlers) PutCertificate(c *fiber.Ctx) error {
 	}
 	v.private = true
 	c.Set(fiber.HeaderETag, etag(u.Version))
-	return c.JSON(toOfficerResponse(v, h.Now()))
+	return c.JSON(toOfficerResponse(v, h.Now(), langOf(c)))
 }
 
 func (h *Handlers) issueNewCertificate(ctx context.Context, u *domain.User, cert *domain.Certificate) error {
@@ -447,4 +457,10 @@ func (h *Handlers) view(ctx context.Context, u *domain.User, agencies map[string
 	}
 	v.agency = a
 	return v, nil
+}
+
+// adminsAreTheGovernments refuses an agency admin's hand in another admin's standing: otherwise
+// a head could make a stand-in admin that grants the head what the head may not grant itself.
+func adminsAreTheGovernments() error {
+	return forbidden("an agency admin's account, roles, status and certificate are the sysadmin's to set")
 }

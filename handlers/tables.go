@@ -141,3 +141,6 @@ func csvHeading(name string) string {
 	}
 	return name
 }
+
+// langOf is the language the request's reader reads messages in.
+func langOf(c *fiber.Ctx) domain.Lang { return domain.LangOf(c.Get(fiber.HeaderAcceptLanguage)) }

@@ -201,7 +201,7 @@ func seedSysadmin(ctx context.Context, st *store.Store, pw *domain.Passwords, cf
 	if err != nil {
 		return err
 	}
-	u := &domain.User{Username: cfg.AdminUsername, PasswordHash: hash, Name: "System administrator",
+	u := &domain.User{Username: cfg.AdminUsername, PasswordHash: hash, Name: "系统管理员",
 		Roles: []domain.Role{domain.RoleSysadmin}, Status: domain.UserActive}
 	if err := st.CreateUser(ctx, u); err != nil {
 		if domain.ErrorCode(err) == domain.Conflict {
