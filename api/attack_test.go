@@ -115,6 +115,7 @@ func (ta *testApp) doRaw(method, url, body, token string) response {
 	ta.t.Helper()
 	req := httptest.NewRequest(method, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Language", "en") // as ta.do: the suite reads the English messages
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
