@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -20,11 +18,7 @@ func TestSIGKILLWhileComplainingThenRetry(t *testing.T) {
 	c := startChild(t, env)
 	w := setUpCase(t, c, password)
 	c.must(t, "POST", "/v1/cases/"+w.caseID+"/transitions", map[string]any{"action": "register", "officer_ids": w.officers}, w.officerTok, 200)
-	sys := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "admin", "password": password}, "", 200)["access_token"].(string)
-	body := c.must(t, "POST", "/v1/agencies", map[string]any{"name": "青山区司法局", "uscc": validUSCC(t, "11350100MB0000113"), "kind": "supervisory",
-		"jurisdiction": map[string]string{"district": "青山区"}, "legal_basis": "《法治政府建设实施纲要》"}, sys, 201)
-	c.must(t, "POST", "/v1/officers", map[string]any{"username": "supervisor", "password": password, "name": "监督员", "roles": []string{"supervisor"}, "agency_id": body["id"]}, sys, 201)
-	supervisor := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
+	body, supervisor := supervisoryBody(t, c, password)
 	ent := c.must(t, "POST", "/v1/enterprises/register", map[string]any{"uscc": "91310115MA1K3YJ12G", "name": "某某食品有限公司", "legal_representative": "王某",
 		"contact_name": "李某", "contact_phone": "13700001111", "jurisdiction_id": body["jurisdiction_id"], "password": password}, "", 201)
 	c.must(t, "POST", "/v1/enterprises/"+ent["id"].(string)+"/activate", nil, supervisor, 200)
@@ -34,37 +28,9 @@ func TestSIGKILLWhileComplainingThenRetry(t *testing.T) {
 	complaint := func(i int) map[string]any {
 		return map[string]any{"case_id": w.caseID, "category": "程序违法", "description": fmt.Sprintf("第 %d 件投诉：未告知陈述申辩权利", i)}
 	}
-	answered := make([]string, n)
-	var acked atomic.Int32
-	var wg sync.WaitGroup
-	killed := make(chan struct{})
-	var once sync.Once
-	for ph := range phones {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			hc := client
-			if ph < 2 {
-				hc = &http.Client{Timeout: time.Duration(10+20*ph) * time.Millisecond} // gives up before the answer
-			}
-			for i := ph; i < n; i += phones {
-				select {
-				case <-killed:
-					return
-				default:
-				}
-				r := c.callWith(hc, "POST", "/v1/complaints", complaint(i), entTok, fmt.Sprintf("complaint-%02d", i))
-				if r.Status == 201 {
-					answered[i] = r.Body["id"].(string)
-					if acked.Add(1) == killAfter {
-						once.Do(func() { c.kill(t); close(killed) })
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	once.Do(func() { c.kill(t); close(killed) })
+	answered, acked := loadThenKill(t, c, n, phones, killAfter, 10*time.Millisecond, func(hc *http.Client, i int) call {
+		return c.callWith(hc, "POST", "/v1/complaints", complaint(i), entTok, fmt.Sprintf("complaint-%02d", i))
+	})
 	c = startChild(t, env)
 	entTok = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "91310115MA1K3YJ12G", "password": password}, "", 200)["access_token"].(string)
 	supervisor = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
@@ -81,5 +47,5 @@ func TestSIGKILLWhileComplainingThenRetry(t *testing.T) {
 			t.Fatalf("the supervisor has %d alerts of %d complaints", len(inbox), n)
 		}
 	}
-	t.Logf("%d complaints, %d acknowledged before the kill, %d answered again as replays after it", n, acked.Load(), replays)
+	t.Logf("%d complaints, %d acknowledged before the kill, %d answered again as replays after it", n, acked, replays)
 }

@@ -452,3 +452,52 @@ func storedOnce(t *testing.T, what string, list []any, answered []string) {
 		}
 	}
 }
+
+// supervisoryBody registers 青山区司法局 with a supervisor (username supervisor) and returns the
+// body and the supervisor's token.
+func supervisoryBody(t *testing.T, c *child, password string) (map[string]any, string) {
+	t.Helper()
+	sys := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "admin", "password": password}, "", 200)["access_token"].(string)
+	body := c.must(t, "POST", "/v1/agencies", map[string]any{"name": "青山区司法局", "uscc": validUSCC(t, "11350100MB0000113"), "kind": "supervisory",
+		"jurisdiction": map[string]string{"district": "青山区"}, "legal_basis": "《法治政府建设实施纲要》"}, sys, 201)
+	c.must(t, "POST", "/v1/officers", map[string]any{"username": "supervisor", "password": password, "name": "监督员", "roles": []string{"supervisor"}, "agency_id": body["id"]}, sys, 201)
+	return body, c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
+}
+
+// loadThenKill sends writes 0..n-1 from phones phones, the first two of which give up after
+// giveUp and three times that (before the answer comes), and kills the server with SIGKILL once
+// killAfter writes were answered. It returns the ids each answered write got ("" if none) and
+// how many were answered.
+func loadThenKill(t *testing.T, c *child, n, phones, killAfter int, giveUp time.Duration, send func(hc *http.Client, i int) call) ([]string, int) {
+	answered := make([]string, n)
+	var acked atomic.Int32
+	var wg sync.WaitGroup
+	killed := make(chan struct{})
+	var once sync.Once
+	for ph := range phones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hc := client
+			if ph < 2 {
+				hc = &http.Client{Timeout: giveUp * time.Duration(1+2*ph)}
+			}
+			for i := ph; i < n; i += phones {
+				select {
+				case <-killed:
+					return
+				default:
+				}
+				if r := send(hc, i); r.Status == 201 {
+					answered[i] = r.Body["id"].(string)
+					if acked.Add(1) == int32(killAfter) {
+						once.Do(func() { c.kill(t); close(killed) })
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	once.Do(func() { c.kill(t); close(killed) })
+	return answered, int(acked.Load())
+}

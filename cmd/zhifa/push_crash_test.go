@@ -151,11 +151,7 @@ func TestCardToTheSupervisorsPhone(t *testing.T) {
 	env := pushEnv(t, password, srv.URL)
 	c := startChild(t, env)
 	w := setUpCase(t, c, password)
-	sys := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "admin", "password": password}, "", 200)["access_token"].(string)
-	body := c.must(t, "POST", "/v1/agencies", map[string]any{"name": "青山区司法局", "uscc": validUSCC(t, "11350100MB0000113"), "kind": "supervisory",
-		"jurisdiction": map[string]string{"district": "青山区"}, "legal_basis": "《法治政府建设实施纲要》"}, sys, 201)["id"].(string)
-	c.must(t, "POST", "/v1/officers", map[string]any{"username": "supervisor", "password": password, "name": "监督员", "roles": []string{"supervisor"}, "agency_id": body}, sys, 201)
-	supervisor := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
+	_, supervisor := supervisoryBody(t, c, password)
 	c.must(t, "POST", "/v1/devices", map[string]any{"token": "supervisor-phone", "platform": "android"}, supervisor, 201)
 
 	inspection := c.must(t, "POST", "/v1/inspections", map[string]any{"matter_id": w.matterID, "enterprise_uscc": "91310115MA1K3YJ12G",

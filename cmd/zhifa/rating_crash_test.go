@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -19,11 +17,7 @@ func TestSIGKILLWhileRatingThenRetry(t *testing.T) {
 	env := childEnv(t, password, "ZHIFA_SYNC_SETTLE", "300ms", "ZHIFA_NOTIFY_EVERY", "100ms", "ZHIFA_TRUSTED_PROXIES", "127.0.0.1")
 	c := startChild(t, env)
 	w := setUpCase(t, c, password)
-	sys := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "admin", "password": password}, "", 200)["access_token"].(string)
-	body := c.must(t, "POST", "/v1/agencies", map[string]any{"name": "青山区司法局", "uscc": validUSCC(t, "11350100MB0000113"), "kind": "supervisory",
-		"jurisdiction": map[string]string{"district": "青山区"}, "legal_basis": "《法治政府建设实施纲要》"}, sys, 201)
-	c.must(t, "POST", "/v1/officers", map[string]any{"username": "supervisor", "password": password, "name": "监督员", "roles": []string{"supervisor"}, "agency_id": body["id"]}, sys, 201)
-	supervisor := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
+	_, supervisor := supervisoryBody(t, c, password)
 	var cards []string
 	for range 2 {
 		cards = append(cards, c.must(t, "POST", "/v1/cards", map[string]any{"case_id": w.caseID, "max_ratings": 5}, w.officerTok, 201)["code"].(string))
@@ -34,36 +28,7 @@ func TestSIGKILLWhileRatingThenRetry(t *testing.T) {
 		return c.callWith(hc, "POST", "/v1/public/cards/"+cards[i%2]+"/feedback", map[string]any{"rating": 1, "comment": fmt.Sprintf("第 %d 条评价", i)}, "",
 			fmt.Sprintf("rating-%02d", i), "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", 10+i))
 	}
-	answered := make([]string, n)
-	var acked atomic.Int32
-	var wg sync.WaitGroup
-	killed := make(chan struct{})
-	var once sync.Once
-	for ph := range phones {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			hc := client
-			if ph < 2 {
-				hc = &http.Client{Timeout: time.Duration(5+10*ph) * time.Millisecond} // gives up before the answer
-			}
-			for i := ph; i < n; i += phones {
-				select {
-				case <-killed:
-					return
-				default:
-				}
-				if r := rate(hc, i); r.Status == 201 {
-					answered[i] = r.Body["id"].(string)
-					if acked.Add(1) == killAfter {
-						once.Do(func() { c.kill(t); close(killed) })
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	once.Do(func() { c.kill(t); close(killed) })
+	answered, acked := loadThenKill(t, c, n, phones, killAfter, 5*time.Millisecond, rate)
 	c = startChild(t, env)
 	supervisor = c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "supervisor", "password": password}, "", 200)["access_token"].(string)
 	officer := c.must(t, "POST", "/v1/auth/login", map[string]string{"username": "zhang", "password": password}, "", 200)["access_token"].(string)
@@ -84,5 +49,5 @@ func TestSIGKILLWhileRatingThenRetry(t *testing.T) {
 			t.Fatalf("the supervisor has %d alerts of %d ratings", len(inbox), n)
 		}
 	}
-	t.Logf("%d ratings, %d acknowledged before the kill, %d answered again as replays after it", n, acked.Load(), replays)
+	t.Logf("%d ratings, %d acknowledged before the kill, %d answered again as replays after it", n, acked, replays)
 }
