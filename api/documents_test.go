@@ -17,19 +17,7 @@ func TestDocumentsPrintAsTheLawWants(t *testing.T) {
 	if r := ta.do("PATCH", "/v1/agencies/"+f.id, map[string]any{"document_number_pattern": "青山市监{kind}〔{year}〕{n}号"}, f.adminTok, "If-Match", agency.Header.Get("ETag")); r.Status != 200 {
 		t.Fatalf("pattern: %d %s", r.Status, r.Body)
 	}
-	decided := func() string {
-		r := ta.do("POST", "/v1/cases", map[string]any{"matter_id": f.matterID, "facts": "销售过期食品",
-			"party": map[string]any{"kind": "organisation", "name": "某某食品有限公司", "uscc": usccs[4], "address": "青山区红卫路1号", "legal_representative": "王五"}}, f.officerTok)
-		id := r.str("id")
-		for _, body := range []map[string]any{
-			{"action": "register", "officer_ids": f.officers}, {"action": "start_investigation", "officer_ids": f.officers},
-			{"action": "notify", "officer_ids": f.officers, "notice": notice(90000, "fine")}, {"action": "waive"},
-		} {
-			ta.act(t, f, id, body)
-		}
-		ta.actAs(t, f.adminTok, id, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 200)
-		return id
-	}
+	decided := func() string { return ta.decidedFine(t, f) }
 	id := decided()
 	issue := map[string]any{"kind": "penalty_decision", "fields": map[string]string{"evidence": "照片", "payment": "十五日内"}}
 	year := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006")
@@ -104,16 +92,7 @@ func TestPenaltyDecisionNamesEveryElement(t *testing.T) {
 		}
 		return r
 	}
-	r := ta.do("POST", "/v1/cases", map[string]any{"matter_id": f.matterID, "facts": "销售过期食品",
-		"party": map[string]any{"kind": "organisation", "name": "某某食品有限公司", "uscc": usccs[4], "address": "青山区红卫路1号", "legal_representative": "王五"}}, f.officerTok)
-	id := r.str("id")
-	for _, body := range []map[string]any{
-		{"action": "register", "officer_ids": f.officers}, {"action": "start_investigation", "officer_ids": f.officers},
-		{"action": "notify", "officer_ids": f.officers, "notice": notice(90000, "fine")}, {"action": "waive"},
-	} {
-		ta.act(t, f, id, body)
-	}
-	ta.actAs(t, f.adminTok, id, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 200)
+	id := ta.decidedFine(t, f)
 	issue := map[string]any{"kind": "penalty_decision", "fields": map[string]string{"evidence": "询问笔录、现场照片", "payment": "自收到本决定书之日起十五日内缴纳罚款"}}
 
 	settings("", "")
@@ -153,4 +132,21 @@ func TestPenaltyDecisionNamesEveryElement(t *testing.T) {
 			t.Errorf("the decision lacks %s (%s)", element, want)
 		}
 	}
+}
+
+// decidedFine is a case against an organisation with an address and a legal representative,
+// notified, waived and decided: a 90 000-yuan fine.
+func (ta *testApp) decidedFine(t *testing.T, f caseAgency) string {
+	t.Helper()
+	r := ta.do("POST", "/v1/cases", map[string]any{"matter_id": f.matterID, "facts": "销售过期食品",
+		"party": map[string]any{"kind": "organisation", "name": "某某食品有限公司", "uscc": usccs[4], "address": "青山区红卫路1号", "legal_representative": "王五"}}, f.officerTok)
+	id := r.str("id")
+	for _, body := range []map[string]any{
+		{"action": "register", "officer_ids": f.officers}, {"action": "start_investigation", "officer_ids": f.officers},
+		{"action": "notify", "officer_ids": f.officers, "notice": notice(90000, "fine")}, {"action": "waive"},
+	} {
+		ta.act(t, f, id, body)
+	}
+	ta.actAs(t, f.adminTok, id, map[string]any{"action": "decide", "decision": decision(90000, "normal", "fine")}, 200)
+	return id
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"log/slog"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -73,10 +72,12 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		c.Vary(fiber.HeaderAcceptLanguage)
 		var de *domain.Error
 		var fe *fiber.Error
+		said := false // the detail is in the reader's language already
 		switch {
 		case errors.As(err, &de) && de.Code != domain.Internal:
 			p.Status, p.Code = statusOf[de.Code], string(de.Code)
 			p.Detail, p.Errors = de.Localized(lang)
+			said = true
 			if p.Status == 0 {
 				p.Status = fiber.StatusInternalServerError
 			}
@@ -89,13 +90,6 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 				// fasthttp's parse errors quote the raw request, Authorization header included.
 				p.Detail = "the request could not be parsed as HTTP/1.1"
 			}
-			if lang == domain.Chinese {
-				if rest, ok := strings.CutPrefix(p.Detail, "Cannot "); ok {
-					p.Detail = "没有这个接口：" + rest
-				} else {
-					p.Detail = domain.Translate(p.Detail)
-				}
-			}
 			p.Code = codeOfStatus[fe.Code]
 			if p.Code == "" {
 				p.Code = "error"
@@ -105,9 +99,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			log.Error("internal error", "request_id", p.RequestID, "method", c.Method(), "path", c.Path(), "error", err)
 		}
 		if p.Status >= 500 && p.Code != string(domain.Internal) && p.Code != string(domain.Unavailable) {
-			p.Detail = "internal error"
+			p.Detail, said = "internal error", false
 		}
-		if lang == domain.Chinese {
+		if lang == domain.Chinese && !said {
 			p.Detail = domain.Translate(p.Detail)
 		}
 		p.Title = titleOf(p.Status, lang)

@@ -557,6 +557,7 @@ var zhMessages = map[string]string{
 	"set by the government (a sysadmin), not by the agency itself":                                "由政府（系统管理员）设定，执法主体不能自行修改",
 	"the method is not one this server knows":                                                     "本服务器不支持该请求方法",
 	"certificate superseded":                                                                      "执法证已被新证取代",
+	"Cannot %s":                                                                                   "没有这个接口：%s",
 }
 
 // zhValues are the Chinese of the codes that messages name: statuses, roles, kinds.

@@ -58,14 +58,14 @@ func (h *Handlers) toCallbackJSON(c *fiber.Ctx, cb *domain.Callback, supervisor 
 	}
 	if supervisor {
 		j.PartyKind, j.PartyName, j.PartyPhone, j.PartyUSCC = cb.PartyKind, cb.PartyName, cb.PartyPhone, cb.PartyUSCC
-		j.URL = h.publicBase(c) + "/r/" + h.callbackToken(cb.ID)
+		j.URL = h.publicBase() + "/r/" + h.callbackToken(cb.ID)
 	}
 	return j
 }
 
 // publicBase is the configured public address (api.New gives it a default): never the
 // request's Host header, which whoever sends the request chooses.
-func (h *Handlers) publicBase(*fiber.Ctx) string {
+func (h *Handlers) publicBase() string {
 	return strings.TrimRight(h.PublicURL, "/")
 }
 

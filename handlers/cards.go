@@ -49,15 +49,15 @@ type cardJSON struct {
 }
 
 func (h *Handlers) toCardJSON(c *fiber.Ctx, card *domain.Card) cardJSON {
-	return cardJSON{Code: card.Code, CodeShown: domain.FormatCardCode(card.Code), URL: h.cardURL(c, card.Code),
+	return cardJSON{Code: card.Code, CodeShown: domain.FormatCardCode(card.Code), URL: h.cardURL(card.Code),
 		QRPNG: "/v1/cards/" + card.Code + "/qr.png", QRSVG: "/v1/cards/" + card.Code + "/qr.svg", AgencyID: card.AgencyID,
 		InspectionID: card.InspectionID, CaseID: card.CaseID, Matter: card.Matter, OfficerIDs: card.OfficerIDs, IssuedBy: card.IssuedBy,
 		IssuedAt: card.IssuedAt, ExpiresAt: card.ExpiresAt, MaxRatings: card.MaxRatings, Ratings: card.Ratings, State: string(card.StateAt(h.Now()))}
 }
 
 // cardURL is the address the QR code carries, on the configured public address.
-func (h *Handlers) cardURL(c *fiber.Ctx, code string) string {
-	return h.publicBase(c) + "/s/" + code
+func (h *Handlers) cardURL(code string) string {
+	return h.publicBase() + "/s/" + code
 }
 
 // MaxCardRatings bounds a card's ratings by the people a visit has: the party, its
@@ -183,7 +183,7 @@ func (h *Handlers) CardQR(format string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		q, err := qrcode.New(h.cardURL(c, card.Code), qrcode.Medium)
+		q, err := qrcode.New(h.cardURL(card.Code), qrcode.Medium)
 		if err != nil {
 			return err
 		}

@@ -52,10 +52,7 @@ func (h *Handlers) PublicCertificate(c *fiber.Ctx) error {
 			r.ValidNow = true
 		}
 	} else {
-		r.Reason = domain.Errorf(domain.Forbidden, "certificate superseded").Message
-		if langOf(c) == domain.Chinese {
-			r.Reason = domain.Translate(r.Reason)
-		}
+		r.Reason, _ = domain.Errorf(domain.Forbidden, "certificate superseded").Localized(langOf(c))
 	}
 	return c.JSON(r)
 }

@@ -314,7 +314,7 @@ func (h *Handlers) renderDocument(c *fiber.Ctx, d *domain.Document, cs *domain.C
 	// officers from the paper it was served.
 	var card any
 	if cd, err := h.Repo.OpenCardOfCase(ctx, cs.ID); err == nil && cd.StateAt(h.Now()) == domain.CardOpen {
-		if q, err := qrcode.New(h.cardURL(c, cd.Code), qrcode.Medium); err == nil {
+		if q, err := qrcode.New(h.cardURL(cd.Code), qrcode.Medium); err == nil {
 			card = map[string]any{"QR": template.HTML(qrSVG(q.Bitmap())), "Code": domain.FormatCardCode(cd.Code)}
 		}
 	} else if err != nil && domain.ErrorCode(err) != domain.NotFound {

@@ -99,6 +99,9 @@ func principal(c *fiber.Ctx) domain.Principal {
 	return p
 }
 
+// langOf is the language the request's reader reads messages in.
+func langOf(c *fiber.Ctx) domain.Lang { return domain.LangOf(c.Get(fiber.HeaderAcceptLanguage)) }
+
 // ctx derives the context for store calls from the request's user context, with the timeout.
 func (h *Handlers) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.UserContext(), h.Timeout)

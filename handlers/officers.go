@@ -251,8 +251,9 @@ func (h *Handlers) UpdateOfficer(c *fiber.Ctx) error {
 	if err := Decode(c, &req); err != nil {
 		return err
 	}
-	if (u.Has(domain.RoleAgencyAdmin) || req.Roles != nil && slices.Contains(rolesOf(*req.Roles), domain.RoleAgencyAdmin)) && !p.Has(domain.RoleSysadmin) &&
-		(req.Roles != nil || req.Status != nil) {
+	grantsAdmin := req.Roles != nil && slices.Contains(rolesOf(*req.Roles), domain.RoleAgencyAdmin)
+	changesStanding := req.Roles != nil || req.Status != nil
+	if !p.Has(domain.RoleSysadmin) && (grantsAdmin || u.Has(domain.RoleAgencyAdmin) && changesStanding) {
 		return adminsAreTheGovernments()
 	}
 	if err := ifMatch(c, u.Version); err != nil {

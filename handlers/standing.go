@@ -77,10 +77,11 @@ func (h *Handlers) Admit(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// StillAdmitted says whether a long-lived read (the notification stream) may go on.
-func (h *Handlers) StillAdmitted(ctx context.Context, userID, path string) bool {
+// StillActive says whether a long-lived read of one's own (the notification stream) may go on:
+// the account is still active.
+func (h *Handlers) StillActive(ctx context.Context, userID string) bool {
 	s, err := h.standingNow(ctx, userID, false)
-	return err == nil && s.User.Status == domain.UserActive && h.mayReach(s, path) == nil
+	return err == nil && s.User.Status == domain.UserActive
 }
 
 func (h *Handlers) standingNow(ctx context.Context, userID string, fresh bool) (domain.Standing, error) {

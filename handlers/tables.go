@@ -89,7 +89,7 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 // The header is in Chinese for supervisors who open it in a spreadsheet, in English (the
 // machine names) for a reader who asks for English.
 func sendCSV(c *fiber.Ctx, filename string, rows [][]string) error {
-	if len(rows) > 0 && domain.LangOf(c.Get(fiber.HeaderAcceptLanguage)) == domain.Chinese {
+	if len(rows) > 0 && langOf(c) == domain.Chinese {
 		head := make([]string, len(rows[0]))
 		for i, name := range rows[0] {
 			head[i] = csvHeading(name)
@@ -141,6 +141,3 @@ func csvHeading(name string) string {
 	}
 	return name
 }
-
-// langOf is the language the request's reader reads messages in.
-func langOf(c *fiber.Ctx) domain.Lang { return domain.LangOf(c.Get(fiber.HeaderAcceptLanguage)) }
