@@ -39,6 +39,10 @@ func TestPeopleReadChinese(t *testing.T) {
 		if r.Status != 400 || !hasHan(r.JSON["errors"].(map[string]any)["uscc"].(string)) {
 			t.Fatalf("a wrong check character for %q: %d %s", lang, r.Status, r.Body)
 		}
+		r = ta.do("POST", "/v1/officers", map[string]any{"username": "i18n-x", "password": testPassword, "name": "某", "roles": []string{"reviewer", "godmode"}}, f.adminTok, "Accept-Language", lang)
+		if r.Status != 400 || !hasHan(r.JSON["errors"].(map[string]any)["roles"].(string)) || !strings.Contains(r.JSON["errors"].(map[string]any)["roles"].(string), "godmode") {
+			t.Fatalf("a field message built at run time, for %q: %d %s", lang, r.Status, r.Body)
+		}
 		if r = ta.do("GET", "/v1/nope", nil, f.adminTok, "Accept-Language", lang); r.Status != 404 || !hasHan(r.str("detail")) {
 			t.Fatalf("an unknown route for %q: %d %s", lang, r.Status, r.Body)
 		}

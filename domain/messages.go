@@ -113,7 +113,7 @@ func formatted() []formattedMessage {
 	formattedOnce.Do(func() {
 		keys := make([]string, 0, len(zhMessages))
 		for k := range zhMessages {
-			if verb.MatchString(k) && len(verb.ReplaceAllString(k, "")) >= 6 {
+			if verb.MatchString(k) && len(verb.ReplaceAllString(k, "")) >= 4 {
 				keys = append(keys, k)
 			}
 		}

@@ -36,6 +36,38 @@ func messagesOfTheCode(t *testing.T) map[string]string {
 			found[s] = fset.Position(e.Pos()).String()
 		}
 	}
+	// A field message built at run time ("unknown role " + r, fmt.Sprintf("at most %d items",
+	// n)) is translated by its format: what is not a literal stands as %s.
+	var format func(e ast.Expr) (string, bool)
+	format = func(e ast.Expr) (string, bool) {
+		switch e := e.(type) {
+		case *ast.BasicLit:
+			return lit(e)
+		case *ast.BinaryExpr:
+			if e.Op != token.ADD {
+				return "", false
+			}
+			x, xok := format(e.X)
+			y, yok := format(e.Y)
+			if !xok {
+				x = "%s"
+			}
+			if !yok {
+				y = "%s"
+			}
+			return x + y, xok || yok
+		case *ast.CallExpr:
+			if sel, ok := e.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Sprintf" && len(e.Args) > 0 {
+				return lit(e.Args[0])
+			}
+		}
+		return "", false
+	}
+	addField := func(e ast.Expr) {
+		if s, ok := format(e); ok && !onlyVerbs.MatchString(s) {
+			found[s] = fset.Position(e.Pos()).String()
+		}
+	}
 	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -72,7 +104,7 @@ func messagesOfTheCode(t *testing.T) map[string]string {
 					add(n.Args[1])
 				case name == "Add" && len(n.Args) == 2:
 					if _, isLit := lit(n.Args[0]); isLit || isIdent(n.Args[0]) {
-						add(n.Args[1])
+						addField(n.Args[1])
 					}
 				}
 			case *ast.KeyValueExpr:
@@ -84,7 +116,7 @@ func messagesOfTheCode(t *testing.T) map[string]string {
 						if m, ok := n.Value.(*ast.CompositeLit); ok {
 							for _, el := range m.Elts {
 								if kv, ok := el.(*ast.KeyValueExpr); ok {
-									add(kv.Value)
+									addField(kv.Value)
 								}
 							}
 						}
