@@ -4,14 +4,11 @@
 // Usage: node fits.cjs '<JSON [{"name":…,"url":…}]>' <screenshot dir>
 // Prints JSON: per page, its HTTP status, the document's scrollWidth and the h1.
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { launch } = require('./phone.cjs');
 
 (async () => {
   const [list, dir] = process.argv.slice(2);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
+  const browser = await launch();
   const context = await browser.newContext({
     viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
     locale: 'zh-CN', javaScriptEnabled: false,
