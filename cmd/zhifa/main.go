@@ -35,6 +35,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && (os.Args[1] == "backup" || os.Args[1] == "restore") {
+		if err := copyCommand(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "zhifa "+os.Args[1]+":", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "zhifa:", err)
 		os.Exit(1)
