@@ -1,0 +1,59 @@
+// Signing in and out. In the console the server keeps the refresh token in an httpOnly,
+// SameSite=Strict cookie on /v1/auth only (X-Zhifa-Session: cookie), so a script never holds it;
+// the access token stays in memory and is renewed from the cookie before it runs out.
+import { api } from './api/client';
+import { session, type Me } from './stores/session';
+
+const cookieMode = { 'X-Zhifa-Session': 'cookie' } as const;
+let renewTimer: ReturnType<typeof setTimeout> | undefined;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+// IDLE_MS without a key press, click or touch ends the session.
+export const IDLE_MS = 30 * 60 * 1000;
+
+async function begin(token: { access_token: string; expires_in: number }): Promise<boolean> {
+  session.accessToken = token.access_token;
+  const { data } = await api.GET('/v1/me');
+  if (!data) {
+    session.expired();
+    return false;
+  }
+  session.me = data as unknown as Me;
+  clearTimeout(renewTimer);
+  renewTimer = setTimeout(() => void resume(), Math.max(5, token.expires_in - 60) * 1000);
+  watchIdle();
+  return true;
+}
+
+// signIn answers the error text to show, or '' when signed in.
+export async function signIn(username: string, password: string): Promise<string> {
+  const { data, error } = await api.POST('/v1/auth/login', { body: { username, password }, params: { header: cookieMode } });
+  if (error || !data) return (error as { detail?: string })?.detail ?? '登录失败';
+  return (await begin(data)) ? '' : '登录失败';
+}
+
+// resume renews the access token from the refresh cookie; false when there is no session.
+export async function resume(): Promise<boolean> {
+  const { data } = await api.POST('/v1/auth/refresh', { body: {}, params: { header: cookieMode } });
+  if (!data) {
+    session.expired();
+    return false;
+  }
+  return begin(data);
+}
+
+export async function signOut(): Promise<void> {
+  clearTimeout(renewTimer);
+  clearTimeout(idleTimer);
+  await api.POST('/v1/auth/logout', { body: {}, params: { header: cookieMode } });
+  session.expired();
+}
+
+function watchIdle() {
+  const reset = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => void signOut().then(() => location.assign('/console/login?idle=1')), IDLE_MS);
+  };
+  for (const ev of ['keydown', 'pointerdown', 'wheel']) window.addEventListener(ev, reset, { passive: true });
+  reset();
+}

@@ -1,0 +1,31 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { session } from './stores/session';
+import { resume } from './auth';
+
+export const router = createRouter({
+  history: createWebHistory('/console/'),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./views/Login.vue'), meta: { public: true, title: '登录' } },
+    {
+      path: '/',
+      component: () => import('./views/Shell.vue'),
+      children: [
+        { path: '', name: 'home', component: () => import('./views/Home.vue'), meta: { title: '工作台' } },
+      ],
+    },
+  ],
+});
+
+// A page that needs a session first tries the refresh cookie (a reload keeps no token), and
+// sends the person to sign in when there is none.
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true;
+  if (!session.accessToken && !(await resume())) {
+    return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
+  }
+  return true;
+});
+
+router.afterEach((to) => {
+  document.title = (to.meta.title ? to.meta.title + ' - ' : '') + '执法监督平台';
+});
