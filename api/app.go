@@ -22,6 +22,7 @@ import (
 	"github.com/zhifa/zhifa/handlers"
 	"github.com/zhifa/zhifa/notify"
 	"github.com/zhifa/zhifa/openapi"
+	"github.com/zhifa/zhifa/web"
 )
 
 // Config is the HTTP layer's part of the server configuration.
@@ -224,7 +225,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		go notify.Every(sweepCtx, cfg.Media.SweepEvery, d.Log, "sweep uploads", h.SweepUploads)
 	}
 	idem := idempotency(d.Repo, cfg.RequestTimeout, d.Now)
-	auth := &authHandlers{repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
+	auth := &authHandlers{secure: strings.HasPrefix(cfg.PublicURL, "https://"), origin: originOf(cfg.PublicURL), repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
 	authed := requireAuth(signer, h.Admit)
 	public := limiter.New(limiter.Config{
 		Max: cfg.PublicRate, Expiration: time.Minute,
@@ -271,6 +272,14 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		}
 		return c.Send(a.Body)
 	})
+	// The console and the enterprise portal (web/), built and embedded; / leads there.
+	con, err := newConsole(web.Dist())
+	if err != nil {
+		return nil, err
+	}
+	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/console/", fiber.StatusFound) })
+	app.Get("/console", con.serve)
+	app.Get("/console/*", con.serve)
 	app.Get("/.well-known/jwks.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
 		return c.JSON(signer.JWKS())

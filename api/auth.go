@@ -23,14 +23,19 @@ type refreshRequest struct {
 }
 
 type tokenResponse struct {
-	AccessToken      string `json:"access_token"`
-	TokenType        string `json:"token_type"`
-	ExpiresIn        int64  `json:"expires_in"`
-	RefreshToken     string `json:"refresh_token"`
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	// RefreshToken is absent in cookie mode, where the cookie carries it.
+	RefreshToken     string `json:"refresh_token,omitempty"`
 	RefreshExpiresIn int64  `json:"refresh_expires_in"`
 }
 
 type authHandlers struct {
+	// secure marks the refresh cookie Secure (the server is reached over https); origin is
+	// the public address's scheme and host, whose pages may use the cookie.
+	secure     bool
+	origin     string
 	repo       domain.Repository
 	passwords  *domain.Passwords
 	signer     *Signer
@@ -51,6 +56,9 @@ var badCredentials = domain.Errorf(domain.Unauthorized, "wrong username or passw
 func (a *authHandlers) login(c *fiber.Ctx) error {
 	var req loginRequest
 	if err := handlers.Decode(c, &req); err != nil {
+		return err
+	}
+	if _, err := cookieMode(c); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), a.timeout)
@@ -78,7 +86,7 @@ func (a *authHandlers) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendTokens(c, tokens)
+	return a.sendTokens(c, tokens)
 }
 
 func (a *authHandlers) issue(ctx context.Context, u *domain.User, family string) (tokenResponse, error) {
@@ -99,9 +107,70 @@ func (a *authHandlers) issue(ctx context.Context, u *domain.User, family string)
 	}, nil
 }
 
-func sendTokens(c *fiber.Ctx, t tokenResponse) error {
+// The console's session (X-Zhifa-Session: cookie): the refresh token travels only in an
+// httpOnly, SameSite=Strict cookie scoped to /v1/auth, which no script reads, and the access
+// token only in the answer's body, which the console keeps in memory. A refresh or sign-out by
+// cookie must carry that header, which a page of another site cannot send without a CORS
+// preflight this server never grants, and comes from this server's own pages (Origin and
+// Sec-Fetch-Site, where the browser sends them): CSRF cannot use the cookie.
+const (
+	sessionHeader = "X-Zhifa-Session"
+	refreshCookie = "zhifa_refresh"
+)
+
+// cookieMode says whether the request asks for the cookie session; another value is refused.
+func cookieMode(c *fiber.Ctx) (bool, error) {
+	switch c.Get(sessionHeader) {
+	case "":
+		return false, nil
+	case "cookie":
+		return true, nil
+	}
+	return false, domain.Errorf(domain.Invalid, "X-Zhifa-Session takes only the value cookie")
+}
+
+// sameOrigin refuses a cookie request that a browser says came from another site: its origin
+// is neither the server's public address nor the address the request was sent to.
+func (a *authHandlers) sameOrigin(c *fiber.Ctx) error {
+	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
+		return domain.Errorf(domain.Forbidden, "the session cookie works only from this server's own pages")
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && origin != a.origin && origin != c.Protocol()+"://"+c.Hostname() {
+		return domain.Errorf(domain.Forbidden, "the session cookie works only from this server's own pages")
+	}
+	return nil
+}
+
+// setRefreshCookie sets the refresh cookie for maxAge seconds, or with none removes it.
+func (a *authHandlers) setRefreshCookie(c *fiber.Ctx, value string, maxAge int) {
+	ck := &fiber.Cookie{Name: refreshCookie, Value: value, Path: "/v1/auth", MaxAge: maxAge, HTTPOnly: true,
+		Secure: a.secure, SameSite: fiber.CookieSameSiteStrictMode}
+	if value == "" {
+		ck.MaxAge, ck.Expires = 0, time.Unix(1, 0)
+	}
+	c.Cookie(ck)
+}
+
+func (a *authHandlers) sendTokens(c *fiber.Ctx, t tokenResponse) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if cookie, _ := cookieMode(c); cookie {
+		a.setRefreshCookie(c, t.RefreshToken, int(t.RefreshExpiresIn))
+		t.RefreshToken = ""
+	}
 	return c.JSON(t)
+}
+
+// presentedRefresh is the refresh token of the request: the body's, or in cookie mode the
+// cookie's, after the origin checks.
+func (a *authHandlers) presentedRefresh(c *fiber.Ctx, req refreshRequest) (string, error) {
+	cookie, err := cookieMode(c)
+	if err != nil || !cookie {
+		return req.RefreshToken, err
+	}
+	if err := a.sameOrigin(c); err != nil {
+		return "", err
+	}
+	return c.Cookies(refreshCookie), nil
 }
 
 // refresh rotates a refresh token. A token presented twice means it leaked or raced: the whole
@@ -111,12 +180,16 @@ func (a *authHandlers) refresh(c *fiber.Ctx) error {
 	if err := handlers.Decode(c, &req); err != nil {
 		return err
 	}
-	if req.RefreshToken == "" || len(req.RefreshToken) > 128 {
+	token, err := a.presentedRefresh(c, req)
+	if err != nil {
+		return err
+	}
+	if token == "" || len(token) > 128 {
 		return domain.Errorf(domain.Unauthorized, "the refresh token is not valid")
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), a.timeout)
 	defer cancel()
-	t, err := a.repo.UseRefreshToken(ctx, hashToken(req.RefreshToken), a.now())
+	t, err := a.repo.UseRefreshToken(ctx, hashToken(token), a.now())
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.Conflict:
@@ -152,7 +225,7 @@ func (a *authHandlers) refresh(c *fiber.Ctx) error {
 		}
 		return domain.Errorf(domain.Unauthorized, "the refresh token was used twice; every session of this sign-in has been ended")
 	}
-	return sendTokens(c, tokens)
+	return a.sendTokens(c, tokens)
 }
 
 // logout ends the sign-in the refresh token belongs to.
@@ -161,9 +234,16 @@ func (a *authHandlers) logout(c *fiber.Ctx) error {
 	if err := handlers.Decode(c, &req); err != nil {
 		return err
 	}
+	token, err := a.presentedRefresh(c, req)
+	if err != nil {
+		return err
+	}
+	if cookie, _ := cookieMode(c); cookie {
+		a.setRefreshCookie(c, "", -1)
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), a.timeout)
 	defer cancel()
-	t, err := a.repo.UseRefreshToken(ctx, hashToken(req.RefreshToken), a.now())
+	t, err := a.repo.UseRefreshToken(ctx, hashToken(token), a.now())
 	switch domain.ErrorCode(err) {
 	case "", domain.Conflict:
 		if err := a.repo.RevokeFamily(ctx, t.FamilyID); err != nil {
