@@ -41,6 +41,12 @@ func TestConsoleIsServedFromTheBinary(t *testing.T) {
 	}
 	for _, m := range refs {
 		ref := m[1]
+		if ref == "/console/favicon.svg" {
+			if a := ta.do("GET", ref, nil, ""); a.Status != 200 || a.Header.Get("Content-Type") != "image/svg+xml" || a.Header.Get("Cache-Control") != "no-cache" {
+				t.Fatalf("the icon: %d %q", a.Status, a.Header.Get("Content-Type"))
+			}
+			continue
+		}
 		if !strings.HasPrefix(ref, "/console/assets/") {
 			t.Fatalf("the page loads %s, not one of its own assets", ref)
 		}

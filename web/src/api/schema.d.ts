@@ -241,6 +241,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Leads to /console/. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description to /console/ (Location) */
+                301: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The web console (管理端) and the enterprise portal (企业端), built from web/ and embedded in this binary.
+         * @description Files under `assets/` carry their content's hash in their names and are cached for a year;
+         *     any other path is a route of the single-page app and answers its index.html, revalidated
+         *     on every load. gzip when the browser accepts it. The page's Content-Security-Policy allows
+         *     only this server's own scripts, styles, images and connections. `/` redirects here.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description a file of the build, or a route of the app (login, cases/…) */
+                    path: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the console's page or one of its assets */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                        "text/javascript": string;
+                        "text/css": string;
+                        "image/svg+xml": string;
+                    };
+                };
+                /** @description unchanged since the ETag sent in If-None-Match */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -293,7 +383,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -341,7 +434,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -384,7 +480,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -402,6 +501,8 @@ export interface paths {
                     content?: never;
                 };
                 400: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
             };
         };
         delete?: never;
@@ -6969,8 +7070,9 @@ export interface components {
             username: string;
             password: string;
         };
+        /** @description `refresh_token` is required, except in cookie mode (`X-Zhifa-Session: cookie`), where the body is `{}`. */
         RefreshRequest: {
-            refresh_token: string;
+            refresh_token?: string;
         };
         Tokens: {
             access_token: string;
@@ -6978,7 +7080,8 @@ export interface components {
             token_type: "Bearer";
             /** @description seconds */
             expires_in: number;
-            refresh_token: string;
+            /** @description absent in cookie mode, where the `zhifa_refresh` cookie carries it */
+            refresh_token?: string;
             /** @description seconds */
             refresh_expires_in: number;
         };
@@ -7789,6 +7892,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+        SessionMode: "cookie";
         /** @description retry-safe key (IETF draft): the same key and body replay the stored response; another body 422; still running 409 */
         IdempotencyKey: string;
         /** @description a sysadmin names the agency; others work on their own */

@@ -1,0 +1,67 @@
+// What every console journey shares: Debian's chromium (started again if it dies while
+// starting), a desktop at 1366×768 or a phone at 390×844, Chinese locale; a record of every
+// request that leaves the server's origin and of every CSP violation; axe-core's verdict on a
+// page; screenshots in the directory the test names.
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+async function launch() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await chromium.launch({
+        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+        args: ['--no-sandbox', '--disable-gpu', '--disable-crash-reporter', '--disable-breakpad'],
+      });
+    } catch (err) {
+      if (attempt >= 4) throw err;
+      console.error(`chromium did not start (attempt ${attempt}): ${String(err.message).split('\n')[0]}`);
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
+
+// open makes a browser context for one person; report collects what the journey found.
+async function open(browser, base, report, kind = 'desktop') {
+  const origin = new URL(base).origin;
+  const context = await browser.newContext(kind === 'phone'
+    ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }
+    : { viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) report.external.push(u);
+  });
+  page.on('console', (m) => {
+    const t = m.text();
+    if (/Content Security Policy|Refused to/.test(t)) report.csp.push(t);
+    else if (m.type() === 'error' && !/status of 40[13]/.test(t)) report.errors.push(t);
+  });
+  page.on('pageerror', (e) => report.errors.push(String(e)));
+  return { context, page };
+}
+
+// axe runs axe-core on the page (outside its CSP: evaluate is the driver's) and records the
+// serious and critical violations.
+async function axe(page, name, report) {
+  await page.evaluate(axeSource + ';0');
+  const res = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  for (const v of res) report.axe.push({ page: name, ...v });
+}
+
+async function shot(page, dir, name) {
+  await page.screenshot({ path: path.join(dir, name + '.png'), fullPage: true });
+}
+
+function newReport() {
+  return { external: [], csp: [], errors: [], axe: [], seen: {} };
+}
+
+module.exports = { launch, open, axe, shot, newReport };
