@@ -322,12 +322,15 @@ func (h *Handlers) scopedCase(c *fiber.Ctx, ctx context.Context) (*domain.Case, 
 	return scoped(c, ctx, h.Repo.CaseByID, func(cs *domain.Case) string { return cs.AgencyID }, "case")
 }
 
-// GetCase reads a case.
+// GetCase reads a case: the agency's people, and the supervisors over it (logged).
 func (h *Handlers) GetCase(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	cs, err := h.scopedCase(c, ctx)
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "case", cs.ID); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(cs.Version))
@@ -335,17 +338,29 @@ func (h *Handlers) GetCase(c *fiber.Ctx) error {
 }
 
 // ListCases lists the agency's cases: ?status= ?officer_id= ?enterprise= (USCC) ?overdue=true
-// ?created_from= ?created_to= (dates), a sysadmin also ?agency_id=.
+// ?created_from= ?created_to= (dates), a sysadmin also ?agency_id=, a supervisor ?agency_id= of
+// an agency its body covers (required).
 func (h *Handlers) ListCases(c *fiber.Ctx) error {
 	p := principal(c)
 	pg, err := pageOf(c)
 	if err != nil {
 		return err
 	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
 	f := domain.CaseFilter{AgencyID: p.AgencyID, Status: domain.CaseStatus(c.Query("status")), OfficerID: c.Query("officer_id"), EnterpriseUSCC: strings.ToUpper(c.Query("enterprise"))}
-	if p.Has(domain.RoleSysadmin) {
-		f.AgencyID = c.Query("agency_id")
-	} else if a := c.Query("agency_id"); a != "" && a != p.AgencyID {
+	body, err := h.supervisingAgency(ctx, p)
+	if err != nil {
+		return err
+	}
+	switch a := c.Query("agency_id"); {
+	case p.Has(domain.RoleSysadmin):
+		f.AgencyID = a
+	case body != nil:
+		if f.AgencyID, err = h.coveredAgency(c, ctx, body); err != nil {
+			return err
+		}
+	case a != "" && a != p.AgencyID:
 		return notFound("agency")
 	}
 	fe := domain.FieldErrors{}
@@ -371,8 +386,6 @@ func (h *Handlers) ListCases(c *fiber.Ctx) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	ctx, cancel := h.ctx(c)
-	defer cancel()
 	list, next, err := h.Repo.ListCases(ctx, f, pg)
 	if err != nil {
 		return err
@@ -400,8 +413,11 @@ func (h *Handlers) CaseEvents(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	cs, err := h.scopedCase(c, ctx)
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "events", cs.ID); err != nil {
 		return err
 	}
 	to := min(cs.EventCount, after+limit)
@@ -440,8 +456,11 @@ type evidenceFindingJSON struct {
 func (h *Handlers) CaseAudit(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	cs, err := h.scopedCase(c, ctx)
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "audit", cs.ID); err != nil {
 		return err
 	}
 	events, err := h.Repo.EventsOf(ctx, cs.ID, 1, cs.EventCount)
