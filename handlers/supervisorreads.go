@@ -118,10 +118,22 @@ func (h *Handlers) coveredAgency(c *fiber.Ctx, ctx context.Context, body *domain
 		return "", &domain.Error{Code: domain.Invalid, Message: "a supervisor lists one agency's files at a time",
 			Fields: map[string]string{"agency_id": "required: one of the agencies your body covers (GET /v1/agencies)"}}
 	}
-	if _, err := h.agenciesCovered(ctx, body, want); err != nil {
+	if err := h.covers(ctx, body, want); err != nil {
 		return "", err
 	}
 	return want, nil
+}
+
+// covers answers NotFound unless body supervises the agency.
+func (h *Handlers) covers(ctx context.Context, body *domain.Agency, agencyID string) error {
+	a, err := h.Repo.AgencyByID(ctx, agencyID)
+	if err != nil && domain.ErrorCode(err) != domain.NotFound {
+		return err
+	}
+	if a == nil || !body.Supervises(a) {
+		return notFound("agency")
+	}
+	return nil
 }
 
 type supervisorReadJSON struct {
@@ -158,7 +170,7 @@ func (h *Handlers) ListSupervisorReads(c *fiber.Ctx) error {
 	case body != nil:
 		f.BodyID = body.ID
 		if f.AgencyID != "" {
-			if _, err := h.agenciesCovered(ctx, body, f.AgencyID); err != nil {
+			if err := h.covers(ctx, body, f.AgencyID); err != nil {
 				return err
 			}
 		}
