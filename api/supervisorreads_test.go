@@ -21,6 +21,8 @@ type regionFiles struct {
 	photo                  []byte
 	inspectionID, inspEvID string
 	party, enterprise      string // the names the case's party and the inspected enterprise go by
+	card                   string // the case's supervision card
+	entID, entUser, entTok string // the party, registered and activated: its id, user and token
 }
 
 // newRegionFiles builds the agency n of district, moved there when the fixture's 青山区 is not
@@ -76,6 +78,21 @@ func (ta *testApp) newRegionFiles(t *testing.T, n int, district, bodyName, bodyU
 	if r := ta.do("POST", "/v1/officers/"+f.officerID+"/training", map[string]any{"topic": "行政处罚法专题", "hours": 6, "date": todayInChina()}, f.adminTok); r.Status != 201 {
 		t.Fatalf("training: %d %s", r.Status, r.Body)
 	}
+	if w.card = ta.do("POST", "/v1/cards", map[string]any{"case_id": w.caseID}, f.officerTok).str("code"); w.card == "" {
+		t.Fatal("no card for the case")
+	}
+	// The party registers in the district's app, and its supervisor activates it.
+	reg := ta.do("POST", "/v1/enterprises/register", map[string]any{"uscc": partyUSCC, "name": party, "legal_representative": "王法人",
+		"contact_name": "联系人" + district, "contact_phone": "13700001111", "jurisdiction_id": region, "password": testPassword}, "")
+	if reg.Status != 201 {
+		t.Fatalf("register: %d %s", reg.Status, reg.Body)
+	}
+	w.entID = reg.str("id")
+	if r := ta.do("POST", "/v1/enterprises/"+w.entID+"/activate", map[string]any{"reason": "营业执照已核验"}, w.sup); r.Status != 200 {
+		t.Fatalf("activate: %d %s", r.Status, r.Body)
+	}
+	w.entTok = ta.login(partyUSCC, testPassword)
+	w.entUser = ta.do("GET", "/v1/me", nil, w.entTok).str("id")
 	return w
 }
 
@@ -83,7 +100,7 @@ func (ta *testApp) newRegionFiles(t *testing.T, n int, district, bodyName, bodyU
 func (w *regionFiles) ids() []string {
 	f := w.f
 	return []string{f.id, f.adminID, f.officerID, f.officer2ID, f.reviewerID, f.matterID, f.benchmarkID, w.supID, w.bodyID,
-		w.caseID, w.docID, w.photoID, w.inspectionID, w.inspEvID}
+		w.caseID, w.docID, w.photoID, w.inspectionID, w.inspEvID, w.entID, w.entUser}
 }
 
 // TestSupervisorsReadTheirRegionAndNothingElse: the supervisor of a district's body reads,
@@ -100,19 +117,7 @@ func TestSupervisorsReadTheirRegionAndNothingElse(t *testing.T) {
 	// nobody here is told of it.
 	far := ta.newRegionFiles(t, 1, "红山区", "红山区司法局", usccOf(t, "11370402MB000012"+"0"), "红山区某某商行", usccs[2], "红山区某某商行（检查）")
 	here := ta.newRegionFiles(t, 0, "青山区", "青山区司法局", usccOf(t, "11370402MB000011"+"0"), "青山区某某食品有限公司", usccs[4], "青山区某某食品有限公司（检查）")
-	f := here.f
-
-	// An enterprise of 青山区, activated by its supervisor.
-	region := ta.do("GET", "/v1/agencies/"+f.id, nil, f.adminTok).str("jurisdiction_id")
-	reg := ta.do("POST", "/v1/enterprises/register", map[string]any{"uscc": usccs[4], "name": "青山区某某食品有限公司", "legal_representative": "王法人",
-		"contact_name": "李联系", "contact_phone": "13700001111", "jurisdiction_id": region, "password": testPassword}, "")
-	if reg.Status != 201 {
-		t.Fatalf("register: %d %s", reg.Status, reg.Body)
-	}
-	if r := ta.do("POST", "/v1/enterprises/"+reg.str("id")+"/activate", map[string]any{"reason": "营业执照已核验"}, here.sup); r.Status != 200 {
-		t.Fatalf("activate: %d %s", r.Status, r.Body)
-	}
-	entTok := ta.login(usccs[4], testPassword)
+	f, entTok := here.f, here.entTok
 
 	reads := func(tok, query string) response {
 		t.Helper()
@@ -201,8 +206,16 @@ func TestSupervisorsReadTheirRegionAndNothingElse(t *testing.T) {
 		if got := reads(f.adminTok, "?case_id="+here.caseID); len(items(got)) != 9 {
 			t.Errorf("the case's reads: %s", got.Body)
 		}
-		if got := reads(f.adminTok, "?limit=4"); len(items(got)) != 4 || got.str("next_cursor") == "" {
-			t.Errorf("a page: %s", got.Body)
+		paged, cursor := 0, ""
+		for {
+			got := reads(f.adminTok, "?limit=4&cursor="+cursor)
+			paged += len(items(got))
+			if cursor = got.str("next_cursor"); cursor == "" {
+				break
+			}
+		}
+		if paged != len(want) {
+			t.Errorf("pages of 4 gave %d reads, want %d", paged, len(want))
 		}
 		// The supervisor sees its body's; the sysadmin any agency's.
 		if got := reads(here.sup, "?agency_id="+f.id); len(items(got)) != len(want) {
@@ -230,6 +243,9 @@ func TestSupervisorsReadTheirRegionAndNothingElse(t *testing.T) {
 		log := ta.do("GET", "/v1/evidence/"+here.photoID+"/content", nil, f.officerTok)
 		if log.Status != 200 {
 			t.Fatalf("the officer's read: %d", log.Status)
+		}
+		if got := reads(f.adminTok, ""); len(items(got)) != len(want) {
+			t.Errorf("the agency's own read was logged as a supervisor's: %s", got.Body)
 		}
 		al := ta.do("GET", "/v1/evidence/"+here.photoID+"/access-log", nil, f.adminTok)
 		for _, it := range al.JSON["items"].([]any) {
@@ -294,9 +310,9 @@ func TestSupervisorsReadTheirRegionAndNothingElse(t *testing.T) {
 	})
 
 	t.Run("no GET route shows the other district", func(t *testing.T) {
-		markers := append(far.ids(), far.party, far.enterprise, far.bodyName, "区市场监督管理局B", far.f.certNo, "红山区某路1号")
+		markers := append(far.ids(), far.party, far.enterprise, far.bodyName, "区市场监督管理局B", far.f.certNo, "红山区某路1号", "联系人红山区", far.card)
 		values := map[string][]string{"id": far.ids(), "doc_id": {far.docID}, "case_id": {far.caseID}, "cert_no": {far.f.certNo},
-			"code": {"x"}, "token": {"x"}, "name": {"x"}, "uscc": {usccs[2]}}
+			"code": {far.card}, "token": {"x"}, "name": {"x"}, "uscc": {usccs[2]}}
 		keep := func(p string) bool {
 			return strings.HasPrefix(p, "/v1/") && !strings.HasPrefix(p, "/v1/public/") && p != "/v1/notifications/stream" && !strings.HasPrefix(p, "/v1/print/")
 		}
@@ -327,9 +343,9 @@ func TestSupervisorsReadTheirRegionAndNothingElse(t *testing.T) {
 		}
 		// The other way round, as the other district's supervisor.
 		for _, p := range ta.getPaths(map[string][]string{"id": here.ids(), "doc_id": {here.docID}, "case_id": {here.caseID}, "cert_no": {f.certNo},
-			"code": {"x"}, "token": {"x"}, "name": {"x"}, "uscc": {usccs[4]}}, keep) {
+			"code": {here.card}, "token": {"x"}, "name": {"x"}, "uscc": {usccs[4]}}, keep) {
 			r := ta.do("GET", p, nil, far.sup)
-			for _, m := range []string{here.party, here.enterprise, here.caseID, here.docID, here.photoID, here.inspectionID, "区市场监督管理局A", "检查记录标记"} {
+			for _, m := range []string{here.party, here.enterprise, here.caseID, here.docID, here.photoID, here.inspectionID, here.entID, here.card, "区市场监督管理局A", "检查记录标记", "联系人青山区"} {
 				if strings.Contains(string(r.Body), m) && (r.Status < 300 || !strings.Contains(p, m)) {
 					t.Errorf("the other district's supervisor: GET %s -> %d shows %q: %.300s", p, r.Status, m, r.Body)
 				}
@@ -337,19 +353,4 @@ func TestSupervisorsReadTheirRegionAndNothingElse(t *testing.T) {
 		}
 		t.Logf("%d GET paths as %d roles", len(urls), len(roles))
 	})
-}
-
-// fill is path with each parameter filled in turn with every value given for its name.
-func fill(path string, values map[string][]string) []string {
-	paths := []string{path}
-	for _, m := range routeParam.FindAllStringSubmatch(path, -1) {
-		var next []string
-		for _, p := range paths {
-			for _, v := range values[m[1]] {
-				next = append(next, strings.Replace(p, m[0], url.PathEscape(v), 1))
-			}
-		}
-		paths = next
-	}
-	return paths
 }
