@@ -336,8 +336,21 @@ func TestSupervisorsReadTheirRegionAndNothingElse(t *testing.T) {
 						t.Errorf("%s: GET %s -> %d shows %q: %.300s", name, u, r.Status, m, body)
 					}
 				}
-				if r.Status < 300 && slices.ContainsFunc(far.ids(), func(id string) bool { return strings.Contains(strings.SplitN(u, "?", 2)[0], id) }) {
+				path, query, _ := strings.Cut(u, "?")
+				if r.Status < 300 && slices.ContainsFunc(far.ids(), func(id string) bool { return strings.Contains(path, id) }) {
 					t.Errorf("%s: GET %s -> %d with the other district's id in the path", name, u, r.Status)
+				}
+				// Existence does not leak: the other district's object answers as no object.
+				if r.Status == 404 && tok == here.sup {
+					none := path
+					for _, id := range far.ids() {
+						none = strings.ReplaceAll(none, id, "000000000000000000000000")
+					}
+					if none != path {
+						if q := ta.do("GET", none+"?"+query, nil, tok); q.Status != 404 || q.str("detail") != r.str("detail") {
+							t.Errorf("GET %s -> 404 %q, but no object -> %d %q", u, r.str("detail"), q.Status, q.str("detail"))
+						}
+					}
 				}
 			}
 		}

@@ -213,10 +213,10 @@ func (h *Handlers) ListInspections(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	body, err := h.supervisingAgency(ctx, principal(c))
-	if err != nil || body == nil {
-		if err != nil {
-			return err
-		}
+	if err != nil {
+		return err
+	}
+	if body == nil {
 		return listInAgency(h, c, h.Repo.ListInspections, toInspectionJSON)
 	}
 	pg, err := pageOf(c)

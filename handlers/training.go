@@ -181,6 +181,9 @@ func (h *Handlers) TrainingShortfall(c *fiber.Ctx) error {
 // NotFound for anyone else.
 func (h *Handlers) supervisedOfficer(c *fiber.Ctx, ctx context.Context) (*domain.User, error) {
 	u, err := h.Repo.UserByID(ctx, c.Params("id"))
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil, notFound("officer")
+	}
 	if err != nil {
 		return nil, err
 	}
