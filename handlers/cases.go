@@ -341,27 +341,13 @@ func (h *Handlers) GetCase(c *fiber.Ctx) error {
 // ?created_from= ?created_to= (dates), a sysadmin also ?agency_id=, a supervisor ?agency_id= of
 // an agency its body covers (required).
 func (h *Handlers) ListCases(c *fiber.Ctx) error {
-	p := principal(c)
 	pg, err := pageOf(c)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := h.ctx(c)
-	defer cancel()
-	f := domain.CaseFilter{AgencyID: p.AgencyID, Status: domain.CaseStatus(c.Query("status")), OfficerID: c.Query("officer_id"), EnterpriseUSCC: strings.ToUpper(c.Query("enterprise"))}
-	body, err := h.supervisingAgency(ctx, p)
-	if err != nil {
+	f := domain.CaseFilter{Status: domain.CaseStatus(c.Query("status")), OfficerID: c.Query("officer_id"), EnterpriseUSCC: strings.ToUpper(c.Query("enterprise"))}
+	if f.AgencyID, err = h.listedAgency(c, casesAgency); err != nil {
 		return err
-	}
-	switch a := c.Query("agency_id"); {
-	case p.Has(domain.RoleSysadmin):
-		f.AgencyID = a
-	case body != nil:
-		if f.AgencyID, err = h.coveredAgency(c, ctx, body); err != nil {
-			return err
-		}
-	case a != "" && a != p.AgencyID:
-		return notFound("agency")
 	}
 	fe := domain.FieldErrors{}
 	if f.Status != "" && !slices.Contains(domain.CaseStatuses, f.Status) {
@@ -386,12 +372,27 @@ func (h *Handlers) ListCases(c *fiber.Ctx) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
 	list, next, err := h.Repo.ListCases(ctx, f, pg)
 	if err != nil {
 		return err
 	}
 	now := h.Now()
 	return c.JSON(listOf(list, next, func(cs *domain.Case) caseJSON { return toCaseJSON(cs, now) }))
+}
+
+// casesAgency is the agency whose cases the caller lists: a sysadmin's ?agency_id= (all when
+// empty), anyone else's own.
+func casesAgency(c *fiber.Ctx) (string, error) {
+	p := principal(c)
+	if p.Has(domain.RoleSysadmin) {
+		return c.Query("agency_id"), nil
+	}
+	if a := c.Query("agency_id"); a != "" && a != p.AgencyID {
+		return "", notFound("agency")
+	}
+	return p.AgencyID, nil
 }
 
 // CaseEvents lists a case's whole-process record: ?after= (an event number) and ?limit= page

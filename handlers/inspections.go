@@ -210,28 +210,7 @@ func (h *Handlers) inspectionWrite(c *fiber.Ctx, ctx context.Context, in *domain
 // ListInspections lists the agency's inspections; a supervisor's, with ?agency_id= (required),
 // of an agency its body covers.
 func (h *Handlers) ListInspections(c *fiber.Ctx) error {
-	ctx, cancel := h.ctx(c)
-	defer cancel()
-	body, err := h.supervisingAgency(ctx, principal(c))
-	if err != nil {
-		return err
-	}
-	if body == nil {
-		return listInAgency(h, c, h.Repo.ListInspections, toInspectionJSON)
-	}
-	pg, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	agencyID, err := h.coveredAgency(c, ctx, body)
-	if err != nil {
-		return err
-	}
-	list, next, err := h.Repo.ListInspections(ctx, agencyID, pg)
-	if err != nil {
-		return err
-	}
-	return c.JSON(listOf(list, next, toInspectionJSON))
+	return listReadable(h, c, h.Repo.ListInspections, toInspectionJSON)
 }
 
 func (h *Handlers) scopedInspection(c *fiber.Ctx, ctx context.Context) (*domain.Inspection, error) {

@@ -110,6 +110,41 @@ func (h *Handlers) noteEvidenceRead(c *fiber.Ctx, ctx context.Context, body *dom
 	return h.noteRead(c, ctx, body, e.AgencyID, e.CaseID, what, e.ID)
 }
 
+// listedAgency is the agency whose files a list reads: a supervisor's ?agency_id= (required,
+// one its body covers), or what own says for anyone else.
+func (h *Handlers) listedAgency(c *fiber.Ctx, own func(*fiber.Ctx) (string, error)) (string, error) {
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	body, err := h.supervisingAgency(ctx, principal(c))
+	if err != nil {
+		return "", err
+	}
+	if body == nil {
+		return own(c)
+	}
+	return h.coveredAgency(c, ctx, body)
+}
+
+// listReadable pages through one agency's collection for a reader of its files: listInAgency's
+// readers, and a supervisor over the agency that ?agency_id= names.
+func listReadable[T any, R any](h *Handlers, c *fiber.Ctx, list func(context.Context, string, domain.Page) ([]T, string, error), conv func(T) R) error {
+	agencyID, err := h.listedAgency(c, catalogAgency)
+	if err != nil {
+		return err
+	}
+	pg, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	items, next, err := list(ctx, agencyID, pg)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(items, next, conv))
+}
+
 // coveredAgency is the agency a list of a supervisor names with ?agency_id=: one its body
 // covers (NotFound otherwise), required since the lists are per agency.
 func (h *Handlers) coveredAgency(c *fiber.Ctx, ctx context.Context, body *domain.Agency) (string, error) {

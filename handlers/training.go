@@ -125,32 +125,28 @@ func (h *Handlers) GetTraining(c *fiber.Ctx) error {
 // for the agency's admins, and the supervisors over it (?agency_id= required).
 func (h *Handlers) TrainingShortfall(c *fiber.Ctx) error {
 	p := principal(c)
+	agencyID, err := h.listedAgency(c, func(c *fiber.Ctx) (string, error) {
+		agencyID := c.Query("agency_id")
+		if agencyID == "" {
+			agencyID = p.AgencyID
+		}
+		if agencyID == "" {
+			return "", &domain.Error{Code: domain.Invalid, Message: "agency_id is required", Fields: map[string]string{"agency_id": "required"}}
+		}
+		if !p.ManagesAgency(agencyID) {
+			return "", notFound("agency")
+		}
+		return agencyID, nil
+	})
+	if err != nil {
+		return err
+	}
 	year, err := h.yearOf(c)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	agencyID := c.Query("agency_id")
-	body, err := h.supervisingAgency(ctx, p)
-	switch {
-	case err != nil:
-		return err
-	case body != nil:
-		if agencyID, err = h.coveredAgency(c, ctx, body); err != nil {
-			return err
-		}
-	default:
-		if agencyID == "" {
-			agencyID = p.AgencyID
-		}
-		if agencyID == "" {
-			return &domain.Error{Code: domain.Invalid, Message: "agency_id is required", Fields: map[string]string{"agency_id": "required"}}
-		}
-		if !p.ManagesAgency(agencyID) {
-			return notFound("agency")
-		}
-	}
 	hours, err := h.Repo.TrainingHours(ctx, agencyID, year)
 	if err != nil {
 		return err
