@@ -428,6 +428,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Put("/evidence/:id/content", authed, h.PutEvidenceContent)
 	v1.Get("/evidence/:id/thumbnail", authed, h.EvidenceThumbnail)
 	v1.Get("/evidence/:id/access-log", authed, h.EvidenceAccessLog)
+	// Supervisors read the files of the agencies they cover (handlers/supervisorreads.go): the
+	// read routes above answer them, and each file they open is listed here for the agency.
+	v1.Get("/supervision/reads", authed, h.ListSupervisorReads)
 	// Notifications: derived from the change log (notify/), an inbox and a stream per user.
 	v1.Post("/devices", authed, h.RegisterDevice)
 	v1.Get("/devices", authed, h.ListDevices)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -212,8 +213,11 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 func (h *Handlers) ListDocuments(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	cs, err := h.scopedCase(c, ctx)
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "documents", cs.ID); err != nil {
 		return err
 	}
 	docs, err := h.Repo.DocumentsOf(ctx, cs.ID)
@@ -223,6 +227,7 @@ func (h *Handlers) ListDocuments(c *fiber.Ctx) error {
 	return c.JSON(listOf(docs, "", toDocumentJSON))
 }
 
+// scopedDocument loads the document in the path for a member of the case's agency.
 func (h *Handlers) scopedDocument(c *fiber.Ctx) (*domain.Document, *domain.Case, error) {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
@@ -230,19 +235,40 @@ func (h *Handlers) scopedDocument(c *fiber.Ctx) (*domain.Document, *domain.Case,
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := h.Repo.DocumentByID(ctx, c.Params("doc_id"))
+	d, err := h.documentOf(c, ctx, cs)
+	return d, cs, err
+}
+
+// readableDocument loads the document in the path for a reader of the agency's files, and logs
+// a supervisor's opening of it as what.
+func (h *Handlers) readableDocument(c *fiber.Ctx, what string) (*domain.Document, *domain.Case, error) {
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if d.CaseID != cs.ID {
-		return nil, nil, notFound("document")
+	d, err := h.documentOf(c, ctx, cs)
+	if err != nil {
+		return nil, nil, err
 	}
-	return d, cs, nil
+	return d, cs, h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, what, d.ID)
+}
+
+func (h *Handlers) documentOf(c *fiber.Ctx, ctx context.Context, cs *domain.Case) (*domain.Document, error) {
+	d, err := h.Repo.DocumentByID(ctx, c.Params("doc_id"))
+	if err != nil {
+		return nil, err
+	}
+	if d.CaseID != cs.ID {
+		return nil, notFound("document")
+	}
+	return d, nil
 }
 
 // GetDocument reads one issued document version.
 func (h *Handlers) GetDocument(c *fiber.Ctx) error {
-	d, _, err := h.scopedDocument(c)
+	d, _, err := h.readableDocument(c, "document")
 	if err != nil {
 		return err
 	}
@@ -275,7 +301,7 @@ type printRow struct{ Label, Value string }
 
 // PrintDocument renders a document as a printable Chinese page.
 func (h *Handlers) PrintDocument(c *fiber.Ctx) error {
-	d, cs, err := h.scopedDocument(c)
+	d, cs, err := h.readableDocument(c, "print")
 	if err != nil {
 		return err
 	}

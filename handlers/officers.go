@@ -420,6 +420,9 @@ func (h *Handlers) scopedOfficer(c *fiber.Ctx) (*domain.User, error) {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	u, err := h.Repo.UserByID(ctx, c.Params("id"))
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil, notFound("officer") // what another agency's officer answers: existence does not leak
+	}
 	if err != nil {
 		return nil, err
 	}

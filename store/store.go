@@ -231,6 +231,11 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"evidence_access": {
 			{Keys: bson.D{{Key: "evidence_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("evidence_id")},
 		},
+		"supervisor_reads": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "body_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("body_id")},
+			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("case_id")},
+		},
 		"uploads": {
 			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")},
 			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "updated_at", Value: 1}}, Options: options.Index().SetName("status_updated")},
