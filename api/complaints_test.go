@@ -58,7 +58,7 @@ func newFeedbackWorld(t *testing.T) *feedbackWorld {
 		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	w.entID = r.str("id")
-	if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": entUsername, "password": testPassword}, ""); r.Status != 401 {
+	if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": entUsername, "password": testPassword}, ""); r.Status != 403 || r.str("code") != "account_pending" {
 		t.Fatalf("a pending registration signed in: %d %s", r.Status, r.Body)
 	}
 	if r := ta.do("POST", "/v1/enterprises/"+w.entID+"/activate", nil, w.elsewhere); r.Status != 404 {
@@ -151,7 +151,8 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			{Name: "the USCC is free again", Method: "POST", URL: "/v1/enterprises/register", Body: map[string]any{"uscc": usccs[2], "name": "真实公司", "legal_representative": "王",
 				"contact_name": "李", "contact_phone": "13700002222", "jurisdiction_id": region, "password": testPassword}, Status: 201},
 		})
-		if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": usccs[2], "password": testPassword}, ""); r.Status != 401 {
+		// The code signs in as the new registration, which waits: not as the rejected one.
+		if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": usccs[2], "password": testPassword}, ""); r.Status != 403 || r.str("code") != "account_pending" {
 			t.Fatalf("a rejected registration signed in: %d", r.Status)
 		}
 		// A registration a crash left without its account holds the USCC only for a moment.

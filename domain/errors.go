@@ -31,8 +31,14 @@ const (
 	// Locked: another request is writing the resource now; retry shortly.
 	Locked Code = "locked"
 	// Gone: the resource existed and has expired.
-	Gone     Code = "gone"
-	Internal Code = "internal"
+	Gone Code = "gone"
+	// AccountPending: the password is right, but the enterprise's registration waits for its
+	// supervisors to activate it.
+	AccountPending Code = "account_pending"
+	// PasswordChangeRequired: the account signed in with a one-time password reaches only the
+	// change of it.
+	PasswordChangeRequired Code = "password_change_required"
+	Internal               Code = "internal"
 )
 
 // Error is the one error type the domain, the store and the handlers speak.
