@@ -65,6 +65,7 @@ func TestPasswordResetsAreForWhoeverIsOverTheAccount(t *testing.T) {
 		{Name: "the one-time password reads the account", Method: "GET", URL: "/v1/me", Token: onceTok, Status: 200, Contains: []string{a.officerID}},
 		{Name: "but no case", Method: "GET", URL: "/v1/cases", Token: onceTok, Status: 403, Contains: []string{"password_change_required"}},
 		{Name: "nor the inbox", Method: "GET", URL: "/v1/notifications", Token: onceTok, Status: 403, Contains: []string{"password_change_required"}},
+		{Name: "nor the to-do list", Method: "GET", URL: "/v1/me/todo", Token: onceTok, Status: 403},
 		{Name: "nor a device", Method: "POST", URL: "/v1/devices", Body: map[string]any{"token": "fcm-token-x", "platform": "android"}, Token: onceTok, Status: 403},
 		{Name: "nor a write", Method: "POST", URL: "/v1/cases", Body: map[string]any{}, Token: onceTok, Status: 403},
 		{Name: "the one-time password is not kept", Method: "PUT", URL: "/v1/me/password", Body: map[string]string{"current_password": once, "new_password": once}, Token: onceTok, Status: 400},

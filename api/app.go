@@ -374,6 +374,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/enterprise/users", authed, h.ListColleagues)
 	v1.Post("/enterprise/users", authed, h.AddColleague)
 	v1.Delete("/enterprise/users/:id", authed, h.RemoveColleague)
+	v1.Get("/me/todo", authed, h.Todo)
 
 	v1.Post("/jurisdictions", authed, h.CreateJurisdiction)
 	v1.Get("/jurisdictions", authed, h.ListJurisdictions)

@@ -187,7 +187,8 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			{Name: "the supervisor sees who rated", Method: "GET", URL: "/v1/feedback", Token: w.here, Status: 200, Contains: []string{w.entID, w.inspection}},
 			{Name: "the agency sees the rating, not which inspection", Method: "GET", URL: "/v1/feedback", Token: f.adminTok, Status: 200, Contains: []string{`"source":"enterprise"`}, NotContains: []string{w.entID, w.inspection}},
 		})
-		inbox := ta.inboxOf(t, w.here, 1)
+		// Beside it, the registration of 真实公司, which waits for the supervisor.
+		inbox := ta.inboxOf(t, w.here, 2)
 		if !strings.Contains(string(inbox.Body), "bad_feedback") || strings.Contains(string(inbox.Body), "态度生硬") {
 			t.Fatalf("the supervisor's alert of a two-star rating: %s", inbox.Body)
 		}
@@ -225,7 +226,7 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			{Name: "the enterprise reads the reply", Method: "GET", URL: "/v1/complaints", Token: w.entTo, Status: 200, Contains: []string{complaint, "已责令整改"}},
 		})
 		// The supervisor heard of it when filed; the enterprise of each of the three steps.
-		here := ta.inboxOf(t, w.here, 2)
+		here := ta.inboxOf(t, w.here, 3)
 		if !strings.Contains(strings.Join(kinds(here), ","), "new_complaint") || strings.Contains(string(here.Body), entContact) {
 			t.Fatalf("the supervisor's inbox: %s", here.Body)
 		}
@@ -350,7 +351,7 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			{Name: "the JSON form too", Method: "POST", URL: "/v1/public/callbacks/" + token, Body: map[string]any{"satisfied": true}, Status: 410},
 			{Name: "stored as typed", Method: "GET", URL: "/v1/callbacks?state=answered&satisfied=false", Token: w.here, Status: 200, Contains: []string{id, `\u003cb\u003e处罚过重`}},
 		})
-		if here := ta.inboxOf(t, w.here, 5); !strings.Contains(strings.Join(kinds(here), ","), "unsatisfied_callback") || strings.Contains(string(here.Body), callbackWords) {
+		if here := ta.inboxOf(t, w.here, 6); !strings.Contains(strings.Join(kinds(here), ","), "unsatisfied_callback") || strings.Contains(string(here.Body), callbackWords) {
 			t.Fatalf("the unsatisfied answer: %s", here.Body)
 		}
 	})

@@ -13,6 +13,7 @@ func init() {
 		"the enterprise's registration waits for the supervisors of its jurisdiction to activate it":                  "企业注册正在等待所在辖区的监督员审核激活",
 		"the enterprise's unified social credit code, a hyphen and a name: %s…":                                       "企业的统一社会信用代码、连字符和名称：%s…",
 		"the new password is the current one":                                                                         "新密码与当前密码相同",
+		"a whole number from 0 to %d":                                                                                 "0 到 %d 之间的整数",
 		"the session was ended: sign in again":                                                                        "会话已结束：请重新登录",
 	} {
 		zhMessages[en] = zh

@@ -112,7 +112,34 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 				return nil, err
 			}
 		}
-		return domain.CaseAlerts(before, after, ev), nil
+		alerts := domain.CaseAlerts(before, after, ev)
+		if ev.Action == domain.ActApproveReview {
+			agency, err := d.Repo.AgencyByID(ctx, after.AgencyID)
+			if err != nil {
+				return nil, err
+			}
+			deciders, err := activeUsers(ctx, d.Repo, agency.ID, agency.Decider())
+			if err != nil {
+				return nil, err
+			}
+			alerts = append(alerts, domain.DecisionAlerts(after, ev, deciders)...)
+		}
+		return alerts, nil
+	case "problem":
+		pr, err := d.Repo.ProblemByID(ctx, ch.ObjectID)
+		if domain.ErrorCode(err) == domain.NotFound || err == nil && pr.AgencyID != ch.AgencyID {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		admins, err := activeUsers(ctx, d.Repo, pr.AgencyID, domain.RoleAgencyAdmin)
+		if err != nil {
+			return nil, err
+		}
+		return domain.NewProblemAlerts(pr, admins), nil
+	case "registration":
+		return d.registrationAlerts(ctx, ch)
 	case "feedback":
 		return d.feedbackAlerts(ctx, ch)
 	case "complaint":
@@ -314,4 +341,28 @@ func (d *Deriver) adjustmentAlerts(ctx context.Context, ch domain.Change) ([]dom
 		return nil, err
 	}
 	return domain.AdjustmentAlerts(a, agency, supervisors), nil
+}
+
+// registrationAlerts: an enterprise's registration, in the log of a supervisory body over its
+// region, alerts the body's supervisors while it waits.
+func (d *Deriver) registrationAlerts(ctx context.Context, ch domain.Change) ([]domain.Alert, error) {
+	e, err := d.Repo.EnterpriseByID(ctx, ch.ObjectID)
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	body, err := d.Repo.AgencyByID(ctx, ch.AgencyID)
+	if domain.ErrorCode(err) == domain.NotFound || err == nil && body.KindOrDefault() != domain.AgencySupervisory {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	supervisors, err := activeUsers(ctx, d.Repo, body.ID, domain.RoleSupervisor)
+	if err != nil {
+		return nil, err
+	}
+	return domain.RegistrationAlerts(e, body, supervisors), nil
 }
