@@ -1,8 +1,12 @@
 package api_test
 
 import (
+	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // signIn signs in and returns the whole answer.
@@ -233,5 +237,37 @@ func TestSignOutEverywhere(t *testing.T) {
 	}
 	if r := ta.do("POST", "/v1/auth/refresh", map[string]string{"refresh_token": again.str("refresh_token")}, ""); r.Status != 200 {
 		t.Fatalf("a new sign-in's refresh: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestSignOutEverywhereEndsTheStream: a notification stream opened before signing out
+// everywhere closes within seconds, long before its life is over.
+func TestSignOutEverywhereEndsTheStream(t *testing.T) {
+	cfg := testConfig()
+	cfg.StandingTTL = 300 * time.Millisecond
+	cfg.Stream.Poll, cfg.Stream.Heartbeat, cfg.Stream.Life = 50*time.Millisecond, time.Second, time.Minute
+	ta := newTestAppWith(t, cfg, nil)
+	ta.newAgency(t, 0)
+	base := ta.serve()
+	phone, browser := ta.signIn("a-officer", testPassword), ta.signIn("a-officer", testPassword)
+	req, _ := http.NewRequest("GET", base+"/v1/notifications/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+phone.str("access_token"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("stream: %d", res.StatusCode)
+	}
+	if r := ta.do("POST", "/v1/auth/logout-all", nil, browser.str("access_token")); r.Status != 204 {
+		t.Fatalf("sign out everywhere: %d %s", r.Status, r.Body)
+	}
+	start := time.Now()
+	_, _ = io.Copy(io.Discard, res.Body)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("the stream went on for %v after signing out everywhere", took)
 	}
 }

@@ -108,10 +108,10 @@ func (c *Standings) forget(userID string) {
 }
 
 // StillActive says whether a long-lived read of one's own (the notification stream) may go on:
-// the account is still active.
-func (h *Handlers) StillActive(ctx context.Context, userID string) bool {
-	s, err := h.standingNow(ctx, userID, false)
-	return err == nil && s.User.Status == domain.UserActive
+// the account is still active, and its sessions were not ended since the token was signed.
+func (h *Handlers) StillActive(ctx context.Context, p domain.Principal) bool {
+	s, err := h.standingNow(ctx, p.UserID, false)
+	return err == nil && s.User.Status == domain.UserActive && s.User.SessionEpoch == p.Epoch
 }
 
 func (h *Handlers) standingNow(ctx context.Context, userID string, fresh bool) (domain.Standing, error) {
