@@ -192,6 +192,35 @@ func TestTodoListsGiveEachPersonWhatWaits(t *testing.T) {
 		}
 	})
 
+	t.Run("answered complaints and due callbacks", func(t *testing.T) {
+		tr := "/v1/complaints/" + complaint + "/transitions"
+		for _, body := range []map[string]any{{"action": "accept", "reply": "已受理"}, {"action": "investigate"}, {"action": "resolve", "reply": "已责令整改"}} {
+			if r := ta.do("POST", tr, body, w.here); r.Status != 200 {
+				t.Fatalf("%v: %d %s", body, r.Status, r.Body)
+			}
+		}
+		cb := w.callback(t)["id"].(string)
+		ta.clock.Set(time.Now().Add(2 * time.Hour)) // the callback is due an hour after the case closed
+		defer ta.clock.Set(time.Time{})
+		ent := ta.todoGroups(t, w.entTo)
+		if g := ent["complaint_replies"]; count(g) != 1 || links(g) != "/v1/complaints/"+complaint {
+			t.Errorf("the enterprise's replies: %v", g)
+		}
+		if g := ent["callbacks_to_answer"]; count(g) != 1 || links(g) != "/v1/callbacks/"+cb {
+			t.Errorf("the enterprise's callbacks: %v", g)
+		}
+		sup := ta.todoGroups(t, w.here)
+		if g := sup["callbacks_due"]; count(g) != 1 || links(g) != "/v1/callbacks/"+cb {
+			t.Errorf("the supervisor's callbacks: %v", g)
+		}
+		if g := sup["complaints_to_accept"]; count(g) != 0 {
+			t.Errorf("an accepted complaint is still to accept: %v", g)
+		}
+		if g := ta.todoGroups(t, w.elsewhere)["callbacks_due"]; count(g) != 0 {
+			t.Errorf("another district's supervisor: %v", g)
+		}
+	})
+
 	t.Run("the new items alert their people once", func(t *testing.T) {
 		if n := ta.waitForKind(t, f.adminTok, "awaiting_decision"); n != 1 {
 			t.Errorf("the head has %d awaiting_decision", n)
