@@ -51,6 +51,7 @@ func (h *Handlers) ResetPassword(c *fiber.Ctx) error {
 	if err := h.endSessions(ctx, u.ID); err != nil {
 		return err
 	}
+	h.Log.Info("password reset", "request_id", c.GetRespHeader(fiber.HeaderXRequestID), "by", p.UserID, "user_id", u.ID)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(passwordResetResponse{UserID: u.ID, Username: u.Username, OneTimePassword: once, PasswordChangeRequired: true})
 }
