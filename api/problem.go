@@ -22,24 +22,24 @@ type problem struct {
 }
 
 var statusOf = map[domain.Code]int{
-	domain.Invalid:                fiber.StatusBadRequest,
-	domain.Unauthorized:           fiber.StatusUnauthorized,
-	domain.Forbidden:              fiber.StatusForbidden,
-	domain.NotFound:               fiber.StatusNotFound,
-	domain.Conflict:               fiber.StatusConflict,
-	domain.PreconditionFailed:     fiber.StatusPreconditionFailed,
-	domain.PreconditionRequired:   fiber.StatusPreconditionRequired,
-	domain.Unprocessable:          fiber.StatusUnprocessableEntity,
-	domain.TooManyRequests:        fiber.StatusTooManyRequests,
-	domain.Unavailable:            fiber.StatusServiceUnavailable,
-	domain.Internal:               fiber.StatusInternalServerError,
-	domain.TooLarge:               fiber.StatusRequestEntityTooLarge,
-	domain.UnsupportedMediaType:   fiber.StatusUnsupportedMediaType,
-	domain.ChecksumMismatch:       460, // tus 1.0 checksum extension
-	domain.Locked:                 fiber.StatusLocked,
-	domain.Gone:                   fiber.StatusGone,
-	domain.AccountPending:         fiber.StatusForbidden,
-	domain.PasswordChangeRequired: fiber.StatusForbidden,
+	domain.Invalid:              fiber.StatusBadRequest,
+	domain.Unauthorized:         fiber.StatusUnauthorized,
+	domain.Forbidden:            fiber.StatusForbidden,
+	domain.NotFound:             fiber.StatusNotFound,
+	domain.Conflict:             fiber.StatusConflict,
+	domain.PreconditionFailed:   fiber.StatusPreconditionFailed,
+	domain.PreconditionRequired: fiber.StatusPreconditionRequired,
+	domain.Unprocessable:        fiber.StatusUnprocessableEntity,
+	domain.TooManyRequests:      fiber.StatusTooManyRequests,
+	domain.Unavailable:          fiber.StatusServiceUnavailable,
+	domain.Internal:             fiber.StatusInternalServerError,
+	domain.TooLarge:             fiber.StatusRequestEntityTooLarge,
+	domain.UnsupportedMediaType: fiber.StatusUnsupportedMediaType,
+	domain.ChecksumMismatch:     460, // tus 1.0 checksum extension
+	domain.Locked:               fiber.StatusLocked,
+	domain.Gone:                 fiber.StatusGone,
+	domain.AccountPending:       fiber.StatusForbidden,
+	domain.MustChangePassword:   fiber.StatusForbidden,
 }
 
 // codeOfStatus names the problems that fiber itself raises (unknown route, body too large, …).

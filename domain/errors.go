@@ -31,14 +31,18 @@ const (
 	// Locked: another request is writing the resource now; retry shortly.
 	Locked Code = "locked"
 	// Gone: the resource existed and has expired.
-	Gone Code = "gone"
+	Gone     Code = "gone"
+	Internal Code = "internal"
+)
+
+// Codes of the sign-in that tell a person what to do, beside the generic unauthorized.
+const (
 	// AccountPending: the password is right, but the enterprise's registration waits for its
 	// supervisors to activate it.
 	AccountPending Code = "account_pending"
-	// PasswordChangeRequired: the account signed in with a one-time password reaches only the
+	// MustChangePassword: the account signed in with a one-time password reaches only the
 	// change of it.
-	PasswordChangeRequired Code = "password_change_required"
-	Internal               Code = "internal"
+	MustChangePassword Code = "password_change_required"
 )
 
 // Error is the one error type the domain, the store and the handlers speak.

@@ -77,15 +77,16 @@ type User struct {
 	AgencyID      string
 	Status        UserStatus
 	CertificateNo string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Version       int64
+
 	// MustChangePassword is set by a password reset: the one-time password signs in only to
 	// change it.
 	MustChangePassword bool
 	// SessionEpoch counts the times every session of the user was ended (sign out everywhere,
 	// a reset, a removal); access tokens carry the epoch they were signed in.
 	SessionEpoch int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Version      int64
 }
 
 // Validate checks the fields a user must have; it returns Invalid with the fields.

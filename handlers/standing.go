@@ -79,7 +79,7 @@ func (h *Handlers) Admit(c *fiber.Ctx) error {
 	SetPrincipal(c, p)
 	c.Locals(standingKey, s)
 	if s.User.MustChangePassword && !passwordChangePath(c.Method(), c.Path()) {
-		return domain.Errorf(domain.PasswordChangeRequired, "the account signed in with a one-time password: change it (PUT /v1/me/password) before anything else")
+		return domain.Errorf(domain.MustChangePassword, "the account signed in with a one-time password: change it (PUT /v1/me/password) before anything else")
 	}
 	if err := h.mayReach(s, c.Path()); err != nil {
 		return err
