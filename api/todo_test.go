@@ -117,6 +117,8 @@ func TestTodoListsGiveEachPersonWhatWaits(t *testing.T) {
 		groups := ta.todoGroups(t, f.officerTok)
 		if g := groups["services"]; count(g) != 1 || links(g) != "/v1/cases/"+decided {
 			t.Errorf("services: %v", g)
+		} else if due, err := time.Parse(time.RFC3339, g["items"].([]any)[0].(map[string]any)["due"].(string)); err != nil || due.Sub(time.Now()) < 6*24*time.Hour || due.Sub(time.Now()) > 7*24*time.Hour {
+			t.Errorf("a decision is served within 7 days (art. 61): %v", g)
 		}
 		if g := groups["pending_evidence"]; count(g) < 1 || !strings.Contains(links(g), "/v1/evidence/"+pending) {
 			t.Errorf("pending evidence: %v", g)

@@ -168,7 +168,7 @@ func (h *Handlers) todoCallerOf(c *fiber.Ctx, ctx context.Context, limit int) (*
 	return caller, nil
 }
 
-func (h *Handlers) caseItems(ctx context.Context, f domain.CaseFilter, limit int) ([]todoItem, error) {
+func (h *Handlers) caseItems(ctx context.Context, f domain.CaseFilter, limit int, due func(*domain.Case) time.Time) ([]todoItem, error) {
 	if limit == 0 {
 		return []todoItem{}, nil
 	}
@@ -179,17 +179,26 @@ func (h *Handlers) caseItems(ctx context.Context, f domain.CaseFilter, limit int
 	items := make([]todoItem, len(list))
 	for i, cs := range list {
 		items[i] = caseTodo(cs)
+		if d := due(cs); !d.IsZero() {
+			items[i].Due = &d
+		}
 	}
 	return items, nil
 }
 
-func caseTodo(cs *domain.Case) todoItem {
-	t := todoItem{ID: cs.ID, Title: "案件 " + caseLabel(cs), Link: "/v1/cases/" + cs.ID}
-	if !cs.Deadline.IsZero() {
-		d := cs.Deadline
-		t.Due = &d
+// decisionDue is when a case's decision is due (art. 60, with its extensions).
+func decisionDue(cs *domain.Case) time.Time { return cs.Deadline }
+
+// serviceDue is when a decision is due to be served (art. 61: within 7 days).
+func serviceDue(cs *domain.Case) time.Time {
+	if cs.DecidedAt.IsZero() {
+		return time.Time{}
 	}
-	return t
+	return cs.DecidedAt.AddDate(0, 0, 7)
+}
+
+func caseTodo(cs *domain.Case) todoItem {
+	return todoItem{ID: cs.ID, Title: "案件 " + caseLabel(cs), Link: "/v1/cases/" + cs.ID}
 }
 
 func caseLabel(cs *domain.Case) string {
@@ -200,18 +209,18 @@ func caseLabel(cs *domain.Case) string {
 }
 
 // countAndCases is a case group: its count and first items.
-func (h *Handlers) countAndCases(ctx context.Context, f domain.CaseFilter, limit int, link string) (int, []todoItem, string, error) {
+func (h *Handlers) countAndCases(ctx context.Context, f domain.CaseFilter, limit int, link string, due func(*domain.Case) time.Time) (int, []todoItem, string, error) {
 	n, err := h.Repo.CountCases(ctx, f)
 	if err != nil || n == 0 {
 		return n, []todoItem{}, link, err
 	}
-	items, err := h.caseItems(ctx, f, limit)
+	items, err := h.caseItems(ctx, f, limit, due)
 	return n, items, link, err
 }
 
 // todoDecisions: the cases whose legal review passed, waiting for the head's decision.
 func (h *Handlers) todoDecisions(ctx context.Context, c *todoCaller) (int, []todoItem, string, error) {
-	return h.countAndCases(ctx, domain.CaseFilter{AgencyID: c.agency.ID, Status: domain.StatusReviewed}, c.limit, "/v1/cases?status=reviewed")
+	return h.countAndCases(ctx, domain.CaseFilter{AgencyID: c.agency.ID, Status: domain.StatusReviewed}, c.limit, "/v1/cases?status=reviewed", decisionDue)
 }
 
 // todoReviews: the cases in legal review that name the caller as the reviewer.
@@ -223,7 +232,11 @@ func (h *Handlers) todoReviews(ctx context.Context, c *todoCaller) (int, []todoI
 	items := []todoItem{}
 	for _, cs := range list {
 		if cs.ReviewerID == c.p.UserID {
-			items = append(items, caseTodo(cs))
+			it := caseTodo(cs)
+			if d := decisionDue(cs); !d.IsZero() {
+				it.Due = &d
+			}
+			items = append(items, it)
 		}
 	}
 	return len(items), items, "/v1/cases?status=review", nil
@@ -232,7 +245,7 @@ func (h *Handlers) todoReviews(ctx context.Context, c *todoCaller) (int, []todoI
 // todoServices: the caller's decided cases, to be served (art. 61: within 7 days).
 func (h *Handlers) todoServices(ctx context.Context, c *todoCaller) (int, []todoItem, string, error) {
 	return h.countAndCases(ctx, domain.CaseFilter{AgencyID: c.agency.ID, Status: domain.StatusDecided, OfficerID: c.p.UserID}, c.limit,
-		"/v1/cases?status=decided&officer_id="+c.p.UserID)
+		"/v1/cases?status=decided&officer_id="+c.p.UserID, serviceDue)
 }
 
 // todoPendingEvidence: evidence the caller recorded whose bytes have not all arrived.
