@@ -379,12 +379,10 @@ type NotificationStore interface {
 	SetDeriveCursor(ctx context.Context, agencyID string, seq int64) error
 }
 
-// DecisionAlerts tell the agency's heads, once per approval, that a case whose legal review
-// passed waits for their decision; the reviewer who approved it is not told.
+// DecisionAlerts tell the agency's heads, once per event, that the event left the case waiting
+// for their decision (its review passed, the party waived its answer, the hearing was held);
+// whoever took the event is not told.
 func DecisionAlerts(after *Case, ev Event, deciders []string) []Alert {
-	if ev.Action != ActApproveReview {
-		return nil
-	}
 	users := slices.DeleteFunc(slices.Clone(deciders), func(u string) bool { return u == ev.ActorID || u == "" })
 	if len(users) == 0 {
 		return nil

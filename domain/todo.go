@@ -29,3 +29,16 @@ type Counts interface {
 	// at midnight UTC, as plans store it).
 	InspectionsPlannedOn(ctx context.Context, agencyID string, day time.Time) ([]*Inspection, error)
 }
+
+// AwaitsDecision says whether a case waits only for its head's decision at now: its legal
+// review passed, or it was notified, the party's chance to answer is over and the catalog asks
+// no review of the decision the notice proposed.
+func (c *Case) AwaitsDecision(now time.Time, rules []ReviewRule) bool {
+	switch c.Status {
+	case StatusReviewed:
+		return true
+	case StatusNotified:
+		return c.Notice != nil && c.checkAnswered(now) == nil && ReviewRequired(c.MatterID, &c.Notice.Proposed, rules) == nil
+	}
+	return false
+}

@@ -218,9 +218,33 @@ func (h *Handlers) countAndCases(ctx context.Context, f domain.CaseFilter, limit
 	return n, items, link, err
 }
 
-// todoDecisions: the cases whose legal review passed, waiting for the head's decision.
+// todoDecisions: the cases that wait for the head's decision: those whose legal review passed,
+// and those notified whose party's chance to answer is over and that the catalog sends to no
+// review (of these, at most reviewScan notified cases are looked at).
 func (h *Handlers) todoDecisions(ctx context.Context, c *todoCaller) (int, []todoItem, string, error) {
-	return h.countAndCases(ctx, domain.CaseFilter{AgencyID: c.agency.ID, Status: domain.StatusReviewed}, c.limit, "/v1/cases?status=reviewed", decisionDue)
+	n, items, link, err := h.countAndCases(ctx, domain.CaseFilter{AgencyID: c.agency.ID, Status: domain.StatusReviewed}, c.limit, "", decisionDue)
+	if err != nil {
+		return 0, nil, "", err
+	}
+	notified, _, err := h.Repo.ListCases(ctx, domain.CaseFilter{AgencyID: c.agency.ID, Status: domain.StatusNotified}, domain.Page{Limit: reviewScan})
+	if err != nil || len(notified) == 0 {
+		return n, items, link, err
+	}
+	rules, err := h.Repo.ReviewRules(ctx, c.agency.ID)
+	if err != nil {
+		return 0, nil, "", err
+	}
+	for _, cs := range notified {
+		if cs.AwaitsDecision(c.now, rules) {
+			n++
+			it := caseTodo(cs)
+			if d := decisionDue(cs); !d.IsZero() {
+				it.Due = &d
+			}
+			items = append(items, it)
+		}
+	}
+	return n, items, link, nil
 }
 
 // todoReviews: the cases in legal review that name the caller as the reviewer.

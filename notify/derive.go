@@ -113,18 +113,8 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 			}
 		}
 		alerts := domain.CaseAlerts(before, after, ev)
-		if ev.Action == domain.ActApproveReview {
-			agency, err := d.Repo.AgencyByID(ctx, after.AgencyID)
-			if err != nil {
-				return nil, err
-			}
-			deciders, err := activeUsers(ctx, d.Repo, agency.ID, agency.Decider())
-			if err != nil {
-				return nil, err
-			}
-			alerts = append(alerts, domain.DecisionAlerts(after, ev, deciders)...)
-		}
-		return alerts, nil
+		decision, err := d.decisionAlerts(ctx, after, ev)
+		return append(alerts, decision...), err
 	case "problem":
 		pr, err := d.Repo.ProblemByID(ctx, ch.ObjectID)
 		if domain.ErrorCode(err) == domain.NotFound || err == nil && pr.AgencyID != ch.AgencyID {
@@ -365,4 +355,39 @@ func (d *Deriver) registrationAlerts(ctx context.Context, ch domain.Change) ([]d
 		return nil, err
 	}
 	return domain.RegistrationAlerts(e, body, supervisors), nil
+}
+
+// decisionAlerts tell the agency's heads of a case an event left waiting for their decision:
+// its review passed, or the party waived its answer or was heard and the catalog asks no
+// review. A case that moved on before the event is read (decided, sent to review) alerts
+// nobody.
+func (d *Deriver) decisionAlerts(ctx context.Context, after *domain.Case, ev domain.Event) ([]domain.Alert, error) {
+	switch ev.Action {
+	case domain.ActApproveReview, domain.ActWaive, domain.ActConcludeHearing:
+	default:
+		return nil, nil
+	}
+	cur, err := d.Repo.CaseByID(ctx, after.ID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ev.Action == domain.ActApproveReview && cur.Status == domain.StatusReviewed:
+	case ev.Action != domain.ActApproveReview && cur.Status == domain.StatusNotified:
+		rules, err := d.Repo.ReviewRules(ctx, cur.AgencyID)
+		if err != nil || !cur.AwaitsDecision(d.Now(), rules) {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	agency, err := d.Repo.AgencyByID(ctx, cur.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	deciders, err := activeUsers(ctx, d.Repo, agency.ID, agency.Decider())
+	if err != nil {
+		return nil, err
+	}
+	return domain.DecisionAlerts(after, ev, deciders), nil
 }
