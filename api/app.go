@@ -368,6 +368,14 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/me", authed, h.Me)
 	v1.Put("/me/password", authed, h.ChangePassword)
 
+	// Accounts people recover (handlers/accounts.go) and their to-do lists (handlers/todo.go).
+	v1.Post("/auth/logout-all", authed, h.LogoutAll)
+	v1.Post("/users/:id/password-reset", authed, h.ResetPassword)
+	v1.Get("/enterprise/users", authed, h.ListColleagues)
+	v1.Post("/enterprise/users", authed, h.AddColleague)
+	v1.Delete("/enterprise/users/:id", authed, h.RemoveColleague)
+	v1.Get("/me/todo", authed, h.Todo)
+
 	v1.Post("/jurisdictions", authed, h.CreateJurisdiction)
 	v1.Get("/jurisdictions", authed, h.ListJurisdictions)
 	v1.Get("/jurisdictions/:id", authed, h.GetJurisdiction)

@@ -28,6 +28,9 @@ type tokenResponse struct {
 	ExpiresIn        int64  `json:"expires_in"`
 	RefreshToken     string `json:"refresh_token"`
 	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+	// PasswordChangeRequired: signed in with a one-time password, the token reaches only
+	// GET /v1/me and PUT /v1/me/password until the password is changed.
+	PasswordChangeRequired bool `json:"password_change_required,omitempty"`
 }
 
 type authHandlers struct {
@@ -71,13 +74,24 @@ func (a *authHandlers) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !ok || u == nil || u.Status != domain.UserActive {
+	if !ok || u == nil {
+		return badCredentials
+	}
+	if u.Status != domain.UserActive {
+		// Only one who knows the password learns that the registration waits.
+		if u.Has(domain.RoleEnterprise) && domain.IsEnterpriseID(u.AgencyID) {
+			e, err := a.repo.EnterpriseByID(ctx, u.AgencyID)
+			if err == nil && e.Status == domain.EnterprisePending && e.UserID == u.ID {
+				return domain.Errorf(domain.AccountPending, "the enterprise's registration waits for the supervisors of its jurisdiction to activate it")
+			}
+		}
 		return badCredentials
 	}
 	tokens, err := a.issue(ctx, u, domain.RandomToken(16))
 	if err != nil {
 		return err
 	}
+	tokens.PasswordChangeRequired = u.MustChangePassword
 	return sendTokens(c, tokens)
 }
 
@@ -140,6 +154,7 @@ func (a *authHandlers) refresh(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	tokens.PasswordChangeRequired = u.MustChangePassword
 	// A concurrent reuse may have revoked the family between our use of the old token and the
 	// insert of the new one; the new token must not survive that.
 	revoked, err := a.repo.FamilyRevoked(ctx, t.FamilyID)

@@ -102,6 +102,7 @@ type Repository interface {
 	Reviews
 	Adjustments
 	SupervisorReads
+	Counts
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

@@ -110,6 +110,16 @@ func (h *Handlers) RegisterEnterprise(c *fiber.Ctx) error {
 		return err
 	}
 	e.UserID = u.ID
+	// The supervisors over the region hear of it from their bodies' logs.
+	bodies, err := h.Repo.SupervisorsOver(ctx, &domain.Agency{RegionID: e.RegionID, RegionPath: e.RegionPath})
+	if err != nil {
+		return err
+	}
+	for _, b := range bodies {
+		if err := h.Repo.RecordChange(ctx, &domain.Change{AgencyID: b.ID, Kind: "registration", ObjectID: e.ID}); err != nil {
+			return err
+		}
+	}
 	if err := h.Repo.UpdateEnterprise(ctx, e); err != nil {
 		return err
 	}

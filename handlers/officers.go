@@ -152,7 +152,7 @@ func (h *Handlers) CreateOfficer(c *fiber.Ctx) error {
 		Username: strings.TrimSpace(req.Username), Name: strings.TrimSpace(req.Name), Phone: req.Phone,
 		IDNumber: strings.ToUpper(req.IDNumber), Roles: roles, AgencyID: req.AgencyID, Status: domain.UserActive,
 	}
-	if _, err := domain.ParseUSCC(u.Username); err == nil {
+	if _, err := domain.ParseUSCC(u.Username); err == nil || beginsWithUSCC(u.Username) {
 		return &domain.Error{Code: domain.Invalid, Message: "the username is not valid", Fields: map[string]string{"username": "a unified social credit code is an enterprise's username"}}
 	}
 	if err := u.Validate(); err != nil {

@@ -181,6 +181,10 @@ func (h *Handlers) syncItem(ctx context.Context, agencyID string, item syncItem,
 		// enterprise's log, for its users' alerts. These carry the party's contact or the
 		// complainant and are read through their own routes, never synced.
 		return item, false, nil
+	case "problem", "registration":
+		// A rectification task (for its admins' alert) or an enterprise's registration in a
+		// supervisory body's log: read through their own routes, never synced.
+		return item, false, nil
 	case "review_rule":
 		var r *domain.ReviewRule
 		if r, err = h.Repo.ReviewRuleByID(ctx, item.ID); err == nil {

@@ -147,21 +147,30 @@ func (h *Handlers) TrainingShortfall(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	hours, err := h.Repo.TrainingHours(ctx, agencyID, year)
+	items, err := h.shortfalls(ctx, agencyID, year)
 	if err != nil {
 		return err
 	}
-	out := shortfallResponse{AgencyID: agencyID, Year: year, PlanHours: domain.AnnualTrainingPlanHours, Items: []shortfallItem{}}
+	return c.JSON(shortfallResponse{AgencyID: agencyID, Year: year, PlanHours: domain.AnnualTrainingPlanHours, Items: items})
+}
+
+// shortfalls are the active officers of an agency below the yearly plan, largest gap first.
+func (h *Handlers) shortfalls(ctx context.Context, agencyID string, year int) ([]shortfallItem, error) {
+	hours, err := h.Repo.TrainingHours(ctx, agencyID, year)
+	if err != nil {
+		return nil, err
+	}
+	items := []shortfallItem{}
 	pg := domain.Page{Limit: domain.MaxPageLimit}
 	for {
 		users, next, err := h.Repo.ListUsers(ctx, domain.UserFilter{AgencyID: agencyID, Role: domain.RoleOfficer}, pg)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, u := range users {
 			t := domain.TrainingTotal{OfficerID: u.ID, Name: u.Name, Year: year, Hours: hours[u.ID]}
 			if u.Status == domain.UserActive && t.Shortfall() > 0 {
-				out.Items = append(out.Items, shortfallItem{OfficerID: u.ID, Name: u.Name, Hours: t.Hours, Shortfall: t.Shortfall()})
+				items = append(items, shortfallItem{OfficerID: u.ID, Name: u.Name, Hours: t.Hours, Shortfall: t.Shortfall()})
 			}
 		}
 		if next == "" {
@@ -169,8 +178,8 @@ func (h *Handlers) TrainingShortfall(c *fiber.Ctx) error {
 		}
 		pg.Cursor = next
 	}
-	sort.SliceStable(out.Items, func(i, j int) bool { return out.Items[i].Shortfall > out.Items[j].Shortfall })
-	return c.JSON(out)
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Shortfall > items[j].Shortfall })
+	return items, nil
 }
 
 // supervisedOfficer loads the officer in the path for a supervisor of a body over its agency;

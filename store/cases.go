@@ -507,6 +507,11 @@ func (s *Store) ListCases(ctx context.Context, f domain.CaseFilter, p domain.Pag
 
 // queryCases lists cases with a database query, which MongoDB answers from its indexes.
 func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
+	return pageWith(ctx, s.db.Collection("cases"), caseQuery(f), p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
+}
+
+// caseQuery is the filter of f, for the list and its count.
+func caseQuery(f domain.CaseFilter) bson.D {
 	filter := bson.D{}
 	add := func(k string, v any) { filter = append(filter, bson.E{Key: k, Value: v}) }
 	if f.AgencyID != "" {
@@ -534,7 +539,7 @@ func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Pa
 	if created := timeRange(f.CreatedFrom, f.CreatedTo); created != nil {
 		add("created_at", created)
 	}
-	return pageWith(ctx, s.db.Collection("cases"), filter, p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
+	return filter
 }
 
 // NextCaseNumber allocates the agency's next case number of the year.

@@ -90,6 +90,11 @@ func (s *Store) DeleteEnterprise(ctx context.Context, id string) error {
 
 // ListEnterprises lists registrations in creation order.
 func (s *Store) ListEnterprises(ctx context.Context, f domain.EnterpriseFilter, p domain.Page) ([]*domain.Enterprise, string, error) {
+	return page(ctx, s.db.Collection("enterprises"), enterpriseQuery(f), p, fromEnterpriseDoc, func(d *enterpriseDoc) string { return d.ID })
+}
+
+// enterpriseQuery is the filter of f, for the list and its count.
+func enterpriseQuery(f domain.EnterpriseFilter) bson.D {
 	filter := bson.D{}
 	if f.RegionID != "" {
 		filter = append(filter, bson.E{Key: "region_path", Value: f.RegionID})
@@ -97,5 +102,5 @@ func (s *Store) ListEnterprises(ctx context.Context, f domain.EnterpriseFilter, 
 	if f.Status != "" {
 		filter = append(filter, bson.E{Key: "status", Value: string(f.Status)})
 	}
-	return page(ctx, s.db.Collection("enterprises"), filter, p, fromEnterpriseDoc, func(d *enterpriseDoc) string { return d.ID })
+	return filter
 }
