@@ -48,6 +48,16 @@ const (
 	// KindAgencyAdjusted: the government changed where an agency sits, its kind, name or legal
 	// basis, or its status; the supervisors of the bodies over it before and after are told.
 	KindAgencyAdjusted NotificationKind = "agency_adjusted"
+	// KindWarningRed: a deadline of an agency's object passed with its step not done; the
+	// supervisors of the bodies over the agency are told, once per deadline.
+	KindWarningRed NotificationKind = "warning_red"
+	// KindOrderIssued, KindOrderReturned, KindOrderClosed: the agency's admins hear of a
+	// supervision order, of its being sent back and of its closing; KindOrderAnswered: the
+	// issuing body's supervisors hear of the answer.
+	KindOrderIssued   NotificationKind = "order_issued"
+	KindOrderAnswered NotificationKind = "order_answered"
+	KindOrderReturned NotificationKind = "order_returned"
+	KindOrderClosed   NotificationKind = "order_closed"
 )
 
 // Alert horizons.
@@ -77,6 +87,11 @@ var templates = map[NotificationKind]template{
 	KindUnsatisfiedCallback: {"回访不满意预警", "%s，请及时核查。"},
 	KindProblemOverdue:      {"整改任务逾期", "整改任务“%s”已超过整改期限，请尽快完成整改。"},
 	KindAgencyAdjusted:      {"执法主体调整", "%s已调整，详情请在应用内查看。"},
+	KindWarningRed:          {"监督预警：期限已过", "%s，请督促办理。"},
+	KindOrderIssued:         {"收到督办事项", "收到%s，请按期办复。"},
+	KindOrderAnswered:       {"督办事项已办复", "%s，请审核。"},
+	KindOrderReturned:       {"督办事项被退回", "%s被退回，请重新办复。"},
+	KindOrderClosed:         {"督办事项已办结", "%s已办结。"},
 }
 
 // Alert is one notification to derive from a fact: its kind, who receives it, the object it

@@ -101,6 +101,7 @@ type Repository interface {
 	Problems
 	Reviews
 	Adjustments
+	Supervision
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

@@ -276,6 +276,14 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"draws": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 		},
+		"warnings": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "deadline", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_deadline")},
+			{Keys: bson.D{{Key: "alert_at", Value: 1}}, Options: options.Index().SetName("alert_at")},
+		},
+		"orders": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "body_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("body_id")},
+		},
 		"complaints": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 			{Keys: bson.D{{Key: "enterprise_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("enterprise_id")},
@@ -297,7 +305,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)
 	}
-	for _, coll := range []string{"counters", "list_index", "case_events", "notify_cursors", "rubrics"} {
+	for _, coll := range []string{"counters", "list_index", "case_events", "notify_cursors", "rubrics", "leases"} {
 		if !slices.Contains(have, coll) {
 			if err := s.db.CreateCollection(ctx, coll); err != nil {
 				return fmt.Errorf("create collection %s: %w", coll, err)

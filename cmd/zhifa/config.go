@@ -113,6 +113,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			PublicURL:            e.str("ZHIFA_PUBLIC_URL", ""),
 			CardGuesses:          e.integer("ZHIFA_CARD_GUESSES", 20, 1, 100000),
 			WatchEvery:           e.duration("ZHIFA_WATCH_EVERY", 10*time.Minute),
+			SuperviseEvery:       e.duration("ZHIFA_SUPERVISE_EVERY", time.Minute),
 			CallbackDelay:        e.duration("ZHIFA_CALLBACK_DELAY", 7*24*time.Hour),
 			PublishDays:          e.integer("ZHIFA_PUBLISH_DAYS", 7, 1, 60),
 			Supervision: handlers.SupervisionConfig{
