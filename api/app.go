@@ -183,6 +183,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key), PublicURL: cfg.PublicURL,
 		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream, Supervision: cfg.Supervision}
 	h.Instance = cfg.Instance
+	h.WarningRules = warningRules(cfg.Warnings)
 	if h.Instance == "" {
 		h.Instance = domain.RandomToken(8)
 	}
@@ -223,7 +224,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		go watcher.Run(watchCtx, cfg.WatchEvery)
 	}
 	if cfg.SuperviseEvery > 0 {
-		sweeper := &notify.Sweeper{Repo: d.Repo, Rules: warningRules(cfg.Warnings), Holder: h.Instance, Lease: 3 * cfg.SuperviseEvery, Now: d.Now, Log: d.Log}
+		sweeper := &notify.Sweeper{Repo: d.Repo, Rules: h.WarningRules, Holder: h.Instance, Lease: 3 * cfg.SuperviseEvery, Now: d.Now, Log: d.Log}
 		superviseCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
 		go sweeper.Run(superviseCtx, cfg.SuperviseEvery)

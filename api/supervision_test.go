@@ -134,6 +134,10 @@ func TestWarningsFollowTheDeadlines(t *testing.T) {
 	if r := ta.do("POST", "/v1/callbacks/"+cb+"/responses", map[string]any{"satisfied": true, "channel": "phone"}, w.here); r.Status != 201 && r.Status != 200 {
 		t.Fatalf("callback: %d %s", r.Status, r.Body)
 	}
+	// The list follows the objects at once, before the next sweep.
+	if got := ta.warningsOf(t, "/v1/supervision/warnings", w.here); len(got) != 0 {
+		t.Fatalf("the steps are done, yet before the sweep: %v", got)
+	}
 	for until := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if r := ta.do("GET", "/v1/callbacks", nil, w.here); len(r.JSON["items"].([]any)) == 2 {
 			break
@@ -172,6 +176,9 @@ func TestWarningsFollowTheDeadlines(t *testing.T) {
 	// Extended by 30 days, it is no longer in them.
 	ext := domain.ChinaDate(at).AddDate(0, 0, 30).Format(time.DateOnly)
 	ta.actAs(t, f.adminTok, registered, map[string]any{"action": "extend_deadline", "reason": "案情复杂，经负责人批准延长", "new_deadline": ext}, 200)
+	if got := ta.warningsOf(t, "/v1/supervision/warnings?kind=decision", w.here); len(got) != 0 {
+		t.Fatalf("extended, the decision warns before the sweep: %v", got)
+	}
 	ta.sweep(t, s)
 	if got := ta.warningsOf(t, "/v1/supervision/warnings?kind=decision", w.here); len(got) != 0 {
 		t.Fatalf("extended, the decision warns: %v", got)

@@ -33,3 +33,7 @@ func init() {
 		zhMessages[en] = zh
 	}
 }
+
+func init() {
+	zhMessages["%q is not a warning kind with its lead in days"] = "%q 不是“预警种类=提前天数”的形式"
+}

@@ -408,3 +408,22 @@ type Supervision interface {
 
 // NewOrderID is a fresh id that sorts by time of issue.
 func NewOrderID(now time.Time) string { return NewComplaintID(now) }
+
+// ParseWarningLeads reads leads as kind=days pairs, comma-separated (decision=15,service=3);
+// Invalid names the first bad pair.
+func ParseWarningLeads(s string) (map[WarningKind]int, error) {
+	out := map[WarningKind]int{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		var days int
+		if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d", &days); !ok || err != nil || days < 0 || days > 365 || !slices.Contains(WarningKinds, WarningKind(strings.TrimSpace(k))) {
+			return nil, Errorf(Invalid, "%q is not a warning kind with its lead in days", pair)
+		}
+		out[WarningKind(strings.TrimSpace(k))] = days
+	}
+	return out, nil
+}

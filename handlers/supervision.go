@@ -106,6 +106,9 @@ func (h *Handlers) ListWarnings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if list, err = h.currentWarnings(ctx, list, f); err != nil {
+		return err
+	}
 	out := listResponse[warningJSON]{Items: []warningJSON{}, NextCursor: next}
 	for _, w := range list {
 		out.Items = append(out.Items, toWarningJSON(w, f.Now))
@@ -113,10 +116,68 @@ func (h *Handlers) ListWarnings(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// RedWarnings lists the red warnings of the agencies, the earliest deadline first: for the
-// lists of what waits on a supervisor.
+// RedWarnings lists the red warnings of the agencies, the earliest deadline first, as their
+// objects stand now: for the lists of what waits on a supervisor.
 func (h *Handlers) RedWarnings(ctx context.Context, agencyIDs []string, p domain.Page) ([]*domain.Warning, string, error) {
-	return h.Repo.ListWarnings(ctx, domain.WarningFilter{AgencyIDs: agencyIDs, Level: domain.LevelRed, Now: h.Now()}, p)
+	f := domain.WarningFilter{AgencyIDs: agencyIDs, Level: domain.LevelRed, Now: h.Now()}
+	list, next, err := h.Repo.ListWarnings(ctx, f, p)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err = h.currentWarnings(ctx, list, f)
+	return list, next, err
+}
+
+// currentWarnings checks each listed warning against its object as it stands now, since the
+// sweep that stored it: one whose step was done since is left out, one whose deadline moved
+// (an extension) says the new one, and is left out when it no longer passes the filter. A page
+// may come out shorter than its limit; its cursor stays the store's.
+func (h *Handlers) currentWarnings(ctx context.Context, list []*domain.Warning, f domain.WarningFilter) ([]*domain.Warning, error) {
+	r := h.WarningRules
+	out := list[:0]
+	for _, w := range list {
+		var now []domain.Warning
+		var err error
+		switch w.ObjectKind {
+		case "case":
+			var c *domain.Case
+			if c, err = h.Repo.CaseByID(ctx, w.ObjectID); err == nil {
+				now = r.CaseWarnings(c)
+			}
+		case "complaint":
+			var c *domain.Complaint
+			if c, err = h.Repo.ComplaintByID(ctx, w.ObjectID); err == nil {
+				now = r.ComplaintWarnings(c)
+			}
+		case "problem":
+			var p *domain.Problem
+			if p, err = h.Repo.ProblemByID(ctx, w.ObjectID); err == nil {
+				now = r.ProblemWarnings(p)
+			}
+		case "callback":
+			var cb *domain.Callback
+			if cb, err = h.Repo.CallbackByID(ctx, w.ObjectID); err == nil {
+				now = r.CallbackWarnings(cb)
+			}
+		case "order":
+			var o *domain.SupervisionOrder
+			if o, err = h.Repo.OrderByID(ctx, w.ObjectID); err == nil {
+				now = r.OrderWarnings(o)
+			}
+		}
+		if err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return nil, err
+		}
+		i := slices.IndexFunc(now, func(c domain.Warning) bool { return c.ID == w.ID && c.AgencyID == w.AgencyID })
+		if i < 0 {
+			continue
+		}
+		w.Deadline, w.YellowAt, w.Label = now[i].Deadline, now[i].YellowAt, now[i].Label
+		if level := w.LevelAt(f.Now); level != "" && (f.Level == "" || level == f.Level) {
+			out = append(out, w)
+		}
+	}
+	return out, nil
 }
 
 // OpenOrders lists the orders not closed of an agency (agencyID) or issued by a body (bodyID).

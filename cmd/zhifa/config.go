@@ -150,6 +150,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		e.errs = append(e.errs, "ZHIFA_HOLIDAYS, ZHIFA_WORKDAYS: comma-separated dates YYYY-MM-DD")
 	}
 	c.API.Supervision.Calendar = cal
+	leads, err := domain.ParseWarningLeads(e.str("ZHIFA_WARNING_LEADS", ""))
+	if err != nil {
+		e.errs = append(e.errs, "ZHIFA_WARNING_LEADS: kind=days pairs, such as decision=15,service=3")
+	}
+	c.API.Warnings = domain.WarningRules{Lead: leads, CallbackDays: e.integer("ZHIFA_CALLBACK_DAYS", domain.DefaultWarningRules.CallbackDays, 1, 90)}
 	if c.API.Media.LinkTTL > 15*time.Minute {
 		e.errs = append(e.errs, "ZHIFA_EVIDENCE_LINK_TTL: at most 15m")
 	}
