@@ -386,7 +386,8 @@ type Supervision interface {
 	PutWarning(ctx context.Context, w *Warning) error
 	DeleteWarning(ctx context.Context, id string) error
 	WarningByID(ctx context.Context, id string) (*Warning, error)
-	// WarningsOfAgency lists every stored warning of an agency, whatever its level.
+	// WarningsOfAgency lists every stored warning of an agency ("" for all), whatever its
+	// level.
 	WarningsOfAgency(ctx context.Context, agencyID string) ([]*Warning, error)
 	// ListWarnings lists the yellow or red warnings, earliest deadline first.
 	ListWarnings(ctx context.Context, f WarningFilter, p Page) ([]*Warning, string, error)

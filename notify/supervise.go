@@ -13,7 +13,7 @@ import (
 // looks every period; only the instance holding the "supervision" lease sweeps, and the lease
 // passes to another when its holder stops renewing it (killed, or gone).
 //
-// Each round reconciles every agency's warnings with its open objects (one per object and
+// Each round reconciles the warnings with the open objects (one per object and
 // deadline kind, written only when it changed, deleted once the step is done), then, for each
 // red warning not yet told, writes a "warning" change into the log of every supervisory body
 // over the agency and marks the warning told. The deriver turns those changes into the
@@ -45,7 +45,7 @@ func (s *Sweeper) SweepOnce(ctx context.Context) (int, error) {
 	if err != nil || !held {
 		return 0, err
 	}
-	n, err := forEachAgency(ctx, s.Repo, "", s.Reconcile)
+	n, err := s.Reconcile(ctx)
 	if err != nil {
 		return n, err
 	}
@@ -53,9 +53,11 @@ func (s *Sweeper) SweepOnce(ctx context.Context) (int, error) {
 	return n + m, err
 }
 
-// Reconcile makes an agency's stored warnings those of its open objects now, and says how
-// many it wrote or deleted.
-func (s *Sweeper) Reconcile(ctx context.Context, agencyID string) (int, error) {
+// Reconcile makes the stored warnings those of the open objects now, and says how many it
+// wrote or deleted. It reads each kind of object once for all agencies (cases once per status
+// of the deadlines), whatever the number of agencies: a round costs the open objects, not the
+// history or the district's size.
+func (s *Sweeper) Reconcile(ctx context.Context) (int, error) {
 	now := s.Now()
 	want := map[string]domain.Warning{}
 	add := func(ws []domain.Warning) {
@@ -63,37 +65,41 @@ func (s *Sweeper) Reconcile(ctx context.Context, agencyID string) (int, error) {
 			want[w.ID] = w
 		}
 	}
+	var agencies []string
+	if err := eachPage(func(p domain.Page) ([]*domain.Agency, string, error) { return s.Repo.ListAgencies(ctx, "", p) },
+		func(a *domain.Agency) { agencies = append(agencies, a.ID) }); err != nil {
+		return 0, err
+	}
 	for _, st := range append([]domain.CaseStatus{domain.StatusDecided, domain.StatusServed}, domain.OpenStatuses...) {
 		if err := eachPage(func(p domain.Page) ([]*domain.Case, string, error) {
-			return s.Repo.ListCases(ctx, domain.CaseFilter{AgencyID: agencyID, Status: st}, p)
+			return s.Repo.ListCases(ctx, domain.CaseFilter{Status: st}, p)
 		}, func(c *domain.Case) { add(s.Rules.CaseWarnings(c)) }); err != nil {
 			return 0, err
 		}
 	}
-	ids := []string{agencyID}
 	if err := eachPage(func(p domain.Page) ([]*domain.Complaint, string, error) {
-		return s.Repo.ListComplaints(ctx, domain.ComplaintFilter{AgencyIDs: ids, OpenOnly: true}, p)
+		return s.Repo.ListComplaints(ctx, domain.ComplaintFilter{OpenOnly: true}, p)
 	}, func(c *domain.Complaint) { add(s.Rules.ComplaintWarnings(c)) }); err != nil {
 		return 0, err
 	}
 	if err := eachPage(func(p domain.Page) ([]*domain.Problem, string, error) {
-		return s.Repo.ListProblems(ctx, domain.ProblemFilter{AgencyIDs: ids, OpenOnly: true}, p)
+		return s.Repo.ListProblems(ctx, domain.ProblemFilter{AgencyIDs: agencies, OpenOnly: true}, p)
 	}, func(pr *domain.Problem) { add(s.Rules.ProblemWarnings(pr)) }); err != nil {
 		return 0, err
 	}
 	for _, state := range []domain.CallbackState{domain.CallbackScheduled, domain.CallbackDue} {
 		if err := eachPage(func(p domain.Page) ([]*domain.Callback, string, error) {
-			return s.Repo.ListCallbacks(ctx, domain.CallbackFilter{AgencyIDs: ids, State: state, Now: now}, p)
+			return s.Repo.ListCallbacks(ctx, domain.CallbackFilter{State: state, Now: now}, p)
 		}, func(cb *domain.Callback) { add(s.Rules.CallbackWarnings(cb)) }); err != nil {
 			return 0, err
 		}
 	}
 	if err := eachPage(func(p domain.Page) ([]*domain.SupervisionOrder, string, error) {
-		return s.Repo.ListOrders(ctx, domain.OrderFilter{AgencyIDs: ids, Status: domain.OrderOpen}, p)
+		return s.Repo.ListOrders(ctx, domain.OrderFilter{Status: domain.OrderOpen}, p)
 	}, func(o *domain.SupervisionOrder) { add(s.Rules.OrderWarnings(o)) }); err != nil {
 		return 0, err
 	}
-	have, err := s.Repo.WarningsOfAgency(ctx, agencyID)
+	have, err := s.Repo.WarningsOfAgency(ctx, "")
 	if err != nil {
 		return 0, err
 	}

@@ -210,6 +210,8 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "officer_ids", Value: 1}}, Options: options.Index().SetName("officer_ids")},
 			{Keys: bson.D{{Key: "party.uscc", Value: 1}}, Options: options.Index().SetName("party_uscc")},
 			{Keys: bson.D{{Key: "deadline", Value: 1}}, Options: options.Index().SetName("deadline")},
+			// The supervision sweep reads the cases of each deadline's status across agencies.
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
 		"documents": {
 			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "version", Value: 1}}, Options: options.Index().SetUnique(true).SetName("case_kind_version_unique")},
@@ -266,6 +268,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"review_rounds": {
 			{Keys: bson.D{{Key: "body_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("body_id")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
 		"review_files": {
 			{Keys: bson.D{{Key: "round_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("round_id")},
@@ -283,6 +286,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"orders": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 			{Keys: bson.D{{Key: "body_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("body_id")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
 		"complaints": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},

@@ -82,9 +82,14 @@ func (s *Store) WarningByID(ctx context.Context, id string) (*domain.Warning, er
 	return findOne(ctx, s.db.Collection("warnings"), bson.D{{Key: "_id", Value: id}}, fromWarningDoc, "warning")
 }
 
-// WarningsOfAgency lists every stored warning of an agency.
+// WarningsOfAgency lists every stored warning of an agency ("" for all): the open deadlines,
+// as many as the open objects.
 func (s *Store) WarningsOfAgency(ctx context.Context, agencyID string) ([]*domain.Warning, error) {
-	cur, err := s.db.Collection("warnings").Find(ctx, bson.D{{Key: "agency_id", Value: agencyID}})
+	filter := bson.D{}
+	if agencyID != "" {
+		filter = bson.D{{Key: "agency_id", Value: agencyID}}
+	}
+	cur, err := s.db.Collection("warnings").Find(ctx, filter)
 	return findAll(ctx, cur, err, fromWarningDoc, "warning")
 }
 
