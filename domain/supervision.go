@@ -193,11 +193,15 @@ func (r WarningRules) OrderWarnings(o *SupervisionOrder) []Warning {
 // WarningFilter narrows ListWarnings; Level ("" both) is the colour at Now. Warnings not yet
 // yellow are never listed.
 type WarningFilter struct {
-	AgencyIDs []string // nil: any agency; empty: none
-	Kind      WarningKind
+	AgencyIDs []string      // nil: any agency; empty: none
+	Kinds     []WarningKind // nil: any kind; empty: none
 	Level     string
 	Now       time.Time
 }
+
+// AgencyWarningKinds are the kinds an agency's own people see: a callback is the supervisors'
+// call to the party, whose progress the agency is not shown.
+var AgencyWarningKinds = slices.DeleteFunc(slices.Clone(WarningKinds), func(k WarningKind) bool { return k == WarnCallback })
 
 // WarningAlerts tells the supervisors of a body over the agency, once per deadline, that a
 // warning turned red.

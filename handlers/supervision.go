@@ -72,6 +72,14 @@ func (h *Handlers) agencyLead(ctx context.Context, p domain.Principal) (bool, er
 	return p.Has(a.Decider()), nil
 }
 
+// cmpKinds is kinds, or every kind for nil.
+func cmpKinds(kinds []domain.WarningKind) []domain.WarningKind {
+	if kinds == nil {
+		return domain.WarningKinds
+	}
+	return kinds
+}
+
 func cmpErr(err, otherwise error) error {
 	if err != nil {
 		return err
@@ -86,9 +94,10 @@ func (h *Handlers) ListWarnings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := domain.WarningFilter{Kind: domain.WarningKind(c.Query("kind")), Level: c.Query("level"), Now: h.Now()}
+	f := domain.WarningFilter{Level: c.Query("level"), Now: h.Now()}
+	kind := domain.WarningKind(c.Query("kind"))
 	fe := domain.FieldErrors{}
-	if f.Kind != "" && !slices.Contains(domain.WarningKinds, f.Kind) {
+	if kind != "" && !slices.Contains(domain.WarningKinds, kind) {
 		fe.Add("kind", "decision, service, payment, complaint_accept, complaint_answer, rectification, callback or order")
 	}
 	if f.Level != "" && f.Level != domain.LevelYellow && f.Level != domain.LevelRed {
@@ -99,8 +108,15 @@ func (h *Handlers) ListWarnings(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	if f.AgencyIDs, _, err = h.supervisionScope(ctx, principal(c), c.Query("agency_id")); err != nil {
+	var body *domain.Agency
+	if f.AgencyIDs, body, err = h.supervisionScope(ctx, principal(c), c.Query("agency_id")); err != nil {
 		return err
+	}
+	if body == nil {
+		f.Kinds = domain.AgencyWarningKinds
+	}
+	if kind != "" {
+		f.Kinds = slices.DeleteFunc(slices.Clone(cmpKinds(f.Kinds)), func(k domain.WarningKind) bool { return k != kind })
 	}
 	list, next, err := h.Repo.ListWarnings(ctx, f, pg)
 	if err != nil {

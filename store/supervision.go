@@ -100,8 +100,12 @@ func (s *Store) ListWarnings(ctx context.Context, f domain.WarningFilter, p doma
 	if f.AgencyIDs != nil {
 		filter = append(filter, bson.E{Key: "agency_id", Value: bson.D{{Key: "$in", Value: f.AgencyIDs}}})
 	}
-	if f.Kind != "" {
-		filter = append(filter, bson.E{Key: "kind", Value: string(f.Kind)})
+	if f.Kinds != nil {
+		kinds := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			kinds[i] = string(k)
+		}
+		filter = append(filter, bson.E{Key: "kind", Value: bson.D{{Key: "$in", Value: kinds}}})
 	}
 	switch f.Level {
 	case domain.LevelRed:
