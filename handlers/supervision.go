@@ -316,8 +316,10 @@ func (h *Handlers) IssueOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.agenciesCovered(ctx, body, agencyID); err != nil {
+	if _, err := h.agenciesCovered(ctx, body, agencyID); domain.ErrorCode(err) == domain.NotFound {
 		return notFound(req.ObjectKind) // outside the body's region: as if it did not exist
+	} else if err != nil {
+		return err
 	}
 	now := h.Now()
 	o := &domain.SupervisionOrder{ID: domain.NewOrderID(now), BodyID: body.ID, AgencyID: agencyID, ObjectKind: req.ObjectKind, ObjectID: req.ObjectID,

@@ -49,6 +49,12 @@ func (s *Sweeper) SweepOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, err
 	}
+	// Renewed for the second half: a long reconciliation does not hand the telling to another
+	// instance midway (which would be harmless, the alerts being keyed, but wasted).
+	now = s.Now()
+	if held, err = s.Repo.TakeLease(ctx, LeaseName, s.Holder, now, now.Add(s.Lease)); err != nil || !held {
+		return n, err
+	}
 	m, err := s.TellReds(ctx)
 	return n + m, err
 }
@@ -135,10 +141,11 @@ func (s *Sweeper) Reconcile(ctx context.Context) (int, error) {
 // TellReds announces each red warning not told yet in the logs of the bodies over its agency,
 // then marks it told.
 func (s *Sweeper) TellReds(ctx context.Context) (int, error) {
+	const batch = 200
 	done := 0
 	for {
 		now := s.Now()
-		reds, err := s.Repo.RedUnalerted(ctx, now, 200)
+		reds, err := s.Repo.RedUnalerted(ctx, now, batch)
 		if err != nil || len(reds) == 0 {
 			return done, err
 		}
@@ -162,6 +169,9 @@ func (s *Sweeper) TellReds(ctx context.Context) (int, error) {
 				return done, err
 			}
 			done++
+		}
+		if len(reds) < batch {
+			return done, nil
 		}
 	}
 }
