@@ -66,7 +66,11 @@ type Config struct {
 	NotifyEvery time.Duration
 	// WatchEvery is how often deadlines and certificates are looked at for alerts (0: never).
 	WatchEvery time.Duration
-	Stream     handlers.StreamConfig
+	// SuperviseEvery is how often the supervision warnings are swept, on the one instance that
+	// holds the sweep's lease (0: never); Warnings are their leads (zero: the defaults).
+	SuperviseEvery time.Duration
+	Warnings       domain.WarningRules
+	Stream         handlers.StreamConfig
 	// Supervision times complaints in working days; CallbackDelay is how long after a case is
 	// served or closed its callback is due (0: seven days).
 	Supervision   handlers.SupervisionConfig
@@ -179,6 +183,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key), PublicURL: cfg.PublicURL,
 		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream, Supervision: cfg.Supervision}
 	h.Instance = cfg.Instance
+	h.WarningRules = warningRules(cfg.Warnings)
 	if h.Instance == "" {
 		h.Instance = domain.RandomToken(8)
 	}
@@ -217,6 +222,12 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		watchCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
 		go watcher.Run(watchCtx, cfg.WatchEvery)
+	}
+	if cfg.SuperviseEvery > 0 {
+		sweeper := &notify.Sweeper{Repo: d.Repo, Rules: h.WarningRules, Holder: h.Instance, Lease: 3 * cfg.SuperviseEvery, Now: d.Now, Log: d.Log}
+		superviseCtx, stop := context.WithCancel(context.Background())
+		app.Hooks().OnShutdown(func() error { stop(); return nil })
+		go sweeper.Run(superviseCtx, cfg.SuperviseEvery)
 	}
 	if d.Objects != nil && cfg.Media.SweepEvery > 0 {
 		sweepCtx, stop := context.WithCancel(context.Background())
@@ -321,6 +332,12 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Post("/complaints/:id/evidence", authed, h.AttachComplaintEvidence)
 	v1.Get("/complaints/:id/evidence", authed, h.ListComplaintEvidence)
 	v1.Get("/supervision/stats", authed, h.Stats)
+	// Live supervision: the warnings the sweep keeps, and supervision orders (督办).
+	v1.Get("/supervision/warnings", authed, h.ListWarnings)
+	v1.Post("/supervision/orders", authed, idem, h.IssueOrder)
+	v1.Get("/supervision/orders", authed, h.ListOrders)
+	v1.Get("/supervision/orders/:id", authed, h.GetOrder)
+	v1.Post("/supervision/orders/:id/transitions", authed, idem, h.OrderTransition)
 	// The supervisors' Chinese pages also open from a page link (?link=), for a browser.
 	linked := func(c *fiber.Ctx) error {
 		if c.Get(fiber.HeaderAuthorization) == "" && c.Query("link") != "" {
@@ -458,6 +475,21 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	// No catch-all: fiber answers a path no route has 404, and a path other methods have 405
 	// with Allow; the error handler writes both as problems.
 	return app, nil
+}
+
+// warningRules fills what the configuration leaves out with domain.DefaultWarningRules.
+func warningRules(r domain.WarningRules) domain.WarningRules {
+	out := domain.WarningRules{Lead: map[domain.WarningKind]int{}, CallbackDays: r.CallbackDays}
+	for k, v := range domain.DefaultWarningRules.Lead {
+		out.Lead[k] = v
+	}
+	for k, v := range r.Lead {
+		out.Lead[k] = v
+	}
+	if out.CallbackDays == 0 {
+		out.CallbackDays = domain.DefaultWarningRules.CallbackDays
+	}
+	return out
 }
 
 // printKey derives the key of print links from the signing key, so that every instance sharing

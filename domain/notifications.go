@@ -56,6 +56,16 @@ const (
 	// KindRegistrationPending: an enterprise registered in a region; the supervisors of the
 	// bodies over it are told it waits for activation.
 	KindRegistrationPending NotificationKind = "registration_pending"
+	// KindWarningRed: a deadline of an agency's object passed with its step not done; the
+	// supervisors of the bodies over the agency are told, once per deadline.
+	KindWarningRed NotificationKind = "warning_red"
+	// KindOrderIssued, KindOrderReturned, KindOrderClosed: the agency's admins hear of a
+	// supervision order, of its being sent back and of its closing; KindOrderAnswered: the
+	// issuing body's supervisors hear of the answer.
+	KindOrderIssued   NotificationKind = "order_issued"
+	KindOrderAnswered NotificationKind = "order_answered"
+	KindOrderReturned NotificationKind = "order_returned"
+	KindOrderClosed   NotificationKind = "order_closed"
 )
 
 // Alert horizons.
@@ -88,6 +98,11 @@ var templates = map[NotificationKind]template{
 	KindAwaitingDecision:    {"待作出处罚决定", "案件 %s 已通过法制审核，请及时作出决定。"},
 	KindNewProblem:          {"新的整改任务", "新增整改任务“%s”，请按期完成整改。"},
 	KindRegistrationPending: {"企业注册待审核", "%s 申请注册，请及时核实并审核。"},
+	KindWarningRed:          {"监督预警：期限已过", "%s，请督促办理。"},
+	KindOrderIssued:         {"收到督办事项", "收到%s，请按期办复。"},
+	KindOrderAnswered:       {"督办事项已办复", "%s，请审核。"},
+	KindOrderReturned:       {"督办事项被退回", "%s被退回，请重新办复。"},
+	KindOrderClosed:         {"督办事项已办结", "%s已办结。"},
 }
 
 // Alert is one notification to derive from a fact: its kind, who receives it, the object it

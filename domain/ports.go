@@ -103,6 +103,7 @@ type Repository interface {
 	Adjustments
 	SupervisorReads
 	Counts
+	Supervision
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a

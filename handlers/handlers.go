@@ -47,6 +47,8 @@ type Handlers struct {
 	StreamTimes StreamConfig
 	// Supervision times complaints and callbacks.
 	Supervision SupervisionConfig
+	// WarningRules time the supervision warnings (the sweep's, notify.Sweeper).
+	WarningRules domain.WarningRules
 	// Thumbnail renders a photo's thumbnail as JPEG; nil makes none.
 	Thumbnail func(io.Reader) ([]byte, error)
 	// Instance names this server among those sharing the database, the same across its

@@ -138,6 +138,10 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 		return d.callbackAlerts(ctx, ch)
 	case "adjustment":
 		return d.adjustmentAlerts(ctx, ch)
+	case "warning":
+		return d.warningAlerts(ctx, ch)
+	case "order":
+		return d.orderAlerts(ctx, ch)
 	case "inspection":
 		in, err := d.Repo.InspectionByID(ctx, ch.ObjectID)
 		if domain.ErrorCode(err) == domain.NotFound || err == nil && in.AgencyID != ch.AgencyID {

@@ -210,6 +210,8 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "officer_ids", Value: 1}}, Options: options.Index().SetName("officer_ids")},
 			{Keys: bson.D{{Key: "party.uscc", Value: 1}}, Options: options.Index().SetName("party_uscc")},
 			{Keys: bson.D{{Key: "deadline", Value: 1}}, Options: options.Index().SetName("deadline")},
+			// The supervision sweep reads the cases of each deadline's status across agencies.
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
 		"documents": {
 			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "version", Value: 1}}, Options: options.Index().SetUnique(true).SetName("case_kind_version_unique")},
@@ -271,6 +273,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"review_rounds": {
 			{Keys: bson.D{{Key: "body_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("body_id")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
 		"review_files": {
 			{Keys: bson.D{{Key: "round_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("round_id")},
@@ -280,6 +283,15 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"draws": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+		},
+		"warnings": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "deadline", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_deadline")},
+			{Keys: bson.D{{Key: "alert_at", Value: 1}}, Options: options.Index().SetName("alert_at")},
+		},
+		"orders": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "body_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("body_id")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
 		"complaints": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
@@ -302,7 +314,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)
 	}
-	for _, coll := range []string{"counters", "list_index", "case_events", "notify_cursors", "rubrics"} {
+	for _, coll := range []string{"counters", "list_index", "case_events", "notify_cursors", "rubrics", "leases"} {
 		if !slices.Contains(have, coll) {
 			if err := s.db.CreateCollection(ctx, coll); err != nil {
 				return fmt.Errorf("create collection %s: %w", coll, err)
