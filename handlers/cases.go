@@ -334,15 +334,18 @@ func (h *Handlers) GetCase(c *fiber.Ctx) error {
 	return c.JSON(toCaseJSON(cs, h.Now()))
 }
 
-// ListCases lists the agency's cases: ?status= ?officer_id= ?enterprise= (USCC) ?overdue=true
-// ?created_from= ?created_to= (dates), a sysadmin also ?agency_id=.
+// ListCases lists the agency's cases: ?status= ?officer_id= ?overdue=true ?created_from=
+// ?created_to= (dates), a sysadmin also ?agency_id=; and searches them (caseSearchOf).
 func (h *Handlers) ListCases(c *fiber.Ctx) error {
 	p := principal(c)
 	pg, err := pageOf(c)
 	if err != nil {
 		return err
 	}
-	f := domain.CaseFilter{AgencyID: p.AgencyID, Status: domain.CaseStatus(c.Query("status")), OfficerID: c.Query("officer_id"), EnterpriseUSCC: strings.ToUpper(c.Query("enterprise"))}
+	f := domain.CaseFilter{AgencyID: p.AgencyID, Status: domain.CaseStatus(c.Query("status")), OfficerID: c.Query("officer_id")}
+	if err := caseSearchOf(c, &f); err != nil {
+		return err
+	}
 	if p.Has(domain.RoleSysadmin) {
 		f.AgencyID = c.Query("agency_id")
 	} else if a := c.Query("agency_id"); a != "" && a != p.AgencyID {

@@ -207,9 +207,16 @@ func (h *Handlers) inspectionWrite(c *fiber.Ctx, ctx context.Context, in *domain
 	return h.saveInspection(c, ctx, in)
 }
 
-// ListInspections lists the agency's inspections.
+// ListInspections lists the agency's inspections, searched by inspectionSearchOf.
 func (h *Handlers) ListInspections(c *fiber.Ctx) error {
-	return listInAgency(h, c, h.Repo.ListInspections, toInspectionJSON)
+	var f domain.InspectionFilter
+	if err := inspectionSearchOf(c, &f); err != nil {
+		return err
+	}
+	return listInAgency(h, c, func(ctx context.Context, agencyID string, pg domain.Page) ([]*domain.Inspection, string, error) {
+		f.AgencyID = agencyID
+		return h.Repo.SearchInspections(ctx, f, pg)
+	}, toInspectionJSON)
 }
 
 func (h *Handlers) scopedInspection(c *fiber.Ctx, ctx context.Context) (*domain.Inspection, error) {

@@ -25,6 +25,10 @@ type partyDoc struct {
 	Phone    string `bson:"phone,omitempty"`
 	Address  string `bson:"address,omitempty"`
 	LegalRep string `bson:"legal_representative,omitempty"`
+	// IDHash and NameGrams are what MongoDB's indexes find a case by (search.go): the digest of
+	// the identity number, the grams of the name.
+	IDHash    string   `bson:"id_hash,omitempty"`
+	NameGrams []string `bson:"name_grams"`
 }
 
 type decisionDoc struct {
@@ -187,7 +191,7 @@ func toCaseDoc(c *domain.Case) caseDoc {
 	d := caseDoc{
 		ID: c.ID, AgencyID: c.AgencyID, Number: c.Number, MatterID: c.MatterID, Procedure: string(c.Procedure), Status: string(c.Status),
 		Party: partyDoc{Kind: c.Party.Kind, Name: c.Party.Name, IDNumber: c.Party.IDNumber, USCC: c.Party.USCC, Phone: c.Party.Phone, Address: c.Party.Address,
-			LegalRep: c.Party.LegalRepresentative},
+			LegalRep: c.Party.LegalRepresentative, IDHash: domain.IDNumberHash(c.Party.IDNumber), NameGrams: domain.NameGrams(c.Party.Name)},
 		Facts: c.Facts, ViolationOn: timePtr(c.ViolationOn), OfficerIDs: c.OfficerIDs, Investigators: c.Investigators, ReviewerID: c.ReviewerID,
 		RegisteredAt: timePtr(c.RegisteredAt), Deadline: timePtr(c.Deadline), Answered: c.Answered, Waived: c.Waived,
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionDoc(c.Proposed),
@@ -496,13 +500,16 @@ func (s *Store) EventsOf(ctx context.Context, caseID string, from, to int) ([]do
 }
 
 // ListCases lists cases by filter in id order, leaving out the event chains. On FerretDB the
-// in-process index picks the page and each case is read by _id.
+// in-process index picks the page (a search from its postings) and each case is read by _id.
 func (s *Store) ListCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
 	if s.idx.cases == nil {
 		return s.queryCases(ctx, f, p)
 	}
-	return indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f), p, fromCaseDoc, "case",
-		options.FindOne().SetProjection(bson.D{{Key: "key_ring", Value: 0}}))
+	noKeys := options.FindOne().SetProjection(bson.D{{Key: "key_ring", Value: 0}})
+	if scopes, terms := caseSearch(f); terms != nil {
+		return searchedPage(ctx, s.idx.cases, s.db.Collection("cases"), scopes, terms, matchCase(f), p, fromCaseDoc, "case", noKeys)
+	}
+	return indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f), p, fromCaseDoc, "case", noKeys)
 }
 
 // queryCases lists cases with a database query, which MongoDB answers from its indexes.
@@ -533,6 +540,15 @@ func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Pa
 	}
 	if created := timeRange(f.CreatedFrom, f.CreatedTo); created != nil {
 		add("created_at", created)
+	}
+	if f.Number != "" {
+		add("number", f.Number)
+	}
+	if f.PartyIDHash != "" {
+		add("party.id_hash", f.PartyIDHash)
+	}
+	if f.PartyName != "" {
+		filter = append(filter, nameFilter("party.name", f.PartyName)...)
 	}
 	return pageWith(ctx, s.db.Collection("cases"), filter, p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
 }

@@ -7,6 +7,7 @@ import (
 
 	"time"
 
+	"github.com/google/btree"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -29,6 +30,11 @@ func (s *Store) QueryInspectionsOfEnterprise(ctx context.Context, uscc string, f
 	return s.queryInspectionsOfEnterprise(ctx, uscc, from, to)
 }
 
+// QueryInspectionSearch is the database query behind SearchInspections.
+func (s *Store) QueryInspectionSearch(ctx context.Context, f domain.InspectionFilter, p domain.Page) ([]*domain.Inspection, string, error) {
+	return s.queryInspectionSearch(ctx, f, p)
+}
+
 // QueryDocumentsOf is the database query behind DocumentsOf.
 func (s *Store) QueryDocumentsOf(ctx context.Context, caseID string) ([]*domain.Document, error) {
 	return s.queryDocumentsOf(ctx, caseID)
@@ -39,6 +45,8 @@ func (s *Store) QueryDocumentsOf(ctx context.Context, caseID string) ([]*domain.
 func (s *Store) ScansAgree(ctx context.Context) (coll string, files, driver any, err error) {
 	for _, c := range []func() (string, any, any, error){
 		func() (string, any, any, error) { return bothScans(ctx, s.idx.cases, s.db) },
+		func() (string, any, any, error) { return postingsAgree(s.idx.cases) },
+		func() (string, any, any, error) { return postingsAgree(s.idx.inspections) },
 		func() (string, any, any, error) { return bothScans(ctx, s.idx.inspections, s.db) },
 		func() (string, any, any, error) { return bothScans(ctx, s.idx.documents, s.db) },
 	} {
@@ -64,3 +72,23 @@ func (s *Store) ForgetCaseDocument(ctx context.Context, id string) error {
 
 // MapErr is mapErr, for tests of how driver errors reach clients.
 var MapErr = mapErr
+
+// postingsAgree rebuilds a searchable index's postings from its entries and compares them with
+// the postings kept up to date write by write.
+func postingsAgree[E indexEntry](x *listIndex[E]) (string, any, any, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	fresh, scopes := x.postingsOf(x.entries)
+	flat := func(ps map[string]*btree.BTreeG[string]) map[string][]string {
+		out := map[string][]string{}
+		for k, p := range ps {
+			p.Ascend(func(id string) bool { out[k] = append(out[k], id); return true })
+		}
+		return out
+	}
+	got, want := flat(x.postings), flat(fresh)
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(x.scopes, scopes) {
+		return x.coll + " postings", got, want, nil
+	}
+	return "", nil, nil, nil
+}

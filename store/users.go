@@ -134,6 +134,12 @@ func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, p domain.Pag
 	if f.Role != "" {
 		filter = append(filter, bson.E{Key: "roles", Value: string(f.Role)})
 	}
+	if f.CertificateNo != "" {
+		filter = append(filter, bson.E{Key: "certificate_no", Value: f.CertificateNo})
+	}
+	if f.Name != "" {
+		filter = append(filter, namePartsFilter("name", f.Name))
+	}
 	return page(ctx, s.users(), filter, p, fromUserDoc, func(d *userDoc) string { return d.ID })
 }
 
