@@ -31,7 +31,9 @@ func (x *listIndex[E]) searchable(format string, scope func(*E) string, terms fu
 
 func postingKey(scope, term string) string { return scope + "\x00" + term }
 
-func newPosting() *btree.BTreeG[string] { return btree.NewG(16, func(a, b string) bool { return a < b }) }
+func newPosting() *btree.BTreeG[string] {
+	return btree.NewG(16, func(a, b string) bool { return a < b })
+}
 
 // post records k's terms; x.mu is held.
 func (x *listIndex[E]) post(k *keyed[E]) {
