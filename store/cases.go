@@ -514,6 +514,11 @@ func (s *Store) ListCases(ctx context.Context, f domain.CaseFilter, p domain.Pag
 
 // queryCases lists cases with a database query, which MongoDB answers from its indexes.
 func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
+	return pageWith(ctx, s.db.Collection("cases"), caseQuery(f), p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
+}
+
+// caseQuery is the database query of f.
+func caseQuery(f domain.CaseFilter) bson.D {
 	filter := bson.D{}
 	add := func(k string, v any) { filter = append(filter, bson.E{Key: k, Value: v}) }
 	if f.AgencyID != "" {
@@ -550,7 +555,7 @@ func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Pa
 	if f.PartyName != "" {
 		filter = append(filter, nameFilter("party.name", f.PartyName)...)
 	}
-	return pageWith(ctx, s.db.Collection("cases"), filter, p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
+	return filter
 }
 
 // NextCaseNumber allocates the agency's next case number of the year.

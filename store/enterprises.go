@@ -91,6 +91,11 @@ func (s *Store) DeleteEnterprise(ctx context.Context, id string) error {
 // ListEnterprises lists registrations in creation order. A search by name is answered from
 // the index of the region (or of the USCC) and then the names of the region's enterprises.
 func (s *Store) ListEnterprises(ctx context.Context, f domain.EnterpriseFilter, p domain.Page) ([]*domain.Enterprise, string, error) {
+	return page(ctx, s.db.Collection("enterprises"), enterpriseQuery(f), p, fromEnterpriseDoc, func(d *enterpriseDoc) string { return d.ID })
+}
+
+// enterpriseQuery is the database query of f.
+func enterpriseQuery(f domain.EnterpriseFilter) bson.D {
 	filter := bson.D{}
 	if f.RegionID != "" {
 		filter = append(filter, bson.E{Key: "region_path", Value: f.RegionID})
@@ -104,5 +109,5 @@ func (s *Store) ListEnterprises(ctx context.Context, f domain.EnterpriseFilter, 
 	if f.Name != "" {
 		filter = append(filter, namePartsFilter("name", f.Name))
 	}
-	return page(ctx, s.db.Collection("enterprises"), filter, p, fromEnterpriseDoc, func(d *enterpriseDoc) string { return d.ID })
+	return filter
 }

@@ -92,3 +92,43 @@ func postingsAgree[E indexEntry](x *listIndex[E]) (string, any, any, error) {
 	}
 	return "", nil, nil, nil
 }
+
+// The database queries of the searches, for tests that ask the engine how it runs them.
+var (
+	CaseQuery       = caseQuery
+	InspectionQuery = inspectionQuery
+	EnterpriseQuery = enterpriseQuery
+	UserQuery       = userQuery
+)
+
+// Explain asks the engine how it runs a page of a list's query (sorted by _id, as pages are).
+func (s *Store) Explain(ctx context.Context, coll string, filter bson.D) (bson.M, error) {
+	var out bson.M
+	err := s.db.RunCommand(ctx, bson.D{
+		{Key: "explain", Value: bson.D{{Key: "find", Value: coll}, {Key: "filter", Value: filter}, {Key: "sort", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "limit", Value: 51}}},
+		{Key: "verbosity", Value: "queryPlanner"},
+	}).Decode(&out)
+	return out, err
+}
+
+// IndexKeys names the fields of each index of a collection, in order, by index name.
+func (s *Store) IndexKeys(ctx context.Context, coll string) (map[string][]string, error) {
+	cur, err := s.db.Collection(coll).Indexes().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var specs []struct {
+		Name string `bson:"name"`
+		Key  bson.D `bson:"key"`
+	}
+	if err := cur.All(ctx, &specs); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, sp := range specs {
+		for _, k := range sp.Key {
+			out[sp.Name] = append(out[sp.Name], k.Key)
+		}
+	}
+	return out, nil
+}

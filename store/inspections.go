@@ -162,6 +162,11 @@ func (s *Store) SearchInspections(ctx context.Context, f domain.InspectionFilter
 }
 
 func (s *Store) queryInspectionSearch(ctx context.Context, f domain.InspectionFilter, p domain.Page) ([]*domain.Inspection, string, error) {
+	return page(ctx, s.db.Collection("inspections"), inspectionQuery(f), p, fromInspectionDoc, func(d *inspectionDoc) string { return d.ID })
+}
+
+// inspectionQuery is the database query of f.
+func inspectionQuery(f domain.InspectionFilter) bson.D {
 	filter := bson.D{}
 	add := func(k string, v any) { filter = append(filter, bson.E{Key: k, Value: v}) }
 	if f.AgencyID != "" {
@@ -186,7 +191,7 @@ func (s *Store) queryInspectionSearch(ctx context.Context, f domain.InspectionFi
 	if len(planned) > 0 {
 		add("planned_on", planned)
 	}
-	return page(ctx, s.db.Collection("inspections"), filter, p, fromInspectionDoc, func(d *inspectionDoc) string { return d.ID })
+	return filter
 }
 
 // InspectionByID returns the inspection or NotFound.

@@ -216,7 +216,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_status")},
 			{Keys: bson.D{{Key: "officer_ids", Value: 1}}, Options: options.Index().SetName("officer_ids")},
 			{Keys: bson.D{{Key: "party.uscc", Value: 1}}, Options: options.Index().SetName("party_uscc")},
-			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "number", Value: 1}}, Options: options.Index().SetName("agency_number")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "number", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_number")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "party.id_hash", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_party_id_hash")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "party.name_grams", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_party_name_grams")},
 			{Keys: bson.D{{Key: "deadline", Value: 1}}, Options: options.Index().SetName("deadline")},
@@ -264,6 +264,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"enterprises": {
 			{Keys: bson.D{{Key: "uscc_key", Value: 1}}, Options: options.Index().SetUnique(true).SetName("uscc_key_unique")},
+			{Keys: bson.D{{Key: "uscc", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("uscc")},
 			{Keys: bson.D{{Key: "region_path", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("region_path")},
 		},
 		"callbacks": {
