@@ -37,7 +37,9 @@ func BenchmarkCaseSearch(b *testing.B) {
 	words := []rune("春华秋实金银铜铁山水林木兴旺发达美佳乐康福顺和平安泰恒通宏远鑫源晨光星月云海天地")
 	kinds := []string{"商贸有限公司", "餐饮店", "便利店", "食品有限公司", "药房", "五金店"}
 	statuses := []string{"registered", "investigating", "notified", "decided", "closed"}
-	word := func() string { return string([]rune{words[rng.IntN(len(words))], words[rng.IntN(len(words))], words[rng.IntN(len(words))]}) }
+	word := func() string {
+		return string([]rune{words[rng.IntN(len(words))], words[rng.IntN(len(words))], words[rng.IntN(len(words))]})
+	}
 	idNumber := func(i int) string {
 		first := fmt.Sprintf("110105%s%03d", time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i/1000).Format("20060102"), i%1000)
 		sum := 0
@@ -88,7 +90,9 @@ func BenchmarkCaseSearch(b *testing.B) {
 		{"identity number", func() domain.CaseFilter {
 			return domain.CaseFilter{AgencyID: "a0", PartyIDHash: domain.IDNumberHash(probe.Party.IDNumber)}
 		}, false},
-		{"USCC", func() domain.CaseFilter { return domain.CaseFilter{AgencyID: "a0", EnterpriseUSCC: "91350100M000100Y43"} }, false},
+		{"USCC", func() domain.CaseFilter {
+			return domain.CaseFilter{AgencyID: "a0", EnterpriseUSCC: "91350100M000100Y43"}
+		}, false},
 		{"name, common (青山)", func() domain.CaseFilter { return domain.CaseFilter{AgencyID: "a0", PartyName: "青山"} }, false},
 		{"name, one case (欧阳青)", func() domain.CaseFilter { return domain.CaseFilter{AgencyID: "a0", PartyName: "欧阳青"} }, false},
 		{"name, none (无此名称)", func() domain.CaseFilter { return domain.CaseFilter{AgencyID: "a0", PartyName: "无此名称"} }, false},
