@@ -68,8 +68,8 @@ func sameIDs(got, want []string) bool {
 	return slices.Equal(got, want) || len(got) == 0 && len(want) == 0
 }
 
-// TestSearchCases: an agency's people find its cases by case number, a fragment of the party's
-// name, the party's USCC and identity number, page by page; every role of another agency finds
+// TestSearchCases: an agency's people find its cases by case number or a document's 文号, a
+// fragment of the party's name, the party's USCC and identity number, page by page; every role of another agency finds
 // none of them by any of these, even by the same identity number or case number; a sysadmin
 // finds every agency's.
 func TestSearchCases(t *testing.T) {
@@ -139,6 +139,23 @@ func TestSearchCases(t *testing.T) {
 	}
 	if r := ta.do("GET", "/v1/cases?party_name="+url.QueryEscape("青山")+"&agency_id="+a.id, nil, b.officerTok); r.Status != 404 {
 		t.Errorf("B naming A's agency: %d %s", r.Status, r.Body)
+	}
+
+	// A document's 文号 finds the case it was issued in, in its agency only.
+	decided := ta.decidedFine(t, a)
+	doc := ta.do("POST", "/v1/cases/"+decided+"/documents", map[string]any{"kind": "credit_repair_notice"}, a.officerTok)
+	docNo, _ := doc.JSON["fields"].(map[string]any)["number"].(string)
+	if doc.Status != 201 || docNo == "" {
+		t.Fatalf("issue a document: %d %s", doc.Status, doc.Body)
+	}
+	for _, c := range []struct {
+		name  string
+		token string
+		want  []string
+	}{{"its agency", a.officerTok, sorted(decided)}, {"a sysadmin", ta.sysTok, sorted(decided)}, {"another agency", b.adminTok, nil}} {
+		if got := search(c.token, "number", docNo); !sameIDs(got, c.want) {
+			t.Errorf("%s by the 文号 %s: %v, want %v", c.name, docNo, got, c.want)
+		}
 	}
 }
 

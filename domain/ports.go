@@ -132,7 +132,8 @@ type CaseFilter struct {
 	OverdueAt      time.Time // open cases whose deadline is before this time
 	CreatedFrom    time.Time
 	CreatedTo      time.Time
-	// Number is a case number (立案编号), matched exactly.
+	// Number is a case number (立案编号) or the 文号 of a document issued in the case, matched
+	// exactly.
 	Number string
 	// PartyName is a fragment of the party's name (NameMatches).
 	PartyName string

@@ -94,7 +94,8 @@ func caseSearch(f domain.CaseFilter) (scopes, terms []string) {
 func asStored(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 // matchCase returns whether an entry passes f, with the meaning the database query gives f.
-func matchCase(f domain.CaseFilter) func(*caseEntry) bool {
+// byDocument are the cases a document numbered f.Number was issued in: they match that number too.
+func matchCase(f domain.CaseFilter, byDocument []string) func(*caseEntry) bool {
 	from, to, overdue := asStored(f.CreatedFrom), asStored(f.CreatedTo), asStored(f.OverdueAt)
 	return func(e *caseEntry) bool {
 		switch {
@@ -104,7 +105,7 @@ func matchCase(f domain.CaseFilter) func(*caseEntry) bool {
 			f.EnterpriseUSCC != "" && e.USCC != f.EnterpriseUSCC,
 			!f.CreatedFrom.IsZero() && e.Created.Before(from),
 			!f.CreatedTo.IsZero() && !e.Created.Before(to),
-			f.Number != "" && e.Number != f.Number,
+			f.Number != "" && e.Number != f.Number && !slices.Contains(byDocument, e.ID),
 			f.PartyIDHash != "" && e.IDHash != f.PartyIDHash,
 			f.PartyName != "" && !domain.NameMatches(e.Name, f.PartyName):
 			return false

@@ -47,6 +47,7 @@ func (s *Store) ScansAgree(ctx context.Context) (coll string, files, driver any,
 		func() (string, any, any, error) { return bothScans(ctx, s.idx.cases, s.db) },
 		func() (string, any, any, error) { return postingsAgree(s.idx.cases) },
 		func() (string, any, any, error) { return postingsAgree(s.idx.inspections) },
+		func() (string, any, any, error) { return postingsAgree(s.idx.documents) },
 		func() (string, any, any, error) { return bothScans(ctx, s.idx.inspections, s.db) },
 		func() (string, any, any, error) { return bothScans(ctx, s.idx.documents, s.db) },
 	} {
@@ -99,6 +100,8 @@ var (
 	InspectionQuery = inspectionQuery
 	EnterpriseQuery = enterpriseQuery
 	UserQuery       = userQuery
+	// DocumentNumberQuery finds the documents whose 文号 a case search names.
+	DocumentNumberQuery = documentNumberQuery
 )
 
 // Explain asks the engine how it runs a page of a list's query (sorted by _id, as pages are).

@@ -156,7 +156,7 @@ func (s *Store) SearchInspections(ctx context.Context, f domain.InspectionFilter
 	}
 	c := s.db.Collection("inspections")
 	if scopes, terms := inspectionSearch(f); terms != nil {
-		return searchedPage(ctx, x, c, scopes, terms, matchInspection(f), p, fromInspectionDoc, "inspection")
+		return searchedPage(ctx, x, c, scopes, terms, nil, matchInspection(f), p, fromInspectionDoc, "inspection")
 	}
 	return indexedPage(ctx, x, c, matchInspection(f), p, fromInspectionDoc, "inspection")
 }

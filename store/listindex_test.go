@@ -50,6 +50,7 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 	names := []string{"青山区某某商贸有限公司", "青山湖餐饮店", "东湖区青山路便利店", "张三", "张三丰", "Li Ming Trading 青山", "某某"}
 	ids := []string{"", testIDNumber("11010119900101123"), testIDNumber("35010219851231004"), testIDNumber("44030519700615002")}
 	numbers := []string{"", "2026-001", "2026-002", "2026-003"}
+	docNumbers := []string{"执罚〔2026〕1号", "执罚〔2026〕2号", "2026-002"} // a 文号 may equal another case's number
 	for i := range 120 {
 		c := &domain.Case{AgencyID: pick(agencies), Status: statuses[rng.IntN(len(statuses))], Procedure: domain.ProcedureGeneral,
 			Party:      domain.Party{Kind: "enterprise", Name: pick(names), USCC: pick(usccs), IDNumber: pick(ids)},
@@ -106,7 +107,7 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 		c := created[rng.IntN(12)]
 		k := kinds[rng.IntN(len(kinds))]
 		versions[c.ID+string(k)]++
-		d := &domain.Document{ID: domain.NewID(), CaseID: c.ID, AgencyID: c.AgencyID, Kind: k, Version: versions[c.ID+string(k)], Fields: map[string]string{"x": "y"},
+		d := &domain.Document{ID: domain.NewID(), CaseID: c.ID, AgencyID: c.AgencyID, Kind: k, Version: versions[c.ID+string(k)], Fields: map[string]string{"x": "y", "number": pick(docNumbers)},
 			Hash: "h", IssuedBy: "o1", IssuedAt: now.Add(time.Duration(rng.IntN(5)) * time.Second)} // equal times test the tie-break
 		stale := *c
 		if err := s.CommitCase(ctx, c, c.Seed(domain.Event{Action: domain.ActIssueDocument, ActorID: "o1", At: now, DocumentID: d.ID}), domain.Attached{Document: d}); err != nil {
@@ -147,7 +148,7 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 		}
 		switch rng.IntN(5) {
 		case 0:
-			f.Number = pick(numbers[1:])
+			f.Number = pick(append(numbers[1:], docNumbers...))
 		case 1:
 			f.PartyIDHash = domain.IDNumberHash(pick(ids[1:]))
 		case 2, 3:

@@ -111,7 +111,7 @@ func BenchmarkCaseSearch(b *testing.B) {
 				start := time.Now()
 				for range b.N {
 					if sh.scan {
-						list, _, err = indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f), page, fromCaseDoc, "case")
+						list, _, err = indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f, nil), page, fromCaseDoc, "case")
 					} else {
 						list, _, err = s.ListCases(ctx, f, page)
 					}

@@ -53,9 +53,10 @@ func TestSearchQueriesUseAnIndex(t *testing.T) {
 		filter      bson.D
 		equality    []string
 	}{
-		{"cases", "agency_number", store.CaseQuery(domain.CaseFilter{AgencyID: "a1", Number: "2026-001"}), []string{"agency_id", "number"}},
-		{"cases", "agency_party_id_hash", store.CaseQuery(domain.CaseFilter{AgencyID: "a1", PartyIDHash: domain.IDNumberHash("11010519491231002X")}), []string{"agency_id", "party.id_hash"}},
-		{"cases", "agency_party_name_grams", store.CaseQuery(domain.CaseFilter{AgencyID: "a1", PartyName: "青山"}), []string{"agency_id", "party.name_grams"}},
+		{"cases", "agency_number", store.CaseQuery(domain.CaseFilter{AgencyID: "a1", Number: "2026-001"}, nil), []string{"agency_id", "number"}},
+		{"cases", "agency_party_id_hash", store.CaseQuery(domain.CaseFilter{AgencyID: "a1", PartyIDHash: domain.IDNumberHash("11010519491231002X")}, nil), []string{"agency_id", "party.id_hash"}},
+		{"cases", "agency_party_name_grams", store.CaseQuery(domain.CaseFilter{AgencyID: "a1", PartyName: "青山"}, nil), []string{"agency_id", "party.name_grams"}},
+		{"documents", "agency_number", store.DocumentNumberQuery([]string{"a1"}, "执罚〔2026〕1号"), []string{"agency_id", "fields.number"}},
 		{"inspections", "agency_enterprise", store.InspectionQuery(domain.InspectionFilter{AgencyID: "a1", EnterpriseUSCC: uscc}), []string{"agency_id", "enterprise_uscc"}},
 		{"inspections", "agency_officer", store.InspectionQuery(domain.InspectionFilter{AgencyID: "a1", OfficerID: "o1"}), []string{"agency_id", "officer_ids"}},
 		{"inspections", "agency_status", store.InspectionQuery(domain.InspectionFilter{AgencyID: "a1", Status: domain.InspectionPlanned}), []string{"agency_id", "status"}},

@@ -92,8 +92,9 @@ func (x *listIndex[E]) postingsOf(entries *btree.BTreeG[keyed[E]]) (map[string]*
 }
 
 // search returns the ids of up to limit entries after the id after that have one of the terms
-// (the rarest is walked; match decides), in scopes (nil: every scope), and whether more follow.
-func (x *listIndex[E]) search(scopes []string, terms []string, match func(*E) bool, after string, limit int) ([]string, bool) {
+// (the rarest is walked; match decides) or are among extra, in scopes (nil: every scope), and
+// whether more follow.
+func (x *listIndex[E]) search(scopes []string, terms []string, match func(*E) bool, after string, extra []string, limit int) ([]string, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if scopes == nil {
@@ -114,10 +115,15 @@ func (x *listIndex[E]) search(scopes []string, terms []string, match func(*E) bo
 		}
 	}
 	var ids []string
-	if bestLen <= 0 {
-		return ids, false
+	for _, id := range extra {
+		if k, ok := x.entries.Get(keyed[E]{id: id}); ok && id > after && slices.Contains(scopes, x.scope(&k.e)) && match(&k.e) {
+			ids = append(ids, id)
+		}
 	}
 	for _, s := range scopes {
+		if bestLen <= 0 {
+			break
+		}
 		p := x.postings[postingKey(s, best)]
 		if p == nil {
 			continue
@@ -135,6 +141,7 @@ func (x *listIndex[E]) search(scopes []string, terms []string, match func(*E) bo
 		})
 	}
 	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	if len(ids) > limit {
 		return ids[:limit], true
 	}
@@ -143,7 +150,7 @@ func (x *listIndex[E]) search(scopes []string, terms []string, match func(*E) bo
 
 // searchedPage is one keyset page of a search: the postings pick the ids, each object is read
 // by _id.
-func searchedPage[E indexEntry, D any, T any](ctx context.Context, x *listIndex[E], c *mongo.Collection, scopes, terms []string, match func(*E) bool, p domain.Page, conv func(*D) T, what string, opts ...options.Lister[options.FindOneOptions]) ([]T, string, error) {
+func searchedPage[E indexEntry, D any, T any](ctx context.Context, x *listIndex[E], c *mongo.Collection, scopes, terms, extra []string, match func(*E) bool, p domain.Page, conv func(*D) T, what string, opts ...options.Lister[options.FindOneOptions]) ([]T, string, error) {
 	p = p.Normalize()
 	after := ""
 	if p.Cursor != "" {
@@ -155,7 +162,7 @@ func searchedPage[E indexEntry, D any, T any](ctx context.Context, x *listIndex[
 	if err := x.wait(ctx); err != nil {
 		return nil, "", err
 	}
-	ids, more := x.search(scopes, terms, match, after, p.Limit)
+	ids, more := x.search(scopes, terms, match, after, extra, p.Limit)
 	out, err := readByID(ctx, c, ids, conv, what, opts...)
 	if err != nil || !more {
 		return out, "", err

@@ -223,6 +223,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"documents": {
 			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "version", Value: 1}}, Options: options.Index().SetUnique(true).SetName("case_kind_version_unique")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "fields.number", Value: 1}}, Options: options.Index().SetName("agency_number")},
 		},
 		"changes": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true).SetName("agency_seq_unique")},
