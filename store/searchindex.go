@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/btree"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -193,6 +195,22 @@ func gramsField(field string) string { return field + "_grams" }
 // and the grams MongoDB's indexes find them by. On FerretDB the in-process index computes
 // them from the party itself and nothing is needed.
 func (s *Store) fillCaseSearchFields(ctx context.Context) error {
+	const done = "case_search_fields"
+	marks := s.db.Collection("migrations")
+	switch err := marks.FindOne(ctx, bson.D{{Key: "_id", Value: done}}).Err(); {
+	case err == nil:
+		return nil
+	case !errors.Is(err, mongo.ErrNoDocuments):
+		return err
+	}
+	if err := s.fillCaseSearchFieldsOnce(ctx); err != nil {
+		return err
+	}
+	_, err := marks.ReplaceOne(ctx, bson.D{{Key: "_id", Value: done}}, bson.D{{Key: "_id", Value: done}, {Key: "at", Value: time.Now().UTC()}}, options.Replace().SetUpsert(true))
+	return err
+}
+
+func (s *Store) fillCaseSearchFieldsOnce(ctx context.Context) error {
 	c := s.db.Collection("cases")
 	cur, err := c.Find(ctx, bson.D{{Key: "party.name_grams", Value: bson.D{{Key: "$exists", Value: false}}}},
 		options.Find().SetProjection(bson.D{{Key: "party.name", Value: 1}, {Key: "party.id_number", Value: 1}}))
