@@ -529,21 +529,7 @@ func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Pa
 			return nil, "", err
 		}
 	}
-	filter := caseQuery(f, byDocument)
-	if _, terms := caseSearch(f); terms != nil && f.AgencyID == "" {
-		// A search of every agency names them all, so that the indexes led by agency_id serve it.
-		cur, err := s.db.Collection("agencies").Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-		all, err := findAll(ctx, cur, err, func(d *struct {
-			ID string `bson:"_id"`
-		}) string {
-			return d.ID
-		}, "agencies")
-		if err != nil {
-			return nil, "", err
-		}
-		filter = append(bson.D{{Key: "agency_id", Value: bson.D{{Key: "$in", Value: all}}}}, filter...)
-	}
-	return pageWith(ctx, s.db.Collection("cases"), filter, p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
+	return pageWith(ctx, s.db.Collection("cases"), caseQuery(f, byDocument), p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
 }
 
 // caseQuery is the database query of f; byDocument are the cases a document numbered f.Number

@@ -219,6 +219,10 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "number", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_number")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "party.id_hash", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_party_id_hash")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "party.name_grams", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_party_name_grams")},
+			// A sysadmin's search of every agency.
+			{Keys: bson.D{{Key: "number", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("number")},
+			{Keys: bson.D{{Key: "party.id_hash", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("party_id_hash")},
+			{Keys: bson.D{{Key: "party.name_grams", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("party_name_grams")},
 			{Keys: bson.D{{Key: "deadline", Value: 1}}, Options: options.Index().SetName("deadline")},
 		},
 		"documents": {
