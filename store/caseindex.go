@@ -3,6 +3,7 @@ package store
 import (
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -54,32 +55,43 @@ const caseIndexFormat = "search-1"
 // number, the party's USCC and the grams of the party's name.
 func caseScope(e *caseEntry) string { return e.Agency }
 
+// Of the grams of a name only the pairs are posted: single characters would double the postings
+// (the index's largest part) for the rare search by one character, which walks the index
+// instead. A digest is posted by its first 16 characters; the match compares it whole.
 func caseTerms(e *caseEntry) []string {
 	var terms []string
-	for _, t := range [][2]string{{"n", e.Number}, {"h", e.IDHash}, {"u", e.USCC}} {
+	for _, t := range [][2]string{{"n", e.Number}, {"h", digestTerm(e.IDHash)}, {"u", e.USCC}} {
 		if t[1] != "" {
 			terms = append(terms, t[0]+"\x00"+t[1])
 		}
 	}
 	for _, g := range domain.NameGrams(e.Name) {
-		terms = append(terms, "g\x00"+g)
+		if utf8.RuneCountInString(g) == 2 {
+			terms = append(terms, "g\x00"+g)
+		}
 	}
 	return terms
 }
+
+func digestTerm(h string) string { return h[:min(len(h), 16)] }
 
 // caseSearch is what a filter searches by: the terms any of which a matching case has (the
 // rarest is walked), and the agencies it may see (nil: every agency). No terms: the filter
 // searches nothing and lists by the other fields.
 func caseSearch(f domain.CaseFilter) (scopes, terms []string) {
+	var name []string
+	for _, g := range domain.QueryGrams(f.PartyName) {
+		if utf8.RuneCountInString(g) == 2 {
+			name = append(name, "g\x00"+g)
+		}
+	}
 	switch {
 	case f.Number != "":
 		terms = []string{"n\x00" + f.Number}
 	case f.PartyIDHash != "":
-		terms = []string{"h\x00" + f.PartyIDHash}
-	case f.PartyName != "":
-		for _, g := range domain.QueryGrams(f.PartyName) {
-			terms = append(terms, "g\x00"+g)
-		}
+		terms = []string{"h\x00" + digestTerm(f.PartyIDHash)}
+	case name != nil:
+		terms = name
 	case f.EnterpriseUSCC != "":
 		terms = []string{"u\x00" + f.EnterpriseUSCC}
 	}

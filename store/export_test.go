@@ -7,7 +7,6 @@ import (
 
 	"time"
 
-	"github.com/google/btree"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -80,10 +79,10 @@ func postingsAgree[E indexEntry](x *listIndex[E]) (string, any, any, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	fresh, scopes := x.postingsOf(x.entries)
-	flat := func(ps map[string]*btree.BTreeG[string]) map[string][]string {
+	flat := func(ps map[string]*posting) map[string][]string {
 		out := map[string][]string{}
 		for k, p := range ps {
-			p.Ascend(func(id string) bool { out[k] = append(out[k], id); return true })
+			p.ascend("", func(id string) bool { out[k] = append(out[k], id); return true })
 		}
 		return out
 	}

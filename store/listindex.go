@@ -39,7 +39,7 @@ type listIndex[E indexEntry] struct {
 	// term, the ids of the entries that have it.
 	scope    func(*E) string
 	terms    func(*E) []string
-	postings map[string]*btree.BTreeG[string]
+	postings map[string]*posting
 	scopes   map[string]int // entries per scope
 
 	mu      sync.RWMutex

@@ -26,15 +26,73 @@ import (
 func (x *listIndex[E]) searchable(format string, scope func(*E) string, terms func(*E) []string) *listIndex[E] {
 	x.format, x.scope = format, scope
 	x.terms = terms
-	x.postings = map[string]*btree.BTreeG[string]{}
+	x.postings = map[string]*posting{}
 	x.scopes = map[string]int{}
 	return x
 }
 
 func postingKey(scope, term string) string { return scope + "\x00" + term }
 
-func newPosting() *btree.BTreeG[string] {
-	return btree.NewG(16, func(a, b string) bool { return a < b })
+// posting is the ids that have one term in one scope, in order. Most terms (a number, a
+// digest) name one case: those stay a small sorted slice; a term of many (a common character)
+// becomes a tree, where an insert costs no memmove of the whole posting.
+type posting struct {
+	small []string
+	tree  *btree.BTreeG[string]
+}
+
+const mostInSmallPosting = 64
+
+func (p *posting) insert(id string) {
+	if p.tree != nil {
+		p.tree.ReplaceOrInsert(id)
+		return
+	}
+	i, found := slices.BinarySearch(p.small, id)
+	if found {
+		return
+	}
+	if len(p.small) < mostInSmallPosting {
+		p.small = slices.Insert(p.small, i, id)
+		return
+	}
+	p.tree = btree.NewG(16, func(a, b string) bool { return a < b })
+	for _, s := range p.small {
+		p.tree.ReplaceOrInsert(s)
+	}
+	p.tree.ReplaceOrInsert(id)
+	p.small = nil
+}
+
+func (p *posting) remove(id string) {
+	if p.tree != nil {
+		p.tree.Delete(id)
+		return
+	}
+	if i, found := slices.BinarySearch(p.small, id); found {
+		p.small = slices.Delete(p.small, i, i+1)
+	}
+}
+
+func (p *posting) len() int {
+	if p.tree != nil {
+		return p.tree.Len()
+	}
+	return len(p.small)
+}
+
+// ascend calls fn with each id from the first at or after from until fn returns false.
+func (p *posting) ascend(from string, fn func(string) bool) {
+	if p.tree != nil {
+		p.tree.AscendGreaterOrEqual(from, fn)
+		return
+	}
+	i, _ := slices.BinarySearch(p.small, from)
+	for _, id := range p.small[i:] {
+		if !fn(id) {
+			return
+		}
+	}
 }
 
 // post records k's terms; x.mu is held.
@@ -45,16 +103,16 @@ func (x *listIndex[E]) post(k *keyed[E]) {
 	postAll(x.postings, x.scopes, x.scope(&k.e), k.id, x.terms(&k.e))
 }
 
-func postAll(postings map[string]*btree.BTreeG[string], scopes map[string]int, scope, id string, terms []string) {
+func postAll(postings map[string]*posting, scopes map[string]int, scope, id string, terms []string) {
 	scopes[scope]++
 	for _, t := range terms {
 		key := postingKey(scope, t)
 		p := postings[key]
 		if p == nil {
-			p = newPosting()
+			p = &posting{small: make([]string, 0, 1)}
 			postings[key] = p
 		}
-		p.ReplaceOrInsert(id)
+		p.insert(id)
 	}
 }
 
@@ -70,8 +128,8 @@ func (x *listIndex[E]) unpost(k *keyed[E]) {
 	for _, t := range x.terms(&k.e) {
 		key := postingKey(scope, t)
 		if p := x.postings[key]; p != nil {
-			p.Delete(k.id)
-			if p.Len() == 0 {
+			p.remove(k.id)
+			if p.len() == 0 {
 				delete(x.postings, key)
 			}
 		}
@@ -80,11 +138,11 @@ func (x *listIndex[E]) unpost(k *keyed[E]) {
 
 // postingsOf builds the postings and scope counts of a fresh tree, or none when x is not
 // searchable.
-func (x *listIndex[E]) postingsOf(entries *btree.BTreeG[keyed[E]]) (map[string]*btree.BTreeG[string], map[string]int) {
+func (x *listIndex[E]) postingsOf(entries *btree.BTreeG[keyed[E]]) (map[string]*posting, map[string]int) {
 	if x.terms == nil {
 		return nil, nil
 	}
-	postings := map[string]*btree.BTreeG[string]{}
+	postings := map[string]*posting{}
 	scopes := map[string]int{}
 	entries.Ascend(func(k keyed[E]) bool {
 		postAll(postings, scopes, x.scope(&k.e), k.id, x.terms(&k.e))
@@ -109,7 +167,7 @@ func (x *listIndex[E]) search(scopes []string, terms []string, match func(*E) bo
 		n := 0
 		for _, s := range scopes {
 			if p := x.postings[postingKey(s, t)]; p != nil {
-				n += p.Len()
+				n += p.len()
 			}
 		}
 		if bestLen < 0 || n < bestLen {
@@ -131,7 +189,7 @@ func (x *listIndex[E]) search(scopes []string, terms []string, match func(*E) bo
 			continue
 		}
 		found := 0
-		p.AscendGreaterOrEqual(after, func(id string) bool {
+		p.ascend(after, func(id string) bool {
 			if id == after {
 				return true
 			}
