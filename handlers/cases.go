@@ -337,15 +337,18 @@ func (h *Handlers) GetCase(c *fiber.Ctx) error {
 	return c.JSON(toCaseJSON(cs, h.Now()))
 }
 
-// ListCases lists the agency's cases: ?status= ?officer_id= ?enterprise= (USCC) ?overdue=true
-// ?created_from= ?created_to= (dates), a sysadmin also ?agency_id=, a supervisor ?agency_id= of
-// an agency its body covers (required).
+// ListCases lists the agency's cases: ?status= ?officer_id= ?overdue=true ?created_from=
+// ?created_to= (dates), a sysadmin also ?agency_id=, a supervisor ?agency_id= of an agency its
+// body covers (required); and searches them (caseSearchOf).
 func (h *Handlers) ListCases(c *fiber.Ctx) error {
 	pg, err := pageOf(c)
 	if err != nil {
 		return err
 	}
-	f := domain.CaseFilter{Status: domain.CaseStatus(c.Query("status")), OfficerID: c.Query("officer_id"), EnterpriseUSCC: strings.ToUpper(c.Query("enterprise"))}
+	f := domain.CaseFilter{Status: domain.CaseStatus(c.Query("status")), OfficerID: c.Query("officer_id")}
+	if err := caseSearchOf(c, &f); err != nil {
+		return err
+	}
 	if f.AgencyID, err = h.listedAgency(c, casesAgency); err != nil {
 		return err
 	}

@@ -259,6 +259,9 @@ func (h *Handlers) ListEnterprises(c *fiber.Ctx) error {
 	default:
 		return &domain.Error{Code: domain.Invalid, Message: "unknown status", Fields: map[string]string{"status": "pending, active or rejected"}}
 	}
+	if err := enterpriseSearchOf(c, &f); err != nil {
+		return err
+	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	body, err := h.supervisingAgency(ctx, p)

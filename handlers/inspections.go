@@ -207,10 +207,17 @@ func (h *Handlers) inspectionWrite(c *fiber.Ctx, ctx context.Context, in *domain
 	return h.saveInspection(c, ctx, in)
 }
 
-// ListInspections lists the agency's inspections; a supervisor's, with ?agency_id= (required),
-// of an agency its body covers.
+// ListInspections lists the agency's inspections, searched by inspectionSearchOf; a
+// supervisor's, with ?agency_id= (required), of an agency its body covers.
 func (h *Handlers) ListInspections(c *fiber.Ctx) error {
-	return listReadable(h, c, h.Repo.ListInspections, toInspectionJSON)
+	var f domain.InspectionFilter
+	if err := inspectionSearchOf(c, &f); err != nil {
+		return err
+	}
+	return listReadable(h, c, func(ctx context.Context, agencyID string, pg domain.Page) ([]*domain.Inspection, string, error) {
+		f.AgencyID = agencyID
+		return h.Repo.SearchInspections(ctx, f, pg)
+	}, toInspectionJSON)
 }
 
 func (h *Handlers) scopedInspection(c *fiber.Ctx, ctx context.Context) (*domain.Inspection, error) {

@@ -190,6 +190,9 @@ func (h *Handlers) ListOfficers(c *fiber.Ctx) error {
 	if f.Role != "" && !domain.ValidRole(f.Role) {
 		return &domain.Error{Code: domain.Invalid, Message: "unknown role", Fields: map[string]string{"role": "unknown role"}}
 	}
+	if err := officerSearchOf(c, &f); err != nil {
+		return err
+	}
 	if !p.Has(domain.RoleSysadmin) {
 		if f.AgencyID != "" && f.AgencyID != p.AgencyID {
 			return notFound("agency")

@@ -117,6 +117,12 @@ func connect(ctx context.Context, uri, name string, emb *Embedded, asMongoDB boo
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("agencies into the jurisdiction tree: %w", err)
 	}
+	if !s.serialWrites {
+		if err := s.fillCaseSearchFields(ctx); err != nil {
+			_ = client.Disconnect(context.Background())
+			return nil, fmt.Errorf("search fields of cases: %w", err)
+		}
+	}
 	if emb != nil {
 		if err := emb.IndexIDs(ctx, name); err != nil {
 			_ = client.Disconnect(context.Background())
@@ -170,6 +176,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"users": {
 			{Keys: bson.D{{Key: "username", Value: 1}}, Options: options.Index().SetUnique(true).SetName("username_unique")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "certificate_no", Value: 1}}, Options: options.Index().SetName("certificate_no")},
 		},
 		"feedback": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("agency_created")},
@@ -209,12 +216,20 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_status")},
 			{Keys: bson.D{{Key: "officer_ids", Value: 1}}, Options: options.Index().SetName("officer_ids")},
 			{Keys: bson.D{{Key: "party.uscc", Value: 1}}, Options: options.Index().SetName("party_uscc")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "number", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_number")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "party.id_hash", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_party_id_hash")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "party.name_grams", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_party_name_grams")},
+			// A sysadmin's search of every agency.
+			{Keys: bson.D{{Key: "number", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("number")},
+			{Keys: bson.D{{Key: "party.id_hash", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("party_id_hash")},
+			{Keys: bson.D{{Key: "party.name_grams", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("party_name_grams")},
 			{Keys: bson.D{{Key: "deadline", Value: 1}}, Options: options.Index().SetName("deadline")},
 			// The supervision sweep reads the cases of each deadline's status across agencies.
 			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
 		"documents": {
 			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "version", Value: 1}}, Options: options.Index().SetUnique(true).SetName("case_kind_version_unique")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "fields.number", Value: 1}}, Options: options.Index().SetName("agency_number")},
 		},
 		"changes": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true).SetName("agency_seq_unique")},
@@ -225,6 +240,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"inspections": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 			{Keys: bson.D{{Key: "enterprise_uscc", Value: 1}, {Key: "planned_on", Value: 1}}, Options: options.Index().SetName("enterprise_planned")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "enterprise_uscc", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_enterprise")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "officer_ids", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_officer")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_status")},
 		},
 		"evidence": {
 			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("case_id")},
@@ -258,6 +276,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"enterprises": {
 			{Keys: bson.D{{Key: "uscc_key", Value: 1}}, Options: options.Index().SetUnique(true).SetName("uscc_key_unique")},
+			{Keys: bson.D{{Key: "uscc", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("uscc")},
 			{Keys: bson.D{{Key: "region_path", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("region_path")},
 		},
 		"callbacks": {

@@ -40,9 +40,9 @@ func (x *listIndex[E]) count(ctx context.Context, match func(*E) bool) (int, err
 // CountCases counts the cases ListCases would list with f.
 func (s *Store) CountCases(ctx context.Context, f domain.CaseFilter) (int, error) {
 	if s.idx.cases != nil {
-		return s.idx.cases.count(ctx, matchCase(f))
+		return s.idx.cases.count(ctx, matchCase(f, nil))
 	}
-	return countOf(ctx, s.db.Collection("cases"), caseQuery(f))
+	return countOf(ctx, s.db.Collection("cases"), caseQuery(f, nil))
 }
 
 // CountProblems counts the problems ListProblems would list with f.

@@ -129,6 +129,11 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 
 // ListUsers lists users by filter in creation order.
 func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, p domain.Page) ([]*domain.User, string, error) {
+	return page(ctx, s.users(), userQuery(f), p, fromUserDoc, func(d *userDoc) string { return d.ID })
+}
+
+// userQuery is the database query of f.
+func userQuery(f domain.UserFilter) bson.D {
 	filter := bson.D{}
 	if f.AgencyID != "" {
 		filter = append(filter, bson.E{Key: "agency_id", Value: f.AgencyID})
@@ -136,7 +141,13 @@ func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, p domain.Pag
 	if f.Role != "" {
 		filter = append(filter, bson.E{Key: "roles", Value: string(f.Role)})
 	}
-	return page(ctx, s.users(), filter, p, fromUserDoc, func(d *userDoc) string { return d.ID })
+	if f.CertificateNo != "" {
+		filter = append(filter, bson.E{Key: "certificate_no", Value: f.CertificateNo})
+	}
+	if f.Name != "" {
+		filter = append(filter, namePartsFilter("name", f.Name))
+	}
+	return filter
 }
 
 // CountUsers counts every user; the first start uses it to decide whether to seed a sysadmin.
