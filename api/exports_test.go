@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -111,4 +112,114 @@ func TestListsExportAsCSVAndXLSX(t *testing.T) {
 	if r := ta.do("GET", "/v1/cases?format=csv&status=nonsense", nil, f.adminTok); r.Status != 400 {
 		t.Fatalf("the list's own validation: %d %s", r.Status, r.Body)
 	}
+}
+
+// exportRoutes are the list routes the spec says export (those taking the ExportFormat parameter).
+func exportRoutes(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for path, item := range specDoc(t).Paths.Map() {
+		if item.Get == nil {
+			continue
+		}
+		for _, p := range item.Get.Parameters {
+			if p.Ref == "#/components/parameters/ExportFormat" {
+				out = append(out, path)
+			}
+		}
+	}
+	sort.Strings(out)
+	if len(out) < 12 {
+		t.Fatalf("only %d exportable lists in the spec: %v", len(out), out)
+	}
+	return out
+}
+
+// TestExportsKeepToTheReadersScope is the attacker's side of every export the spec names, in both
+// formats: another agency's admin and officer, another district's supervisor and an enterprise,
+// with and without ?agency_id= naming the agency attacked, get none of its rows (its id, its
+// name, its cases', inspections', officers' and enterprise's ids and words); the agency's own
+// admin and its district's supervisor get them, so the check can fail.
+func TestExportsKeepToTheReadersScope(t *testing.T) {
+	w := newFeedbackWorld(t)
+	ta, f := w.ta, w.f
+	other := ta.newCaseAgency(t, 1)
+	if r := ta.do("POST", "/v1/complaints", map[string]any{"inspection_id": w.inspection, "category": "吃拿卡要",
+		"description": complaintWords}, w.entTo); r.Status != 201 {
+		t.Fatalf("complaint: %d %s", r.Status, r.Body)
+	}
+	problem := ta.mustCreate("/v1/problems", map[string]any{"source": "self_check", "title": "问题标记：卷宗缺页", "plan": "补齐", "owner": "管理员", "deadline": "2030-01-01"}, f.adminTok)
+	// An enterprise that is not the party: another one of the district.
+	region := ta.do("GET", "/v1/agencies/"+f.id, nil, f.adminTok).str("jurisdiction_id")
+	otherUSCC := usccOf(t, "91370402MA0000770")
+	reg := ta.do("POST", "/v1/enterprises/register", map[string]any{"uscc": otherUSCC, "name": "另一家公司", "legal_representative": "赵六",
+		"contact_name": "赵六", "contact_phone": "13700002222", "jurisdiction_id": region, "password": testPassword}, "")
+	if r := ta.do("POST", "/v1/enterprises/"+reg.str("id")+"/activate", map[string]any{"reason": "已核验"}, w.here); r.Status != 200 {
+		t.Fatalf("activate: %d %s", r.Status, r.Body)
+	}
+	otherEnterprise := ta.login(otherUSCC, testPassword)
+	secrets := []string{f.id, "区市场监督管理局A", w.caseID, w.inspection, w.other, f.officerID, f.officer2ID, w.entID, complaintWords, entContact, problem, "问题标记"}
+
+	routes := exportRoutes(t)
+	urlOf := func(route string) string { return strings.ReplaceAll(route, "{id}", f.id) }
+	attackers := map[string]string{"another agency's admin": other.adminTok, "another agency's officer": other.officerTok,
+		"another agency's reviewer": other.reviewerTok, "another district's supervisor": w.elsewhere, "another enterprise": otherEnterprise}
+	for _, route := range routes {
+		for who, tok := range attackers {
+			for _, query := range []string{"", "&agency_id=" + f.id} {
+				for _, format := range []string{"csv", "xlsx"} {
+					url := urlOf(route) + "?format=" + format + query
+					r := ta.do("GET", url, nil, tok, "Accept-Language", "zh-CN")
+					if r.Status == 200 && format == "xlsx" {
+						r.Body = xlsxText(t, r.Body)
+					}
+					for _, s := range secrets {
+						if bytes.Contains(r.Body, []byte(s)) {
+							t.Errorf("%s read %q through %s: %d", who, s, url, r.Status)
+						}
+					}
+				}
+			}
+		}
+	}
+	// The agency and its supervisors read their own: the secrets are where the check looks.
+	for _, c := range []struct{ url, tok, want string }{
+		{"/v1/cases", f.adminTok, w.caseID}, {"/v1/inspections", f.adminTok, w.inspection}, {"/v1/officers", f.adminTok, f.officer2ID},
+		{"/v1/problems", f.adminTok, problem}, {"/v1/agencies/" + f.id + "/adjustments", f.adminTok, f.officerID},
+		{"/v1/complaints", w.here, complaintWords}, {"/v1/enterprises", w.here, w.entID}, {"/v1/agencies", w.here, f.id},
+		{"/v1/complaints", f.adminTok, "区市场监督管理局A"},
+	} {
+		for _, format := range []string{"csv", "xlsx"} {
+			r := ta.do("GET", c.url+"?format="+format, nil, c.tok, "Accept-Language", "zh-CN")
+			if r.Status == 200 && format == "xlsx" {
+				r.Body = xlsxText(t, r.Body)
+			}
+			if r.Status != 200 || !bytes.Contains(r.Body, []byte(c.want)) {
+				t.Errorf("%s as %s lacks %q: %d %s", c.url, format, c.want, r.Status, r.Body)
+			}
+		}
+	}
+	// What the agency's admin reads of a complaint leaves out the complainant, in the export too.
+	if r := ta.do("GET", "/v1/complaints?format=csv", nil, f.adminTok); bytes.Contains(r.Body, []byte(entContact)) || bytes.Contains(r.Body, []byte(entPhone)) {
+		t.Errorf("the agency read the complainant in its export: %s", r.Body)
+	}
+}
+
+// xlsxText is every cell of a workbook's first sheet, one line a row.
+func xlsxText(t *testing.T, b []byte) []byte {
+	t.Helper()
+	book, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("xlsx: %v", err)
+	}
+	defer book.Close()
+	rows, err := book.GetRows(book.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	for _, row := range rows {
+		out.WriteString(strings.Join(row, ",") + "\n")
+	}
+	return out.Bytes()
 }
