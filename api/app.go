@@ -278,8 +278,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 
 	v1 := app.Group("/v1")
 	// Exports: ?format=csv|xlsx on the list routes of handlers/exports.go downloads the whole
-	// list, each page answered by the list's own route.
+	// list, each page answered by the list's own route; the case file (电子卷宗) is one ZIP.
 	v1.Use(h.Exports)
+	v1.Get("/cases/:id/file.zip", authed, h.CaseFile)
 	v1.Post("/auth/login", loginPerAddress, loginPerAccount, handleErrors, auth.login)
 	v1.Post("/auth/refresh", public, auth.refresh)
 	v1.Post("/auth/logout", public, auth.logout)

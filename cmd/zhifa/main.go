@@ -33,6 +33,9 @@ func main() {
 	if len(os.Args) == 2 && os.Args[1] == "healthcheck" {
 		os.Exit(healthcheck(os.Getenv("ZHIFA_ADDR")))
 	}
+	if len(os.Args) == 3 && os.Args[1] == "verify-file" {
+		os.Exit(verifyFile(os.Args[2], os.Stdout))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
