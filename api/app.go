@@ -281,6 +281,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	// list, each page answered by the list's own route; the case file (电子卷宗) is one ZIP.
 	v1.Use(h.Exports)
 	v1.Get("/cases/:id/file.zip", authed, h.CaseFile)
+	v1.Get("/enterprise/decisions.zip", authed, h.EnterpriseDecisions)
+	v1.Get("/enterprise/cases/:id/decision", authed, h.EnterpriseDecision)
 	v1.Post("/auth/login", loginPerAddress, loginPerAccount, handleErrors, auth.login)
 	v1.Post("/auth/refresh", public, auth.refresh)
 	v1.Post("/auth/logout", public, auth.logout)

@@ -149,15 +149,7 @@ func TestExportsKeepToTheReadersScope(t *testing.T) {
 		t.Fatalf("complaint: %d %s", r.Status, r.Body)
 	}
 	problem := ta.mustCreate("/v1/problems", map[string]any{"source": "self_check", "title": "问题标记：卷宗缺页", "plan": "补齐", "owner": "管理员", "deadline": "2030-01-01"}, f.adminTok)
-	// An enterprise that is not the party: another one of the district.
-	region := ta.do("GET", "/v1/agencies/"+f.id, nil, f.adminTok).str("jurisdiction_id")
-	otherUSCC := usccOf(t, "91370402MA0000770")
-	reg := ta.do("POST", "/v1/enterprises/register", map[string]any{"uscc": otherUSCC, "name": "另一家公司", "legal_representative": "赵六",
-		"contact_name": "赵六", "contact_phone": "13700002222", "jurisdiction_id": region, "password": testPassword}, "")
-	if r := ta.do("POST", "/v1/enterprises/"+reg.str("id")+"/activate", map[string]any{"reason": "已核验"}, w.here); r.Status != 200 {
-		t.Fatalf("activate: %d %s", r.Status, r.Body)
-	}
-	otherEnterprise := ta.login(otherUSCC, testPassword)
+	otherEnterprise := w.otherEnterprise(t)
 	secrets := []string{f.id, "区市场监督管理局A", w.caseID, w.inspection, w.other, f.officerID, f.officer2ID, w.entID, complaintWords, entContact, problem, "问题标记"}
 
 	routes := exportRoutes(t)
@@ -222,4 +214,19 @@ func xlsxText(t *testing.T, b []byte) []byte {
 		out.WriteString(strings.Join(row, ",") + "\n")
 	}
 	return out.Bytes()
+}
+
+// otherEnterprise registers and activates a second enterprise of the district, party to nothing,
+// and returns its token.
+func (w *feedbackWorld) otherEnterprise(t *testing.T) string {
+	t.Helper()
+	ta := w.ta
+	region := ta.do("GET", "/v1/agencies/"+w.f.id, nil, w.f.adminTok).str("jurisdiction_id")
+	uscc := usccOf(t, "91370402MA0000770")
+	reg := ta.do("POST", "/v1/enterprises/register", map[string]any{"uscc": uscc, "name": "另一家公司", "legal_representative": "赵六",
+		"contact_name": "赵六", "contact_phone": "13700002222", "jurisdiction_id": region, "password": testPassword}, "")
+	if r := ta.do("POST", "/v1/enterprises/"+reg.str("id")+"/activate", map[string]any{"reason": "已核验"}, w.here); r.Status != 200 {
+		t.Fatalf("activate: %d %s", r.Status, r.Body)
+	}
+	return ta.login(uscc, testPassword)
 }

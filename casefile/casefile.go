@@ -96,8 +96,16 @@ func (w *Writer) AddJSON(name string, v any) error {
 
 // Close writes the manifest, with every member added, and ends the ZIP.
 func (w *Writer) Close(m Manifest) error {
-	m.Format, m.Files = Format, w.files
-	b, err := json.MarshalIndent(m, "", "  ")
+	return w.CloseWith(func(files []File) any {
+		m.Format, m.Files = Format, files
+		return m
+	})
+}
+
+// CloseWith ends the ZIP with manifest.json made by manifest from the members written: for
+// files other than a case's (an enterprise's decisions).
+func (w *Writer) CloseWith(manifest func([]File) any) error {
+	b, err := json.MarshalIndent(manifest(w.files), "", "  ")
 	if err != nil {
 		return err
 	}
