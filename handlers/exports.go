@@ -164,7 +164,7 @@ func (h *Handlers) Exports(c *fiber.Ctx) error {
 	if c.Method() != fiber.MethodGet || c.Query("format") == "" {
 		return c.Next()
 	}
-	t, ok := exportTableOf(c.Path())
+	t, ok := exportTableOf(strings.TrimSuffix(c.Path(), "/"))
 	if !ok {
 		return c.Next()
 	}
