@@ -150,10 +150,19 @@ func TestExportsKeepToTheReadersScope(t *testing.T) {
 	}
 	problem := ta.mustCreate("/v1/problems", map[string]any{"source": "self_check", "title": "问题标记：卷宗缺页", "plan": "补齐", "owner": "管理员", "deadline": "2030-01-01"}, f.adminTok)
 	otherEnterprise := w.otherEnterprise(t)
-	secrets := []string{f.id, "区市场监督管理局A", w.caseID, w.inspection, w.other, f.officerID, f.officer2ID, w.entID, complaintWords, entContact, problem, "问题标记"}
+	secrets := []string{f.id, f.matterID, "区市场监督管理局A", w.caseID, w.inspection, w.other, f.officerID, f.officer2ID, w.entID, complaintWords, entContact, problem, "问题标记"}
 
 	routes := exportRoutes(t)
-	urlOf := func(route string) string { return strings.ReplaceAll(route, "{id}", f.id) }
+	_, evID, _ := ta.caseWithFile(t, f)
+	if r := ta.do("GET", "/v1/evidence/"+evID+"/content", nil, f.officerTok); r.Status != 200 {
+		t.Fatalf("content: %d", r.Status)
+	}
+	urlOf := func(route string) string {
+		if strings.HasPrefix(route, "/v1/evidence/") {
+			return strings.ReplaceAll(route, "{id}", evID)
+		}
+		return strings.ReplaceAll(route, "{id}", f.id)
+	}
 	attackers := map[string]string{"another agency's admin": other.adminTok, "another agency's officer": other.officerTok,
 		"another agency's reviewer": other.reviewerTok, "another district's supervisor": w.elsewhere, "another enterprise": otherEnterprise}
 	for _, route := range routes {
@@ -179,7 +188,8 @@ func TestExportsKeepToTheReadersScope(t *testing.T) {
 		{"/v1/cases", f.adminTok, w.caseID}, {"/v1/inspections", f.adminTok, w.inspection}, {"/v1/officers", f.adminTok, f.officer2ID},
 		{"/v1/problems", f.adminTok, problem}, {"/v1/agencies/" + f.id + "/adjustments", f.adminTok, f.officerID},
 		{"/v1/complaints", w.here, complaintWords}, {"/v1/enterprises", w.here, w.entID}, {"/v1/agencies", w.here, f.id},
-		{"/v1/complaints", f.adminTok, "区市场监督管理局A"},
+		{"/v1/complaints", f.adminTok, "区市场监督管理局A"}, {"/v1/evidence/" + evID + "/access-log", f.adminTok, f.officerID},
+		{"/v1/matters", f.adminTok, f.matterID},
 	} {
 		for _, format := range []string{"csv", "xlsx"} {
 			r := ta.do("GET", c.url+"?format="+format, nil, c.tok, "Accept-Language", "zh-CN")

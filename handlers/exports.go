@@ -127,6 +127,28 @@ var exportTables = map[string]exportTable{
 		{"name", "企业名称", textCol}, {"uscc", "统一社会信用代码", textCol}, {"industry", "行业", textCol}, {"risk", "风险等级", enumCol},
 		{"jurisdiction_id", "辖区编号", textCol}, {"updated_at", "更新时间", timeCol},
 	}},
+	"/v1/matters": {"matters", "执法事项", []exportColumn{
+		{"code", "事项编码", textCol}, {"name", "事项名称", textCol}, {"legal_basis", "法律依据", textCol}, {"penalty_kinds", "处罚种类", enumCol},
+		{"single_officer", "可一人执法", boolCol}, {"limitation_years", "追责时效（年）", numberCol}, {"agency_id", "执法主体", agencyCol},
+		{"updated_at", "更新时间", timeCol}, {"id", "事项ID", textCol},
+	}},
+	"/v1/jurisdictions": {"jurisdictions", "辖区", []exportColumn{
+		{"name", "名称", textCol}, {"level", "层级", enumCol}, {"code", "区划代码", textCol}, {"parent_id", "上级辖区编号", textCol},
+		{"created_at", "创建时间", timeCol}, {"id", "辖区ID", textCol},
+	}},
+	"/v1/review-rounds/:id/files": {"review-files", "评查案卷", []exportColumn{
+		{"agency_id", "执法主体", agencyCol}, {"case_number", "案件编号", textCol}, {"scored", "已评查", boolCol}, {"total", "得分", numberCol},
+		{"grade", "等次", textCol}, {"findings", "发现的问题", textCol}, {"missing", "缺少的材料", textCol}, {"notes", "评查意见", textCol},
+		{"case_id", "案件ID", textCol},
+	}},
+	"/v1/notifications/failures": {"push-failures", "推送失败", []exportColumn{
+		{"created_at", "时间", timeCol}, {"kind", "通知类型", enumCol}, {"title", "标题", textCol}, {"user_id", "接收人编号", textCol},
+		{"attempts", "尝试次数", numberCol}, {"error", "错误", textCol}, {"id", "通知ID", textCol},
+	}},
+	"/v1/evidence/:id/access-log": {"evidence-access", "证据调阅记录", []exportColumn{
+		{"at", "时间", timeCol}, {"user_id", "调阅人编号", textCol}, {"what", "调阅方式", enumCol}, {"from", "起始字节", numberCol},
+		{"to", "结束字节", numberCol}, {"address", "地址", textCol},
+	}},
 	"/v1/enterprise/cases": {"my-cases", "本企业案件", []exportColumn{
 		{"number", "案件编号", textCol}, {"agency", "执法主体", textCol}, {"matter", "执法事项", textCol}, {"status", "状态", enumCol},
 		{"officers.name", "执法人员", textCol}, {"created_at", "创建时间", timeCol}, {"id", "案件ID", textCol},
