@@ -179,6 +179,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key), PublicURL: cfg.PublicURL,
 		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream, Supervision: cfg.Supervision}
 	h.Instance = cfg.Instance
+	h.FileKey = d.Key
 	if h.Instance == "" {
 		h.Instance = domain.RandomToken(8)
 	}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -102,9 +103,9 @@ func copyMap(m map[string][]byte) map[string][]byte {
 	return out
 }
 
-func verify(t *testing.T, b []byte) casefile.Report {
+func verify(t *testing.T, b []byte, keys map[string]ed25519.PublicKey) casefile.Report {
 	t.Helper()
-	rep, err := casefile.Verify(bytes.NewReader(b), int64(len(b)))
+	rep, err := casefile.Verify(bytes.NewReader(b), int64(len(b)), keys)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -129,12 +130,23 @@ func TestTheCaseFileDownloadsWholeAndVerifiesOffline(t *testing.T) {
 		t.Fatalf("file.zip: %d %s %.300s", r.Status, r.Header, r.Body)
 	}
 	names, files := members(t, r.Body)
-	if names[len(names)-1] != casefile.ManifestName {
-		t.Fatalf("the manifest is not last: %v", names)
+	if len(names) < 2 || names[len(names)-2] != casefile.ManifestName || names[len(names)-1] != casefile.SignatureName {
+		t.Fatalf("the manifest and its signature are not last: %v", names)
 	}
-	rep := verify(t, r.Body)
+	jwks := ta.do("GET", "/.well-known/jwks.json", nil, "")
+	keys, err := casefile.KeysOfJWKS(jwks.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := verify(t, r.Body, keys)
 	if !rep.Intact() {
 		t.Fatalf("a fresh file does not verify: %v", rep.Problems)
+	}
+	if kid := jwks.JSON["keys"].([]any)[0].(map[string]any)["kid"]; rep.SignedBy != kid {
+		t.Fatalf("signed by %q, the JWKS's key is %v", rep.SignedBy, kid)
+	}
+	if rep := verify(t, r.Body, nil); !rep.Intact() || rep.SignedBy != "" {
+		t.Fatalf("without keys: %v %q", rep.Problems, rep.SignedBy)
 	}
 	cs := ta.do("GET", "/v1/cases/"+id, nil, f.officerTok)
 	if rep.ChainHead != cs.str("last_hash") || rep.Events != int(cs.JSON["event_count"].(float64)) || rep.Events < 8 {
@@ -192,13 +204,15 @@ func TestTheCaseFileDownloadsWholeAndVerifiesOffline(t *testing.T) {
 			}
 		}, "in the manifest but not in the file"},
 		{"a member slipped in", false, func(m map[string][]byte) { m["evidence/forged.jpg"] = []byte("forged") }, "in the file but not in the manifest"},
+		{"the manifest resealed after a change", true, func(m map[string][]byte) { m[evidenceName][10] ^= 1 }, "it does not verify with key"},
+		{"the signature removed", false, func(m map[string][]byte) { delete(m, casefile.SignatureName) }, "the file has no manifest.sig"},
 	} {
-		rep := verify(t, rezip(t, names, files, c.reseal, c.change))
+		rep := verify(t, rezip(t, names, files, c.reseal, c.change), keys)
 		if rep.Intact() || !strings.Contains(strings.Join(rep.Problems, "\n"), c.want) {
 			t.Errorf("%s: %v, want a problem saying %q", c.name, rep.Problems, c.want)
 		}
 	}
-	if rep := verify(t, rezip(t, names, files, true, func(map[string][]byte) {})); !rep.Intact() {
+	if rep := verify(t, rezip(t, names, files, false, func(map[string][]byte) {}), keys); !rep.Intact() {
 		t.Errorf("rewritten unchanged, the file should still verify: %v", rep.Problems)
 	}
 

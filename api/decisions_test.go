@@ -72,7 +72,7 @@ func TestTheEnterpriseDownloadsItsOwnDecisions(t *testing.T) {
 		}
 	}
 	empty := ta.do("GET", "/v1/enterprise/decisions.zip", nil, other)
-	if names, _ := members(t, empty.Body); empty.Status != 200 || len(names) != 1 || bytes.Contains(empty.Body, []byte(mineNumber)) {
+	if names, _ := members(t, empty.Body); empty.Status != 200 || len(names) != 2 || bytes.Contains(empty.Body, []byte(mineNumber)) {
 		t.Errorf("another enterprise's decisions: %d %v", empty.Status, names)
 	}
 }

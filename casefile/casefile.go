@@ -4,7 +4,9 @@ package casefile
 
 import (
 	"archive/zip"
+	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -28,7 +30,29 @@ const (
 	EventsName    = "events.json"
 	DocumentsName = "documents.json"
 	EvidenceName  = "evidence.json"
+	// SignatureName is the server's Ed25519 signature of manifest.json, after it.
+	SignatureName = "manifest.sig"
 )
+
+// Signature is manifest.sig: the signature of SigningInput(manifest.json) by the key kid names
+// in the server's /.well-known/jwks.json.
+type Signature struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+	Sig string `json:"sig"`
+}
+
+// SigningInput is what the signature signs: the manifest's bytes after a label of their own, so
+// that a manifest's signature is never a token's.
+func SigningInput(manifest []byte) []byte {
+	return append([]byte("zhifa case file manifest\x00"), manifest...)
+}
+
+// KeyID is the kid the server's JWKS gives key: the first 12 bytes of its SHA-256, base64url.
+func KeyID(key ed25519.PublicKey) string {
+	sum := sha256.Sum256(key)
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
 
 // Manifest is manifest.json, the file's last member: the SHA-256 of every other member and the
 // head of the case's event chain when the file was made.
@@ -60,10 +84,11 @@ type File struct {
 type Writer struct {
 	zw    *zip.Writer
 	files []File
+	key   ed25519.PrivateKey
 }
 
-// NewWriter starts a case file on w.
-func NewWriter(w io.Writer) *Writer { return &Writer{zw: zip.NewWriter(w)} }
+// NewWriter starts a case file on w; with a key, the manifest is signed (manifest.sig).
+func NewWriter(w io.Writer, key ed25519.PrivateKey) *Writer { return &Writer{zw: zip.NewWriter(w), key: key} }
 
 // Add writes one member from r; bytes already compressed (evidence) are stored as they are.
 func (w *Writer) Add(f File, r io.Reader, compress bool) error {
@@ -115,6 +140,17 @@ func (w *Writer) CloseWith(manifest func([]File) any) error {
 	}
 	if _, err := out.Write(b); err != nil {
 		return err
+	}
+	if w.key != nil {
+		sig, _ := json.Marshal(Signature{Alg: "EdDSA", Kid: KeyID(w.key.Public().(ed25519.PublicKey)),
+			Sig: base64.RawURLEncoding.EncodeToString(ed25519.Sign(w.key, SigningInput(b)))})
+		out, err := w.zw.CreateHeader(&zip.FileHeader{Name: SignatureName, Method: zip.Store, Modified: time.Now().UTC()})
+		if err != nil {
+			return err
+		}
+		if _, err := out.Write(sig); err != nil {
+			return err
+		}
 	}
 	return w.zw.Close()
 }
@@ -176,17 +212,21 @@ type Report struct {
 	CaseID, CaseNumber string
 	Files, Events      int
 	ChainHead          string
-	Problems           []string
+	// SignedBy is the kid of the key whose signature of the manifest verified; empty when no
+	// keys were given (or the file is not signed, which is then a problem).
+	SignedBy string
+	Problems []string
 }
 
 // Intact says whether nothing was found wrong.
 func (r Report) Intact() bool { return len(r.Problems) == 0 }
 
-// Verify checks a case file offline: every member against the manifest's SHA-256 and size (and
+// Verify checks a case file offline, and with keys (the server's JWKS, by kid) its manifest's
+// signature too: every member against the manifest's SHA-256 and size (and
 // no member the manifest does not name); the event chain recomputed from events.json, ending at
 // the manifest's chain head; each document's hash recomputed from its content and found in the
 // chain; each evidence's bytes against the SHA-256 the chain committed to.
-func Verify(r io.ReaderAt, size int64) (Report, error) {
+func Verify(r io.ReaderAt, size int64, keys map[string]ed25519.PublicKey) (Report, error) {
 	var rep Report
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
@@ -211,6 +251,13 @@ func Verify(r io.ReaderAt, size int64) (Report, error) {
 	if m.Format != Format {
 		return rep, fmt.Errorf("%s: format %q, not %q", ManifestName, m.Format, Format)
 	}
+	if keys != nil {
+		if kid, err := checkSignature(mf, members[SignatureName], keys); err != nil {
+			problem("the manifest's signature: %v", err)
+		} else {
+			rep.SignedBy = kid
+		}
+	}
 	rep.CaseID, rep.CaseNumber, rep.Files, rep.ChainHead = m.CaseID, m.CaseNumber, len(m.Files), m.ChainHead
 
 	listed := map[string]File{}
@@ -231,7 +278,7 @@ func Verify(r io.ReaderAt, size int64) (Report, error) {
 		}
 	}
 	for name := range members {
-		if _, ok := listed[name]; !ok && name != ManifestName {
+		if _, ok := listed[name]; !ok && name != ManifestName && name != SignatureName {
 			problem("%s is in the file but not in the manifest", name)
 		}
 	}
@@ -298,6 +345,64 @@ func Verify(r io.ReaderAt, size int64) (Report, error) {
 	}
 	slices.Sort(rep.Problems)
 	return rep, nil
+}
+
+func checkSignature(manifest, sigFile *zip.File, keys map[string]ed25519.PublicKey) (string, error) {
+	if sigFile == nil {
+		return "", fmt.Errorf("the file has no %s", SignatureName)
+	}
+	var sig Signature
+	if err := readJSON(sigFile, &sig); err != nil {
+		return "", err
+	}
+	key, ok := keys[sig.Kid]
+	if !ok || sig.Alg != "EdDSA" {
+		return "", fmt.Errorf("signed by key %q (%s), which the keys given do not hold", sig.Kid, sig.Alg)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(sig.Sig)
+	if err != nil {
+		return "", err
+	}
+	rc, err := manifest.Open()
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
+	if err != nil {
+		return "", err
+	}
+	if !ed25519.Verify(key, SigningInput(b), raw) {
+		return "", fmt.Errorf("it does not verify with key %q", sig.Kid)
+	}
+	return sig.Kid, nil
+}
+
+// KeysOfJWKS are the Ed25519 keys of a JWKS document (the server's /.well-known/jwks.json).
+func KeysOfJWKS(b []byte) (map[string]ed25519.PublicKey, error) {
+	var set struct {
+		Keys []struct {
+			Kty, Crv, X, Kid string
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal(b, &set); err != nil {
+		return nil, err
+	}
+	keys := map[string]ed25519.PublicKey{}
+	for _, k := range set.Keys {
+		if k.Kty != "OKP" || k.Crv != "Ed25519" {
+			continue
+		}
+		x, err := base64.RawURLEncoding.DecodeString(k.X)
+		if err != nil || len(x) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("key %q is not an Ed25519 public key", k.Kid)
+		}
+		keys[k.Kid] = x
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("no Ed25519 key in the JWKS")
+	}
+	return keys, nil
 }
 
 func readJSON(f *zip.File, v any) error {

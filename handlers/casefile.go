@@ -72,7 +72,7 @@ func (h *Handlers) CaseFile(c *fiber.Ctx) error {
 	}
 	fctx := c.Context()
 	fctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		zw := casefile.NewWriter(w)
+		zw := casefile.NewWriter(w, h.FileKey)
 		err := func() error {
 			if err := zw.AddJSON(casefile.CaseName, caseDoc); err != nil {
 				return err

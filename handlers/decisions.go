@@ -115,7 +115,7 @@ func (h *Handlers) EnterpriseDecisions(c *fiber.Ctx) error {
 	}
 	fctx := c.Context()
 	fctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		zw := casefile.NewWriter(w)
+		zw := casefile.NewWriter(w, h.FileKey)
 		err := func() error {
 			pg := domain.Page{Limit: domain.MaxPageLimit}
 			for {
