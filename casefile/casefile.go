@@ -88,7 +88,9 @@ type Writer struct {
 }
 
 // NewWriter starts a case file on w; with a key, the manifest is signed (manifest.sig).
-func NewWriter(w io.Writer, key ed25519.PrivateKey) *Writer { return &Writer{zw: zip.NewWriter(w), key: key} }
+func NewWriter(w io.Writer, key ed25519.PrivateKey) *Writer {
+	return &Writer{zw: zip.NewWriter(w), key: key}
+}
 
 // Add writes one member from r; bytes already compressed (evidence) are stored as they are.
 func (w *Writer) Add(f File, r io.Reader, compress bool) error {
