@@ -3,6 +3,7 @@ package handlers
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -264,11 +265,15 @@ func (h *Handlers) Export(c *fiber.Ctx, t exportTable) error {
 		err = out.row(head)
 		page := first
 		for err == nil {
+			// The names a page's rows show are read under a request's time.
+			var cancel context.CancelFunc
+			cells.ctx, cancel = context.WithTimeout(context.Background(), cmp.Or(h.Timeout, 10*time.Second))
 			for _, item := range page.Items {
 				if err = out.row(cells.row(t.Columns, item)); err != nil {
 					break
 				}
 			}
+			cancel()
 			if err == nil {
 				err = w.Flush()
 			}
@@ -332,7 +337,7 @@ type cellMaker struct {
 }
 
 func newCellMaker(h *Handlers, lang domain.Lang) *cellMaker {
-	return &cellMaker{ctx: context.Background(), names: h.names(), lang: lang, words: map[string]string{}}
+	return &cellMaker{names: h.names(), lang: lang, words: map[string]string{}}
 }
 
 func (m *cellMaker) row(cols []exportColumn, item map[string]any) []cell {
