@@ -184,6 +184,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream, Supervision: cfg.Supervision}
 	h.Instance = cfg.Instance
 	h.WarningRules = warningRules(cfg.Warnings)
+	h.FileKey = d.Key
 	if h.Instance == "" {
 		h.Instance = domain.RandomToken(8)
 	}
@@ -288,6 +289,12 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	})
 
 	v1 := app.Group("/v1")
+	// Exports: ?format=csv|xlsx on the list routes of handlers/exports.go downloads the whole
+	// list, each page answered by the list's own route; the case file (电子卷宗) is one ZIP.
+	v1.Use(h.Exports)
+	v1.Get("/cases/:id/file.zip", authed, h.CaseFile)
+	v1.Get("/enterprise/decisions.zip", authed, h.EnterpriseDecisions)
+	v1.Get("/enterprise/cases/:id/decision", authed, h.EnterpriseDecision)
 	v1.Post("/auth/login", loginPerAddress, loginPerAccount, handleErrors, auth.login)
 	v1.Post("/auth/refresh", public, auth.refresh)
 	v1.Post("/auth/logout", public, auth.logout)

@@ -311,6 +311,17 @@ func (h *Handlers) PrintDocument(c *fiber.Ctx) error {
 func (h *Handlers) renderDocument(c *fiber.Ctx, d *domain.Document, cs *domain.Case) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
+	page, err := h.printPage(ctx, d, cs)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	return c.Send(page)
+}
+
+// printPage is a document as printed: the page the print route and the case file show.
+func (h *Handlers) printPage(ctx context.Context, d *domain.Document, cs *domain.Case) ([]byte, error) {
 	agency := ""
 	if a, err := h.Repo.AgencyByID(ctx, cs.AgencyID); err == nil {
 		agency = a.Name
@@ -344,18 +355,16 @@ func (h *Handlers) renderDocument(c *fiber.Ctx, d *domain.Document, cs *domain.C
 			card = map[string]any{"QR": template.HTML(qrSVG(q.Bitmap())), "Code": domain.FormatCardCode(cd.Code)}
 		}
 	} else if err != nil && domain.ErrorCode(err) != domain.NotFound {
-		return err
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := printTemplate.Execute(&buf, map[string]any{
 		"Title": domain.DocumentTitles[d.Kind], "Agency": agency, "Number": number, "CaseNumber": cs.Number, "Version": d.Version, "Party": party,
 		"Rows": rows, "Date": d.IssuedAt.In(chinaTime).Format("2006年1月2日"), "Hash": d.Hash, "Card": card,
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-	return c.Send(buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 // PrintLinkTTL is how long a signed print link opens its document.

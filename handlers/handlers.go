@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,6 +41,8 @@ type Handlers struct {
 	PublicURL string
 	// PrintKey signs the short-lived links that open a document's printable page.
 	PrintKey []byte
+	// FileKey signs the manifests of case files, verifiable with the JWKS (nil: unsigned).
+	FileKey ed25519.PrivateKey
 	// Objects keeps evidence bytes; Media bounds and times their uploads.
 	Objects domain.Objects
 	Media   MediaConfig
