@@ -32,14 +32,25 @@ import (
 type columnKind int
 
 const (
-	textCol   columnKind = iota
-	enumCol              // a code, in Chinese words for a Chinese reader
-	timeCol              // an RFC 3339 time, written as China's time
-	dateCol              // a YYYY-MM-DD day, as it is
-	numberCol            // a number (a number cell in XLSX)
-	boolCol              // 是/否
-	agencyCol            // an agency's id, written as its name
-	matterCol            // a matter's id, written as its name
+	textCol     columnKind = iota
+	enumCol                // a code, in Chinese words for a Chinese reader
+	timeCol                // an RFC 3339 time, written as China's time
+	dateCol                // a YYYY-MM-DD day, as it is
+	numberCol              // a number (a number cell in XLSX)
+	boolCol                // 是/否
+	agencyCol              // an agency's id, written as its name
+	matterCol              // a matter's id, written as its name
+	deadlineCol            // a warning's kind of deadline, in words (deadlineWords)
+	openedCol              // what a supervisor opened, in words (openedWords)
+)
+
+// deadlineWords and openedWords say the codes of warnings and of supervisors' reads, whose
+// words differ from the same codes elsewhere (a decision deadline, not a decision document).
+var (
+	deadlineWords = map[string]string{"decision": "作出决定期限", "service": "送达期限", "payment": "缴纳罚款期限",
+		"complaint_accept": "投诉受理期限", "complaint_answer": "投诉答复期限", "rectification": "整改期限", "callback": "回访期限", "order": "督办办复期限"}
+	openedWords = map[string]string{"case": "案件", "events": "案件过程", "audit": "案卷校验", "documents": "文书目录", "document": "文书",
+		"print": "文书打印页", "evidence_list": "证据目录", "evidence": "证据", "evidence_content": "证据内容", "inspection": "检查"}
 )
 
 // exportColumn is one column: Key is the JSON path of its value in a list item (dots go into
@@ -147,8 +158,22 @@ var exportTables = map[string]exportTable{
 		{"attempts", "尝试次数", numberCol}, {"error", "错误", textCol}, {"id", "通知ID", textCol},
 	}},
 	"/v1/evidence/:id/access-log": {"evidence-access", "证据调阅记录", []exportColumn{
-		{"at", "时间", timeCol}, {"user_id", "调阅人编号", textCol}, {"what", "调阅方式", enumCol}, {"from", "起始字节", numberCol},
-		{"to", "结束字节", numberCol}, {"address", "地址", textCol},
+		{"at", "时间", timeCol}, {"user_id", "调阅人编号", textCol}, {"body_name", "监督机关", textCol}, {"what", "调阅方式", enumCol},
+		{"from", "起始字节", numberCol}, {"to", "结束字节", numberCol}, {"address", "地址", textCol},
+	}},
+	"/v1/supervision/warnings": {"warnings", "监督预警", []exportColumn{
+		{"agency_id", "执法主体", agencyCol}, {"level", "预警等级", enumCol}, {"kind", "期限", deadlineCol}, {"object_kind", "对象类型", enumCol},
+		{"label", "对象", textCol}, {"last_day", "期限届满日", dateCol}, {"alerted", "已提醒监督机关", boolCol}, {"object_id", "对象ID", textCol},
+	}},
+	"/v1/supervision/orders": {"supervision-orders", "督办事项", []exportColumn{
+		{"agency_id", "被督办执法主体", agencyCol}, {"body_id", "督办机关", agencyCol}, {"object_kind", "对象类型", enumCol}, {"label", "督办对象", textCol},
+		{"text", "督办内容", textCol}, {"deadline", "办复期限", dateCol}, {"status", "状态", enumCol}, {"overdue", "逾期", boolCol},
+		{"answer", "办复情况", textCol}, {"answered_at", "办复时间", timeCol}, {"answered_on_time", "按期办复", boolCol},
+		{"created_at", "督办时间", timeCol}, {"id", "督办ID", textCol},
+	}},
+	"/v1/supervision/reads": {"supervisor-reads", "监督查阅记录", []exportColumn{
+		{"at", "时间", timeCol}, {"agency_id", "执法主体", agencyCol}, {"body_name", "监督机关", textCol}, {"user_name", "查阅人", textCol},
+		{"what", "查阅内容", openedCol}, {"case_id", "案件ID", textCol}, {"object_id", "对象ID", textCol},
 	}},
 	"/v1/enterprise/cases": {"my-cases", "本企业案件", []exportColumn{
 		{"number", "案件编号", textCol}, {"agency", "执法主体", textCol}, {"matter", "执法事项", textCol}, {"status", "状态", enumCol},
@@ -409,6 +434,11 @@ func (m *cellMaker) text(kind columnKind, v any) string {
 					m.words[x] = zh
 				}
 				return zh
+			}
+		case deadlineCol, openedCol:
+			words := map[columnKind]map[string]string{deadlineCol: deadlineWords, openedCol: openedWords}[kind]
+			if w, ok := words[x]; ok && m.lang == domain.Chinese {
+				return w
 			}
 		case agencyCol:
 			if n := m.names.agency(m.ctx, x); n != "" {
