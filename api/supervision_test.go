@@ -431,3 +431,58 @@ func TestSupervisionOrders(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveSupervisionIsOnTheToDoLists: a red warning is on the to-do list of the supervisors
+// over the agency (not another district's), a supervision order on the agency admin's until it
+// is answered, then on the issuing supervisor's until it is closed; another agency's admin
+// never sees it.
+func TestLiveSupervisionIsOnTheToDoLists(t *testing.T) {
+	w := newFeedbackWorld(t)
+	ta, f := w.ta, w.f
+	other := ta.newCaseAgency(t, 1)
+	yesterday := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, -1).Format(time.DateOnly)
+	problem := ta.mustCreate("/v1/problems", map[string]any{"source": "self_check", "title": "执法记录仪未全程使用", "plan": "逐人培训", "owner": "法制科",
+		"deadline": yesterday}, f.adminTok)
+	ta.sweep(t, sweeperOf(ta, ta.store, "one", time.Now))
+	red := ta.todoGroups(t, w.here)["red_warnings"]
+	if count(red) != 1 {
+		t.Fatalf("the supervisor's red warnings: %v", red)
+	}
+	item := red["items"].([]any)[0].(map[string]any)
+	if item["link"] != "/v1/problems/"+problem || !strings.Contains(item["title"].(string), "执法记录仪未全程使用") {
+		t.Fatalf("the red warning's item: %v", item)
+	}
+	if g := ta.todoGroups(t, w.elsewhere)["red_warnings"]; count(g) != 0 {
+		t.Fatalf("another district's supervisor: %v", g)
+	}
+
+	caseID := ta.openCase(t, f)
+	order := ta.mustCreate("/v1/supervision/orders", map[string]any{"object_kind": "case", "object_id": caseID, "text": "请说明该案件久拖未决的原因并限期办结。", "deadline": todayInChina()}, w.here)
+	if g := ta.todoGroups(t, f.adminTok)["orders_to_answer"]; count(g) != 1 || g["items"].([]any)[0].(map[string]any)["link"] != "/v1/supervision/orders/"+order {
+		t.Fatalf("the admin's orders to answer: %v", g)
+	}
+	if g := ta.todoGroups(t, other.adminTok)["orders_to_answer"]; count(g) != 0 {
+		t.Fatalf("another agency's admin: %v", g)
+	}
+	if g := ta.todoGroups(t, w.here)["orders_answered"]; count(g) != 0 {
+		t.Fatalf("before the answer, the supervisor's: %v", g)
+	}
+	if r := ta.do("POST", "/v1/supervision/orders/"+order+"/transitions", map[string]any{"action": "answer", "text": "已查明原因，将于本周内作出决定。"}, f.adminTok); r.Status != 200 {
+		t.Fatalf("answer: %d %s", r.Status, r.Body)
+	}
+	if g := ta.todoGroups(t, f.adminTok)["orders_to_answer"]; count(g) != 0 {
+		t.Fatalf("answered, the admin's: %v", g)
+	}
+	if g := ta.todoGroups(t, w.here)["orders_answered"]; count(g) != 1 {
+		t.Fatalf("answered, the supervisor's: %v", g)
+	}
+	if g := ta.todoGroups(t, w.elsewhere)["orders_answered"]; count(g) != 0 {
+		t.Fatalf("another district's supervisor: %v", g)
+	}
+	if r := ta.do("POST", "/v1/supervision/orders/"+order+"/transitions", map[string]any{"action": "close", "text": "办复属实，予以办结。"}, w.here); r.Status != 200 {
+		t.Fatalf("close: %d %s", r.Status, r.Body)
+	}
+	if g := ta.todoGroups(t, w.here)["orders_answered"]; count(g) != 0 {
+		t.Fatalf("closed, the supervisor's: %v", g)
+	}
+}

@@ -58,8 +58,7 @@ type todoSource struct {
 	load        func(h *Handlers, ctx context.Context, c *todoCaller) (int, []todoItem, string, error)
 }
 
-// todoSources are the groups, in the order the list shows them. The red warnings and the
-// supervision orders (督办) of live supervision join here as sources of their own.
+// todoSources are the groups, in the order the list shows them.
 var todoSources = []todoSource{
 	{"decisions", "待作出处罚决定", isDecider, (*Handlers).todoDecisions},
 	{"reviews", "待法制审核", hasRole(domain.RoleReviewer), (*Handlers).todoReviews},
@@ -74,6 +73,9 @@ var todoSources = []todoSource{
 	{"complaints_to_accept", "投诉待受理", isSupervisor, (*Handlers).todoComplaintsToAccept},
 	{"callbacks_due", "待回访", isSupervisor, (*Handlers).todoCallbacksDue},
 	{"bad_ratings", "差评待核查", isSupervisor, (*Handlers).todoBadRatings},
+	{"red_warnings", "红色预警", isSupervisor, (*Handlers).todoRedWarnings},
+	{"orders_answered", "督办事项待审核", isSupervisor, (*Handlers).todoOrdersAnswered},
+	{"orders_to_answer", "督办事项待办复", hasRole(domain.RoleAgencyAdmin), (*Handlers).todoOrdersToAnswer},
 	{"callbacks_to_answer", "待评价的执法回访", isEnterprise, (*Handlers).todoCallbacksToAnswer},
 	{"complaint_replies", "投诉答复", isEnterprise, (*Handlers).todoComplaintReplies},
 }
@@ -503,4 +505,90 @@ func chinaDay(t time.Time) string { return t.In(chinaTime).Format("2006-01-02") 
 func chinaToday(now time.Time) time.Time {
 	y, m, d := now.In(chinaTime).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// countPaged counts what list pages through, up to domain.TodoCountCap.
+func countPaged[T any](ctx context.Context, list func(context.Context, domain.Page) ([]T, string, error)) (int, error) {
+	n, pg := 0, domain.Page{Limit: domain.MaxPageLimit}
+	for n < domain.TodoCountCap {
+		items, next, err := list(ctx, pg)
+		if err != nil {
+			return 0, err
+		}
+		n += len(items)
+		if next == "" {
+			break
+		}
+		pg.Cursor = next
+	}
+	return min(n, domain.TodoCountCap), nil
+}
+
+// todoRedWarnings: the deadlines passed in the agencies the supervisor's body covers, as the
+// sweep stored them; the items shown are checked against their objects as they stand.
+func (h *Handlers) todoRedWarnings(ctx context.Context, c *todoCaller) (int, []todoItem, string, error) {
+	const link = "/v1/supervision/warnings?level=red"
+	f := domain.WarningFilter{AgencyIDs: c.covered, Level: domain.LevelRed, Now: c.now}
+	n, err := countPaged(ctx, func(ctx context.Context, pg domain.Page) ([]*domain.Warning, string, error) { return h.Repo.ListWarnings(ctx, f, pg) })
+	if err != nil || n == 0 || c.limit == 0 {
+		return n, []todoItem{}, link, err
+	}
+	list, _, err := h.RedWarnings(ctx, c.covered, domain.Page{Limit: c.limit})
+	if err != nil {
+		return 0, nil, "", err
+	}
+	items := make([]todoItem, len(list))
+	for i, w := range list {
+		due := w.Deadline
+		items[i] = todoItem{ID: w.ID, Title: "超期：" + w.Label, Link: warningLink(w), Due: &due}
+	}
+	return n, items, link, nil
+}
+
+// warningLink is the API path of a warning's object.
+func warningLink(w *domain.Warning) string {
+	switch w.ObjectKind {
+	case "case":
+		return "/v1/cases/" + w.ObjectID
+	case "complaint":
+		return "/v1/complaints/" + w.ObjectID
+	case "problem":
+		return "/v1/problems/" + w.ObjectID
+	case "callback":
+		return "/v1/callbacks/" + w.ObjectID
+	case "order":
+		return "/v1/supervision/orders/" + w.ObjectID
+	}
+	return "/v1/supervision/warnings?level=red"
+}
+
+// orderGroup counts the orders of f and lists the first of them.
+func (h *Handlers) orderGroup(ctx context.Context, c *todoCaller, f domain.OrderFilter, link string) (int, []todoItem, string, error) {
+	n, err := countPaged(ctx, func(ctx context.Context, pg domain.Page) ([]*domain.SupervisionOrder, string, error) {
+		return h.Repo.ListOrders(ctx, f, pg)
+	})
+	if err != nil || n == 0 || c.limit == 0 {
+		return n, []todoItem{}, link, err
+	}
+	list, _, err := h.Repo.ListOrders(ctx, f, domain.Page{Limit: c.limit})
+	if err != nil {
+		return 0, nil, "", err
+	}
+	items := make([]todoItem, len(list))
+	for i, o := range list {
+		due := o.Deadline
+		items[i] = todoItem{ID: o.ID, Title: "督办：" + o.Label, Link: "/v1/supervision/orders/" + o.ID, Due: &due}
+	}
+	return n, items, link, nil
+}
+
+// todoOrdersToAnswer: the supervision orders on the admin's agency that wait for its answer.
+func (h *Handlers) todoOrdersToAnswer(ctx context.Context, c *todoCaller) (int, []todoItem, string, error) {
+	return h.orderGroup(ctx, c, domain.OrderFilter{AgencyIDs: []string{c.agency.ID}, Status: domain.OrderOpen}, "/v1/supervision/orders?status=open")
+}
+
+// todoOrdersAnswered: the orders the supervisor's body issued that the agency answered, waiting
+// to be closed or sent back.
+func (h *Handlers) todoOrdersAnswered(ctx context.Context, c *todoCaller) (int, []todoItem, string, error) {
+	return h.orderGroup(ctx, c, domain.OrderFilter{BodyID: c.body.ID, Status: domain.OrderAnswered}, "/v1/supervision/orders?status=answered")
 }
