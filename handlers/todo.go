@@ -529,7 +529,9 @@ func countPaged[T any](ctx context.Context, list func(context.Context, domain.Pa
 func (h *Handlers) todoRedWarnings(ctx context.Context, c *todoCaller) (int, []todoItem, string, error) {
 	const link = "/v1/supervision/warnings?level=red"
 	f := domain.WarningFilter{AgencyIDs: c.covered, Level: domain.LevelRed, Now: c.now}
-	n, err := countPaged(ctx, func(ctx context.Context, pg domain.Page) ([]*domain.Warning, string, error) { return h.Repo.ListWarnings(ctx, f, pg) })
+	n, err := countPaged(ctx, func(ctx context.Context, pg domain.Page) ([]*domain.Warning, string, error) {
+		return h.Repo.ListWarnings(ctx, f, pg)
+	})
 	if err != nil || n == 0 || c.limit == 0 {
 		return n, []todoItem{}, link, err
 	}
