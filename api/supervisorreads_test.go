@@ -366,4 +366,23 @@ func TestSupervisorsReadTheirRegionAndNothingElse(t *testing.T) {
 		}
 		t.Logf("%d GET paths as %d roles", len(urls), len(roles))
 	})
+
+	t.Run("the supervisor downloads the case file", func(t *testing.T) {
+		before := len(items(reads(f.adminTok, "?case_id="+here.caseID)))
+		r := ta.do("GET", "/v1/cases/"+here.caseID+"/file.zip", nil, here.sup)
+		if r.Status != 200 || r.Header.Get("Content-Type") != "application/zip" || len(r.Body) < 1000 {
+			t.Fatalf("the supervisor's case file: %d %s", r.Status, r.Header.Get("Content-Type"))
+		}
+		got := items(reads(f.adminTok, "?case_id="+here.caseID))
+		if len(got) != before+1 || got[len(got)-1].(map[string]any)["what"] != "case_file" {
+			t.Fatalf("the download is not in the agency's log of reads: %v", got)
+		}
+		if log := ta.do("GET", "/v1/evidence/"+here.photoID+"/access-log?limit=200", nil, f.adminTok); !strings.Contains(string(log.Body), `"what":"case_file","from":0`) ||
+			!strings.Contains(string(log.Body), `"body_name":"青山区司法局"`) {
+			t.Fatalf("the evidence's access log: %s", log.Body)
+		}
+		if r := ta.do("GET", "/v1/cases/"+here.caseID+"/file.zip", nil, far.sup); r.Status != 404 {
+			t.Fatalf("the other district's supervisor: %d", r.Status)
+		}
+	})
 }

@@ -23,8 +23,11 @@ func (h *Handlers) CaseFile(c *fiber.Ctx) error {
 	p := principal(c)
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	cs, err := h.scopedCase(c, ctx)
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "case_file", cs.ID); err != nil {
 		return err
 	}
 	events, err := h.Repo.EventsOf(ctx, cs.ID, 1, cs.EventCount)
@@ -57,8 +60,8 @@ func (h *Handlers) CaseFile(c *fiber.Ctx) error {
 		if e.Status != domain.EvidenceComplete || h.Objects == nil {
 			continue
 		}
-		if err := h.Repo.RecordAccess(ctx, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
-			What: "case_file", From: 0, To: e.Size - 1, Address: c.IP()}); err != nil {
+		if err := h.Repo.RecordAccess(ctx, withBody(&domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
+			What: "case_file", From: 0, To: e.Size - 1, Address: c.IP()}, body)); err != nil {
 			return err
 		}
 		complete = append(complete, e)

@@ -50,7 +50,7 @@ var (
 	deadlineWords = map[string]string{"decision": "作出决定期限", "service": "送达期限", "payment": "缴纳罚款期限",
 		"complaint_accept": "投诉受理期限", "complaint_answer": "投诉答复期限", "rectification": "整改期限", "callback": "回访期限", "order": "督办办复期限"}
 	openedWords = map[string]string{"case": "案件", "events": "案件过程", "audit": "案卷校验", "documents": "文书目录", "document": "文书",
-		"print": "文书打印页", "evidence_list": "证据目录", "evidence": "证据", "evidence_content": "证据内容", "inspection": "检查"}
+		"print": "文书打印页", "evidence_list": "证据目录", "evidence": "证据", "evidence_content": "证据内容", "case_file": "电子卷宗", "inspection": "检查"}
 )
 
 // exportColumn is one column: Key is the JSON path of its value in a list item (dots go into
