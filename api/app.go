@@ -67,7 +67,11 @@ type Config struct {
 	NotifyEvery time.Duration
 	// WatchEvery is how often deadlines and certificates are looked at for alerts (0: never).
 	WatchEvery time.Duration
-	Stream     handlers.StreamConfig
+	// SuperviseEvery is how often the supervision warnings are swept, on the one instance that
+	// holds the sweep's lease (0: never); Warnings are their leads (zero: the defaults).
+	SuperviseEvery time.Duration
+	Warnings       domain.WarningRules
+	Stream         handlers.StreamConfig
 	// Supervision times complaints in working days; CallbackDelay is how long after a case is
 	// served or closed its callback is due (0: seven days).
 	Supervision   handlers.SupervisionConfig
@@ -180,6 +184,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		SyncSettle: cfg.SyncSettle, InspectionWindowDays: cfg.InspectionWindowDays, Hearing: cfg.Hearing, PrintKey: printKey(d.Key), PublicURL: cfg.PublicURL,
 		Objects: d.Objects, Media: cfg.Media, Thumbnail: d.Thumbnail, StreamTimes: cfg.Stream, Supervision: cfg.Supervision}
 	h.Instance = cfg.Instance
+	h.WarningRules = warningRules(cfg.Warnings)
+	h.FileKey = d.Key
 	if h.Instance == "" {
 		h.Instance = domain.RandomToken(8)
 	}
@@ -218,6 +224,12 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		watchCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
 		go watcher.Run(watchCtx, cfg.WatchEvery)
+	}
+	if cfg.SuperviseEvery > 0 {
+		sweeper := &notify.Sweeper{Repo: d.Repo, Rules: h.WarningRules, Holder: h.Instance, Lease: 3 * cfg.SuperviseEvery, Now: d.Now, Log: d.Log}
+		superviseCtx, stop := context.WithCancel(context.Background())
+		app.Hooks().OnShutdown(func() error { stop(); return nil })
+		go sweeper.Run(superviseCtx, cfg.SuperviseEvery)
 	}
 	if d.Objects != nil && cfg.Media.SweepEvery > 0 {
 		sweepCtx, stop := context.WithCancel(context.Background())
@@ -286,6 +298,12 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	})
 
 	v1 := app.Group("/v1")
+	// Exports: ?format=csv|xlsx on the list routes of handlers/exports.go downloads the whole
+	// list, each page answered by the list's own route; the case file (电子卷宗) is one ZIP.
+	v1.Use(h.Exports)
+	v1.Get("/cases/:id/file.zip", authed, h.CaseFile)
+	v1.Get("/enterprise/decisions.zip", authed, h.EnterpriseDecisions)
+	v1.Get("/enterprise/cases/:id/decision", authed, h.EnterpriseDecision)
 	v1.Post("/auth/login", loginPerAddress, loginPerAccount, handleErrors, auth.login)
 	v1.Post("/auth/refresh", public, auth.refresh)
 	v1.Post("/auth/logout", public, auth.logout)
@@ -330,6 +348,12 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Post("/complaints/:id/evidence", authed, h.AttachComplaintEvidence)
 	v1.Get("/complaints/:id/evidence", authed, h.ListComplaintEvidence)
 	v1.Get("/supervision/stats", authed, h.Stats)
+	// Live supervision: the warnings the sweep keeps, and supervision orders (督办).
+	v1.Get("/supervision/warnings", authed, h.ListWarnings)
+	v1.Post("/supervision/orders", authed, idem, h.IssueOrder)
+	v1.Get("/supervision/orders", authed, h.ListOrders)
+	v1.Get("/supervision/orders/:id", authed, h.GetOrder)
+	v1.Post("/supervision/orders/:id/transitions", authed, idem, h.OrderTransition)
 	// The supervisors' Chinese pages also open from a page link (?link=), for a browser.
 	linked := func(c *fiber.Ctx) error {
 		if c.Get(fiber.HeaderAuthorization) == "" && c.Query("link") != "" {
@@ -376,6 +400,14 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 
 	v1.Get("/me", authed, h.Me)
 	v1.Put("/me/password", authed, h.ChangePassword)
+
+	// Accounts people recover (handlers/accounts.go) and their to-do lists (handlers/todo.go).
+	v1.Post("/auth/logout-all", authed, h.LogoutAll)
+	v1.Post("/users/:id/password-reset", authed, h.ResetPassword)
+	v1.Get("/enterprise/users", authed, h.ListColleagues)
+	v1.Post("/enterprise/users", authed, h.AddColleague)
+	v1.Delete("/enterprise/users/:id", authed, h.RemoveColleague)
+	v1.Get("/me/todo", authed, h.Todo)
 
 	v1.Post("/jurisdictions", authed, h.CreateJurisdiction)
 	v1.Get("/jurisdictions", authed, h.ListJurisdictions)
@@ -437,6 +469,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Put("/evidence/:id/content", authed, h.PutEvidenceContent)
 	v1.Get("/evidence/:id/thumbnail", authed, h.EvidenceThumbnail)
 	v1.Get("/evidence/:id/access-log", authed, h.EvidenceAccessLog)
+	// Supervisors read the files of the agencies they cover (handlers/supervisorreads.go): the
+	// read routes above answer them, and each file they open is listed here for the agency.
+	v1.Get("/supervision/reads", authed, h.ListSupervisorReads)
 	// Notifications: derived from the change log (notify/), an inbox and a stream per user.
 	v1.Post("/devices", authed, h.RegisterDevice)
 	v1.Get("/devices", authed, h.ListDevices)
@@ -456,6 +491,21 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	// No catch-all: fiber answers a path no route has 404, and a path other methods have 405
 	// with Allow; the error handler writes both as problems.
 	return app, nil
+}
+
+// warningRules fills what the configuration leaves out with domain.DefaultWarningRules.
+func warningRules(r domain.WarningRules) domain.WarningRules {
+	out := domain.WarningRules{Lead: map[domain.WarningKind]int{}, CallbackDays: r.CallbackDays}
+	for k, v := range domain.DefaultWarningRules.Lead {
+		out.Lead[k] = v
+	}
+	for k, v := range r.Lead {
+		out.Lead[k] = v
+	}
+	if out.CallbackDays == 0 {
+		out.CallbackDays = domain.DefaultWarningRules.CallbackDays
+	}
+	return out
 }
 
 // printKey derives the key of print links from the signing key, so that every instance sharing

@@ -29,6 +29,9 @@ type tokenResponse struct {
 	// RefreshToken is absent in cookie mode, where the cookie carries it.
 	RefreshToken     string `json:"refresh_token,omitempty"`
 	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+	// PasswordChangeRequired: signed in with a one-time password, the token reaches only
+	// GET /v1/me and PUT /v1/me/password until the password is changed.
+	PasswordChangeRequired bool `json:"password_change_required,omitempty"`
 }
 
 type authHandlers struct {
@@ -79,13 +82,24 @@ func (a *authHandlers) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !ok || u == nil || u.Status != domain.UserActive {
+	if !ok || u == nil {
+		return badCredentials
+	}
+	if u.Status != domain.UserActive {
+		// Only one who knows the password learns that the registration waits.
+		if u.Has(domain.RoleEnterprise) && domain.IsEnterpriseID(u.AgencyID) {
+			e, err := a.repo.EnterpriseByID(ctx, u.AgencyID)
+			if err == nil && e.Status == domain.EnterprisePending && e.UserID == u.ID {
+				return domain.Errorf(domain.AccountPending, "the enterprise's registration waits for the supervisors of its jurisdiction to activate it")
+			}
+		}
 		return badCredentials
 	}
 	tokens, err := a.issue(ctx, u, domain.RandomToken(16))
 	if err != nil {
 		return err
 	}
+	tokens.PasswordChangeRequired = u.MustChangePassword
 	return a.sendTokens(c, tokens)
 }
 
@@ -213,6 +227,7 @@ func (a *authHandlers) refresh(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	tokens.PasswordChangeRequired = u.MustChangePassword
 	// A concurrent reuse may have revoked the family between our use of the old token and the
 	// insert of the new one; the new token must not survive that.
 	revoked, err := a.repo.FamilyRevoked(ctx, t.FamilyID)

@@ -68,3 +68,27 @@ func BenchmarkAuthenticatedRequest(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTodo: the to-do lists of an agency's admin (who is its head too) and of an officer,
+// against GET /v1/me through the same app: what the groups' counts and first items cost.
+func BenchmarkTodo(b *testing.B) {
+	ta := newTestApp(b)
+	// The fixtures take a *testing.T; the requests timed below check their own statuses.
+	t := &testing.T{}
+	f := ta.newCaseAgency(t, 0)
+	for range 5 {
+		id := ta.openCase(t, f)
+		ta.act(t, f, id, map[string]any{"action": "register", "officer_ids": f.officers})
+	}
+	get := func(path, token string) func(*testing.B) {
+		return func(b *testing.B) {
+			for b.Loop() {
+				if r := ta.do("GET", path, nil, token); r.Status != 200 {
+					b.Fatalf("%s: %d", path, r.Status)
+				}
+			}
+		}
+	}
+	pair(b, "me", get("/v1/me", f.adminTok), "todo-admin", get("/v1/me/todo", f.adminTok))
+	pair(b, "me", get("/v1/me", f.officerTok), "todo-officer", get("/v1/me/todo", f.officerTok))
+}

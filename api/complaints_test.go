@@ -58,7 +58,7 @@ func newFeedbackWorld(t *testing.T) *feedbackWorld {
 		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	w.entID = r.str("id")
-	if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": entUsername, "password": testPassword}, ""); r.Status != 401 {
+	if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": entUsername, "password": testPassword}, ""); r.Status != 403 || r.str("code") != "account_pending" {
 		t.Fatalf("a pending registration signed in: %d %s", r.Status, r.Body)
 	}
 	if r := ta.do("POST", "/v1/enterprises/"+w.entID+"/activate", nil, w.elsewhere); r.Status != 404 {
@@ -151,7 +151,8 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			{Name: "the USCC is free again", Method: "POST", URL: "/v1/enterprises/register", Body: map[string]any{"uscc": usccs[2], "name": "真实公司", "legal_representative": "王",
 				"contact_name": "李", "contact_phone": "13700002222", "jurisdiction_id": region, "password": testPassword}, Status: 201},
 		})
-		if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": usccs[2], "password": testPassword}, ""); r.Status != 401 {
+		// The code signs in as the new registration, which waits: not as the rejected one.
+		if r := ta.do("POST", "/v1/auth/login", map[string]string{"username": usccs[2], "password": testPassword}, ""); r.Status != 403 || r.str("code") != "account_pending" {
 			t.Fatalf("a rejected registration signed in: %d", r.Status)
 		}
 		// A registration a crash left without its account holds the USCC only for a moment.
@@ -186,7 +187,8 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			{Name: "the supervisor sees who rated", Method: "GET", URL: "/v1/feedback", Token: w.here, Status: 200, Contains: []string{w.entID, w.inspection}},
 			{Name: "the agency sees the rating, not which inspection", Method: "GET", URL: "/v1/feedback", Token: f.adminTok, Status: 200, Contains: []string{`"source":"enterprise"`}, NotContains: []string{w.entID, w.inspection}},
 		})
-		inbox := ta.inboxOf(t, w.here, 1)
+		// Beside it, the registration of 真实公司, which waits for the supervisor.
+		inbox := ta.inboxOf(t, w.here, 2)
 		if !strings.Contains(string(inbox.Body), "bad_feedback") || strings.Contains(string(inbox.Body), "态度生硬") {
 			t.Fatalf("the supervisor's alert of a two-star rating: %s", inbox.Body)
 		}
@@ -224,7 +226,7 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			{Name: "the enterprise reads the reply", Method: "GET", URL: "/v1/complaints", Token: w.entTo, Status: 200, Contains: []string{complaint, "已责令整改"}},
 		})
 		// The supervisor heard of it when filed; the enterprise of each of the three steps.
-		here := ta.inboxOf(t, w.here, 2)
+		here := ta.inboxOf(t, w.here, 3)
 		if !strings.Contains(strings.Join(kinds(here), ","), "new_complaint") || strings.Contains(string(here.Body), entContact) {
 			t.Fatalf("the supervisor's inbox: %s", here.Body)
 		}
@@ -349,7 +351,7 @@ func TestEnterprisesComplainAndAreCalledBack(t *testing.T) {
 			{Name: "the JSON form too", Method: "POST", URL: "/v1/public/callbacks/" + token, Body: map[string]any{"satisfied": true}, Status: 410},
 			{Name: "stored as typed", Method: "GET", URL: "/v1/callbacks?state=answered&satisfied=false", Token: w.here, Status: 200, Contains: []string{id, `\u003cb\u003e处罚过重`}},
 		})
-		if here := ta.inboxOf(t, w.here, 5); !strings.Contains(strings.Join(kinds(here), ","), "unsatisfied_callback") || strings.Contains(string(here.Body), callbackWords) {
+		if here := ta.inboxOf(t, w.here, 6); !strings.Contains(strings.Join(kinds(here), ","), "unsatisfied_callback") || strings.Contains(string(here.Body), callbackWords) {
 			t.Fatalf("the unsatisfied answer: %s", here.Body)
 		}
 	})

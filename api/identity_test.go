@@ -149,17 +149,22 @@ func (ta *testApp) getPaths(values map[string][]string, keep func(path string) b
 		if r.Method != fiber.MethodGet || !keep(r.Path) {
 			continue
 		}
-		paths := []string{r.Path}
-		for _, m := range routeParam.FindAllStringSubmatch(r.Path, -1) {
-			var next []string
-			for _, p := range paths {
-				for _, v := range values[m[1]] {
-					next = append(next, strings.Replace(p, m[0], url.PathEscape(v), 1))
-				}
-			}
-			paths = next
-		}
-		out = append(out, paths...)
+		out = append(out, fill(r.Path, values)...)
 	}
 	return out
+}
+
+// fill is path with each parameter filled in turn with every value given for its name.
+func fill(path string, values map[string][]string) []string {
+	paths := []string{path}
+	for _, m := range routeParam.FindAllStringSubmatch(path, -1) {
+		var next []string
+		for _, p := range paths {
+			for _, v := range values[m[1]] {
+				next = append(next, strings.Replace(p, m[0], url.PathEscape(v), 1))
+			}
+		}
+		paths = next
+	}
+	return paths
 }

@@ -38,6 +38,8 @@ var statusOf = map[domain.Code]int{
 	domain.ChecksumMismatch:     460, // tus 1.0 checksum extension
 	domain.Locked:               fiber.StatusLocked,
 	domain.Gone:                 fiber.StatusGone,
+	domain.AccountPending:       fiber.StatusForbidden,
+	domain.MustChangePassword:   fiber.StatusForbidden,
 }
 
 // codeOfStatus names the problems that fiber itself raises (unknown route, body too large, …).

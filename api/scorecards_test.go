@@ -58,7 +58,7 @@ func TestScorecardsFromTheRecords(t *testing.T) {
 		b.id: {"total": 10, "assessed_weight": 25, "certified_share": 10, "training": 0, "decided_in_time": 0, "legal_review": 0, "two_documents": 0, "review_score": 0,
 			"satisfaction": 0, "complaints": 0, "rectification": 0},
 	}
-	notAssessable := map[string][]string{a.id: {"legal_review", "review_score"}, b.id: {"decided_in_time", "legal_review", "two_documents", "review_score", "satisfaction", "complaints", "rectification"}}
+	notAssessable := map[string][]string{a.id: {"legal_review", "review_score", "orders_on_time"}, b.id: {"decided_in_time", "legal_review", "two_documents", "review_score", "satisfaction", "complaints", "rectification", "orders_on_time"}}
 	items := r.JSON["items"].([]any)
 	if !strings.Contains(string(r.Body), `"complaint_outcomes":{}`) {
 		t.Fatalf("no complaints, no outcomes: %s", r.Body)

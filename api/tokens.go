@@ -39,6 +39,7 @@ type accessClaims struct {
 	jwt.RegisteredClaims
 	Roles    []string `json:"roles"`
 	AgencyID string   `json:"agency_id,omitempty"`
+	Epoch    int64    `json:"ep,omitempty"`
 }
 
 // NewSigner signs with key; tokens name issuer and audience and live for ttl.
@@ -64,7 +65,7 @@ func (s *Signer) Issue(u *domain.User, now time.Time) (string, time.Time, error)
 			ExpiresAt: jwt.NewNumericDate(exp), IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now),
 			ID: domain.RandomToken(12),
 		},
-		Roles: make([]string, len(u.Roles)), AgencyID: u.AgencyID,
+		Roles: make([]string, len(u.Roles)), AgencyID: u.AgencyID, Epoch: u.SessionEpoch,
 	}
 	for i, r := range u.Roles {
 		claims.Roles[i] = string(r)
@@ -99,7 +100,7 @@ func (s *Signer) Verify(token string) (domain.Principal, error) {
 	case claims.Subject == "":
 		return unauthorized("no subject")
 	}
-	p := domain.Principal{UserID: claims.Subject, AgencyID: claims.AgencyID, Roles: make([]domain.Role, len(claims.Roles))}
+	p := domain.Principal{UserID: claims.Subject, AgencyID: claims.AgencyID, Epoch: claims.Epoch, Roles: make([]domain.Role, len(claims.Roles))}
 	for i, r := range claims.Roles {
 		p.Roles[i] = domain.Role(r)
 	}

@@ -105,6 +105,8 @@ func (e *Enterprise) Decide(activate bool, by, reason string, now time.Time) err
 type EnterpriseFilter struct {
 	RegionID string // in this region or below
 	Status   EnterpriseStatus
+	Name     string // a fragment of the name (NameMatches)
+	USCC     string // matched exactly
 }
 
 // Enterprises stores registrations. Conflict on a USCC registered and not rejected, or a stale

@@ -35,6 +35,16 @@ const (
 	Internal Code = "internal"
 )
 
+// Codes of the sign-in that tell a person what to do, beside the generic unauthorized.
+const (
+	// AccountPending: the password is right, but the enterprise's registration waits for its
+	// supervisors to activate it.
+	AccountPending Code = "account_pending"
+	// MustChangePassword: the account signed in with a one-time password reaches only the
+	// change of it.
+	MustChangePassword Code = "password_change_required"
+)
+
 // Error is the one error type the domain, the store and the handlers speak.
 type Error struct {
 	Code    Code

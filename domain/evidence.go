@@ -259,6 +259,8 @@ type EvidenceAccess struct {
 	What       string // content or thumbnail
 	From, To   int64  // the byte range read, inclusive
 	Address    string
+	// BodyID and BodyName name the supervisory body of a supervisor who read it.
+	BodyID, BodyName string
 }
 
 // Upload is a resumable upload of an evidence's bytes (tus), kept in the document store so any

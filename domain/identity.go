@@ -32,6 +32,9 @@ type Principal struct {
 	UserID   string
 	Roles    []Role
 	AgencyID string
+	// Epoch is the user's session epoch the token was signed in: signing out everywhere or a
+	// password reset moves the user's epoch, and a token of an older one opens nothing.
+	Epoch int64
 }
 
 // Has reports whether the principal holds role r.
@@ -77,6 +80,13 @@ type User struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Version       int64
+
+	// MustChangePassword is set by a password reset: the one-time password signs in only to
+	// change it.
+	MustChangePassword bool
+	// SessionEpoch counts the times every session of the user was ended (sign out everywhere,
+	// a reset, a removal); access tokens carry the epoch they were signed in.
+	SessionEpoch int64
 }
 
 // Validate checks the fields a user must have; it returns Invalid with the fields.

@@ -145,7 +145,20 @@ type Inspections interface {
 	InspectionByID(ctx context.Context, id string) (*Inspection, error)
 	UpdateInspection(ctx context.Context, in *Inspection) error
 	ListInspections(ctx context.Context, agencyID string, p Page) ([]*Inspection, string, error)
+	// SearchInspections lists the inspections that pass f, in id order.
+	SearchInspections(ctx context.Context, f InspectionFilter, p Page) ([]*Inspection, string, error)
 	// InspectionsOfEnterprise lists inspections of any agency planned for the enterprise in
 	// [from, to], cancelled ones excluded.
 	InspectionsOfEnterprise(ctx context.Context, uscc string, from, to time.Time) ([]*Inspection, error)
+}
+
+// InspectionFilter narrows SearchInspections; zero fields do not filter.
+type InspectionFilter struct {
+	AgencyID       string
+	EnterpriseUSCC string
+	Status         InspectionStatus
+	OfficerID      string
+	// PlannedFrom and PlannedTo bound the planned day, both included (days as PlannedOn holds them).
+	PlannedFrom time.Time
+	PlannedTo   time.Time
 }

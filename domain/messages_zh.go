@@ -592,6 +592,8 @@ var zhMessages = map[string]string{
 
 // zhValues are the Chinese of the codes that messages name: statuses, roles, kinds.
 var zhValues = map[string]string{
+	"yellow":               "黄色预警",
+	"red":                  "红色预警",
 	"active":               "正常",
 	"suspended":            "已暂停",
 	"revoked":              "已撤销",

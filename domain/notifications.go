@@ -48,6 +48,24 @@ const (
 	// KindAgencyAdjusted: the government changed where an agency sits, its kind, name or legal
 	// basis, or its status; the supervisors of the bodies over it before and after are told.
 	KindAgencyAdjusted NotificationKind = "agency_adjusted"
+	// KindAwaitingDecision: a case's legal review passed; the agency's heads (those who
+	// decide) are told it waits for their decision.
+	KindAwaitingDecision NotificationKind = "awaiting_decision"
+	// KindNewProblem: a rectification task was registered for an agency; its admins are told.
+	KindNewProblem NotificationKind = "new_problem"
+	// KindRegistrationPending: an enterprise registered in a region; the supervisors of the
+	// bodies over it are told it waits for activation.
+	KindRegistrationPending NotificationKind = "registration_pending"
+	// KindWarningRed: a deadline of an agency's object passed with its step not done; the
+	// supervisors of the bodies over the agency are told, once per deadline.
+	KindWarningRed NotificationKind = "warning_red"
+	// KindOrderIssued, KindOrderReturned, KindOrderClosed: the agency's admins hear of a
+	// supervision order, of its being sent back and of its closing; KindOrderAnswered: the
+	// issuing body's supervisors hear of the answer.
+	KindOrderIssued   NotificationKind = "order_issued"
+	KindOrderAnswered NotificationKind = "order_answered"
+	KindOrderReturned NotificationKind = "order_returned"
+	KindOrderClosed   NotificationKind = "order_closed"
 )
 
 // Alert horizons.
@@ -77,6 +95,14 @@ var templates = map[NotificationKind]template{
 	KindUnsatisfiedCallback: {"回访不满意预警", "%s，请及时核查。"},
 	KindProblemOverdue:      {"整改任务逾期", "整改任务“%s”已超过整改期限，请尽快完成整改。"},
 	KindAgencyAdjusted:      {"执法主体调整", "%s已调整，详情请在应用内查看。"},
+	KindAwaitingDecision:    {"待作出处罚决定", "案件 %s 已通过法制审核，请及时作出决定。"},
+	KindNewProblem:          {"新的整改任务", "新增整改任务“%s”，请按期完成整改。"},
+	KindRegistrationPending: {"企业注册待审核", "%s 申请注册，请及时核实并审核。"},
+	KindWarningRed:          {"监督预警：期限已过", "%s，请督促办理。"},
+	KindOrderIssued:         {"收到督办事项", "收到%s，请按期办复。"},
+	KindOrderAnswered:       {"督办事项已办复", "%s，请审核。"},
+	KindOrderReturned:       {"督办事项被退回", "%s被退回，请重新办复。"},
+	KindOrderClosed:         {"督办事项已办结", "%s已办结。"},
 }
 
 // Alert is one notification to derive from a fact: its kind, who receives it, the object it
@@ -366,4 +392,39 @@ type NotificationStore interface {
 	// notifications; SetDeriveCursor moves it only forward.
 	DeriveCursor(ctx context.Context, agencyID string) (int64, error)
 	SetDeriveCursor(ctx context.Context, agencyID string, seq int64) error
+}
+
+// DecisionAlerts tell the agency's heads, once per event, that the event left the case waiting
+// for their decision (its review passed, the party waived its answer, the hearing was held);
+// whoever took the event is not told.
+func DecisionAlerts(after *Case, ev Event, deciders []string) []Alert {
+	users := slices.DeleteFunc(slices.Clone(deciders), func(u string) bool { return u == ev.ActorID || u == "" })
+	if len(users) == 0 {
+		return nil
+	}
+	label := after.Number
+	if label == "" {
+		label = after.ID
+	}
+	return []Alert{{Kind: KindAwaitingDecision, Recipients: users, ObjectKind: "case", ObjectID: after.ID, Label: label,
+		Key: fmt.Sprintf("awaiting-decision:%s:%d", after.ID, ev.Seq)}}
+}
+
+// NewProblemAlerts tell the agency's admins of a rectification task registered for it, once;
+// whoever registered it is not told.
+func NewProblemAlerts(p *Problem, admins []string) []Alert {
+	users := slices.DeleteFunc(slices.Clone(admins), func(u string) bool { return u == p.CreatedBy || u == "" })
+	if len(users) == 0 || p.Status == ProblemClosed {
+		return nil
+	}
+	return []Alert{{Kind: KindNewProblem, Recipients: users, ObjectKind: "problem", ObjectID: p.ID, Label: p.Title, Key: "problem-new:" + p.ID}}
+}
+
+// RegistrationAlerts tell a body's supervisors, once, of a registration in its region that
+// waits for activation.
+func RegistrationAlerts(e *Enterprise, body *Agency, supervisors []string) []Alert {
+	if e.Status != EnterprisePending || !Under(e.RegionPath, body.RegionID) || len(supervisors) == 0 {
+		return nil
+	}
+	return []Alert{{Kind: KindRegistrationPending, Recipients: supervisors, ObjectKind: "enterprise", ObjectID: e.ID, Label: e.Name, Key: "registration:" + e.ID}}
 }

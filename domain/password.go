@@ -101,3 +101,23 @@ func RandomToken(n int) string {
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// oneTimeAlphabet leaves out the characters read for one another (0/O, 1/l/I, 5/S, 8/B).
+const oneTimeAlphabet = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY2346789"
+
+// OneTimePassword is a random password of 14 characters (about 80 bits) that a reset hands
+// out once; the account must change it at its next sign-in.
+func OneTimePassword() string {
+	out := make([]byte, 0, 14)
+	limit := 256 - 256%len(oneTimeAlphabet) // bytes at or above it would favour the first letters
+	b := make([]byte, 32)
+	for len(out) < cap(out) {
+		_, _ = rand.Read(b)
+		for _, x := range b {
+			if int(x) < limit && len(out) < cap(out) {
+				out = append(out, oneTimeAlphabet[int(x)%len(oneTimeAlphabet)])
+			}
+		}
+	}
+	return string(out)
+}

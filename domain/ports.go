@@ -23,6 +23,9 @@ type Users interface {
 type UserFilter struct {
 	AgencyID string
 	Role     Role
+	Name     string // a fragment of the name (NameMatches)
+	// CertificateNo is the number of the certificate the user holds, matched exactly.
+	CertificateNo string
 }
 
 // Agencies stores agencies. Conflict on a duplicate USCC or a stale version.
@@ -101,6 +104,9 @@ type Repository interface {
 	Problems
 	Reviews
 	Adjustments
+	SupervisorReads
+	Counts
+	Supervision
 }
 
 // Catalogs stores matters, discretion benchmarks and legal-review rules. Conflict on a
@@ -129,6 +135,13 @@ type CaseFilter struct {
 	OverdueAt      time.Time // open cases whose deadline is before this time
 	CreatedFrom    time.Time
 	CreatedTo      time.Time
+	// Number is a case number (立案编号) or the 文号 of a document issued in the case, matched
+	// exactly.
+	Number string
+	// PartyName is a fragment of the party's name (NameMatches).
+	PartyName string
+	// PartyIDHash is the IDNumberHash of the party's identity number.
+	PartyIDHash string
 }
 
 // Cases stores cases with their embedded event chain, and their documents.

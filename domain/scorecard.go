@@ -23,10 +23,11 @@ var Indicators = []Indicator{
 	{"decided_in_time", "按期决定率", 15, "general-procedure decisions in the period made by their deadline / those decisions"},
 	{"legal_review", "法制审核率", 10, "decisions in the period that the catalog required legal review for and that had it approved / those decisions"},
 	{"two_documents", "两书同达率", 10, "penalty decisions served in the period with both the decision and the credit-repair notice issued / those decisions"},
-	{"review_score", "案卷评查得分率", 15, "average score of the agency's files scored in review rounds started in the period / 100"},
+	{"review_score", "案卷评查得分率", 10, "average score of the agency's files scored in review rounds started in the period / 100"},
 	{"satisfaction", "评价满意率", 10, "ratings in the period of 4 or 5 stars / ratings in the period"},
 	{"complaints", "投诉率", 5, "1 - (complaints filed in the period per 100 inspections planned in it) / 10, at least 0"},
 	{"rectification", "按期整改率", 10, "problems due in the period closed by their deadline / problems due in the period"},
+	{"orders_on_time", "督办按期办复率", 5, "supervision orders due in the period whose latest answer came by their day / orders due in the period"},
 }
 
 // Ratio is a share with its numerator and denominator; Den 0 means nothing to measure.

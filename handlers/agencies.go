@@ -149,7 +149,8 @@ func (h *Handlers) ListAgencies(c *fiber.Ctx) error {
 	}
 	if !p.Has(domain.RoleSysadmin) {
 		items := []agencyResponse{}
-		if p.AgencyID != "" && pg.Cursor == "" {
+		// An enterprise's user belongs to no agency: an empty list, not its account's 404.
+		if p.AgencyID != "" && !domain.IsEnterpriseID(p.AgencyID) && pg.Cursor == "" {
 			a, err := h.Repo.AgencyByID(ctx, p.AgencyID)
 			if err != nil {
 				return err

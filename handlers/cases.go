@@ -322,31 +322,35 @@ func (h *Handlers) scopedCase(c *fiber.Ctx, ctx context.Context) (*domain.Case, 
 	return scoped(c, ctx, h.Repo.CaseByID, func(cs *domain.Case) string { return cs.AgencyID }, "case")
 }
 
-// GetCase reads a case.
+// GetCase reads a case: the agency's people, and the supervisors over it (logged).
 func (h *Handlers) GetCase(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	cs, err := h.scopedCase(c, ctx)
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "case", cs.ID); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(cs.Version))
 	return c.JSON(toCaseJSON(cs, h.Now()))
 }
 
-// ListCases lists the agency's cases: ?status= ?officer_id= ?enterprise= (USCC) ?overdue=true
-// ?created_from= ?created_to= (dates), a sysadmin also ?agency_id=.
+// ListCases lists the agency's cases: ?status= ?officer_id= ?overdue=true ?created_from=
+// ?created_to= (dates), a sysadmin also ?agency_id=, a supervisor ?agency_id= of an agency its
+// body covers (required); and searches them (caseSearchOf).
 func (h *Handlers) ListCases(c *fiber.Ctx) error {
-	p := principal(c)
 	pg, err := pageOf(c)
 	if err != nil {
 		return err
 	}
-	f := domain.CaseFilter{AgencyID: p.AgencyID, Status: domain.CaseStatus(c.Query("status")), OfficerID: c.Query("officer_id"), EnterpriseUSCC: strings.ToUpper(c.Query("enterprise"))}
-	if p.Has(domain.RoleSysadmin) {
-		f.AgencyID = c.Query("agency_id")
-	} else if a := c.Query("agency_id"); a != "" && a != p.AgencyID {
-		return notFound("agency")
+	f := domain.CaseFilter{Status: domain.CaseStatus(c.Query("status")), OfficerID: c.Query("officer_id")}
+	if err := caseSearchOf(c, &f); err != nil {
+		return err
+	}
+	if f.AgencyID, err = h.listedAgency(c, casesAgency); err != nil {
+		return err
 	}
 	fe := domain.FieldErrors{}
 	if f.Status != "" && !slices.Contains(domain.CaseStatuses, f.Status) {
@@ -381,6 +385,19 @@ func (h *Handlers) ListCases(c *fiber.Ctx) error {
 	return c.JSON(listOf(list, next, func(cs *domain.Case) caseJSON { return toCaseJSON(cs, now) }))
 }
 
+// casesAgency is the agency whose cases the caller lists: a sysadmin's ?agency_id= (all when
+// empty), anyone else's own.
+func casesAgency(c *fiber.Ctx) (string, error) {
+	p := principal(c)
+	if p.Has(domain.RoleSysadmin) {
+		return c.Query("agency_id"), nil
+	}
+	if a := c.Query("agency_id"); a != "" && a != p.AgencyID {
+		return "", notFound("agency")
+	}
+	return p.AgencyID, nil
+}
+
 // CaseEvents lists a case's whole-process record: ?after= (an event number) and ?limit= page
 // through it.
 func (h *Handlers) CaseEvents(c *fiber.Ctx) error {
@@ -400,8 +417,11 @@ func (h *Handlers) CaseEvents(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	cs, err := h.scopedCase(c, ctx)
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "events", cs.ID); err != nil {
 		return err
 	}
 	to := min(cs.EventCount, after+limit)
@@ -440,8 +460,11 @@ type evidenceFindingJSON struct {
 func (h *Handlers) CaseAudit(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	cs, err := h.scopedCase(c, ctx)
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "audit", cs.ID); err != nil {
 		return err
 	}
 	events, err := h.Repo.EventsOf(ctx, cs.ID, 1, cs.EventCount)

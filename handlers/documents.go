@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -212,8 +213,11 @@ func (h *Handlers) IssueDocument(c *fiber.Ctx) error {
 func (h *Handlers) ListDocuments(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	cs, err := h.scopedCase(c, ctx)
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "documents", cs.ID); err != nil {
 		return err
 	}
 	docs, err := h.Repo.DocumentsOf(ctx, cs.ID)
@@ -223,6 +227,7 @@ func (h *Handlers) ListDocuments(c *fiber.Ctx) error {
 	return c.JSON(listOf(docs, "", toDocumentJSON))
 }
 
+// scopedDocument loads the document in the path for a member of the case's agency.
 func (h *Handlers) scopedDocument(c *fiber.Ctx) (*domain.Document, *domain.Case, error) {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
@@ -230,19 +235,40 @@ func (h *Handlers) scopedDocument(c *fiber.Ctx) (*domain.Document, *domain.Case,
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := h.Repo.DocumentByID(ctx, c.Params("doc_id"))
+	d, err := h.documentOf(c, ctx, cs)
+	return d, cs, err
+}
+
+// readableDocument loads the document in the path for a reader of the agency's files, and logs
+// a supervisor's opening of it as what.
+func (h *Handlers) readableDocument(c *fiber.Ctx, what string) (*domain.Document, *domain.Case, error) {
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if d.CaseID != cs.ID {
-		return nil, nil, notFound("document")
+	d, err := h.documentOf(c, ctx, cs)
+	if err != nil {
+		return nil, nil, err
 	}
-	return d, cs, nil
+	return d, cs, h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, what, d.ID)
+}
+
+func (h *Handlers) documentOf(c *fiber.Ctx, ctx context.Context, cs *domain.Case) (*domain.Document, error) {
+	d, err := h.Repo.DocumentByID(ctx, c.Params("doc_id"))
+	if err != nil {
+		return nil, err
+	}
+	if d.CaseID != cs.ID {
+		return nil, notFound("document")
+	}
+	return d, nil
 }
 
 // GetDocument reads one issued document version.
 func (h *Handlers) GetDocument(c *fiber.Ctx) error {
-	d, _, err := h.scopedDocument(c)
+	d, _, err := h.readableDocument(c, "document")
 	if err != nil {
 		return err
 	}
@@ -275,7 +301,7 @@ type printRow struct{ Label, Value string }
 
 // PrintDocument renders a document as a printable Chinese page.
 func (h *Handlers) PrintDocument(c *fiber.Ctx) error {
-	d, cs, err := h.scopedDocument(c)
+	d, cs, err := h.readableDocument(c, "print")
 	if err != nil {
 		return err
 	}
@@ -285,6 +311,17 @@ func (h *Handlers) PrintDocument(c *fiber.Ctx) error {
 func (h *Handlers) renderDocument(c *fiber.Ctx, d *domain.Document, cs *domain.Case) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
+	page, err := h.printPage(ctx, d, cs)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	return c.Send(page)
+}
+
+// printPage is a document as printed: the page the print route and the case file show.
+func (h *Handlers) printPage(ctx context.Context, d *domain.Document, cs *domain.Case) ([]byte, error) {
 	agency := ""
 	if a, err := h.Repo.AgencyByID(ctx, cs.AgencyID); err == nil {
 		agency = a.Name
@@ -318,18 +355,16 @@ func (h *Handlers) renderDocument(c *fiber.Ctx, d *domain.Document, cs *domain.C
 			card = map[string]any{"QR": template.HTML(qrSVG(q.Bitmap())), "Code": domain.FormatCardCode(cd.Code)}
 		}
 	} else if err != nil && domain.ErrorCode(err) != domain.NotFound {
-		return err
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := printTemplate.Execute(&buf, map[string]any{
 		"Title": domain.DocumentTitles[d.Kind], "Agency": agency, "Number": number, "CaseNumber": cs.Number, "Version": d.Version, "Party": party,
 		"Rows": rows, "Date": d.IssuedAt.In(chinaTime).Format("2006年1月2日"), "Hash": d.Hash, "Card": card,
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-	return c.Send(buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 // PrintLinkTTL is how long a signed print link opens its document.

@@ -110,6 +110,16 @@ func (h *Handlers) RegisterEnterprise(c *fiber.Ctx) error {
 		return err
 	}
 	e.UserID = u.ID
+	// The supervisors over the region hear of it from their bodies' logs.
+	bodies, err := h.Repo.SupervisorsOver(ctx, &domain.Agency{RegionID: e.RegionID, RegionPath: e.RegionPath})
+	if err != nil {
+		return err
+	}
+	for _, b := range bodies {
+		if err := h.Repo.RecordChange(ctx, &domain.Change{AgencyID: b.ID, Kind: "registration", ObjectID: e.ID}); err != nil {
+			return err
+		}
+	}
 	if err := h.Repo.UpdateEnterprise(ctx, e); err != nil {
 		return err
 	}
@@ -248,6 +258,9 @@ func (h *Handlers) ListEnterprises(c *fiber.Ctx) error {
 	case "", domain.EnterprisePending, domain.EnterpriseActive, domain.EnterpriseRejected:
 	default:
 		return &domain.Error{Code: domain.Invalid, Message: "unknown status", Fields: map[string]string{"status": "pending, active or rejected"}}
+	}
+	if err := enterpriseSearchOf(c, &f); err != nil {
+		return err
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()

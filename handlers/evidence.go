@@ -247,29 +247,44 @@ func (h *Handlers) scopedEvidence(c *fiber.Ctx, ctx context.Context) (*domain.Ev
 	if err != nil {
 		return nil, err
 	}
+	if ok, err := h.evidenceInScope(c, ctx, e); err != nil || !ok {
+		if err == nil {
+			err = notFound("evidence")
+		}
+		return nil, err
+	}
+	return e, nil
+}
+
+// evidenceInScope says whether the caller is of the evidence's agency, or a supervisor over the
+// agency complained about reading a complaint's file.
+func (h *Handlers) evidenceInScope(c *fiber.Ctx, ctx context.Context, e *domain.Evidence) (bool, error) {
 	if inAgency(c, e.AgencyID) {
-		return e, nil
+		return true, nil
 	}
-	if e.ComplaintID != "" {
-		cp, err := h.Repo.ComplaintByID(ctx, e.ComplaintID)
-		if err != nil && domain.ErrorCode(err) != domain.NotFound {
-			return nil, err
-		}
-		if cp != nil && cp.EnterpriseID == e.AgencyID {
-			if _, ok, err := h.supervises(ctx, principal(c), cp.AgencyID); err != nil || ok {
-				return e, err
-			}
-		}
+	if e.ComplaintID == "" {
+		return false, nil
 	}
-	return nil, notFound("evidence")
+	cp, err := h.Repo.ComplaintByID(ctx, e.ComplaintID)
+	if err != nil && domain.ErrorCode(err) != domain.NotFound {
+		return false, err
+	}
+	if cp == nil || cp.EnterpriseID != e.AgencyID {
+		return false, nil
+	}
+	_, ok, err := h.supervises(ctx, principal(c), cp.AgencyID)
+	return ok, err
 }
 
 // GetEvidence reads an evidence record.
 func (h *Handlers) GetEvidence(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	e, err := h.scopedEvidence(c, ctx)
+	e, body, err := h.readableEvidence(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteEvidenceRead(c, ctx, body, e, "evidence"); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(e.Version))
@@ -280,8 +295,11 @@ func (h *Handlers) GetEvidence(c *fiber.Ctx) error {
 func (h *Handlers) ListCaseEvidence(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	cs, err := h.scopedCase(c, ctx)
+	cs, body, err := h.readableCase(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "evidence_list", cs.ID); err != nil {
 		return err
 	}
 	list, err := h.Repo.EvidenceOf(ctx, "case", cs.ID)
@@ -333,12 +351,13 @@ func byteRange(header string, size int64) (from, to int64, partial bool, err err
 }
 
 // EvidenceContent streams the bytes of complete evidence, a Range of them for seeking in a
-// video, or with ?link=true a presigned link of at most 15 minutes. Every access is logged.
+// video, or with ?link=true a presigned link of at most 15 minutes. Every access is logged, a
+// supervisor's with the body; a supervisor's opening (from the first byte) also for the agency.
 func (h *Handlers) EvidenceContent(c *fiber.Ctx) error {
 	p := principal(c)
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	e, err := h.scopedEvidence(c, ctx)
+	e, body, err := h.readableEvidence(c, ctx)
 	if err != nil {
 		return err
 	}
@@ -369,9 +388,14 @@ func (h *Handlers) EvidenceContent(c *fiber.Ctx) error {
 	// The embedded gateway listens on a loopback port no phone reaches: its bytes come through
 	// the API, link or not.
 	link := c.Query("link") == "true" && h.Objects.Linkable()
-	if err := h.Repo.RecordAccess(ctx, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
-		What: map[bool]string{true: "link", false: "content"}[link], From: from, To: to, Address: c.IP()}); err != nil {
+	if err := h.Repo.RecordAccess(ctx, withBody(&domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
+		What: map[bool]string{true: "link", false: "content"}[link], From: from, To: to, Address: c.IP()}, body)); err != nil {
 		return err
+	}
+	if from == 0 {
+		if err := h.noteEvidenceRead(c, ctx, body, e, "evidence_content"); err != nil {
+			return err
+		}
 	}
 	if link {
 		u, err := h.Objects.PresignGet(ctx, e.ObjectKey, h.Media.LinkTTL, e.FileName, e.ContentType)
@@ -425,7 +449,7 @@ func (h *Handlers) EvidenceThumbnail(c *fiber.Ctx) error {
 	p := principal(c)
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	e, err := h.scopedEvidence(c, ctx)
+	e, body, err := h.readableEvidence(c, ctx)
 	if err != nil {
 		return err
 	}
@@ -447,8 +471,8 @@ func (h *Handlers) EvidenceThumbnail(c *fiber.Ctx) error {
 	if err != nil {
 		return domain.Errorf(domain.Unavailable, "the thumbnail could not be read")
 	}
-	if err := h.Repo.RecordAccess(ctx, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
-		What: "thumbnail", From: 0, To: int64(len(b)) - 1, Address: c.IP()}); err != nil {
+	if err := h.Repo.RecordAccess(ctx, withBody(&domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
+		What: "thumbnail", From: 0, To: int64(len(b)) - 1, Address: c.IP()}, body)); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "image/jpeg")
@@ -477,12 +501,22 @@ func (h *Handlers) makeThumbnail(ctx context.Context, e *domain.Evidence) error 
 }
 
 type accessJSON struct {
-	At      time.Time `json:"at"`
-	UserID  string    `json:"user_id"`
-	What    string    `json:"what"`
-	From    int64     `json:"from"`
-	To      int64     `json:"to"`
-	Address string    `json:"address,omitempty"`
+	At       time.Time `json:"at"`
+	UserID   string    `json:"user_id"`
+	What     string    `json:"what"`
+	From     int64     `json:"from"`
+	To       int64     `json:"to"`
+	Address  string    `json:"address,omitempty"`
+	BodyID   string    `json:"body_id,omitempty"`
+	BodyName string    `json:"body_name,omitempty"`
+}
+
+// withBody names the supervisory body of a supervisor's read in its access-log entry.
+func withBody(a *domain.EvidenceAccess, body *domain.Agency) *domain.EvidenceAccess {
+	if body != nil {
+		a.BodyID, a.BodyName = body.ID, body.Name
+	}
+	return a
 }
 
 // EvidenceAccessLog lists who read the evidence, when, and which bytes (chain of custody).
@@ -493,7 +527,7 @@ func (h *Handlers) EvidenceAccessLog(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	e, err := h.scopedEvidence(c, ctx)
+	e, _, err := h.readableEvidence(c, ctx)
 	if err != nil {
 		return err
 	}
@@ -502,7 +536,7 @@ func (h *Handlers) EvidenceAccessLog(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(listOf(list, next, func(a *domain.EvidenceAccess) accessJSON {
-		return accessJSON{At: a.At, UserID: a.UserID, What: a.What, From: a.From, To: a.To, Address: a.Address}
+		return accessJSON{At: a.At, UserID: a.UserID, What: a.What, From: a.From, To: a.To, Address: a.Address, BodyID: a.BodyID, BodyName: a.BodyName}
 	}))
 }
 

@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,6 +41,8 @@ type Handlers struct {
 	PublicURL string
 	// PrintKey signs the short-lived links that open a document's printable page.
 	PrintKey []byte
+	// FileKey signs the manifests of case files, verifiable with the JWKS (nil: unsigned).
+	FileKey ed25519.PrivateKey
 	// Objects keeps evidence bytes; Media bounds and times their uploads.
 	Objects domain.Objects
 	Media   MediaConfig
@@ -47,6 +50,8 @@ type Handlers struct {
 	StreamTimes StreamConfig
 	// Supervision times complaints and callbacks.
 	Supervision SupervisionConfig
+	// WarningRules time the supervision warnings (the sweep's, notify.Sweeper).
+	WarningRules domain.WarningRules
 	// Thumbnail renders a photo's thumbnail as JPEG; nil makes none.
 	Thumbnail func(io.Reader) ([]byte, error)
 	// Instance names this server among those sharing the database, the same across its

@@ -207,21 +207,32 @@ func (h *Handlers) inspectionWrite(c *fiber.Ctx, ctx context.Context, in *domain
 	return h.saveInspection(c, ctx, in)
 }
 
-// ListInspections lists the agency's inspections.
+// ListInspections lists the agency's inspections, searched by inspectionSearchOf; a
+// supervisor's, with ?agency_id= (required), of an agency its body covers.
 func (h *Handlers) ListInspections(c *fiber.Ctx) error {
-	return listInAgency(h, c, h.Repo.ListInspections, toInspectionJSON)
+	var f domain.InspectionFilter
+	if err := inspectionSearchOf(c, &f); err != nil {
+		return err
+	}
+	return listReadable(h, c, func(ctx context.Context, agencyID string, pg domain.Page) ([]*domain.Inspection, string, error) {
+		f.AgencyID = agencyID
+		return h.Repo.SearchInspections(ctx, f, pg)
+	}, toInspectionJSON)
 }
 
 func (h *Handlers) scopedInspection(c *fiber.Ctx, ctx context.Context) (*domain.Inspection, error) {
 	return scoped(c, ctx, h.Repo.InspectionByID, func(in *domain.Inspection) string { return in.AgencyID }, "inspection")
 }
 
-// GetInspection reads one inspection.
+// GetInspection reads one inspection: the agency's people, and the supervisors over it (logged).
 func (h *Handlers) GetInspection(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	in, err := h.scopedInspection(c, ctx)
+	in, body, err := h.readableInspection(c, ctx)
 	if err != nil {
+		return err
+	}
+	if err := h.noteRead(c, ctx, body, in.AgencyID, "", "inspection", in.ID); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(in.Version))

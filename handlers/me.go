@@ -52,12 +52,18 @@ func (h *Handlers) ChangePassword(c *fiber.Ctx) error {
 	if !ok {
 		return &domain.Error{Code: domain.Forbidden, Message: "the current password is wrong", Fields: map[string]string{"current_password": "wrong"}}
 	}
+	if req.NewPassword == req.CurrentPassword {
+		return &domain.Error{Code: domain.Invalid, Message: "the new password is the current one", Fields: map[string]string{"new_password": "differs from the current password"}}
+	}
 	if u.PasswordHash, err = h.Passwords.Hash(req.NewPassword); err != nil {
 		return err
 	}
+	// A one-time password, once changed, lets the account in everywhere again.
+	u.MustChangePassword = false
 	if err := h.Repo.UpdateUser(ctx, u); err != nil {
 		return err
 	}
+	h.Standings.forget(u.ID)
 	if err := h.Repo.RevokeUser(ctx, u.ID); err != nil {
 		return err
 	}

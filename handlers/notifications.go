@@ -281,7 +281,7 @@ func (h *Handlers) Stream(c *fiber.Ctx) error {
 		for time.Now().Before(end) {
 			// A person disabled while listening hears nothing more within seconds.
 			if time.Since(checked) >= h.Standings.TTL {
-				if !h.StillActive(base, p.UserID) {
+				if !h.StillActive(base, p) {
 					return
 				}
 				checked = time.Now()

@@ -152,7 +152,7 @@ func (h *Handlers) CreateOfficer(c *fiber.Ctx) error {
 		Username: strings.TrimSpace(req.Username), Name: strings.TrimSpace(req.Name), Phone: req.Phone,
 		IDNumber: strings.ToUpper(req.IDNumber), Roles: roles, AgencyID: req.AgencyID, Status: domain.UserActive,
 	}
-	if _, err := domain.ParseUSCC(u.Username); err == nil {
+	if _, err := domain.ParseUSCC(u.Username); err == nil || beginsWithUSCC(u.Username) {
 		return &domain.Error{Code: domain.Invalid, Message: "the username is not valid", Fields: map[string]string{"username": "a unified social credit code is an enterprise's username"}}
 	}
 	if err := u.Validate(); err != nil {
@@ -189,6 +189,9 @@ func (h *Handlers) ListOfficers(c *fiber.Ctx) error {
 	f := domain.UserFilter{AgencyID: c.Query("agency_id"), Role: domain.Role(c.Query("role"))}
 	if f.Role != "" && !domain.ValidRole(f.Role) {
 		return &domain.Error{Code: domain.Invalid, Message: "unknown role", Fields: map[string]string{"role": "unknown role"}}
+	}
+	if err := officerSearchOf(c, &f); err != nil {
+		return err
 	}
 	if !p.Has(domain.RoleSysadmin) {
 		if f.AgencyID != "" && f.AgencyID != p.AgencyID {
@@ -420,6 +423,9 @@ func (h *Handlers) scopedOfficer(c *fiber.Ctx) (*domain.User, error) {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	u, err := h.Repo.UserByID(ctx, c.Params("id"))
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil, notFound("officer") // what another agency's officer answers: existence does not leak
+	}
 	if err != nil {
 		return nil, err
 	}

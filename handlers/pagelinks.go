@@ -28,6 +28,7 @@ type pageLink struct {
 	Roles    []domain.Role `json:"r"`
 	Page     string        `json:"p"` // path and canonical query, without link
 	Expires  int64         `json:"e"`
+	Epoch    int64         `json:"ep,omitempty"`
 }
 
 func (h *Handlers) pageLinkMAC(payload []byte) []byte {
@@ -51,7 +52,7 @@ func (h *Handlers) pageLinkTo(c *fiber.Ctx, path string, q url.Values) error {
 	p := principal(c)
 	exp := h.Now().Add(PageLinkTTL).UTC().Truncate(time.Second)
 	page := path + "?" + q.Encode()
-	payload, _ := json.Marshal(pageLink{UserID: p.UserID, AgencyID: p.AgencyID, Roles: p.Roles, Page: page, Expires: exp.Unix()})
+	payload, _ := json.Marshal(pageLink{UserID: p.UserID, AgencyID: p.AgencyID, Roles: p.Roles, Page: page, Expires: exp.Unix(), Epoch: p.Epoch})
 	token := base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(h.pageLinkMAC(payload))
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"url": page + "&link=" + token, "expires_at": exp})
 }
@@ -97,7 +98,7 @@ func (h *Handlers) OpenPageLink(c *fiber.Ctx) error {
 	if h.Now().Unix() > l.Expires {
 		return h.gone(c, fiber.StatusGone, "链接已过期", "该链接的有效期已过，请回到应用重新打开。")
 	}
-	SetPrincipal(c, domain.Principal{UserID: l.UserID, AgencyID: l.AgencyID, Roles: l.Roles})
+	SetPrincipal(c, domain.Principal{UserID: l.UserID, AgencyID: l.AgencyID, Roles: l.Roles, Epoch: l.Epoch})
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
 	// The person is let in as they stand now: a link given before they were disabled opens

@@ -114,7 +114,8 @@ func (h *Handlers) CreateProblem(c *fiber.Ctx) error {
 	if err := pr.Validate(); err != nil {
 		return err
 	}
-	if err := h.Repo.CreateProblem(ctx, pr); err != nil {
+	// The agency's log hears of it first: its admins' alert is derived from there.
+	if err := h.recordChange(ctx, agency, "problem", &pr.ID, 0, func() error { return h.Repo.CreateProblem(ctx, pr) }); err != nil {
 		return err
 	}
 	return created(c, "/v1/problems/"+pr.ID, pr.Version, h.toProblemJSON(pr))

@@ -314,6 +314,24 @@ func (h *Handlers) indicatorsOf(ctx context.Context, agencyID string, from, to t
 		pg.Cursor = next
 	}
 	v["rectification"] = rect
+	var orders domain.Ratio
+	for pg := (domain.Page{Limit: domain.MaxPageLimit}); ; {
+		list, next, err := h.Repo.ListOrders(ctx, domain.OrderFilter{AgencyIDs: []string{agencyID}, DueFrom: domain.ChinaDate(from), DueTo: domain.ChinaDate(to)}, pg)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range list {
+			orders.Den++
+			if o.AnsweredOnTime() {
+				orders.Num++
+			}
+		}
+		if next == "" {
+			break
+		}
+		pg.Cursor = next
+	}
+	v["orders_on_time"] = orders
 	return v, nil
 }
 

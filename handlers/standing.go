@@ -59,6 +59,10 @@ func (h *Handlers) Admit(c *fiber.Ctx) error {
 	p := principal(c)
 	write := !isRead(c.Method())
 	s, err := h.standingNow(c.UserContext(), p.UserID, write)
+	if err == nil && !write && s.User.SessionEpoch != p.Epoch {
+		// A token of a newer epoch than the remembered standing: the standing is stale.
+		s, err = h.standingNow(c.UserContext(), p.UserID, true)
+	}
 	if domain.ErrorCode(err) == domain.NotFound {
 		return domain.Errorf(domain.Unauthorized, "the account is not active")
 	}
@@ -68,20 +72,46 @@ func (h *Handlers) Admit(c *fiber.Ctx) error {
 	if s.User.Status != domain.UserActive {
 		return domain.Errorf(domain.Unauthorized, "the account is not active")
 	}
+	if s.User.SessionEpoch != p.Epoch {
+		return domain.Errorf(domain.Unauthorized, "the session was ended: sign in again")
+	}
 	p.Roles, p.AgencyID = s.User.Roles, s.User.AgencyID
 	SetPrincipal(c, p)
 	c.Locals(standingKey, s)
+	if s.User.MustChangePassword && !passwordChangePath(c.Method(), c.Path()) {
+		return domain.Errorf(domain.MustChangePassword, "the account signed in with a one-time password: change it (PUT /v1/me/password) before anything else")
+	}
 	if err := h.mayReach(s, c.Path()); err != nil {
 		return err
 	}
 	return c.Next()
 }
 
+// passwordChangePath names what a one-time password reaches: the account itself, the change of
+// the password, and signing out everywhere.
+func passwordChangePath(method, path string) bool {
+	switch {
+	case method == fiber.MethodGet && path == "/v1/me",
+		method == fiber.MethodPut && path == "/v1/me/password",
+		method == fiber.MethodPost && path == "/v1/auth/logout-all":
+		return true
+	}
+	return false
+}
+
+// forget drops what is remembered of a user's standing, so that a change of it (a reset, the
+// end of every session) holds on this instance at once; other instances follow within TTL.
+func (c *Standings) forget(userID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, userID)
+}
+
 // StillActive says whether a long-lived read of one's own (the notification stream) may go on:
-// the account is still active.
-func (h *Handlers) StillActive(ctx context.Context, userID string) bool {
-	s, err := h.standingNow(ctx, userID, false)
-	return err == nil && s.User.Status == domain.UserActive
+// the account is still active, and its sessions were not ended since the token was signed.
+func (h *Handlers) StillActive(ctx context.Context, p domain.Principal) bool {
+	s, err := h.standingNow(ctx, p.UserID, false)
+	return err == nil && s.User.Status == domain.UserActive && s.User.SessionEpoch == p.Epoch
 }
 
 func (h *Handlers) standingNow(ctx context.Context, userID string, fresh bool) (domain.Standing, error) {

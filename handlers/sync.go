@@ -176,10 +176,15 @@ func (h *Handlers) syncItem(ctx context.Context, agencyID string, item syncItem,
 	case "signal":
 		// A number the notification watcher took to order its alerts: nothing to deliver.
 		return item, false, nil
-	case "feedback", "complaint", "callback":
-		// A rating, a complaint's step or a callback, in a supervisory body's or an
-		// enterprise's log, for its users' alerts. These carry the party's contact or the
+	case "feedback", "complaint", "callback", "warning", "order":
+		// A rating, a complaint's step, a callback, a red warning or a supervision order's
+		// step, in a supervisory body's, an agency's or an enterprise's log, for its users'
+		// alerts. These carry the party's contact or the
 		// complainant and are read through their own routes, never synced.
+		return item, false, nil
+	case "problem", "registration":
+		// A rectification task (for its admins' alert) or an enterprise's registration in a
+		// supervisory body's log: read through their own routes, never synced.
 		return item, false, nil
 	case "review_rule":
 		var r *domain.ReviewRule

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"sort"
 	"strconv"
 	"strings"
@@ -87,22 +88,25 @@ func (h *Handlers) AddTraining(c *fiber.Ctx) error {
 }
 
 // GetTraining lists an officer's training in a year (?year=, default this year) with the total
-// against the plan; for the officer and the agency's admins.
+// against the plan; for the officer, the agency's admins and the supervisors over the agency.
 func (h *Handlers) GetTraining(c *fiber.Ctx) error {
 	p := principal(c)
-	u, err := h.scopedOfficer(c)
-	if err != nil {
-		return err
-	}
-	if !p.ManagesAgency(u.AgencyID) && p.UserID != u.ID {
-		return notFound("officer")
-	}
 	year, err := h.yearOf(c)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
+	u, err := h.scopedOfficer(c)
+	switch {
+	case err == nil && (p.ManagesAgency(u.AgencyID) || p.UserID == u.ID):
+	case err == nil || domain.ErrorCode(err) == domain.NotFound:
+		if u, err = h.supervisedOfficer(c, ctx); err != nil {
+			return err
+		}
+	default:
+		return err
+	}
 	records, err := h.Repo.TrainingOf(ctx, u.ID, year)
 	if err != nil {
 		return err
@@ -117,18 +121,25 @@ func (h *Handlers) GetTraining(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// TrainingShortfall lists the officers of an agency below the yearly plan, largest gap first.
+// TrainingShortfall lists the officers of an agency below the yearly plan, largest gap first:
+// for the agency's admins, and the supervisors over it (?agency_id= required).
 func (h *Handlers) TrainingShortfall(c *fiber.Ctx) error {
 	p := principal(c)
-	agencyID := c.Query("agency_id")
-	if agencyID == "" {
-		agencyID = p.AgencyID
-	}
-	if agencyID == "" {
-		return &domain.Error{Code: domain.Invalid, Message: "agency_id is required", Fields: map[string]string{"agency_id": "required"}}
-	}
-	if !p.ManagesAgency(agencyID) {
-		return notFound("agency")
+	agencyID, err := h.listedAgency(c, func(c *fiber.Ctx) (string, error) {
+		agencyID := c.Query("agency_id")
+		if agencyID == "" {
+			agencyID = p.AgencyID
+		}
+		if agencyID == "" {
+			return "", &domain.Error{Code: domain.Invalid, Message: "agency_id is required", Fields: map[string]string{"agency_id": "required"}}
+		}
+		if !p.ManagesAgency(agencyID) {
+			return "", notFound("agency")
+		}
+		return agencyID, nil
+	})
+	if err != nil {
+		return err
 	}
 	year, err := h.yearOf(c)
 	if err != nil {
@@ -136,21 +147,30 @@ func (h *Handlers) TrainingShortfall(c *fiber.Ctx) error {
 	}
 	ctx, cancel := h.ctx(c)
 	defer cancel()
-	hours, err := h.Repo.TrainingHours(ctx, agencyID, year)
+	items, err := h.shortfalls(ctx, agencyID, year)
 	if err != nil {
 		return err
 	}
-	out := shortfallResponse{AgencyID: agencyID, Year: year, PlanHours: domain.AnnualTrainingPlanHours, Items: []shortfallItem{}}
+	return c.JSON(shortfallResponse{AgencyID: agencyID, Year: year, PlanHours: domain.AnnualTrainingPlanHours, Items: items})
+}
+
+// shortfalls are the active officers of an agency below the yearly plan, largest gap first.
+func (h *Handlers) shortfalls(ctx context.Context, agencyID string, year int) ([]shortfallItem, error) {
+	hours, err := h.Repo.TrainingHours(ctx, agencyID, year)
+	if err != nil {
+		return nil, err
+	}
+	items := []shortfallItem{}
 	pg := domain.Page{Limit: domain.MaxPageLimit}
 	for {
 		users, next, err := h.Repo.ListUsers(ctx, domain.UserFilter{AgencyID: agencyID, Role: domain.RoleOfficer}, pg)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, u := range users {
 			t := domain.TrainingTotal{OfficerID: u.ID, Name: u.Name, Year: year, Hours: hours[u.ID]}
 			if u.Status == domain.UserActive && t.Shortfall() > 0 {
-				out.Items = append(out.Items, shortfallItem{OfficerID: u.ID, Name: u.Name, Hours: t.Hours, Shortfall: t.Shortfall()})
+				items = append(items, shortfallItem{OfficerID: u.ID, Name: u.Name, Hours: t.Hours, Shortfall: t.Shortfall()})
 			}
 		}
 		if next == "" {
@@ -158,6 +178,28 @@ func (h *Handlers) TrainingShortfall(c *fiber.Ctx) error {
 		}
 		pg.Cursor = next
 	}
-	sort.SliceStable(out.Items, func(i, j int) bool { return out.Items[i].Shortfall > out.Items[j].Shortfall })
-	return c.JSON(out)
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Shortfall > items[j].Shortfall })
+	return items, nil
+}
+
+// supervisedOfficer loads the officer in the path for a supervisor of a body over its agency;
+// NotFound for anyone else.
+func (h *Handlers) supervisedOfficer(c *fiber.Ctx, ctx context.Context) (*domain.User, error) {
+	u, err := h.Repo.UserByID(ctx, c.Params("id"))
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil, notFound("officer")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.AgencyID == "" || u.Has(domain.RoleSysadmin) {
+		return nil, notFound("officer")
+	}
+	if _, ok, err := h.supervises(ctx, principal(c), u.AgencyID); err != nil || !ok {
+		if err == nil {
+			err = notFound("officer")
+		}
+		return nil, err
+	}
+	return u, nil
 }

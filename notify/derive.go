@@ -112,7 +112,24 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 				return nil, err
 			}
 		}
-		return domain.CaseAlerts(before, after, ev), nil
+		alerts := domain.CaseAlerts(before, after, ev)
+		decision, err := d.decisionAlerts(ctx, after, ev)
+		return append(alerts, decision...), err
+	case "problem":
+		pr, err := d.Repo.ProblemByID(ctx, ch.ObjectID)
+		if domain.ErrorCode(err) == domain.NotFound || err == nil && pr.AgencyID != ch.AgencyID {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		admins, err := activeUsers(ctx, d.Repo, pr.AgencyID, domain.RoleAgencyAdmin)
+		if err != nil {
+			return nil, err
+		}
+		return domain.NewProblemAlerts(pr, admins), nil
+	case "registration":
+		return d.registrationAlerts(ctx, ch)
 	case "feedback":
 		return d.feedbackAlerts(ctx, ch)
 	case "complaint":
@@ -121,6 +138,10 @@ func (d *Deriver) alertsOf(ctx context.Context, ch domain.Change) ([]domain.Aler
 		return d.callbackAlerts(ctx, ch)
 	case "adjustment":
 		return d.adjustmentAlerts(ctx, ch)
+	case "warning":
+		return d.warningAlerts(ctx, ch)
+	case "order":
+		return d.orderAlerts(ctx, ch)
 	case "inspection":
 		in, err := d.Repo.InspectionByID(ctx, ch.ObjectID)
 		if domain.ErrorCode(err) == domain.NotFound || err == nil && in.AgencyID != ch.AgencyID {
@@ -314,4 +335,63 @@ func (d *Deriver) adjustmentAlerts(ctx context.Context, ch domain.Change) ([]dom
 		return nil, err
 	}
 	return domain.AdjustmentAlerts(a, agency, supervisors), nil
+}
+
+// registrationAlerts: an enterprise's registration, in the log of a supervisory body over its
+// region, alerts the body's supervisors while it waits.
+func (d *Deriver) registrationAlerts(ctx context.Context, ch domain.Change) ([]domain.Alert, error) {
+	e, err := d.Repo.EnterpriseByID(ctx, ch.ObjectID)
+	if domain.ErrorCode(err) == domain.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	body, err := d.Repo.AgencyByID(ctx, ch.AgencyID)
+	if domain.ErrorCode(err) == domain.NotFound || err == nil && body.KindOrDefault() != domain.AgencySupervisory {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	supervisors, err := activeUsers(ctx, d.Repo, body.ID, domain.RoleSupervisor)
+	if err != nil {
+		return nil, err
+	}
+	return domain.RegistrationAlerts(e, body, supervisors), nil
+}
+
+// decisionAlerts tell the agency's heads of a case an event left waiting for their decision:
+// its review passed, or the party waived its answer or was heard and the catalog asks no
+// review. A case that moved on before the event is read (decided, sent to review) alerts
+// nobody.
+func (d *Deriver) decisionAlerts(ctx context.Context, after *domain.Case, ev domain.Event) ([]domain.Alert, error) {
+	switch ev.Action {
+	case domain.ActApproveReview, domain.ActWaive, domain.ActConcludeHearing:
+	default:
+		return nil, nil
+	}
+	cur, err := d.Repo.CaseByID(ctx, after.ID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ev.Action == domain.ActApproveReview && cur.Status == domain.StatusReviewed:
+	case ev.Action != domain.ActApproveReview && cur.Status == domain.StatusNotified:
+		rules, err := d.Repo.ReviewRules(ctx, cur.AgencyID)
+		if err != nil || !cur.AwaitsDecision(d.Now(), rules) {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	agency, err := d.Repo.AgencyByID(ctx, cur.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	deciders, err := activeUsers(ctx, d.Repo, agency.ID, agency.Decider())
+	if err != nil {
+		return nil, err
+	}
+	return domain.DecisionAlerts(after, ev, deciders), nil
 }

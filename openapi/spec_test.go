@@ -20,6 +20,8 @@ var bodiless = map[string]string{
 	"POST /v1/draws/{id}/run":                           "the path names the draw; its committed inputs and seed decide the rest",
 	"POST /v1/scorecards/link":                          "the query names the period and agency; a link is all it makes",
 	"POST /v1/review-rounds/{id}/report/link":           "the path names the round; a link is all it makes",
+	"POST /v1/auth/logout-all":                          "it ends every session of the caller",
+	"POST /v1/users/{id}/password-reset":                "the path names the account; the server makes the password",
 }
 
 // TestEveryOperationIsDocumented walks the spec as /docs shows it: every operation declares

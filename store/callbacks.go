@@ -89,6 +89,11 @@ func (s *Store) UpdateCallback(ctx context.Context, cb *domain.Callback) error {
 
 // ListCallbacks lists callbacks in a stable order (by id) for paging.
 func (s *Store) ListCallbacks(ctx context.Context, f domain.CallbackFilter, p domain.Page) ([]*domain.Callback, string, error) {
+	return page(ctx, s.db.Collection("callbacks"), callbackQuery(f), p, fromCallbackDoc, func(d *callbackDoc) string { return d.ID })
+}
+
+// callbackQuery is the filter of f, for the list and its count.
+func callbackQuery(f domain.CallbackFilter) bson.D {
 	filter := bson.D{}
 	if f.AgencyIDs != nil {
 		filter = append(filter, bson.E{Key: "agency_id", Value: bson.D{{Key: "$in", Value: f.AgencyIDs}}})
@@ -110,7 +115,7 @@ func (s *Store) ListCallbacks(ctx context.Context, f domain.CallbackFilter, p do
 	if created := timeRange(f.From, f.To); created != nil {
 		filter = append(filter, bson.E{Key: "created_at", Value: created})
 	}
-	return page(ctx, s.db.Collection("callbacks"), filter, p, fromCallbackDoc, func(d *callbackDoc) string { return d.ID })
+	return filter
 }
 
 // DueUnnotified lists unanswered callbacks due at now whose party was not told yet.

@@ -134,6 +134,12 @@ func (s *Store) FeedbackByID(ctx context.Context, id string) (*domain.Feedback, 
 // ListFeedback lists ratings, newest first (ids are random, so the page key is the time and
 // the id).
 func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter, p domain.Page) ([]*domain.Feedback, string, error) {
+	return pageByTime(ctx, s.db.Collection("feedback"), feedbackQuery(f), "created_at", -1, p, fromFeedbackDoc,
+		func(d *feedbackDoc) (time.Time, string) { return d.CreatedAt, d.ID })
+}
+
+// feedbackQuery is the filter of f, for the list and its count.
+func feedbackQuery(f domain.FeedbackFilter) bson.D {
 	filter := bson.D{{Key: "agency_id", Value: bson.D{{Key: "$in", Value: f.AgencyIDs}}}}
 	if f.MaxRating > 0 {
 		filter = append(filter, bson.E{Key: "rating", Value: bson.D{{Key: "$lte", Value: f.MaxRating}}})
@@ -144,8 +150,7 @@ func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter, p dom
 	if created := timeRange(f.From, f.To); created != nil {
 		filter = append(filter, bson.E{Key: "created_at", Value: created})
 	}
-	return pageByTime(ctx, s.db.Collection("feedback"), filter, "created_at", -1, p, fromFeedbackDoc,
-		func(d *feedbackDoc) (time.Time, string) { return d.CreatedAt, d.ID })
+	return filter
 }
 
 // OpenCardOfCase returns the case's card issued last, or NotFound.

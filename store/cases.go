@@ -25,6 +25,10 @@ type partyDoc struct {
 	Phone    string `bson:"phone,omitempty"`
 	Address  string `bson:"address,omitempty"`
 	LegalRep string `bson:"legal_representative,omitempty"`
+	// IDHash and NameGrams are what MongoDB's indexes find a case by (search.go): the digest of
+	// the identity number, the grams of the name.
+	IDHash    string   `bson:"id_hash,omitempty"`
+	NameGrams []string `bson:"name_grams"`
 }
 
 type decisionDoc struct {
@@ -187,7 +191,7 @@ func toCaseDoc(c *domain.Case) caseDoc {
 	d := caseDoc{
 		ID: c.ID, AgencyID: c.AgencyID, Number: c.Number, MatterID: c.MatterID, Procedure: string(c.Procedure), Status: string(c.Status),
 		Party: partyDoc{Kind: c.Party.Kind, Name: c.Party.Name, IDNumber: c.Party.IDNumber, USCC: c.Party.USCC, Phone: c.Party.Phone, Address: c.Party.Address,
-			LegalRep: c.Party.LegalRepresentative},
+			LegalRep: c.Party.LegalRepresentative, IDHash: domain.IDNumberHash(c.Party.IDNumber), NameGrams: domain.NameGrams(c.Party.Name)},
 		Facts: c.Facts, ViolationOn: timePtr(c.ViolationOn), OfficerIDs: c.OfficerIDs, Investigators: c.Investigators, ReviewerID: c.ReviewerID,
 		RegisteredAt: timePtr(c.RegisteredAt), Deadline: timePtr(c.Deadline), Answered: c.Answered, Waived: c.Waived,
 		HearingRequested: c.HearingRequested, HearingHeld: c.HearingHeld, Proposed: toDecisionDoc(c.Proposed),
@@ -496,17 +500,41 @@ func (s *Store) EventsOf(ctx context.Context, caseID string, from, to int) ([]do
 }
 
 // ListCases lists cases by filter in id order, leaving out the event chains. On FerretDB the
-// in-process index picks the page and each case is read by _id.
+// in-process index picks the page (a search from its postings) and each case is read by _id.
 func (s *Store) ListCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
 	if s.idx.cases == nil {
 		return s.queryCases(ctx, f, p)
 	}
-	return indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f), p, fromCaseDoc, "case",
-		options.FindOne().SetProjection(bson.D{{Key: "key_ring", Value: 0}}))
+	noKeys := options.FindOne().SetProjection(bson.D{{Key: "key_ring", Value: 0}})
+	if scopes, terms := caseSearch(f); terms != nil {
+		var byDocument []string
+		if f.Number != "" {
+			var err error
+			if byDocument, err = s.casesOfDocumentNumber(ctx, scopes, f.Number); err != nil {
+				return nil, "", err
+			}
+		}
+		return searchedPage(ctx, s.idx.cases, s.db.Collection("cases"), scopes, terms, byDocument, matchCase(f, byDocument), p, fromCaseDoc, "case", noKeys)
+	}
+	return indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f, nil), p, fromCaseDoc, "case", noKeys)
 }
 
 // queryCases lists cases with a database query, which MongoDB answers from its indexes.
 func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Page) ([]*domain.Case, string, error) {
+	var byDocument []string
+	if f.Number != "" {
+		var err error
+		scopes, _ := caseSearch(f)
+		if byDocument, err = s.casesOfDocumentNumber(ctx, scopes, f.Number); err != nil {
+			return nil, "", err
+		}
+	}
+	return pageWith(ctx, s.db.Collection("cases"), caseQuery(f, byDocument), p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
+}
+
+// caseQuery is the database query of f, for the list and its count; byDocument are the cases
+// a document numbered f.Number was issued in.
+func caseQuery(f domain.CaseFilter, byDocument []string) bson.D {
 	filter := bson.D{}
 	add := func(k string, v any) { filter = append(filter, bson.E{Key: k, Value: v}) }
 	if f.AgencyID != "" {
@@ -534,7 +562,19 @@ func (s *Store) queryCases(ctx context.Context, f domain.CaseFilter, p domain.Pa
 	if created := timeRange(f.CreatedFrom, f.CreatedTo); created != nil {
 		add("created_at", created)
 	}
-	return pageWith(ctx, s.db.Collection("cases"), filter, p, options.Find().SetProjection(bson.D{{Key: "key_ring", Value: 0}}), fromCaseDoc, func(d *caseDoc) string { return d.ID })
+	switch {
+	case f.Number != "" && len(byDocument) > 0:
+		add("$or", bson.A{bson.D{{Key: "number", Value: f.Number}}, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: byDocument}}}}})
+	case f.Number != "":
+		add("number", f.Number)
+	}
+	if f.PartyIDHash != "" {
+		add("party.id_hash", f.PartyIDHash)
+	}
+	if f.PartyName != "" {
+		filter = append(filter, nameFilter("party.name", f.PartyName)...)
+	}
+	return filter
 }
 
 // NextCaseNumber allocates the agency's next case number of the year.
@@ -575,21 +615,75 @@ type documentEntry struct {
 	ID       string    `json:"i"`
 	CaseID   string    `json:"c"`
 	IssuedAt time.Time `json:"t"`
+	Agency   string    `json:"a,omitempty"`
+	Number   string    `json:"n,omitempty"` // the 文号
 }
 
 func (e documentEntry) entryID() string   { return e.ID }
 func (documentEntry) entryVersion() int64 { return 1 }
 
-var documentEntryFields = bson.D{{Key: "case_id", Value: 1}, {Key: "issued_at", Value: 1}}
+var documentEntryFields = bson.D{{Key: "case_id", Value: 1}, {Key: "issued_at", Value: 1}, {Key: "agency_id", Value: 1}, {Key: "fields.number", Value: 1}}
 
-var documentEntryPaths = []string{"_id", "case_id", "issued_at"}
+var documentEntryPaths = []string{"_id", "case_id", "issued_at", "agency_id", "fields.number"}
 
 func documentEntryOfRow(r *sqlRow) documentEntry {
-	return documentEntry{ID: r.str(0), CaseID: r.str(1), IssuedAt: r.date(2)}
+	return documentEntry{ID: r.str(0), CaseID: r.str(1), IssuedAt: r.date(2), Agency: r.str(3), Number: r.str(4)}
 }
 
 func documentEntryOf(d *documentDoc) documentEntry {
-	return documentEntry{ID: d.ID, CaseID: d.CaseID, IssuedAt: asStored(d.IssuedAt)}
+	return documentEntry{ID: d.ID, CaseID: d.CaseID, IssuedAt: asStored(d.IssuedAt), Agency: d.AgencyID, Number: d.Fields["number"]}
+}
+
+// documentIndexFormat names the entries' shape; a snapshot of an older one is scanned again.
+const documentIndexFormat = "search-1"
+
+// A document is searched within its agency by its 文号.
+func documentScope(e *documentEntry) string { return e.Agency }
+
+func documentTerms(e *documentEntry) []string {
+	if e.Number == "" {
+		return nil
+	}
+	return []string{"n\x00" + e.Number}
+}
+
+// mostByDocumentNumber bounds the cases one 文号 names (one case, unless an agency's pattern
+// repeats numbers).
+const mostByDocumentNumber = 100
+
+// documentNumberQuery is the database query of the documents numbered number in the agencies
+// of scopes (nil: every agency).
+func documentNumberQuery(scopes []string, number string) bson.D {
+	if scopes == nil {
+		return bson.D{{Key: "fields.number", Value: number}}
+	}
+	return bson.D{{Key: "agency_id", Value: bson.D{{Key: "$in", Value: scopes}}}, {Key: "fields.number", Value: number}}
+}
+
+// casesOfDocumentNumber lists the ids of the cases in which a document numbered number was
+// issued, in the agencies of scopes (nil: every agency).
+func (s *Store) casesOfDocumentNumber(ctx context.Context, scopes []string, number string) ([]string, error) {
+	var out []string
+	if x := s.idx.documents; x != nil {
+		if err := x.wait(ctx); err != nil {
+			return nil, err
+		}
+		ids, _ := x.search(scopes, documentTerms(&documentEntry{Number: number}), func(*documentEntry) bool { return true }, "", nil, mostByDocumentNumber)
+		for _, id := range ids {
+			if e, ok := x.get(id); ok && !slices.Contains(out, e.CaseID) {
+				out = append(out, e.CaseID)
+			}
+		}
+		return out, nil
+	}
+	cur, err := s.db.Collection("documents").Find(ctx, documentNumberQuery(scopes, number), options.Find().SetProjection(bson.D{{Key: "case_id", Value: 1}}).SetLimit(mostByDocumentNumber))
+	docs, err := findAll(ctx, cur, err, func(d *documentDoc) string { return d.CaseID }, "documents")
+	for _, id := range docs {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, err
 }
 
 // DocumentByID returns the document or NotFound.

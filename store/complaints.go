@@ -94,6 +94,12 @@ func (s *Store) UpdateComplaint(ctx context.Context, c *domain.Complaint) error 
 
 // ListComplaints lists complaints in the order they were filed.
 func (s *Store) ListComplaints(ctx context.Context, f domain.ComplaintFilter, p domain.Page) ([]*domain.Complaint, string, error) {
+	return pageByTime(ctx, s.db.Collection("complaints"), complaintQuery(f), "created_at", 1, p, fromComplaintDoc,
+		func(d *complaintDoc) (time.Time, string) { return d.CreatedAt, d.ID })
+}
+
+// complaintQuery is the filter of f, for the list and its count.
+func complaintQuery(f domain.ComplaintFilter) bson.D {
 	filter := bson.D{}
 	if f.AgencyIDs != nil {
 		filter = append(filter, bson.E{Key: "agency_id", Value: bson.D{{Key: "$in", Value: f.AgencyIDs}}})
@@ -116,6 +122,5 @@ func (s *Store) ListComplaints(ctx context.Context, f domain.ComplaintFilter, p 
 	if created := timeRange(f.From, f.To); created != nil {
 		filter = append(filter, bson.E{Key: "created_at", Value: created})
 	}
-	return pageByTime(ctx, s.db.Collection("complaints"), filter, "created_at", 1, p, fromComplaintDoc,
-		func(d *complaintDoc) (time.Time, string) { return d.CreatedAt, d.ID })
+	return filter
 }

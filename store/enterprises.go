@@ -88,8 +88,14 @@ func (s *Store) DeleteEnterprise(ctx context.Context, id string) error {
 	return mapErr(err, "enterprise")
 }
 
-// ListEnterprises lists registrations in creation order.
+// ListEnterprises lists registrations in creation order. A search by name is answered from
+// the index of the region (or of the USCC) and then the names of the region's enterprises.
 func (s *Store) ListEnterprises(ctx context.Context, f domain.EnterpriseFilter, p domain.Page) ([]*domain.Enterprise, string, error) {
+	return page(ctx, s.db.Collection("enterprises"), enterpriseQuery(f), p, fromEnterpriseDoc, func(d *enterpriseDoc) string { return d.ID })
+}
+
+// enterpriseQuery is the database query of f, for the list and its count.
+func enterpriseQuery(f domain.EnterpriseFilter) bson.D {
 	filter := bson.D{}
 	if f.RegionID != "" {
 		filter = append(filter, bson.E{Key: "region_path", Value: f.RegionID})
@@ -97,5 +103,11 @@ func (s *Store) ListEnterprises(ctx context.Context, f domain.EnterpriseFilter, 
 	if f.Status != "" {
 		filter = append(filter, bson.E{Key: "status", Value: string(f.Status)})
 	}
-	return page(ctx, s.db.Collection("enterprises"), filter, p, fromEnterpriseDoc, func(d *enterpriseDoc) string { return d.ID })
+	if f.USCC != "" {
+		filter = append(filter, bson.E{Key: "uscc", Value: f.USCC})
+	}
+	if f.Name != "" {
+		filter = append(filter, namePartsFilter("name", f.Name))
+	}
+	return filter
 }

@@ -154,6 +154,8 @@ type accessDoc struct {
 	From       int64     `bson:"from"`
 	To         int64     `bson:"to"`
 	Address    string    `bson:"address,omitempty"`
+	BodyID     string    `bson:"body_id,omitempty"`
+	BodyName   string    `bson:"body_name,omitempty"`
 }
 
 // RecordAccess appends one read to the evidence's access log.
@@ -164,7 +166,7 @@ func (s *Store) RecordAccess(ctx context.Context, a *domain.EvidenceAccess) erro
 	}
 	a.At = asStored(a.At)
 	_, err := s.db.Collection("evidence_access").InsertOne(ctx, accessDoc{ID: a.ID, EvidenceID: a.EvidenceID, AgencyID: a.AgencyID,
-		UserID: a.UserID, At: a.At, What: a.What, From: a.From, To: a.To, Address: a.Address})
+		UserID: a.UserID, At: a.At, What: a.What, From: a.From, To: a.To, Address: a.Address, BodyID: a.BodyID, BodyName: a.BodyName})
 	return mapErr(err, "access log")
 }
 
@@ -173,7 +175,7 @@ func (s *Store) AccessLog(ctx context.Context, evidenceID string, p domain.Page)
 	return page(ctx, s.db.Collection("evidence_access"), bson.D{{Key: "evidence_id", Value: evidenceID}}, p,
 		func(d *accessDoc) *domain.EvidenceAccess {
 			return &domain.EvidenceAccess{ID: d.ID, EvidenceID: d.EvidenceID, AgencyID: d.AgencyID, UserID: d.UserID, At: d.At.UTC(),
-				What: d.What, From: d.From, To: d.To, Address: d.Address}
+				What: d.What, From: d.From, To: d.To, Address: d.Address, BodyID: d.BodyID, BodyName: d.BodyName}
 		}, func(d *accessDoc) string { return d.ID })
 }
 

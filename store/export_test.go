@@ -29,6 +29,11 @@ func (s *Store) QueryInspectionsOfEnterprise(ctx context.Context, uscc string, f
 	return s.queryInspectionsOfEnterprise(ctx, uscc, from, to)
 }
 
+// QueryInspectionSearch is the database query behind SearchInspections.
+func (s *Store) QueryInspectionSearch(ctx context.Context, f domain.InspectionFilter, p domain.Page) ([]*domain.Inspection, string, error) {
+	return s.queryInspectionSearch(ctx, f, p)
+}
+
 // QueryDocumentsOf is the database query behind DocumentsOf.
 func (s *Store) QueryDocumentsOf(ctx context.Context, caseID string) ([]*domain.Document, error) {
 	return s.queryDocumentsOf(ctx, caseID)
@@ -39,6 +44,9 @@ func (s *Store) QueryDocumentsOf(ctx context.Context, caseID string) ([]*domain.
 func (s *Store) ScansAgree(ctx context.Context) (coll string, files, driver any, err error) {
 	for _, c := range []func() (string, any, any, error){
 		func() (string, any, any, error) { return bothScans(ctx, s.idx.cases, s.db) },
+		func() (string, any, any, error) { return postingsAgree(s.idx.cases) },
+		func() (string, any, any, error) { return postingsAgree(s.idx.inspections) },
+		func() (string, any, any, error) { return postingsAgree(s.idx.documents) },
 		func() (string, any, any, error) { return bothScans(ctx, s.idx.inspections, s.db) },
 		func() (string, any, any, error) { return bothScans(ctx, s.idx.documents, s.db) },
 	} {
@@ -64,3 +72,65 @@ func (s *Store) ForgetCaseDocument(ctx context.Context, id string) error {
 
 // MapErr is mapErr, for tests of how driver errors reach clients.
 var MapErr = mapErr
+
+// postingsAgree rebuilds a searchable index's postings from its entries and compares them with
+// the postings kept up to date write by write.
+func postingsAgree[E indexEntry](x *listIndex[E]) (string, any, any, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	fresh, scopes := x.postingsOf(x.entries)
+	flat := func(ps map[string]*posting) map[string][]string {
+		out := map[string][]string{}
+		for k, p := range ps {
+			p.ascend("", func(id string) bool { out[k] = append(out[k], id); return true })
+		}
+		return out
+	}
+	got, want := flat(x.postings), flat(fresh)
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(x.scopes, scopes) {
+		return x.coll + " postings", got, want, nil
+	}
+	return "", nil, nil, nil
+}
+
+// The database queries of the searches, for tests that ask the engine how it runs them.
+var (
+	CaseQuery       = caseQuery
+	InspectionQuery = inspectionQuery
+	EnterpriseQuery = enterpriseQuery
+	UserQuery       = userQuery
+	// DocumentNumberQuery finds the documents whose 文号 a case search names.
+	DocumentNumberQuery = documentNumberQuery
+)
+
+// Explain asks the engine how it runs a page of a list's query (sorted by _id, as pages are).
+func (s *Store) Explain(ctx context.Context, coll string, filter bson.D) (bson.M, error) {
+	var out bson.M
+	err := s.db.RunCommand(ctx, bson.D{
+		{Key: "explain", Value: bson.D{{Key: "find", Value: coll}, {Key: "filter", Value: filter}, {Key: "sort", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "limit", Value: 51}}},
+		{Key: "verbosity", Value: "queryPlanner"},
+	}).Decode(&out)
+	return out, err
+}
+
+// IndexKeys names the fields of each index of a collection, in order, by index name.
+func (s *Store) IndexKeys(ctx context.Context, coll string) (map[string][]string, error) {
+	cur, err := s.db.Collection(coll).Indexes().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var specs []struct {
+		Name string `bson:"name"`
+		Key  bson.D `bson:"key"`
+	}
+	if err := cur.All(ctx, &specs); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, sp := range specs {
+		for _, k := range sp.Key {
+			out[sp.Name] = append(out[sp.Name], k.Key)
+		}
+	}
+	return out, nil
+}

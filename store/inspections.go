@@ -81,22 +81,117 @@ type inspectionEntry struct {
 	PlannedOn time.Time `json:"p"`
 	Status    string    `json:"s"`
 	Version   int64     `json:"v"`
+	Officers  []string  `json:"o,omitempty"`
 }
 
 func (e inspectionEntry) entryID() string     { return e.ID }
 func (e inspectionEntry) entryVersion() int64 { return e.Version }
 
 var inspectionEntryFields = bson.D{{Key: "agency_id", Value: 1}, {Key: "enterprise_uscc", Value: 1}, {Key: "planned_on", Value: 1},
-	{Key: "status", Value: 1}, {Key: "version", Value: 1}}
+	{Key: "status", Value: 1}, {Key: "version", Value: 1}, {Key: "officer_ids", Value: 1}}
 
-var inspectionEntryPaths = []string{"_id", "agency_id", "enterprise_uscc", "planned_on", "status", "version"}
+var inspectionEntryPaths = []string{"_id", "agency_id", "enterprise_uscc", "planned_on", "status", "version", "officer_ids"}
 
 func inspectionEntryOfRow(r *sqlRow) inspectionEntry {
-	return inspectionEntry{ID: r.str(0), Agency: r.str(1), USCC: r.str(2), PlannedOn: r.date(3), Status: r.str(4), Version: r.int(5)}
+	return inspectionEntry{ID: r.str(0), Agency: r.str(1), USCC: r.str(2), PlannedOn: r.date(3), Status: r.str(4), Version: r.int(5), Officers: r.strs(6)}
 }
 
 func inspectionEntryOf(d *inspectionDoc) inspectionEntry {
-	return inspectionEntry{ID: d.ID, Agency: d.AgencyID, USCC: d.EnterpriseUSCC, PlannedOn: asStored(d.PlannedOn), Status: d.Status, Version: d.Version}
+	return inspectionEntry{ID: d.ID, Agency: d.AgencyID, USCC: d.EnterpriseUSCC, PlannedOn: asStored(d.PlannedOn), Status: d.Status, Version: d.Version,
+		Officers: d.OfficerIDs}
+}
+
+// inspectionIndexFormat names the entries' shape; a snapshot of an older one is scanned again.
+const inspectionIndexFormat = "search-1"
+
+// An inspection is searched within its agency by the enterprise's USCC, its officers and its
+// status.
+func inspectionScope(e *inspectionEntry) string { return e.Agency }
+
+func inspectionTerms(e *inspectionEntry) []string {
+	terms := []string{"u\x00" + e.USCC, "s\x00" + e.Status}
+	for _, o := range e.Officers {
+		terms = append(terms, "o\x00"+o)
+	}
+	return terms
+}
+
+// matchInspection returns whether an entry passes f, with the meaning the database query gives f.
+func matchInspection(f domain.InspectionFilter) func(*inspectionEntry) bool {
+	from, to := asStored(f.PlannedFrom), asStored(f.PlannedTo)
+	return func(e *inspectionEntry) bool {
+		return (f.AgencyID == "" || e.Agency == f.AgencyID) &&
+			(f.EnterpriseUSCC == "" || e.USCC == f.EnterpriseUSCC) &&
+			(f.Status == "" || e.Status == string(f.Status)) &&
+			(f.OfficerID == "" || slices.Contains(e.Officers, f.OfficerID)) &&
+			(f.PlannedFrom.IsZero() || !e.PlannedOn.Before(from)) &&
+			(f.PlannedTo.IsZero() || !e.PlannedOn.After(to))
+	}
+}
+
+// inspectionSearch is the terms a filter searches by (any of them; the rarest is walked) and
+// the agencies it may see (nil: every agency); no terms when it searches by none.
+func inspectionSearch(f domain.InspectionFilter) (scopes, terms []string) {
+	if f.EnterpriseUSCC != "" {
+		terms = append(terms, "u\x00"+f.EnterpriseUSCC)
+	}
+	if f.OfficerID != "" {
+		terms = append(terms, "o\x00"+f.OfficerID)
+	}
+	if f.Status != "" {
+		terms = append(terms, "s\x00"+string(f.Status))
+	}
+	if f.AgencyID != "" {
+		scopes = []string{f.AgencyID}
+	}
+	return scopes, terms
+}
+
+// SearchInspections lists the inspections that pass f, in id order. On FerretDB the in-process
+// index picks the page (from its postings when f names an enterprise, an officer or a status).
+func (s *Store) SearchInspections(ctx context.Context, f domain.InspectionFilter, p domain.Page) ([]*domain.Inspection, string, error) {
+	x := s.idx.inspections
+	if x == nil {
+		return s.queryInspectionSearch(ctx, f, p)
+	}
+	c := s.db.Collection("inspections")
+	if scopes, terms := inspectionSearch(f); terms != nil {
+		return searchedPage(ctx, x, c, scopes, terms, nil, matchInspection(f), p, fromInspectionDoc, "inspection")
+	}
+	return indexedPage(ctx, x, c, matchInspection(f), p, fromInspectionDoc, "inspection")
+}
+
+func (s *Store) queryInspectionSearch(ctx context.Context, f domain.InspectionFilter, p domain.Page) ([]*domain.Inspection, string, error) {
+	return page(ctx, s.db.Collection("inspections"), inspectionQuery(f), p, fromInspectionDoc, func(d *inspectionDoc) string { return d.ID })
+}
+
+// inspectionQuery is the database query of f.
+func inspectionQuery(f domain.InspectionFilter) bson.D {
+	filter := bson.D{}
+	add := func(k string, v any) { filter = append(filter, bson.E{Key: k, Value: v}) }
+	if f.AgencyID != "" {
+		add("agency_id", f.AgencyID)
+	}
+	if f.EnterpriseUSCC != "" {
+		add("enterprise_uscc", f.EnterpriseUSCC)
+	}
+	if f.OfficerID != "" {
+		add("officer_ids", f.OfficerID)
+	}
+	if f.Status != "" {
+		add("status", string(f.Status))
+	}
+	planned := bson.D{}
+	if !f.PlannedFrom.IsZero() {
+		planned = append(planned, bson.E{Key: "$gte", Value: f.PlannedFrom})
+	}
+	if !f.PlannedTo.IsZero() {
+		planned = append(planned, bson.E{Key: "$lte", Value: f.PlannedTo})
+	}
+	if len(planned) > 0 {
+		add("planned_on", planned)
+	}
+	return filter
 }
 
 // InspectionByID returns the inspection or NotFound.

@@ -33,6 +33,14 @@ type listIndex[E indexEntry] struct {
 	decode func(bson.Raw) (E, error)
 	// scanFiles, when set, scans the embedded engine's SQLite file instead of the driver.
 	scanFiles func(context.Context) ([]E, error)
+	// format names the shape of the entries; a snapshot of another shape is not used.
+	format string
+	// terms, when set, are what an entry is searched by (searchindex.go); terms holds, per
+	// term, the ids of the entries that have it.
+	scope    func(*E) string
+	terms    func(*E) []string
+	postings map[string]*posting
+	scopes   map[string]int // entries per scope
 
 	mu      sync.RWMutex
 	entries *btree.BTreeG[keyed[E]] // by id: a sorted slice cost a memmove of the index per new case with a client-chosen id
@@ -86,7 +94,11 @@ func (x *listIndex[E]) put(e E) {
 	defer x.mu.Unlock()
 	k := keyed[E]{id: e.entryID(), e: e}
 	if held, found := x.entries.Get(k); !found || held.e.entryVersion() < e.entryVersion() {
+		if found {
+			x.unpost(&held)
+		}
 		x.entries.ReplaceOrInsert(k)
+		x.post(&k)
 	}
 }
 
@@ -103,7 +115,9 @@ func (x *listIndex[E]) removed(db *mongo.Database, id string) {
 	x.dropSnapshot(db)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.entries.Delete(keyed[E]{id: id})
+	if held, found := x.entries.Delete(keyed[E]{id: id}); found {
+		x.unpost(&held)
+	}
 }
 
 // dropSnapshot takes the saved snapshot away once the index changed after it.
@@ -122,9 +136,10 @@ func (x *listIndex[E]) replace(entries []E) {
 	for _, e := range entries {
 		fresh.ReplaceOrInsert(keyed[E]{id: e.entryID(), e: e})
 	}
+	postings, scopes := x.postingsOf(fresh)
 	x.mu.Lock()
 	old := x.entries
-	x.entries = fresh
+	x.entries, x.postings, x.scopes = fresh, postings, scopes
 	x.mu.Unlock()
 	old.Ascend(func(k keyed[E]) bool {
 		x.put(k.e)
@@ -293,6 +308,7 @@ const snapshotChunk = 4 << 20
 type snapshotHeadDoc struct {
 	ID         string    `bson:"_id"`
 	Generation string    `bson:"generation"`
+	Format     string    `bson:"format,omitempty"`
 	Chunks     int       `bson:"chunks"`
 	Entries    int       `bson:"entries"`
 	WrittenAt  time.Time `bson:"written_at"`
@@ -318,6 +334,9 @@ func (x *listIndex[E]) takeSnapshot(ctx context.Context, db *mongo.Database) ([]
 	}
 	if _, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: x.coll}}); err != nil {
 		return nil, err
+	}
+	if head.Format != x.format {
+		return nil, nil
 	}
 	entries := make([]E, 0, head.Entries)
 	for i := range head.Chunks {
@@ -390,7 +409,7 @@ func (x *listIndex[E]) writeSnapshot(ctx context.Context, db *mongo.Database) er
 			return err
 		}
 	}
-	head := snapshotHeadDoc{ID: x.coll, Generation: gen, Chunks: len(chunks), Entries: n, WrittenAt: time.Now().UTC()}
+	head := snapshotHeadDoc{ID: x.coll, Generation: gen, Format: x.format, Chunks: len(chunks), Entries: n, WrittenAt: time.Now().UTC()}
 	_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: head.ID}}, head, upsert)
 	x.saved.Store(err == nil)
 	return err
@@ -443,9 +462,12 @@ func (s *Store) indexList() []anyIndex {
 // startIndexes builds the list indexes in the background.
 func (s *Store) startIndexes() {
 	name := s.db.Name()
-	s.idx.cases = newListIndex("cases", caseEntryFields, caseEntryOf).fromFiles(s.files, name, caseEntryPaths, caseEntryOfRow)
-	s.idx.inspections = newListIndex("inspections", inspectionEntryFields, inspectionEntryOf).fromFiles(s.files, name, inspectionEntryPaths, inspectionEntryOfRow)
-	s.idx.documents = newListIndex("documents", documentEntryFields, documentEntryOf).fromFiles(s.files, name, documentEntryPaths, documentEntryOfRow)
+	s.idx.cases = newListIndex("cases", caseEntryFields, caseEntryOf).fromFiles(s.files, name, caseEntryPaths, caseEntryOfRow).
+		searchable(caseIndexFormat, caseScope, caseTerms)
+	s.idx.inspections = newListIndex("inspections", inspectionEntryFields, inspectionEntryOf).fromFiles(s.files, name, inspectionEntryPaths, inspectionEntryOfRow).
+		searchable(inspectionIndexFormat, inspectionScope, inspectionTerms)
+	s.idx.documents = newListIndex("documents", documentEntryFields, documentEntryOf).fromFiles(s.files, name, documentEntryPaths, documentEntryOfRow).
+		searchable(documentIndexFormat, documentScope, documentTerms)
 	s.idx.devices = newListIndex("devices", deviceEntryFields, deviceEntryOf).fromFiles(s.files, name, deviceEntryPaths, deviceEntryOfRow)
 	s.idx.notifications = newListIndex("notifications", notificationEntryFields, notificationEntryOf).fromFiles(s.files, name, notificationEntryPaths, notificationEntryOfRow)
 	var ctx context.Context

@@ -47,9 +47,14 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
 	var created []*domain.Case
 	var midpoint time.Time
+	names := []string{"青山区某某商贸有限公司", "青山湖餐饮店", "东湖区青山路便利店", "张三", "张三丰", "Li Ming Trading 青山", "某某"}
+	ids := []string{"", testIDNumber("11010119900101123"), testIDNumber("35010219851231004"), testIDNumber("44030519700615002")}
+	numbers := []string{"", "2026-001", "2026-002", "2026-003"}
+	docNumbers := []string{"执罚〔2026〕1号", "执罚〔2026〕2号", "2026-002"} // a 文号 may equal another case's number
 	for i := range 120 {
 		c := &domain.Case{AgencyID: pick(agencies), Status: statuses[rng.IntN(len(statuses))], Procedure: domain.ProcedureGeneral,
-			Party:      domain.Party{Kind: "enterprise", Name: "甲", USCC: pick(usccs)},
+			Party:      domain.Party{Kind: "enterprise", Name: pick(names), USCC: pick(usccs), IDNumber: pick(ids)},
+			Number:     pick(numbers),
 			OfficerIDs: []string{pick(officers), pick(officers)}, Deadline: now.Add(time.Duration(rng.IntN(200)-100) * time.Hour)}
 		if i%7 == 0 {
 			c.ID = fmt.Sprintf("client-chosen-%03d", rng.IntN(1000)) // ids that do not follow creation order
@@ -83,7 +88,7 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 	day := now.Truncate(24 * time.Hour)
 	for range 70 {
 		in := &domain.Inspection{AgencyID: pick(agencies), MatterID: "m", EnterpriseUSCC: pick(usccs[1:]), EnterpriseName: "乙",
-			PlannedOn: day.AddDate(0, 0, rng.IntN(30)-15), OfficerIDs: []string{pick(officers)}, Status: domain.InspectionPlanned}
+			PlannedOn: day.AddDate(0, 0, rng.IntN(30)-15), OfficerIDs: []string{pick(officers), pick(officers)}, Status: domain.InspectionPlanned}
 		if err := s.CreateInspection(ctx, in); err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +107,7 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 		c := created[rng.IntN(12)]
 		k := kinds[rng.IntN(len(kinds))]
 		versions[c.ID+string(k)]++
-		d := &domain.Document{ID: domain.NewID(), CaseID: c.ID, AgencyID: c.AgencyID, Kind: k, Version: versions[c.ID+string(k)], Fields: map[string]string{"x": "y"},
+		d := &domain.Document{ID: domain.NewID(), CaseID: c.ID, AgencyID: c.AgencyID, Kind: k, Version: versions[c.ID+string(k)], Fields: map[string]string{"x": "y", "number": pick(docNumbers)},
 			Hash: "h", IssuedBy: "o1", IssuedAt: now.Add(time.Duration(rng.IntN(5)) * time.Second)} // equal times test the tie-break
 		stale := *c
 		if err := s.CommitCase(ctx, c, c.Seed(domain.Event{Action: domain.ActIssueDocument, ActorID: "o1", At: now, DocumentID: d.ID}), domain.Attached{Document: d}); err != nil {
@@ -141,8 +146,40 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 		case 1:
 			f.CreatedTo = midpoint
 		}
+		switch rng.IntN(5) {
+		case 0:
+			f.Number = pick(append(numbers[1:], docNumbers...))
+		case 1:
+			f.PartyIDHash = domain.IDNumberHash(pick(ids[1:]))
+		case 2, 3:
+			f.PartyName = pick([]string{"青山", "某某", "张", "张三 丰", "LI MING", "湖餐", "无此名", "店"})
+		}
 		filters = append(filters, f)
 	}
+	inspectionFilters := []domain.InspectionFilter{}
+	for range 30 {
+		f := domain.InspectionFilter{}
+		if rng.IntN(3) > 0 {
+			f.AgencyID = pick(agencies)
+		}
+		if rng.IntN(2) == 0 {
+			f.EnterpriseUSCC = pick(usccs[1:])
+		}
+		if rng.IntN(3) == 0 {
+			f.OfficerID = pick(officers)
+		}
+		if rng.IntN(3) == 0 {
+			f.Status = domain.InspectionStatus(pick([]string{"planned", "cancelled"}))
+		}
+		if rng.IntN(2) == 0 {
+			f.PlannedFrom = day.AddDate(0, 0, rng.IntN(20)-15)
+		}
+		if rng.IntN(2) == 0 {
+			f.PlannedTo = day.AddDate(0, 0, rng.IntN(20)-5)
+		}
+		inspectionFilters = append(inspectionFilters, f)
+	}
+	found := 0 // cases that a search by number, identity number or name found
 	agree := func(s *store.Store, when string, n int) {
 		t.Helper()
 		for _, f := range filters[:n] {
@@ -151,12 +188,23 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("%s: filter %+v limit %d:\nindex %v\nquery %v", when, f, limit, got, want)
 			}
+			if f.Number != "" || f.PartyIDHash != "" || f.PartyName != "" {
+				found += len(got)
+			}
 		}
 		for _, a := range agencies {
 			limit := 3 + rng.IntN(10)
 			got, want := walkInspections(t, ctx, s.ListInspections, a, limit), walkInspections(t, ctx, s.QueryInspections, a, limit)
 			if !slices.Equal(got, want) {
 				t.Fatalf("%s: inspections of %s limit %d:\nindex %v\nquery %v", when, a, limit, got, want)
+			}
+		}
+		for _, f := range inspectionFilters[:n] {
+			limit := 2 + rng.IntN(10)
+			got := walkPages(t, ctx, s.SearchInspections, f, limit, inspectionKey)
+			want := walkPages(t, ctx, s.QueryInspectionSearch, f, limit, inspectionKey)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s: inspection search %+v limit %d:\nindex %v\nquery %v", when, f, limit, got, want)
 			}
 		}
 		for _, c := range append(created[:13:13], &domain.Case{ID: "no-such-case"}) {
@@ -194,6 +242,9 @@ func TestListIndexesAgreeWithQueries(t *testing.T) {
 		}
 	}
 	agree(s, "live", len(filters))
+	if found == 0 {
+		t.Fatal("no search found a case: the filters test nothing")
+	}
 	if coll, files, driver, err := s.ScansAgree(ctx); err != nil || coll != "" {
 		t.Fatalf("scanning %s from the SQLite file and through the driver differ (%v):\nfile   %+v\ndriver %+v", coll, err, files, driver)
 	}
@@ -355,4 +406,18 @@ func TestEmbeddedLookupsByIDUseAnIndex(t *testing.T) {
 			t.Errorf("%s: a lookup by _id runs as %q", coll, detail)
 		}
 	}
+}
+
+// testIDNumber completes 17 digits with their GB 11643 check character.
+func testIDNumber(first17 string) string {
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(first17[i]-'0') * w
+	}
+	id := first17 + string("10X98765432"[sum%11])
+	if _, err := domain.ParseIDNumber(id); err != nil {
+		panic(err)
+	}
+	return id
 }

@@ -74,6 +74,11 @@ func (s *Store) UpdateProblem(ctx context.Context, p *domain.Problem) error {
 
 // ListProblems lists problems in the order registered.
 func (s *Store) ListProblems(ctx context.Context, f domain.ProblemFilter, p domain.Page) ([]*domain.Problem, string, error) {
+	return page(ctx, s.db.Collection("problems"), problemQuery(f), p, fromProblemDoc, func(d *problemDoc) string { return d.ID })
+}
+
+// problemQuery is the filter of f, for the list and its count.
+func problemQuery(f domain.ProblemFilter) bson.D {
 	filter := bson.D{{Key: "agency_id", Value: bson.D{{Key: "$in", Value: f.AgencyIDs}}}}
 	if f.Status != "" {
 		filter = append(filter, bson.E{Key: "status", Value: string(f.Status)})
@@ -84,5 +89,5 @@ func (s *Store) ListProblems(ctx context.Context, f domain.ProblemFilter, p doma
 	if f.OpenOnly {
 		filter = append(filter, bson.E{Key: "open", Value: true})
 	}
-	return page(ctx, s.db.Collection("problems"), filter, p, fromProblemDoc, func(d *problemDoc) string { return d.ID })
+	return filter
 }

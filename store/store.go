@@ -117,6 +117,12 @@ func connect(ctx context.Context, uri, name string, emb *Embedded, asMongoDB boo
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("agencies into the jurisdiction tree: %w", err)
 	}
+	if !s.serialWrites {
+		if err := s.fillCaseSearchFields(ctx); err != nil {
+			_ = client.Disconnect(context.Background())
+			return nil, fmt.Errorf("search fields of cases: %w", err)
+		}
+	}
 	if emb != nil {
 		if err := emb.IndexIDs(ctx, name); err != nil {
 			_ = client.Disconnect(context.Background())
@@ -170,6 +176,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"users": {
 			{Keys: bson.D{{Key: "username", Value: 1}}, Options: options.Index().SetUnique(true).SetName("username_unique")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "certificate_no", Value: 1}}, Options: options.Index().SetName("certificate_no")},
 		},
 		"feedback": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("agency_created")},
@@ -209,10 +216,20 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_status")},
 			{Keys: bson.D{{Key: "officer_ids", Value: 1}}, Options: options.Index().SetName("officer_ids")},
 			{Keys: bson.D{{Key: "party.uscc", Value: 1}}, Options: options.Index().SetName("party_uscc")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "number", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_number")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "party.id_hash", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_party_id_hash")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "party.name_grams", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_party_name_grams")},
+			// A sysadmin's search of every agency.
+			{Keys: bson.D{{Key: "number", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("number")},
+			{Keys: bson.D{{Key: "party.id_hash", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("party_id_hash")},
+			{Keys: bson.D{{Key: "party.name_grams", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("party_name_grams")},
 			{Keys: bson.D{{Key: "deadline", Value: 1}}, Options: options.Index().SetName("deadline")},
+			// The supervision sweep reads the cases of each deadline's status across agencies.
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
 		"documents": {
 			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "version", Value: 1}}, Options: options.Index().SetUnique(true).SetName("case_kind_version_unique")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "fields.number", Value: 1}}, Options: options.Index().SetName("agency_number")},
 		},
 		"changes": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true).SetName("agency_seq_unique")},
@@ -223,6 +240,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"inspections": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 			{Keys: bson.D{{Key: "enterprise_uscc", Value: 1}, {Key: "planned_on", Value: 1}}, Options: options.Index().SetName("enterprise_planned")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "enterprise_uscc", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_enterprise")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "officer_ids", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_officer")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_status")},
 		},
 		"evidence": {
 			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("case_id")},
@@ -230,6 +250,11 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"evidence_access": {
 			{Keys: bson.D{{Key: "evidence_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("evidence_id")},
+		},
+		"supervisor_reads": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "body_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("body_id")},
+			{Keys: bson.D{{Key: "case_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("case_id")},
 		},
 		"uploads": {
 			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")},
@@ -251,6 +276,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"enterprises": {
 			{Keys: bson.D{{Key: "uscc_key", Value: 1}}, Options: options.Index().SetUnique(true).SetName("uscc_key_unique")},
+			{Keys: bson.D{{Key: "uscc", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("uscc")},
 			{Keys: bson.D{{Key: "region_path", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("region_path")},
 		},
 		"callbacks": {
@@ -266,6 +292,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"review_rounds": {
 			{Keys: bson.D{{Key: "body_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("body_id")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
 		"review_files": {
 			{Keys: bson.D{{Key: "round_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("round_id")},
@@ -275,6 +302,15 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		},
 		"draws": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+		},
+		"warnings": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "deadline", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_deadline")},
+			{Keys: bson.D{{Key: "alert_at", Value: 1}}, Options: options.Index().SetName("alert_at")},
+		},
+		"orders": {
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
+			{Keys: bson.D{{Key: "body_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("body_id")},
+			{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("status")},
 		},
 		"complaints": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
@@ -297,7 +333,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)
 	}
-	for _, coll := range []string{"counters", "list_index", "case_events", "notify_cursors", "rubrics"} {
+	for _, coll := range []string{"counters", "list_index", "case_events", "notify_cursors", "rubrics", "leases"} {
 		if !slices.Contains(have, coll) {
 			if err := s.db.CreateCollection(ctx, coll); err != nil {
 				return fmt.Errorf("create collection %s: %w", coll, err)

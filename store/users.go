@@ -25,6 +25,8 @@ type userDoc struct {
 	AgencyID      string    `bson:"agency_id"`
 	Status        string    `bson:"status"`
 	CertificateNo string    `bson:"certificate_no,omitempty"`
+	MustChange    bool      `bson:"must_change_password,omitempty"`
+	SessionEpoch  int64     `bson:"session_epoch,omitempty"`
 	CreatedAt     time.Time `bson:"created_at"`
 	UpdatedAt     time.Time `bson:"updated_at"`
 	Version       int64     `bson:"version"`
@@ -38,7 +40,7 @@ func toUserDoc(u *domain.User) userDoc {
 	return userDoc{
 		ID: u.ID, Username: u.Username, PasswordHash: u.PasswordHash, Name: u.Name,
 		Phone: u.Phone, IDNumber: u.IDNumber, Roles: roles, AgencyID: u.AgencyID,
-		Status: string(u.Status), CertificateNo: u.CertificateNo,
+		Status: string(u.Status), CertificateNo: u.CertificateNo, MustChange: u.MustChangePassword, SessionEpoch: u.SessionEpoch,
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version,
 	}
 }
@@ -51,7 +53,7 @@ func fromUserDoc(d *userDoc) *domain.User {
 	return &domain.User{
 		ID: d.ID, Username: d.Username, PasswordHash: d.PasswordHash, Name: d.Name,
 		Phone: d.Phone, IDNumber: d.IDNumber, Roles: roles, AgencyID: d.AgencyID,
-		Status: domain.UserStatus(d.Status), CertificateNo: d.CertificateNo,
+		Status: domain.UserStatus(d.Status), CertificateNo: d.CertificateNo, MustChangePassword: d.MustChange, SessionEpoch: d.SessionEpoch,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
 	}
 }
@@ -127,6 +129,11 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 
 // ListUsers lists users by filter in creation order.
 func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, p domain.Page) ([]*domain.User, string, error) {
+	return page(ctx, s.users(), userQuery(f), p, fromUserDoc, func(d *userDoc) string { return d.ID })
+}
+
+// userQuery is the database query of f.
+func userQuery(f domain.UserFilter) bson.D {
 	filter := bson.D{}
 	if f.AgencyID != "" {
 		filter = append(filter, bson.E{Key: "agency_id", Value: f.AgencyID})
@@ -134,7 +141,13 @@ func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, p domain.Pag
 	if f.Role != "" {
 		filter = append(filter, bson.E{Key: "roles", Value: string(f.Role)})
 	}
-	return page(ctx, s.users(), filter, p, fromUserDoc, func(d *userDoc) string { return d.ID })
+	if f.CertificateNo != "" {
+		filter = append(filter, bson.E{Key: "certificate_no", Value: f.CertificateNo})
+	}
+	if f.Name != "" {
+		filter = append(filter, namePartsFilter("name", f.Name))
+	}
+	return filter
 }
 
 // CountUsers counts every user; the first start uses it to decide whether to seed a sysadmin.

@@ -113,6 +113,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			PublicURL:            e.str("ZHIFA_PUBLIC_URL", ""),
 			CardGuesses:          e.integer("ZHIFA_CARD_GUESSES", 20, 1, 100000),
 			WatchEvery:           e.duration("ZHIFA_WATCH_EVERY", 10*time.Minute),
+			SuperviseEvery:       e.duration("ZHIFA_SUPERVISE_EVERY", time.Minute),
 			CallbackDelay:        e.duration("ZHIFA_CALLBACK_DELAY", 7*24*time.Hour),
 			PublishDays:          e.integer("ZHIFA_PUBLISH_DAYS", 7, 1, 60),
 			Supervision: handlers.SupervisionConfig{
@@ -149,6 +150,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		e.errs = append(e.errs, "ZHIFA_HOLIDAYS, ZHIFA_WORKDAYS: comma-separated dates YYYY-MM-DD")
 	}
 	c.API.Supervision.Calendar = cal
+	leads, err := domain.ParseWarningLeads(e.str("ZHIFA_WARNING_LEADS", ""))
+	if err != nil {
+		e.errs = append(e.errs, "ZHIFA_WARNING_LEADS: kind=days pairs, such as decision=15,service=3")
+	}
+	c.API.Warnings = domain.WarningRules{Lead: leads, CallbackDays: e.integer("ZHIFA_CALLBACK_DAYS", domain.DefaultWarningRules.CallbackDays, 1, 90)}
 	if c.API.Media.LinkTTL > 15*time.Minute {
 		e.errs = append(e.errs, "ZHIFA_EVIDENCE_LINK_TTL: at most 15m")
 	}

@@ -378,7 +378,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with username and password.
-         * @description Answers the same way, in the same time, whether or not the user exists. Repeated failures for one username from one address answer 429 with Retry-After.
+         * @description Answers the same way, in the same time, whether or not the user exists. Repeated failures for one username from one address answer 429 with Retry-After. The right password of an enterprise whose registration waits for activation answers 403 with code account_pending (a wrong one the same 401 as any other). Signed in with a one-time password (a reset, a new colleague), the answer says password_change_required and the token reaches only GET /v1/me, PUT /v1/me/password and POST /v1/auth/logout-all until the password is changed.
          */
         post: {
             parameters: {
@@ -557,7 +557,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change the caller's password; ends every other sign-in. */
+        /**
+         * Change the caller's password; ends every other sign-in.
+         * @description The new password must differ from the current one (400). It ends a one-time password's restriction; the refresh tokens of the account are revoked, so the app signs in again with the new password.
+         */
         put: {
             parameters: {
                 query?: never;
@@ -585,6 +588,251 @@ export interface paths {
         };
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's to-do list (待办) - what waits on the caller, in groups with counts and links.
+         * @description Each group the caller's roles give has a kind, a Chinese label, a count (at most 1000; more says it stopped there), the first items (?limit=, default 5, at most 20), each with a title and the API path of its object, and the list the group stands for. The head (the role that decides in the agency, the admin unless the agency names another): decisions (cases whose legal review passed, and notified cases whose party's chance to answer is over and that the catalog sends to no legal review). A reviewer: reviews (cases in review that name it). An officer: services (its decided cases to serve), pending_evidence (evidence it recorded whose bytes have not all arrived), inspections_today (its inspections still planned for today, China's day). The agency's admin: expiring_certificates (within 30 days), problems (open rectification tasks), push_failures, training_shortfall, orders_to_answer (supervision orders waiting for its answer). A supervisor: registrations (of its region, waiting for activation), complaints_to_accept, callbacks_due, bad_ratings (two stars or fewer in the last 30 days), red_warnings (deadlines passed), all of the agencies its body covers, and orders_answered (its body's orders the agency answered, to close or send back). An enterprise: callbacks_to_answer, complaint_replies (answered in the last 30 days). Everything is scoped as the lists are; a group a caller does not have is left out.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the to-do list */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Todo"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere - end every session of the caller.
+         * @description Every refresh token of the caller is revoked, its devices get no more push, and every access token signed before (on every phone and browser, this one included) answers 401 from now on: tokens carry the account's session epoch, which this moves.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description every session ended */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset an account's password to a one-time password, said once.
+         * @description The agency's admin resets its officers', reviewers' and supervisors' (an agency admin's is the sysadmin's: 403), a supervisor the users of the enterprises registered in its body's region, the sysadmin anyone's. Nobody resets their own (403): they change it with PUT /v1/me/password. An account outside the caller's reach answers 404. Every session of the account ends (refresh tokens revoked, access tokens refused, devices dropped); signed in with the one-time password, the account reaches only GET /v1/me, PUT /v1/me/password and POST /v1/auth/logout-all (403 password_change_required) until it changes the password.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the one-time password */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PasswordReset"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enterprise/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The users of the caller's enterprise. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description page size, 1 to 200 (default 50) */
+                    limit?: components["parameters"]["Limit"];
+                    /** @description the next_cursor of the previous page */
+                    cursor?: components["parameters"]["Cursor"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the enterprise's active users */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ColleagueList"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        /**
+         * Add a colleague - another user of the caller's enterprise, with a one-time password said once.
+         * @description Only the enterprise's first user (the account of its registration) adds colleagues (403 for the others). The username is the enterprise's credit code, a hyphen and a name (91310115MA1K3YJ12G-li). At most 20 active users per enterprise (409). The colleague changes the one-time password at the first sign-in.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ColleagueInput"];
+                };
+            };
+            responses: {
+                /** @description the colleague */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Colleague"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enterprise/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a colleague; every session of it ends.
+         * @description The first user only; the first user itself is not removed (403). A user of another enterprise answers 404. The account is disabled and its username freed.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -887,6 +1135,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     agency_id?: string;
                     max_rating?: number;
                     tag?: "态度" | "规范" | "廉洁" | "效率" | "亮证" | "告知";
@@ -911,6 +1161,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["FeedbackList"];
                     };
                 };
@@ -1026,11 +1278,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Registrations of the supervisor's jurisdiction (all for a sysadmin). */
+        /**
+         * Registrations of the supervisor's jurisdiction (all for a sysadmin), searched.
+         * @description Search (README "Search"): ?name= a fragment of the name, ?uscc= exact. A malformed search answers 422.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     status?: "pending" | "active" | "rejected";
+                    /**
+                     * @description a fragment of the name
+                     * @example 某某餐饮
+                     */
+                    name?: string;
+                    /**
+                     * @description exact
+                     * @example 91370402MA3C8K9X29
+                     */
+                    uscc?: string;
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
                     /** @description the next_cursor of the previous page */
@@ -1048,12 +1315,15 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["EnterpriseList"];
                     };
                 };
                 400: components["responses"]["Problem"];
                 401: components["responses"]["Problem"];
                 403: components["responses"]["Problem"];
+                422: components["responses"]["SearchProblem"];
             };
         };
         put?: never;
@@ -1309,6 +1579,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
                     /** @description the next_cursor of the previous page */
@@ -1326,10 +1598,102 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["EnterpriseCaseList"];
                     };
                 };
                 400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enterprise/cases/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A decision document of a case whose party is the caller's enterprise, as printed (the newest version).
+         * @description Only a decided case has one. Another party's case, and a case of no decision, answer 404.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "penalty_decision" | "credit_repair_notice";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the document as printed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enterprise/decisions.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every decision of the caller's enterprise as one ZIP.
+         * @description decisions/{case number}-{kind}-v{version}.html for the newest penalty decision and credit-repair notice of each decided case whose party is the enterprise, and last manifest.json (format zhifa-decisions/1, uscc, generated_at, files with name, size, sha256, document_id) with its signature manifest.sig, as in a case file.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the decisions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": string;
+                    };
+                };
                 401: components["responses"]["Problem"];
                 403: components["responses"]["Problem"];
             };
@@ -1557,6 +1921,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     agency_id?: string;
                     state?: "scheduled" | "due" | "answered";
                     satisfied?: boolean;
@@ -1581,6 +1947,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["CallbackList"];
                     };
                 };
@@ -1704,6 +2072,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     agency_id?: string;
                     status?: "submitted" | "accepted" | "investigating" | "resolved" | "rejected";
                     category?: string;
@@ -1728,6 +2098,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["ComplaintList"];
                     };
                 };
@@ -1998,6 +2370,309 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/supervision/reads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which files of an agency its supervisors opened (监督查阅记录), oldest first.
+         * @description The supervisors of a supervisory body read, read only, the files of every agency its region covers (cases with events, audit, documents, print pages and evidence; inspections; training). Each file a supervisor opens is one entry here: what names the route (case, events, audit, documents, document, print, evidence_list, evidence, case_file (the ZIP), evidence_content for a read of the bytes from the first one, inspection); lists and thumbnails are not logged here (every byte read is in the evidence's own access log). An agency's admins (its head among them) read the entries of their agency; a supervisor those of its own body, in every agency it covers or the one agency_id names (404 outside its region); a sysadmin any. Others 403.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    agency_id?: string;
+                    /** @description the reads of one case */
+                    case_id?: string;
+                    /** @description page size, 1 to 200 (default 50) */
+                    limit?: components["parameters"]["Limit"];
+                    /** @description the next_cursor of the previous page */
+                    cursor?: components["parameters"]["Cursor"];
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description reads */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
+                        "application/json": components["schemas"]["SupervisorReadPage"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/warnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live supervision warnings (网上监督预警) - the deadlines of the agencies in scope, yellow in their last days, red once passed, earliest first.
+         * @description A supervisor reads the warnings of every agency its body covers (agency_id narrows them, 404 outside), an agency's admin or head those of its own agency but its callbacks (the supervisors' calls to the party); anyone else 403. Kinds: decision (90 days from registration, as extended; yellow 10 days ahead), service (7 days from the decision; 2), payment of a fine (15 days from service; 3), complaint_accept (1) and complaint_answer (3) in working days, rectification of a problem (by its day; 3), callback (yellow once due, red 7 days later), order (a supervision order's answer; 2). Days are China's calendar days, counted from the day after the event. The warnings are kept by a sweep every ZHIFA_SUPERVISE_EVERY on one instance; a step done leaves the list at the next sweep. The supervisors of the bodies over the agency are alerted once (warning_red) when a warning turns red.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    agency_id?: string;
+                    level?: "yellow" | "red";
+                    kind?: "decision" | "service" | "payment" | "complaint_accept" | "complaint_answer" | "rectification" | "callback" | "order";
+                    /** @description page size, 1 to 200 (default 50) */
+                    limit?: components["parameters"]["Limit"];
+                    /** @description the next_cursor of the previous page */
+                    cursor?: components["parameters"]["Cursor"];
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description warnings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
+                        "application/json": {
+                            items: components["schemas"]["Warning"][];
+                            next_cursor?: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Supervision orders in the order issued - a supervisor's of the agencies covered, an agency admin's or head's of its own; those not closed unless status names one. */
+        get: {
+            parameters: {
+                query?: {
+                    agency_id?: string;
+                    status?: "open" | "answered" | "closed";
+                    /** @description page size, 1 to 200 (default 50) */
+                    limit?: components["parameters"]["Limit"];
+                    /** @description the next_cursor of the previous page */
+                    cursor?: components["parameters"]["Cursor"];
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description orders */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
+                        "application/json": {
+                            items: components["schemas"]["Order"][];
+                            next_cursor?: string;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        /**
+         * A supervisor's supervision order (督办) on a case, an inspection or a complaint of an agency its body covers - a text and the day by which the agency answers.
+         * @description An object outside the body's region answers 404. The agency's admins are alerted (order_issued). A retry with the same Idempotency-Key replays the first answer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description retry-safe key (IETF draft): the same key and body replay the stored response; another body 422; still running 409 */
+                    "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OrderInput"];
+                };
+            };
+            responses: {
+                /** @description the order */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Order"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** One supervision order, for the supervisors over the agency and its admin or head (404 for anyone else). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Order"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/orders/{id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A step of an order - the agency's admin answers (text); a supervisor of the issuing body sends it back (text) or closes it.
+         * @description An answer alerts the issuing body's supervisors (order_answered); a return or a closing the agency's admins (order_returned, order_closed). Nobody answers their own order or closes their own answer. If-Match with the order's ETag is honoured; with an Idempotency-Key a retry replays.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description retry-safe key (IETF draft): the same key and body replay the stored response; another body 422; still running 409 */
+                    "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OrderTransitionInput"];
+                };
+            };
+            responses: {
+                /** @description the order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Order"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                412: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/directory": {
         parameters: {
             query?: never;
@@ -2009,6 +2684,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     industry?: string;
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
@@ -2027,6 +2704,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["DirectoryList"];
                     };
                 };
@@ -2101,6 +2780,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
                     /** @description the next_cursor of the previous page */
@@ -2118,6 +2799,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["DrawList"];
                     };
                 };
@@ -2638,6 +3321,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     agency_id?: string;
                     status?: "open" | "in_progress" | "closed";
                     source?: "self_check" | "review_finding" | "complaint" | "feedback";
@@ -2660,6 +3345,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": {
                             items: components["schemas"]["ListedProblem"][];
                             next_cursor?: string;
@@ -2985,7 +3672,10 @@ export interface paths {
         /** The round's files with their automatic checks (each with its evidence) and scores. */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -3000,6 +3690,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": {
                             items: components["schemas"]["ReviewFile"][];
                         };
@@ -3572,6 +4264,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     parent_id?: string;
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
@@ -3590,6 +4284,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["RegionList"];
                     };
                 };
@@ -3688,6 +4384,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     status?: "active" | "suspended" | "revoked";
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
@@ -3706,12 +4404,15 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["AgencyList"];
                     };
                 };
                 400: components["responses"]["Problem"];
                 401: components["responses"]["Problem"];
                 403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
             };
         };
         put?: never;
@@ -3848,6 +4549,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
                     /** @description the next_cursor of the previous page */
@@ -3867,6 +4570,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["AdjustmentList"];
                     };
                 };
@@ -3891,12 +4596,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Members of the caller's agency (any agency for a sysadmin with ?agency_id=). */
+        /**
+         * Members of the caller's agency (any agency for a sysadmin with ?agency_id=), searched.
+         * @description Search (README "Search"): ?name= a fragment of the name, ?certificate_no= the number of the certificate the member holds, exact. A malformed search answers 422.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     agency_id?: string;
                     role?: components["schemas"]["Role"];
+                    /**
+                     * @description a fragment of the name
+                     * @example 张
+                     */
+                    name?: string;
+                    /**
+                     * @description exact
+                     * @example 42010000001
+                     */
+                    certificate_no?: string;
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
                     /** @description the next_cursor of the previous page */
@@ -3914,6 +4634,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["OfficerList"];
                     };
                 };
@@ -3921,6 +4643,7 @@ export interface paths {
                 401: components["responses"]["Problem"];
                 403: components["responses"]["Problem"];
                 404: components["responses"]["Problem"];
+                422: components["responses"]["SearchProblem"];
             };
         };
         put?: never;
@@ -4108,7 +4831,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The officer's training in a year, with the total against the 60-hour plan. */
+        /**
+         * The officer's training in a year, with the total against the 60-hour plan.
+         * @description For the officer, the agency's admins, a sysadmin, and the supervisors of a supervisory body whose region holds the officer's agency; 404 for anyone else.
+         */
         get: {
             parameters: {
                 query?: {
@@ -4187,7 +4913,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description required for a sysadmin */
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
+                    /** @description required for a sysadmin and for a supervisor of a supervisory body (an agency its region covers, 404 otherwise) */
                     agency_id?: string;
                     /** @description defaults to this year */
                     year?: components["parameters"]["Year"];
@@ -4204,6 +4932,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["Shortfall"];
                     };
                 };
@@ -4238,6 +4968,8 @@ export interface paths {
                     limit?: components["parameters"]["Limit"];
                     /** @description the next_cursor of the previous page */
                     cursor?: components["parameters"]["Cursor"];
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                 };
                 header?: never;
                 path?: never;
@@ -4251,6 +4983,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": {
                             items: components["schemas"]["Matter"][];
                             next_cursor?: string;
@@ -4691,16 +5425,38 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The agency's inspections. */
+        /**
+         * The agency's inspections, searched.
+         * @description The caller's agency's, a sysadmin's of any (agency_id). A supervisor of a supervisory body lists one agency its region covers at a time (事前报备 seen by the 司法局): agency_id is required (400 without it, 404 outside the region); not logged. Search (README "Search"): ?enterprise= the inspected enterprise's USCC, ?status=, ?officer_id= an officer named in the plan, ?planned_from= and ?planned_to= planned days (China's calendar days, both included). Parameters combine and keep the list's scope and cursor paging; a malformed search answers 422.
+         */
         get: {
             parameters: {
                 query?: {
                     /** @description a sysadmin names the agency; others work on their own */
                     agency_id?: components["parameters"]["AgencyQuery"];
+                    /**
+                     * @description the enterprise's USCC, exact
+                     * @example 91350100M000100Y43
+                     */
+                    enterprise?: string;
+                    status?: "planned" | "on_site" | "completed" | "cancelled";
+                    officer_id?: string;
+                    /**
+                     * @description the first planned day
+                     * @example 2026-03-01
+                     */
+                    planned_from?: string;
+                    /**
+                     * @description the last planned day
+                     * @example 2026-03-31
+                     */
+                    planned_to?: string;
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
                     /** @description the next_cursor of the previous page */
                     cursor?: components["parameters"]["Cursor"];
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                 };
                 header?: never;
                 path?: never;
@@ -4714,6 +5470,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": {
                             items: components["schemas"]["Inspection"][];
                             next_cursor?: string;
@@ -4724,6 +5482,7 @@ export interface paths {
                 401: components["responses"]["Problem"];
                 403: components["responses"]["Problem"];
                 404: components["responses"]["Problem"];
+                422: components["responses"]["SearchProblem"];
             };
         };
         put?: never;
@@ -4775,7 +5534,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One inspection. */
+        /**
+         * One inspection.
+         * @description The plan, the check-ins and the result. Read also by the supervisors of a supervisory body whose region holds the agency (read only, party data unmasked); logged (what inspection).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -4930,18 +5692,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The agency's cases, filtered. */
+        /**
+         * The agency's cases, filtered and searched.
+         * @description The caller's agency's cases; a sysadmin's of any agency (agency_id). A supervisor of a supervisory body lists one agency its region covers at a time: agency_id is required (400 without it, 404 for an agency outside the region). Lists are not logged as reads. Search (README "Search"): ?number= the case number (立案编号) or the 文号 of a document issued in the case, exact; ?party_name= a fragment of the party's name (every space-separated part, without regard to case); ?party_id_number= a person's identity number, exact, matched on its digest; ?enterprise= an organisation's USCC, exact. Parameters combine (all must hold) and keep the list's scope and cursor paging. A malformed or oversized search answers 422.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                     status?: string;
                     officer_id?: string;
-                    /** @description the party's USCC */
+                    /**
+                     * @description the party's USCC, exact
+                     * @example 91350100M000100Y43
+                     */
                     enterprise?: string;
+                    /**
+                     * @description the case number or a document's 文号, exact
+                     * @example 检〔2026〕12号
+                     */
+                    number?: string;
+                    /**
+                     * @description a fragment of the party's name: 青山 finds 青山区某某公司
+                     * @example 青山
+                     */
+                    party_name?: string;
+                    /**
+                     * @description a person's identity number (GB 11643), exact
+                     * @example 11010519491231002X
+                     */
+                    party_id_number?: string;
                     /** @description true: open cases past the 90-day limit */
                     overdue?: "true";
                     created_from?: string;
                     created_to?: string;
+                    /** @description a sysadmin's choice; a supervisor's agency (required), one its body covers */
                     agency_id?: string;
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
@@ -4960,6 +5746,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": {
                             items: components["schemas"]["Case"][];
                             next_cursor?: string;
@@ -4970,6 +5758,7 @@ export interface paths {
                 401: components["responses"]["Problem"];
                 403: components["responses"]["Problem"];
                 404: components["responses"]["Problem"];
+                422: components["responses"]["SearchProblem"];
             };
         };
         put?: never;
@@ -5025,7 +5814,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One case; its version is the ETag. */
+        /**
+         * One case; its version is the ETag.
+         * @description Read also by the supervisors of a supervisory body whose region holds the agency (read only, party data unmasked); the opening is logged (GET /v1/supervision/reads, what case). 404 outside the caller's agency or region.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5130,7 +5922,7 @@ export interface paths {
         };
         /**
          * The whole-process record (全过程记录), hash-chained.
-         * @description Events in order, a page at a time; next_cursor is the number of the last event of the page, to pass back as `cursor`.
+         * @description Events in order, a page at a time; next_cursor is the number of the last event of the page, to pass back as `cursor`. Read also by the supervisors of a supervisory body whose region holds the agency (read only, party data unmasked); each page a supervisor reads is logged (what events).
          */
         get: {
             parameters: {
@@ -5183,7 +5975,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Recompute the chain and name the first broken link. */
+        /**
+         * Recompute the chain and name the first broken link.
+         * @description Read also by the supervisors of a supervisory body whose region holds the agency (read only, party data unmasked); logged (what audit).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5230,6 +6025,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cases/{id}/file.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The whole case file (电子卷宗) as one ZIP, for whoever reads the case.
+         * @description Members: case.json (the case), events.json (the whole-process record, as GET /events gives it), documents.json (every document version with its content and hash), documents/*.html (each document as printed), evidence.json (every evidence record), evidence/{id}-{file name} (the bytes of each complete evidence, streamed from the object store), and last manifest.json: format zhifa-case-file/1, case_id, case_number, agency_id, generated_at, events, chain_head (the case's last_hash) and files (name, size, sha256, evidence_id or document_id of every other member), then manifest.sig (alg EdDSA, kid, sig: the server's Ed25519 signature of "zhifa case file manifest" NUL manifest.json, by the key of /.well-known/jwks.json that kid names). Every evidence put in the file is in its access log (what case_file). Verify offline with `zhifa verify-file FILE.zip [JWKS.json]` (README "Exports and the case file"). Another agency's case answers 404.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the case file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": string;
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cases/{id}/documents": {
         parameters: {
             query?: never;
@@ -5239,7 +6080,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Every issued version of the case's documents. */
+        /**
+         * Every issued version of the case's documents.
+         * @description Read also by the supervisors of a supervisory body whose region holds the agency (read only, party data unmasked); logged (what documents).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5328,7 +6172,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One issued document version. */
+        /**
+         * One issued document version.
+         * @description Read also by the supervisors of a supervisory body whose region holds the agency (read only, party data unmasked); logged (what document).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5373,7 +6220,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The document as a printable Chinese page. */
+        /**
+         * The document as a printable Chinese page.
+         * @description Read also by the supervisors of a supervisory body whose region holds the agency (read only, party data unmasked); logged (what print). The signed print link (POST print-link) stays the agency's.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5555,7 +6405,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The evidence of the case, oldest first. */
+        /**
+         * The evidence of the case, oldest first.
+         * @description Read also by the supervisors of a supervisory body whose region holds the agency (read only, party data unmasked); logged (what evidence_list), not row by row.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5695,7 +6548,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** An evidence record; 404 outside the caller's agency. */
+        /**
+         * An evidence record; 404 outside the caller's agency.
+         * @description Read also by the supervisors of a supervisory body whose region holds the agency (read only, party data unmasked); logged (what evidence).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5740,7 +6596,7 @@ export interface paths {
         };
         /**
          * The bytes of complete evidence, whole or one Range (206) for seeking; every read is logged.
-         * @description `?link=true` answers 302 to a presigned URL of the object store valid for ZHIFA_EVIDENCE_LINK_TTL (at most 15 minutes) instead, signed for S3_PUBLIC_ENDPOINT or S3_ENDPOINT; on the embedded gateway (a loopback port no phone reaches) the bytes are served here as without it. The access (who, when, which bytes) is logged first and listed at /v1/evidence/{id}/access-log. `Digest` carries the SHA-256.
+         * @description `?link=true` answers 302 to a presigned URL of the object store valid for ZHIFA_EVIDENCE_LINK_TTL (at most 15 minutes) instead, signed for S3_PUBLIC_ENDPOINT or S3_ENDPOINT; on the embedded gateway (a loopback port no phone reaches) the bytes are served here as without it. The access (who, when, which bytes) is logged first and listed at /v1/evidence/{id}/access-log. `Digest` carries the SHA-256. Read also by the supervisors of a supervisory body whose region holds the agency (read only): their reads carry the body (body_id, body_name) in the access log, and a read from the first byte is also in GET /v1/supervision/reads (what evidence_content).
          */
         get: {
             parameters: {
@@ -5849,7 +6705,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A JPEG thumbnail (320 px) of a complete photo; logged like content. */
+        /**
+         * A JPEG thumbnail (320 px) of a complete photo; logged like content.
+         * @description Read also by the supervisors of a supervisory body whose region holds the agency (read only, party data unmasked); in the access log with the body, not in GET /v1/supervision/reads (a gallery is a list).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5893,7 +6752,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Who read the evidence, when, and which bytes (chain of custody), oldest first. */
+        /**
+         * Who read the evidence, when, and which bytes (chain of custody), oldest first.
+         * @description Read by whoever reads the evidence, the supervisors over the agency too; a supervisor's reads name its body.
+         */
         get: {
             parameters: {
                 query?: {
@@ -5901,6 +6763,8 @@ export interface paths {
                     cursor?: components["parameters"]["Cursor"];
                     /** @description page size, 1 to 200 (default 50) */
                     limit?: components["parameters"]["Limit"];
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                 };
                 header?: never;
                 path: {
@@ -5916,6 +6780,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         "application/json": components["schemas"]["AccessLogPage"];
                     };
                 };
@@ -6434,6 +7300,8 @@ export interface paths {
                     limit?: components["parameters"]["Limit"];
                     /** @description a sysadmin names the agency */
                     agency_id?: string;
+                    /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+                    format?: components["parameters"]["ExportFormat"];
                 };
                 header?: never;
                 path?: never;
@@ -6447,6 +7315,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        "text/csv": components["schemas"]["CSVExport"];
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XLSXExport"];
                         /**
                          * @example {
                          *       "items": [
@@ -6580,6 +7450,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description UTF-8 with a byte-order mark; the first row names the columns; a text cell starting with = + - @ tab or CR is written after an apostrophe so that no spreadsheet reads it as a formula */
+        CSVExport: string;
+        /**
+         * Format: binary
+         * @description an Office Open XML workbook of one sheet; text cells are inline strings (never formulas), numbers are number cells
+         */
+        XLSXExport: string;
         PageLink: {
             /** @description the page's path and query with its signed link; open it in a browser within five minutes */
             url: string;
@@ -6954,6 +7831,91 @@ export interface components {
             action: "accept" | "investigate" | "resolve" | "reject";
             reply?: string;
         };
+        /** @description One deadline of one object of an agency; level is its colour now. */
+        Warning: {
+            id: string;
+            /** @enum {string} */
+            kind: "decision" | "service" | "payment" | "complaint_accept" | "complaint_answer" | "rectification" | "callback" | "order";
+            /** @enum {string} */
+            level: "yellow" | "red";
+            agency_id: string;
+            /** @enum {string} */
+            object_kind: "case" | "complaint" | "problem" | "callback" | "order";
+            object_id: string;
+            /** @description the case number, the problem's title, the complaint's category - never the complainant */
+            label: string;
+            /**
+             * Format: date-time
+             * @description red from here
+             */
+            deadline: string;
+            /**
+             * Format: date
+             * @description the China day the deadline ends with
+             */
+            last_day: string;
+            /** Format: date-time */
+            yellow_from: string;
+            /** @description the supervisors were told it passed */
+            alerted: boolean;
+        };
+        OrderInput: {
+            /** @enum {string} */
+            object_kind: "case" | "inspection" | "complaint";
+            object_id: string;
+            text: string;
+            /**
+             * Format: date
+             * @description the China day by which the agency answers: today to a year ahead
+             */
+            deadline: string;
+        };
+        OrderTransitionInput: {
+            /** @enum {string} */
+            action: "answer" | "return" | "close";
+            /** @description required to answer or return */
+            text?: string;
+        };
+        Order: {
+            id: string;
+            /** @description the issuing supervisory body */
+            body_id: string;
+            agency_id: string;
+            /** @enum {string} */
+            object_kind: "case" | "inspection" | "complaint";
+            object_id: string;
+            label: string;
+            text: string;
+            /** Format: date */
+            deadline: string;
+            /** @enum {string} */
+            status: "open" | "answered" | "closed";
+            /** @description open after its day */
+            overdue: boolean;
+            answer?: string;
+            /** Format: date-time */
+            answered_at?: string;
+            answered_by?: string;
+            /** @description the latest answer came by the order's day */
+            answered_on_time?: boolean;
+            events: {
+                seq: number;
+                /** @enum {string} */
+                action: "issue" | "answer" | "return" | "close";
+                /** @enum {string} */
+                status: "open" | "answered" | "closed";
+                text?: string;
+                by: string;
+                /** Format: date-time */
+                at: string;
+            }[];
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+        };
         /** @description The agency complained about (its admin) sees no description, inspection, case, files or complainant; the enterprise sees its own; the supervisors see everything. */
         Complaint: {
             id: string;
@@ -7084,6 +8046,64 @@ export interface components {
             refresh_token?: string;
             /** @description seconds */
             refresh_expires_in: number;
+            /** @description signed in with a one-time password: the token reaches only GET /v1/me, PUT /v1/me/password and POST /v1/auth/logout-all until the password is changed */
+            password_change_required?: boolean;
+        };
+        Todo: {
+            /** @description the sum of the groups' counts */
+            total: number;
+            groups: {
+                /** @enum {string} */
+                kind: "decisions" | "reviews" | "services" | "pending_evidence" | "inspections_today" | "expiring_certificates" | "problems" | "push_failures" | "training_shortfall" | "registrations" | "complaints_to_accept" | "callbacks_due" | "bad_ratings" | "red_warnings" | "orders_answered" | "orders_to_answer" | "callbacks_to_answer" | "complaint_replies";
+                /** @description the group's name in Chinese */
+                label: string;
+                count: number;
+                /** @description the count stopped at 1000 */
+                more?: boolean;
+                /** @description the list the group stands for */
+                link?: string;
+                items: {
+                    id: string;
+                    /** @description in Chinese */
+                    title: string;
+                    /** @description the API path of the object */
+                    link: string;
+                    /** Format: date-time */
+                    due?: string;
+                }[];
+            }[];
+        };
+        PasswordReset: {
+            user_id: string;
+            username: string;
+            /** @description said only here; the account must change it at its next sign-in */
+            one_time_password: string;
+            /** @constant */
+            password_change_required: true;
+        };
+        ColleagueInput: {
+            /** @description the enterprise's USCC, a hyphen and a name */
+            username: string;
+            name: string;
+            phone?: string;
+        };
+        Colleague: {
+            id: string;
+            username: string;
+            name: string;
+            phone?: string;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            /** @description the account of the registration, which adds and removes the others */
+            first: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description only in the answer that adds the colleague */
+            one_time_password?: string;
+        };
+        ColleagueList: {
+            items: components["schemas"]["Colleague"][];
+            next_cursor?: string;
         };
         PasswordChange: {
             current_password: string;
@@ -7767,16 +8787,42 @@ export interface components {
             evidence: components["schemas"]["Evidence"];
             event?: components["schemas"]["Event"];
         };
+        SupervisorReadPage: {
+            items: {
+                id: string;
+                /** Format: date-time */
+                at: string;
+                /** @description the agency whose file was opened */
+                agency_id: string;
+                case_id?: string;
+                /** @enum {string} */
+                what: "case" | "events" | "audit" | "documents" | "document" | "print" | "evidence_list" | "evidence" | "evidence_content" | "case_file" | "inspection";
+                /** @description the document, evidence or inspection opened; the case for its own parts */
+                object_id: string;
+                user_id: string;
+                user_name?: string;
+                /** @description the supervisory body of the reader */
+                body_id: string;
+                body_name: string;
+            }[];
+            next_cursor?: string;
+        };
         AccessLogPage: {
             items: {
                 /** Format: date-time */
                 at: string;
                 user_id: string;
-                /** @enum {string} */
-                what: "content" | "link" | "thumbnail";
+                /**
+                 * @description case_file: the bytes went into a case file (GET /v1/cases/{id}/file.zip)
+                 * @enum {string}
+                 */
+                what: "content" | "link" | "thumbnail" | "case_file";
                 from: number;
                 to: number;
                 address?: string;
+                /** @description the supervisory body of a supervisor who read it */
+                body_id?: string;
+                body_name?: string;
             }[];
             next_cursor?: string;
         };
@@ -7793,7 +8839,7 @@ export interface components {
         Notification: {
             id: string;
             /** @enum {string} */
-            kind: "case_assigned" | "inspection_assigned" | "review_requested" | "review_approved" | "review_rejected" | "deadline_near" | "deadline_passed" | "certificate_expiring" | "bad_feedback" | "new_complaint" | "complaint_overdue" | "complaint_progress" | "callback_due" | "unsatisfied_callback" | "problem_overdue" | "agency_adjusted";
+            kind: "case_assigned" | "inspection_assigned" | "review_requested" | "review_approved" | "review_rejected" | "deadline_near" | "deadline_passed" | "certificate_expiring" | "bad_feedback" | "new_complaint" | "complaint_overdue" | "complaint_progress" | "callback_due" | "unsatisfied_callback" | "problem_overdue" | "agency_adjusted" | "awaiting_decision" | "new_problem" | "registration_pending" | "warning_red" | "order_issued" | "order_answered" | "order_returned" | "order_closed";
             title: string;
             body: string;
             /** @description the deep link the app opens, e.g. zhifa://case/{id} */
@@ -7890,10 +8936,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description a search parameter is malformed or oversized (errors names it) */
+        SearchProblem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
         SessionMode: "cookie";
+        /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
+        ExportFormat: "csv" | "xlsx";
         /** @description retry-safe key (IETF draft): the same key and body replay the stored response; another body 422; still running 409 */
         IdempotencyKey: string;
         /** @description a sysadmin names the agency; others work on their own */
