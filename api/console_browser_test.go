@@ -86,3 +86,20 @@ func TestConsoleSignInInChromium(t *testing.T) {
 		t.Errorf("a wrong password shows %q", r.Seen["wrong"])
 	}
 }
+
+// TestConsoleToDoInChromium: the head signs in and finds on the workbench the case that waits
+// for its decision, counted and named, in Chinese.
+func TestConsoleToDoInChromium(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	ready := ta.toNotified(t, f, 90000, "fine")
+	ta.act(t, f, ready, map[string]any{"action": "waive", "reason": "当事人放弃陈述申辩"})
+	number := ta.do("GET", "/v1/cases/"+ready, nil, f.adminTok).str("number")
+	r := runConsole(t, "todo.cjs", ta.serve(), "a-admin", testPassword, "todo-head")
+	if got := r.Seen["待作出处罚决定"]; !strings.HasPrefix(got, "1|") || !strings.Contains(got, number) {
+		t.Fatalf("the head's decisions on the workbench: %q (seen %v)", got, r.Seen)
+	}
+	if !strings.Contains(r.Seen["summary"], "待办") {
+		t.Fatalf("the summary: %q", r.Seen["summary"])
+	}
+}

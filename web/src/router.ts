@@ -11,6 +11,7 @@ export const router = createRouter({
       component: () => import('./views/Shell.vue'),
       children: [
         { path: '', name: 'home', component: () => import('./views/Home.vue'), meta: { title: '工作台' } },
+        { path: ':rest(.*)*', name: 'missing', component: () => import('./views/NotFound.vue'), meta: { title: '页面建设中' } },
       ],
     },
   ],

@@ -1,1 +1,0 @@
-import{Lt as e,dn as t,r as n,rn as r,vt as i,wt as a,xt as o}from"./index-BFSYc1U_.js";import{t as s}from"./_plugin-vue_export-helper-BDNMzG2s.js";var c=s(a({__name:`Home`,setup(a){return(a,s)=>(e(),o(`section`,null,[s[0]||=i(`h1`,{class:`title`},`工作台`,-1),i(`p`,null,`您好，`+t(r(n).me?.name)+`。`,1)]))}}),[[`__scopeId`,`data-v-ac0c7485`]]);export{c as default};
