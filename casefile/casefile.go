@@ -174,22 +174,36 @@ func SafeName(s string) string {
 
 // Event is an event as events.json holds it (the API's event).
 type Event struct {
-	Seq            int       `json:"seq"`
-	Action         string    `json:"action"`
-	From           string    `json:"from"`
-	To             string    `json:"to"`
-	ActorID        string    `json:"actor_id"`
-	OfficerIDs     []string  `json:"officer_ids"`
-	At             time.Time `json:"at"`
-	Lat            *float64  `json:"lat,omitempty"`
-	Lng            *float64  `json:"lng,omitempty"`
-	DeviceID       string    `json:"device_id,omitempty"`
-	PayloadDigest  string    `json:"payload_digest"`
-	EvidenceIDs    []string  `json:"evidence_ids"`
-	EvidenceHashes []string  `json:"evidence_hashes,omitempty"`
-	DocumentHash   string    `json:"document_hash,omitempty"`
-	PrevHash       string    `json:"prev_hash"`
-	Hash           string    `json:"hash"`
+	Seq           int       `json:"seq"`
+	Action        string    `json:"action"`
+	From          string    `json:"from"`
+	To            string    `json:"to"`
+	ActorID       string    `json:"actor_id"`
+	OfficerIDs    []string  `json:"officer_ids"`
+	At            time.Time `json:"at"`
+	Lat           *float64  `json:"lat,omitempty"`
+	Lng           *float64  `json:"lng,omitempty"`
+	DeviceID      string    `json:"device_id,omitempty"`
+	PayloadDigest string    `json:"payload_digest"`
+	EvidenceIDs   []string  `json:"evidence_ids"`
+	// EvidenceHashes are the declared SHA-256 of each evidence, which the hash covers.
+	EvidenceHashes []string `json:"evidence_hashes,omitempty"`
+	DocumentHash   string   `json:"document_hash,omitempty"`
+	PrevHash       string   `json:"prev_hash"`
+	Hash           string   `json:"hash"`
+}
+
+// EventOf is the event as the API and events.json show it.
+func EventOf(e domain.Event) Event {
+	nonNil := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	return Event{Seq: e.Seq, Action: string(e.Action), From: string(e.From), To: string(e.To), ActorID: e.ActorID,
+		OfficerIDs: nonNil(e.OfficerIDs), At: e.At, Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID, PayloadDigest: e.PayloadDigest,
+		EvidenceIDs: nonNil(e.EvidenceIDs), EvidenceHashes: e.EvidenceHashes, DocumentHash: e.DocumentHash, PrevHash: e.PrevHash, Hash: e.Hash}
 }
 
 func (e Event) domain() domain.Event {

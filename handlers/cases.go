@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/zhifa/zhifa/casefile"
 	"github.com/zhifa/zhifa/domain"
 )
 
@@ -111,25 +112,10 @@ type caseJSON struct {
 	Version          int64             `json:"version"`
 }
 
+// eventJSON is an event of a case as the API shows it: the case file's event, with its case.
 type eventJSON struct {
-	CaseID        string    `json:"case_id"`
-	Seq           int       `json:"seq"`
-	Action        string    `json:"action"`
-	From          string    `json:"from"`
-	To            string    `json:"to"`
-	ActorID       string    `json:"actor_id"`
-	OfficerIDs    []string  `json:"officer_ids"`
-	At            time.Time `json:"at"`
-	Lat           *float64  `json:"lat,omitempty"`
-	Lng           *float64  `json:"lng,omitempty"`
-	DeviceID      string    `json:"device_id,omitempty"`
-	PayloadDigest string    `json:"payload_digest"`
-	EvidenceIDs   []string  `json:"evidence_ids"`
-	// EvidenceHashes are the declared SHA-256 of each evidence, which the hash covers.
-	EvidenceHashes []string `json:"evidence_hashes,omitempty"`
-	DocumentHash   string   `json:"document_hash,omitempty"`
-	PrevHash       string   `json:"prev_hash"`
-	Hash           string   `json:"hash"`
+	CaseID string `json:"case_id"`
+	casefile.Event
 }
 
 func timeRef(t time.Time) *time.Time {
@@ -185,9 +171,7 @@ func toCaseJSON(c *domain.Case, now time.Time) caseJSON {
 }
 
 func toEventJSON(caseID string, e domain.Event) eventJSON {
-	return eventJSON{CaseID: caseID, Seq: e.Seq, Action: string(e.Action), From: string(e.From), To: string(e.To), ActorID: e.ActorID,
-		OfficerIDs: nonNilStrings(e.OfficerIDs), At: e.At, Lat: e.Lat, Lng: e.Lng, DeviceID: e.DeviceID, PayloadDigest: e.PayloadDigest,
-		EvidenceIDs: nonNilStrings(e.EvidenceIDs), EvidenceHashes: e.EvidenceHashes, DocumentHash: e.DocumentHash, PrevHash: e.PrevHash, Hash: e.Hash}
+	return eventJSON{CaseID: caseID, Event: casefile.EventOf(e)}
 }
 
 type caseCreateRequest struct {

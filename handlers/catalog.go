@@ -115,7 +115,12 @@ func (h *Handlers) ListMatters(c *fiber.Ctx) error {
 
 // listInAgency pages through one of the caller's agency's collections.
 func listInAgency[T any, R any](h *Handlers, c *fiber.Ctx, list func(context.Context, string, domain.Page) ([]T, string, error), conv func(T) R) error {
-	agencyID, err := catalogAgency(c)
+	return listAgencyOf(h, c, catalogAgency, list, conv)
+}
+
+// listAgencyOf pages through the collection of the agency that agency names for the request.
+func listAgencyOf[T any, R any](h *Handlers, c *fiber.Ctx, agency func(*fiber.Ctx) (string, error), list func(context.Context, string, domain.Page) ([]T, string, error), conv func(T) R) error {
+	agencyID, err := agency(c)
 	if err != nil {
 		return err
 	}

@@ -128,21 +128,7 @@ func (h *Handlers) listedAgency(c *fiber.Ctx, own func(*fiber.Ctx) (string, erro
 // listReadable pages through one agency's collection for a reader of its files: listInAgency's
 // readers, and a supervisor over the agency that ?agency_id= names.
 func listReadable[T any, R any](h *Handlers, c *fiber.Ctx, list func(context.Context, string, domain.Page) ([]T, string, error), conv func(T) R) error {
-	agencyID, err := h.listedAgency(c, catalogAgency)
-	if err != nil {
-		return err
-	}
-	pg, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := h.ctx(c)
-	defer cancel()
-	items, next, err := list(ctx, agencyID, pg)
-	if err != nil {
-		return err
-	}
-	return c.JSON(listOf(items, next, conv))
+	return listAgencyOf(h, c, func(c *fiber.Ctx) (string, error) { return h.listedAgency(c, catalogAgency) }, list, conv)
 }
 
 // coveredAgency is the agency a list of a supervisor names with ?agency_id=: one its body
