@@ -1,14 +1,22 @@
 package api_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zhifa/zhifa/casefile"
 )
 
 // consoleReport is what a journey of web/e2e prints: requests that left the server's origin,
@@ -101,5 +109,61 @@ func TestConsoleToDoInChromium(t *testing.T) {
 	}
 	if !strings.Contains(r.Seen["summary"], "待办") {
 		t.Fatalf("the summary: %q", r.Seen["summary"])
+	}
+}
+
+// TestConsoleSupervisorReadsACaseFileInChromium: the district's supervisor finds a covered
+// agency's case by part of the party's name, reads its process, audit verdict and photo, and
+// downloads its case file, which verifies; the agency sees that it looked.
+func TestConsoleSupervisorReadsACaseFileInChromium(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	ta.supervisoryBody(t, "青山区司法局", usccOf(t, "11370402MB000021"+"0"), "青山区", "console-sup")
+	// Another case of the agency, of another party, which the search leaves out.
+	if r := ta.do("POST", "/v1/cases", map[string]any{"matter_id": f.matterID, "facts": "无照经营",
+		"party": map[string]any{"kind": "organisation", "name": "红星五金商店", "uscc": usccs[3]}}, f.officerTok); r.Status != 201 {
+		t.Fatalf("another case: %d %s", r.Status, r.Body)
+	}
+	caseID := ta.decidedFine(t, f)
+	pic := photo(t, 320, 240)
+	sum := sha256.Sum256(pic)
+	ev := ta.do("POST", "/v1/cases/"+caseID+"/evidence", evidenceBody(f, "photo", "image/png", pic), f.officerTok)
+	evID := ev.JSON["evidence"].(map[string]any)["id"].(string)
+	if r := ta.do("PUT", "/v1/evidence/"+evID+"/content", pic, f.officerTok, "Content-Type", "application/octet-stream"); r.Status != 200 {
+		t.Fatalf("the photo's bytes: %d %s", r.Status, r.Body)
+	}
+	party := ta.do("GET", "/v1/cases/"+caseID, nil, f.adminTok).JSON["party"].(map[string]any)["name"].(string)
+	r := runConsole(t, "casefile.cjs", ta.serve(), "console-sup", testPassword, string([]rune(party)[:3]))
+	if r.Seen["rowsAfter"] != "1" || r.Seen["audit"] != "记录完整，未被篡改" || r.Seen["thumb"] != "loaded" || !strings.HasSuffix(r.Seen["zipName"], ".zip") {
+		t.Fatalf("the supervisor saw %v", r.Seen)
+	}
+	raw, err := os.ReadFile(r.Seen["zipPath"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := casefile.Verify(bytes.NewReader(raw), int64(len(raw)), nil)
+	if err != nil || !rep.Intact() || rep.CaseID != caseID || rep.ChainHead != ta.do("GET", "/v1/cases/"+caseID, nil, f.adminTok).str("last_hash") {
+		t.Fatalf("the downloaded case file: %+v %v", rep, err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sums []string
+	for _, m := range zr.File {
+		rc, _ := m.Open()
+		h := sha256.New()
+		_, _ = io.Copy(h, rc)
+		rc.Close()
+		sums = append(sums, hex.EncodeToString(h.Sum(nil)))
+	}
+	if !slices.Contains(sums, hex.EncodeToString(sum[:])) {
+		t.Fatalf("the photo is not in the case file: %v", sums)
+	}
+	reads := ta.do("GET", "/v1/supervision/reads?case_id="+caseID, nil, f.adminTok)
+	for _, what := range []string{`"what":"case"`, `"what":"case_file"`, `"what":"audit"`} {
+		if !strings.Contains(string(reads.Body), what) {
+			t.Fatalf("the agency's log of reads lacks %s: %s", what, reads.Body)
+		}
 	}
 }

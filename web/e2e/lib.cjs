@@ -46,12 +46,14 @@ async function open(browser, base, report, kind = 'desktop') {
 // axe runs axe-core on the page (outside its CSP: evaluate is the driver's) and records the
 // serious and critical violations.
 async function axe(page, name, report) {
+  // Judged as a person sees the page: once its fade-ins and transitions have ended.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), null, { timeout: 5000 }).catch(() => {});
   await page.evaluate(axeSource + ';0');
   const res = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
     const r = await axe.run(document, { resultTypes: ['violations'] });
     return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ': ' + (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 200)) }));
   });
   for (const v of res) report.axe.push({ page: name, ...v });
 }

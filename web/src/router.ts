@@ -11,6 +11,8 @@ export const router = createRouter({
       component: () => import('./views/Shell.vue'),
       children: [
         { path: '', name: 'home', component: () => import('./views/Home.vue'), meta: { title: '工作台' } },
+        { path: 'cases', name: 'cases', component: () => import('./views/CaseList.vue'), meta: { title: '案件' } },
+        { path: 'cases/:id', name: 'case', component: () => import('./views/CaseView.vue'), meta: { title: '案件详情' } },
         { path: ':rest(.*)*', name: 'missing', component: () => import('./views/NotFound.vue'), meta: { title: '页面建设中' } },
       ],
     },

@@ -4,7 +4,7 @@ import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
 import { session } from '../stores/session';
 
-export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+export const api = createClient<paths, `${string}/json`>({ baseUrl: '', credentials: 'same-origin' });
 
 // Every request carries the access token held in memory, and asks for Chinese messages.
 const auth: Middleware = {

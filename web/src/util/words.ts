@@ -1,0 +1,26 @@
+// The Chinese words a person reads for the API's codes.
+export const caseStatus: Record<string, string> = {
+  clue: '线索', registered: '已立案', investigating: '调查取证', notified: '已告知', hearing: '听证',
+  review: '法制审核中', reviewed: '审核通过', decided: '已决定', served: '已送达', executed: '已执行',
+  closed: '已结案', archived: '已归档', not_registered: '不予立案', transferred: '已移送', revoked: '已撤销',
+};
+
+export const action: Record<string, string> = {
+  create: '创建案件', register: '立案', decline: '不予立案', summary_decide: '当场处罚', start_investigation: '开始调查',
+  record: '现场记录', notify: '告知', record_statement: '陈述申辩', waive: '放弃陈述申辩', request_hearing: '申请听证',
+  conclude_hearing: '听证结束', submit_review: '提交法制审核', approve_review: '审核通过', reject_review: '审核退回',
+  decide: '作出决定', transfer: '移送', extend_deadline: '延长期限', serve: '送达', execute: '执行', close: '结案',
+  archive: '归档', revoke_decision: '撤销决定', issue_document: '制作文书', acknowledge_transfer: '确认移送',
+  add_evidence: '登记证据', complete_evidence: '证据存证', reject_evidence: '证据拒收',
+};
+
+export const evidenceKind: Record<string, string> = {
+  photo: '照片', video: '视频', audio: '录音', document: '书证', record: '笔录', other: '其他',
+};
+
+export const evidenceStatus: Record<string, string> = { pending: '待上传', complete: '已存证', rejected: '已拒收' };
+
+export function word(dict: Record<string, string>, code?: string | null): string {
+  if (!code) return '';
+  return dict[code] ?? code;
+}
