@@ -99,6 +99,10 @@ func TestSupervisorsResetTheirEnterprisesUsers(t *testing.T) {
 	w := newFeedbackWorld(t)
 	ta := w.ta
 	reset := "/v1/users/" + w.entUser + "/password-reset"
+	// The supervisor finds the id to reset in the enterprise's record.
+	if r := ta.do("GET", "/v1/enterprises/"+w.entID, nil, w.here); r.Status != 200 || r.str("user_id") != w.entUser {
+		t.Fatalf("the enterprise's record names its first user: %d %s", r.Status, r.Body)
+	}
 	ta.run([]scenario{
 		{Name: "another district's supervisor", Method: "POST", URL: reset, Token: w.elsewhere, Status: 404},
 		{Name: "the agency's admin", Method: "POST", URL: reset, Token: w.f.adminTok, Status: 404},
