@@ -231,7 +231,8 @@ func TestSignOutEverywhere(t *testing.T) {
 		{Name: "the phone's access token", Method: "GET", URL: "/v1/me", Token: phone.str("access_token"), Status: 401},
 		{Name: "the browser's access token", Method: "GET", URL: "/v1/cases", Token: browser.str("access_token"), Status: 401},
 		{Name: "the browser's write", Method: "POST", URL: "/v1/cases", Body: map[string]any{}, Token: browser.str("access_token"), Status: 401},
-		{Name: "the phone's refresh token", Method: "POST", URL: "/v1/auth/refresh", Body: map[string]string{"refresh_token": phone.str("refresh_token")}, Status: 401},
+		{Name: "the phone's refresh token", Method: "POST", URL: "/v1/auth/refresh", Body: map[string]string{"refresh_token": phone.str("refresh_token")}, Status: 401,
+			Contains: []string{"this sign-in has been ended"}, NotContains: []string{"used before"}},
 		{Name: "the browser's refresh token", Method: "POST", URL: "/v1/auth/refresh", Body: map[string]string{"refresh_token": browser.str("refresh_token")}, Status: 401},
 		{Name: "a colleague is still signed in", Method: "GET", URL: "/v1/me", Token: a.adminTok, Status: 200},
 	})

@@ -65,6 +65,9 @@ type RefreshToken struct {
 	FamilyID  string
 	ExpiresAt time.Time
 	CreatedAt time.Time
+	// Used says it was exchanged before; Ended that its sign-in was ended (signed out, the
+	// password reset, a reuse found) without it having been used.
+	Used, Ended bool
 }
 
 // RefreshTokens stores refresh tokens for rotation with reuse detection.
