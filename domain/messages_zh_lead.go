@@ -9,3 +9,12 @@ func init() {
 		zhMessages[en] = zh
 	}
 }
+
+// The sources of a problem (突出问题清单), as exports say them.
+func init() {
+	for en, zh := range map[string]string{"self_check": "自查", "review_finding": "案卷评查发现"} {
+		if _, ok := zhValues[en]; !ok {
+			zhValues[en] = zh
+		}
+	}
+}
