@@ -236,7 +236,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
 		go notify.Every(sweepCtx, cfg.Media.SweepEvery, d.Log, "sweep uploads", h.SweepUploads)
 	}
-	idem := idempotency(d.Repo, cfg.RequestTimeout, d.Now)
+	// This life of the instance: a claim another life of it left in flight died with it.
+	idem := idempotency(d.Repo, domain.Claimant{Instance: h.Instance, Life: domain.RandomToken(12)}, cfg.RequestTimeout, d.Now)
 	auth := &authHandlers{secure: strings.HasPrefix(cfg.PublicURL, "https://"), origin: originOf(cfg.PublicURL), repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
 	authed := requireAuth(signer, h.Admit)
 	public := limiter.New(limiter.Config{

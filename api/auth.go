@@ -207,6 +207,10 @@ func (a *authHandlers) refresh(c *fiber.Ctx) error {
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.Conflict:
+		if t.Ended {
+			// Not a reuse: its sign-in had been ended (sign-out everywhere, a reset, a removal).
+			return domain.Errorf(domain.Unauthorized, "this sign-in has been ended; sign in again")
+		}
 		if err := a.repo.RevokeFamily(ctx, t.FamilyID); err != nil {
 			return err
 		}

@@ -145,8 +145,8 @@ func TestTheCaseFileDownloadsWholeAndVerifiesOffline(t *testing.T) {
 	if kid := jwks.JSON["keys"].([]any)[0].(map[string]any)["kid"]; rep.SignedBy != kid {
 		t.Fatalf("signed by %q, the JWKS's key is %v", rep.SignedBy, kid)
 	}
-	if rep := verify(t, r.Body, nil); !rep.Intact() || rep.SignedBy != "" {
-		t.Fatalf("without keys: %v %q", rep.Problems, rep.SignedBy)
+	if rep := verify(t, r.Body, nil); rep.Intact() || !rep.Consistent() || rep.SignedBy != "" || len(rep.Unproven) == 0 {
+		t.Fatalf("without keys, consistent but not intact: %v %q %v", rep.Problems, rep.SignedBy, rep.Unproven)
 	}
 	cs := ta.do("GET", "/v1/cases/"+id, nil, f.officerTok)
 	if rep.ChainHead != cs.str("last_hash") || rep.Events != int(cs.JSON["event_count"].(float64)) || rep.Events < 8 {
@@ -211,6 +211,51 @@ func TestTheCaseFileDownloadsWholeAndVerifiesOffline(t *testing.T) {
 		if rep.Intact() || !strings.Contains(strings.Join(rep.Problems, "\n"), c.want) {
 			t.Errorf("%s: %v, want a problem saying %q", c.name, rep.Problems, c.want)
 		}
+	}
+	// Checked without the keys: what the chain determines of case.json and evidence.json is
+	// caught; the tester's forgery of what it does not (the printed fine, the party's name, the
+	// evidence's file name and capture time) is consistent, not intact, and caught by the keys.
+	pageName := ""
+	for n := range files {
+		if strings.HasPrefix(n, "documents/penalty_decision-") {
+			pageName = n
+		}
+	}
+	var evs []map[string]any
+	_ = json.Unmarshal(files[casefile.EvidenceName], &evs)
+	for _, c := range []struct {
+		name   string
+		change func(map[string][]byte)
+		want   string
+	}{
+		{"case.json's status", func(m map[string][]byte) {
+			m[casefile.CaseName] = bytes.Replace(m[casefile.CaseName], []byte(`"status": "`+cs.str("status")+`"`), []byte(`"status": "closed"`), 1)
+		}, "its last event left it"},
+		{"case.json's last hash", func(m map[string][]byte) {
+			m[casefile.CaseName] = bytes.Replace(m[casefile.CaseName], []byte(cs.str("last_hash")), []byte(strings.Repeat("0", 64)), 1)
+		}, "events ending at " + strings.Repeat("0", 64)},
+		{"evidence.json's hash", func(m map[string][]byte) {
+			m[casefile.EvidenceName] = bytes.Replace(m[casefile.EvidenceName], []byte(evs[0]["sha256"].(string)), []byte(strings.Repeat("0", 64)), 1)
+		}, "the record committed to"},
+	} {
+		rep := verify(t, rezip(t, names, files, true, c.change), nil)
+		if rep.Consistent() || !strings.Contains(strings.Join(rep.Problems, "\n"), c.want) {
+			t.Errorf("%s changed, manifest resealed, no keys: %v, want a problem saying %q", c.name, rep.Problems, c.want)
+		}
+	}
+	forged := rezip(t, names, files, true, func(m map[string][]byte) {
+		m[pageName] = bytes.Replace(m[pageName], []byte("人民币玖万元整"), []byte("人民币玖佰元整"), 1)
+		m[casefile.CaseName] = bytes.Replace(m[casefile.CaseName], []byte("某某食品"), []byte("另一家食品"), 1)
+		m[casefile.EvidenceName] = bytes.Replace(m[casefile.EvidenceName], []byte(evs[0]["file_name"].(string)), []byte("other.jpg"), 1)
+	})
+	if bytes.Equal(forged, rezip(t, names, files, true, func(map[string][]byte) {})) {
+		t.Fatal("the forgery changed nothing")
+	}
+	if rep := verify(t, forged, nil); rep.Intact() || !rep.Consistent() {
+		t.Errorf("the printed page, the party and the evidence's name forged, no keys: intact %v, problems %v", rep.Intact(), rep.Problems)
+	}
+	if rep := verify(t, forged, keys); rep.Intact() || !strings.Contains(strings.Join(rep.Problems, "\n"), "it does not verify with key") {
+		t.Errorf("the same forgery with the keys: %v", rep.Problems)
 	}
 	if rep := verify(t, rezip(t, names, files, false, func(map[string][]byte) {}), keys); !rep.Intact() {
 		t.Errorf("rewritten unchanged, the file should still verify: %v", rep.Problems)

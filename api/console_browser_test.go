@@ -141,7 +141,11 @@ func TestConsoleSupervisorReadsACaseFileInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := casefile.Verify(bytes.NewReader(raw), int64(len(raw)), nil)
+	keys, err := casefile.KeysOfJWKS(ta.do("GET", "/.well-known/jwks.json", nil, "").Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := casefile.Verify(bytes.NewReader(raw), int64(len(raw)), keys)
 	if err != nil || !rep.Intact() || rep.CaseID != caseID || rep.ChainHead != ta.do("GET", "/v1/cases/"+caseID, nil, f.adminTok).str("last_hash") {
 		t.Fatalf("the downloaded case file: %+v %v", rep, err)
 	}

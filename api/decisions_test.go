@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/zhifa/zhifa/casefile"
 )
 
 // TestTheEnterpriseDownloadsItsOwnDecisions: the party enterprise downloads the decision of its
@@ -48,6 +50,23 @@ func TestTheEnterpriseDownloadsItsOwnDecisions(t *testing.T) {
 	sum := sha256.Sum256(got)
 	if !strings.Contains(manifest.Files[0].Name, mineNumber) || hex.EncodeToString(sum[:]) != manifest.Files[0].SHA256 || !bytes.Contains(got, []byte("行政处罚决定书")) {
 		t.Fatalf("decisions.zip holds %v", names)
+	}
+	// Verified offline as a case file is: intact with the server's keys, consistent without.
+	keys, err := casefile.KeysOfJWKS(ta.do("GET", "/.well-known/jwks.json", nil, "").Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := verify(t, zipped.Body, keys); !rep.Intact() || rep.Format != casefile.DecisionsFormat || rep.USCC != usccs[4] || rep.Files != 1 {
+		t.Fatalf("decisions.zip does not verify: %+v", rep)
+	}
+	if rep := verify(t, zipped.Body, nil); rep.Intact() || !rep.Consistent() {
+		t.Fatalf("decisions.zip without keys: %+v", rep)
+	}
+	forged := rezip(t, names, files, true, func(m map[string][]byte) {
+		m[manifest.Files[0].Name] = bytes.Replace(m[manifest.Files[0].Name], []byte("人民币玖万元整"), []byte("人民币玖佰元整"), 1)
+	})
+	if rep := verify(t, forged, keys); rep.Consistent() || !strings.Contains(strings.Join(rep.Problems, "\n"), "it does not verify with key") {
+		t.Fatalf("a decision rewritten with its manifest: %v", rep.Problems)
 	}
 	if bytes.Contains(zipped.Body, []byte(otherNumber)) || strings.Contains(strings.Join(names, ","), otherNumber) {
 		t.Fatalf("another party's decision is in the file: %v", names)

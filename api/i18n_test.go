@@ -43,6 +43,10 @@ func TestPeopleReadChinese(t *testing.T) {
 		if r.Status != 400 || !hasHan(r.JSON["errors"].(map[string]any)["roles"].(string)) || !strings.Contains(r.JSON["errors"].(map[string]any)["roles"].(string), "godmode") {
 			t.Fatalf("a field message built at run time, for %q: %d %s", lang, r.Status, r.Body)
 		}
+		r = ta.do("POST", "/v1/auth/login", map[string]string{"Username": "a-admin", "password": testPassword}, "", "Accept-Language", lang)
+		if msg, _ := r.JSON["errors"].(map[string]any)["Username"].(string); r.Status != 400 || !hasHan(msg) || !strings.Contains(msg, "username") {
+			t.Fatalf("a field name in the wrong case, for %q: %d %s", lang, r.Status, r.Body)
+		}
 		if r = ta.do("GET", "/v1/nope", nil, f.adminTok, "Accept-Language", lang); r.Status != 404 || !hasHan(r.str("detail")) {
 			t.Fatalf("an unknown route for %q: %d %s", lang, r.Status, r.Body)
 		}

@@ -18,7 +18,7 @@ import (
 // response; with another request it answers 422; while the first is still running, 409.
 // Only successful responses are kept: a failed request releases its key so that a retry,
 // perhaps after the actions it depended on arrived, runs again.
-func idempotency(store domain.Idempotency, timeout time.Duration, now func() time.Time) fiber.Handler {
+func idempotency(store domain.Idempotency, claimant domain.Claimant, timeout time.Duration, now func() time.Time) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		key := c.Get("Idempotency-Key")
 		if key == "" {
@@ -36,7 +36,7 @@ func idempotency(store domain.Idempotency, timeout time.Duration, now func() tim
 
 		ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
 		defer cancel()
-		rec, err := store.BeginRequest(ctx, scoped, hash, now(), 2*timeout)
+		rec, err := store.BeginRequest(ctx, scoped, hash, claimant, now(), 2*timeout)
 		if err != nil {
 			return err
 		}

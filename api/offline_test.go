@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"github.com/zhifa/zhifa/domain"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -39,7 +40,7 @@ func TestIdempotencyKey(t *testing.T) {
 	me := ta.do("GET", "/v1/me", nil, f.adminTok).str("id")
 	matter := map[string]any{"code": "K-2", "name": "x", "legal_basis": "x", "penalty_kinds": []string{"fine"}}
 	sum := requestHash("POST", "/v1/matters", matter)
-	if rec, err := ta.store.BeginRequest(context.Background(), me+"\x00k-2", sum, time.Now(), time.Minute); err != nil || rec != nil {
+	if rec, err := ta.store.BeginRequest(context.Background(), me+"\x00k-2", sum, domain.Claimant{}, time.Now(), time.Minute); err != nil || rec != nil {
 		t.Fatalf("claim: %v %v", rec, err)
 	}
 	if r := ta.do("POST", "/v1/matters", matter, f.adminTok, "Idempotency-Key", "k-2"); r.Status != 409 || r.Header.Get("Retry-After") == "" {

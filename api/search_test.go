@@ -298,3 +298,25 @@ func TestSearchEnterprisesAndOfficers(t *testing.T) {
 		}
 	}
 }
+
+// TestListsRefuseAnotherAgencyNamed: an agency's people naming another agency in agency_id get
+// 404 from every list that is per agency, JSON or export, not their own agency's rows.
+func TestListsRefuseAnotherAgencyNamed(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	other := ta.newCaseAgency(t, 1)
+	for _, path := range []string{"/v1/inspections", "/v1/inspections?format=csv", "/v1/matters", "/v1/benchmarks", "/v1/cases", "/v1/cases?format=csv"} {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		for _, id := range []string{other.id, "no-such-agency"} {
+			if r := ta.do("GET", path+sep+"agency_id="+id, nil, f.adminTok); r.Status != 404 {
+				t.Errorf("GET %s with agency_id=%s: %d %.200s", path, id, r.Status, r.Body)
+			}
+		}
+		if r := ta.do("GET", path+sep+"agency_id="+f.id, nil, f.adminTok); r.Status != 200 {
+			t.Errorf("GET %s naming its own agency: %d %.200s", path, r.Status, r.Body)
+		}
+	}
+}

@@ -458,8 +458,9 @@ func TestLiveSupervisionIsOnTheToDoLists(t *testing.T) {
 
 	caseID := ta.openCase(t, f)
 	order := ta.mustCreate("/v1/supervision/orders", map[string]any{"object_kind": "case", "object_id": caseID, "text": "请说明该案件久拖未决的原因并限期办结。", "deadline": todayInChina()}, w.here)
-	if g := ta.todoGroups(t, f.adminTok)["orders_to_answer"]; count(g) != 1 || g["items"].([]any)[0].(map[string]any)["link"] != "/v1/supervision/orders/"+order {
-		t.Fatalf("the admin's orders to answer: %v", g)
+	if g := ta.todoGroups(t, f.adminTok)["orders_to_answer"]; count(g) != 1 || g["items"].([]any)[0].(map[string]any)["link"] != "/v1/supervision/orders/"+order ||
+		g["items"].([]any)[0].(map[string]any)["due"] != todayInChina()+"T16:00:00Z" {
+		t.Fatalf("the admin's orders to answer (due at the end of the China day): %v", g)
 	}
 	if g := ta.todoGroups(t, other.adminTok)["orders_to_answer"]; count(g) != 0 {
 		t.Fatalf("another agency's admin: %v", g)

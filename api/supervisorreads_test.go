@@ -384,5 +384,19 @@ func TestSupervisorsReadTheirRegionAndNothingElse(t *testing.T) {
 		if r := ta.do("GET", "/v1/cases/"+here.caseID+"/file.zip", nil, far.sup); r.Status != 404 {
 			t.Fatalf("the other district's supervisor: %d", r.Status)
 		}
+		// Who in the body read, and from where: its own supervisors see it; the agency's admin
+		// sees who but not the address; its officers see only the body.
+		logAs := func(tok string) string {
+			return string(ta.do("GET", "/v1/evidence/"+here.photoID+"/access-log?limit=200", nil, tok).Body)
+		}
+		if got := logAs(here.sup); !strings.Contains(got, `"user_id":"`+here.supID+`"`) || !strings.Contains(got, `"address":`) {
+			t.Fatalf("the body's own supervisor: %s", got)
+		}
+		if got := logAs(f.adminTok); !strings.Contains(got, `"user_id":"`+here.supID+`"`) || strings.Contains(got, `"body_name":"青山区司法局","address"`) || strings.Count(got, `"address"`) >= strings.Count(got, `"what"`) {
+			t.Fatalf("the agency's admin: %s", got)
+		}
+		if got := logAs(f.officerTok); strings.Contains(got, here.supID) || !strings.Contains(got, "青山区司法局") {
+			t.Fatalf("the agency's officer: %s", got)
+		}
 	})
 }

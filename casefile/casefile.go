@@ -223,25 +223,69 @@ type Document struct {
 	IssuedAt time.Time         `json:"issued_at"`
 }
 
-// Report is what Verify found; the file is intact when Problems is empty.
+// DecisionsFormat names the layout of an enterprise's decisions (GET /v1/enterprise/decisions.zip):
+// its decisions as printed and a signed manifest, with no chain behind them.
+const DecisionsFormat = "zhifa-decisions/1"
+
+// DecisionsManifest is the manifest.json of an enterprise's decisions.
+type DecisionsManifest struct {
+	Format      string    `json:"format"`
+	USCC        string    `json:"uscc"`
+	GeneratedAt time.Time `json:"generated_at"`
+	Files       []File    `json:"files"`
+}
+
+// Report is what Verify found; nothing was found wrong when Problems is empty, and the file is
+// intact when, besides, its signature verified (SignedBy): only the signature proves the members
+// the chain does not cover (Unproven).
 type Report struct {
+	// Format is the manifest's: Format (a case file) or DecisionsFormat.
+	Format             string
 	CaseID, CaseNumber string
-	Files, Events      int
-	ChainHead          string
+	// USCC is the enterprise of a file of decisions.
+	USCC          string
+	Files, Events int
+	ChainHead     string
 	// SignedBy is the kid of the key whose signature of the manifest verified; empty when no
 	// keys were given (or the file is not signed, which is then a problem).
 	SignedBy string
+	// Unproven names what no check but the signature proves: without it, these may have been
+	// rewritten with the manifest.
+	Unproven []string
 	Problems []string
 }
 
-// Intact says whether nothing was found wrong.
-func (r Report) Intact() bool { return len(r.Problems) == 0 }
+// Consistent says whether nothing was found wrong: every member matches the manifest and, in a
+// case file, the chain; without the signature, this is not yet proof that the file is the server's.
+func (r Report) Consistent() bool { return len(r.Problems) == 0 }
+
+// Intact says whether nothing was found wrong and the manifest's signature verified.
+func (r Report) Intact() bool { return r.Consistent() && r.SignedBy != "" }
+
+// What the chain does not cover in a case file, and in an enterprise's decisions.
+var (
+	caseUnproven = []string{
+		"the printed pages (documents/*.html)",
+		"case.json beyond its id, number, status, event count and last hash (the party, facts, decision)",
+		"evidence.json beyond each evidence's SHA-256 and size (file names, capture times and places)",
+	}
+	decisionsUnproven = []string{"the printed decisions (decisions/*.html)"}
+)
+
+// isDirectory says whether f is a folder's entry (as `zip -r` writes them): a name ending in "/"
+// and no content, which is no member.
+func isDirectory(f *zip.File) bool {
+	return strings.HasSuffix(f.Name, "/") && f.UncompressedSize64 == 0
+}
 
 // Verify checks a case file offline, and with keys (the server's JWKS, by kid) its manifest's
 // signature too: every member against the manifest's SHA-256 and size (and
 // no member the manifest does not name); the event chain recomputed from events.json, ending at
 // the manifest's chain head; each document's hash recomputed from its content and found in the
-// chain; each evidence's bytes against the SHA-256 the chain committed to.
+// chain; case.json's id, number, status, event count and last hash against the manifest and the
+// chain; each evidence's bytes and its entry in evidence.json against the SHA-256 the chain
+// committed to. A file of an enterprise's decisions (DecisionsFormat) has no chain: its members
+// are checked against the manifest, and the manifest by its signature.
 func Verify(r io.ReaderAt, size int64, keys map[string]ed25519.PublicKey) (Report, error) {
 	var rep Report
 	zr, err := zip.NewReader(r, size)
@@ -251,6 +295,9 @@ func Verify(r io.ReaderAt, size int64, keys map[string]ed25519.PublicKey) (Repor
 	problem := func(format string, args ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...)) }
 	members := map[string]*zip.File{}
 	for _, f := range zr.File {
+		if isDirectory(f) {
+			continue
+		}
 		if _, dup := members[f.Name]; dup {
 			problem("%s is in the file twice", f.Name)
 		}
@@ -264,9 +311,10 @@ func Verify(r io.ReaderAt, size int64, keys map[string]ed25519.PublicKey) (Repor
 	if err := readJSON(mf, &m); err != nil {
 		return rep, fmt.Errorf("%s: %w", ManifestName, err)
 	}
-	if m.Format != Format {
-		return rep, fmt.Errorf("%s: format %q, not %q", ManifestName, m.Format, Format)
+	if m.Format != Format && m.Format != DecisionsFormat {
+		return rep, fmt.Errorf("%s: format %q, neither %q nor %q", ManifestName, m.Format, Format, DecisionsFormat)
 	}
+	rep.Format = m.Format
 	if keys != nil {
 		if kid, err := checkSignature(mf, members[SignatureName], keys); err != nil {
 			problem("the manifest's signature: %v", err)
@@ -274,30 +322,18 @@ func Verify(r io.ReaderAt, size int64, keys map[string]ed25519.PublicKey) (Repor
 			rep.SignedBy = kid
 		}
 	}
-	rep.CaseID, rep.CaseNumber, rep.Files, rep.ChainHead = m.CaseID, m.CaseNumber, len(m.Files), m.ChainHead
-
-	listed := map[string]File{}
-	for _, f := range m.Files {
-		listed[f.Name] = f
-		zf, ok := members[f.Name]
-		if !ok {
-			problem("%s is in the manifest but not in the file", f.Name)
-			continue
+	rep.Files = len(m.Files)
+	checkMembers(m.Files, members, problem)
+	if m.Format == DecisionsFormat {
+		var dm DecisionsManifest
+		if err := readJSON(mf, &dm); err != nil {
+			return rep, fmt.Errorf("%s: %w", ManifestName, err)
 		}
-		sum, n, err := hashOf(zf)
-		if err != nil {
-			problem("%s cannot be read: %v", f.Name, err)
-			continue
-		}
-		if n != f.Size || sum != f.SHA256 {
-			problem("%s does not match the manifest (SHA-256 %s, %d bytes; the manifest says %s, %d bytes)", f.Name, sum, n, f.SHA256, f.Size)
-		}
+		rep.USCC, rep.Unproven = dm.USCC, decisionsUnproven
+		slices.Sort(rep.Problems)
+		return rep, nil
 	}
-	for name := range members {
-		if _, ok := listed[name]; !ok && name != ManifestName && name != SignatureName {
-			problem("%s is in the file but not in the manifest", name)
-		}
-	}
+	rep.CaseID, rep.CaseNumber, rep.ChainHead, rep.Unproven = m.CaseID, m.CaseNumber, m.ChainHead, caseUnproven
 
 	var events []Event
 	if f, ok := members[EventsName]; !ok {
@@ -323,21 +359,47 @@ func Verify(r io.ReaderAt, size int64, keys map[string]ed25519.PublicKey) (Repor
 	if a := domain.Audit(chain); !a.Intact {
 		problem("the event chain breaks at event %d: %s", a.BrokenSeq, a.Problem)
 	}
-	head := ""
+	head, status := "", ""
 	if len(chain) > 0 {
-		head = chain[len(chain)-1].Hash
+		head, status = chain[len(chain)-1].Hash, string(chain[len(chain)-1].To)
 	}
 	if len(chain) != m.Events || head != m.ChainHead {
 		problem("the chain has %d events ending at %s; the manifest says %d ending at %s", len(chain), head, m.Events, m.ChainHead)
 	}
 
-	var docs []Document
-	if f, ok := members[DocumentsName]; ok {
-		if err := readJSON(f, &docs); err != nil {
-			problem("%s: %v", DocumentsName, err)
+	// case.json: what the manifest and the chain determine.
+	var cs struct {
+		ID         string `json:"id"`
+		Number     string `json:"number"`
+		Status     string `json:"status"`
+		EventCount int    `json:"event_count"`
+		LastHash   string `json:"last_hash"`
+	}
+	if f, ok := members[CaseName]; !ok {
+		problem("no %s", CaseName)
+	} else if err := readJSON(f, &cs); err != nil {
+		problem("%s: %v", CaseName, err)
+	} else {
+		if cs.ID != m.CaseID || cs.Number != m.CaseNumber {
+			problem("%s is case %s (%s); the manifest says %s (%s)", CaseName, cs.Number, cs.ID, m.CaseNumber, m.CaseID)
+		}
+		if cs.Status != status {
+			problem("%s says the case is %q; its last event left it %q", CaseName, cs.Status, status)
+		}
+		if cs.EventCount != len(chain) || cs.LastHash != head {
+			problem("%s says %d events ending at %s; the chain has %d ending at %s", CaseName, cs.EventCount, cs.LastHash, len(chain), head)
 		}
 	}
+
+	var docs []Document
+	if f, ok := members[DocumentsName]; !ok {
+		problem("no %s", DocumentsName)
+	} else if err := readJSON(f, &docs); err != nil {
+		problem("%s: %v", DocumentsName, err)
+	}
+	docIDs := map[string]bool{}
 	for _, d := range docs {
+		docIDs[d.ID] = true
 		sealed := domain.Document{CaseID: d.CaseID, Kind: domain.DocumentKind(d.Kind), Version: d.Version, Fields: d.Fields, IssuedAt: d.IssuedAt}
 		sealed.Seal()
 		switch {
@@ -347,20 +409,71 @@ func Verify(r io.ReaderAt, size int64, keys map[string]ed25519.PublicKey) (Repor
 			problem("document %s: no event of the chain records its hash %s", d.ID, d.Hash)
 		}
 	}
+
+	var evidence []struct {
+		ID     string `json:"id"`
+		SHA256 string `json:"sha256"`
+		Size   int64  `json:"size"`
+	}
+	if f, ok := members[EvidenceName]; !ok {
+		problem("no %s", EvidenceName)
+	} else if err := readJSON(f, &evidence); err != nil {
+		problem("%s: %v", EvidenceName, err)
+	}
+	listed := map[string]int{} // evidence id -> its index in evidence.json
+	for i, e := range evidence {
+		listed[e.ID] = i
+		if want, ok := committed[e.ID]; ok && want != e.SHA256 {
+			problem("%s: evidence %s has SHA-256 %s; the record committed to %s", EvidenceName, e.ID, e.SHA256, want)
+		}
+	}
 	for _, f := range m.Files {
+		if f.DocumentID != "" && !docIDs[f.DocumentID] {
+			problem("%s prints document %s, which %s does not hold", f.Name, f.DocumentID, DocumentsName)
+		}
 		if f.EvidenceID == "" {
 			continue
 		}
-		want, ok := committed[f.EvidenceID]
-		switch {
-		case !ok:
-			// Evidence added but not yet recorded in an event: the manifest's hash is all there is.
-		case want != f.SHA256:
+		if want, ok := committed[f.EvidenceID]; ok && want != f.SHA256 {
 			problem("%s: the record committed to SHA-256 %s, the file holds %s", f.Name, want, f.SHA256)
+		}
+		// Evidence added but not yet recorded in an event has only the manifest's hash and
+		// evidence.json's to agree with.
+		if i, ok := listed[f.EvidenceID]; !ok {
+			problem("%s holds evidence %s, which %s does not list", f.Name, f.EvidenceID, EvidenceName)
+		} else if e := evidence[i]; e.SHA256 != f.SHA256 || e.Size != f.Size {
+			problem("%s: evidence %s is SHA-256 %s, %d bytes; the file holds %s, %d bytes", EvidenceName, e.ID, e.SHA256, e.Size, f.SHA256, f.Size)
 		}
 	}
 	slices.Sort(rep.Problems)
 	return rep, nil
+}
+
+// checkMembers checks every member the manifest lists against its SHA-256 and size, and that
+// the file holds no other (but the manifest and its signature).
+func checkMembers(files []File, members map[string]*zip.File, problem func(string, ...any)) {
+	listed := map[string]bool{}
+	for _, f := range files {
+		listed[f.Name] = true
+		zf, ok := members[f.Name]
+		if !ok {
+			problem("%s is in the manifest but not in the file", f.Name)
+			continue
+		}
+		sum, n, err := hashOf(zf)
+		if err != nil {
+			problem("%s cannot be read: %v", f.Name, err)
+			continue
+		}
+		if n != f.Size || sum != f.SHA256 {
+			problem("%s does not match the manifest (SHA-256 %s, %d bytes; the manifest says %s, %d bytes)", f.Name, sum, n, f.SHA256, f.Size)
+		}
+	}
+	for name := range members {
+		if !listed[name] && name != ManifestName && name != SignatureName {
+			problem("%s is in the file but not in the manifest", name)
+		}
+	}
 }
 
 func checkSignature(manifest, sigFile *zip.File, keys map[string]ed25519.PublicKey) (string, error) {

@@ -37,3 +37,12 @@ func init() {
 func init() {
 	zhMessages["%q is not a warning kind with its lead in days"] = "%q 不是“预警种类=提前天数”的形式"
 }
+
+// The steps of a supervision order, as a person reads them inside a message.
+func init() {
+	for en, zh := range map[string]string{"answer": "办复", "return": "退回", "issue": "督办"} {
+		if _, ok := zhValues[en]; !ok {
+			zhValues[en] = zh
+		}
+	}
+}

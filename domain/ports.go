@@ -65,6 +65,9 @@ type RefreshToken struct {
 	FamilyID  string
 	ExpiresAt time.Time
 	CreatedAt time.Time
+	// Used says it was exchanged before; Ended that its sign-in was ended (signed out, the
+	// password reset, a reuse found) without it having been used.
+	Used, Ended bool
 }
 
 // RefreshTokens stores refresh tokens for rotation with reuse detection.
@@ -205,11 +208,16 @@ type IdempotentRecord struct {
 }
 
 // Idempotency stores Idempotency-Key records.
+// Claimant is the process that claims an idempotency key: its instance (the same across
+// restarts) and this life of it (new at every start).
+type Claimant struct{ Instance, Life string }
+
 type Idempotency interface {
-	// BeginRequest claims key for a request. It returns nil when the caller now owns the key,
-	// or the existing record (in flight or done). An in-flight claim older than stale is taken
-	// over.
-	BeginRequest(ctx context.Context, key, requestHash string, now time.Time, stale time.Duration) (*IdempotentRecord, error)
+	// BeginRequest claims key for a request by claimant. It returns nil when the caller now owns
+	// the key, or the existing record (in flight or done). An in-flight claim older than stale is
+	// taken over, and so is one a previous life of the claimant's instance left: that process
+	// was killed, and no answer of it will come.
+	BeginRequest(ctx context.Context, key, requestHash string, claimant Claimant, now time.Time, stale time.Duration) (*IdempotentRecord, error)
 	FinishRequest(ctx context.Context, r *IdempotentRecord) error
 	ReleaseRequest(ctx context.Context, key string) error
 }

@@ -269,6 +269,9 @@ type SupervisionOrder struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	Version    int64
+	// Request is the hash of the issuing request, when it came with an Idempotency-Key: a retry
+	// with the key finds the order by its id, and another request under the key is refused.
+	Request string
 }
 
 // OrderEvent is one step: who did what, with the text given.

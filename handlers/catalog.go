@@ -68,7 +68,9 @@ func catalogAgency(c *fiber.Ctx) (string, error) {
 		}
 		return "", &domain.Error{Code: domain.Invalid, Message: "agency_id is required", Fields: map[string]string{"agency_id": "required for a sysadmin"}}
 	}
-	if p.AgencyID == "" {
+	// Another agency named is not quietly replaced by the caller's own (an export of it would
+	// be the wrong file): it is not found, as the agency's other lists answer.
+	if a := c.Query("agency_id"); p.AgencyID == "" || a != "" && a != p.AgencyID {
 		return "", notFound("agency")
 	}
 	return p.AgencyID, nil

@@ -88,17 +88,10 @@ func (h *Handlers) EnterpriseDecision(c *fiber.Ctx) error {
 	return notFound("decision")
 }
 
-// decisionsManifest is the manifest of an enterprise's decisions.
-type decisionsManifest struct {
-	Format      string          `json:"format"`
-	USCC        string          `json:"uscc"`
-	GeneratedAt time.Time       `json:"generated_at"`
-	Files       []casefile.File `json:"files"`
-}
-
 // EnterpriseDecisions downloads every decision of the caller's enterprise as one ZIP: each
 // case's documents of its decision as printed (decisions/{case number}-{kind}-v{version}.html)
-// and manifest.json with their SHA-256. The cases are read page by page while the file streams.
+// and manifest.json with their SHA-256, signed as a case file's is (manifest.sig), which
+// casefile.Verify (`zhifa verify-file`) checks offline. The cases are read page by page while the file streams.
 func (h *Handlers) EnterpriseDecisions(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
@@ -138,7 +131,7 @@ func (h *Handlers) EnterpriseDecisions(c *fiber.Ctx) error {
 				if files == nil {
 					files = []casefile.File{}
 				}
-				return decisionsManifest{Format: "zhifa-decisions/1", USCC: usccOf, GeneratedAt: h.Now().UTC(), Files: files}
+				return casefile.DecisionsManifest{Format: casefile.DecisionsFormat, USCC: usccOf, GeneratedAt: h.Now().UTC(), Files: files}
 			})
 		}()
 		if err == nil {

@@ -204,7 +204,7 @@ func join(path, k string) string {
 func unknownField(k string, fields map[string]field) string {
 	for name := range fields {
 		if strings.EqualFold(name, k) {
-			return "unknown field; field names are case-sensitive: did you mean " + name + "?"
+			return fmt.Sprintf("unknown field; field names are case-sensitive: did you mean %s?", name)
 		}
 	}
 	return "unknown or not allowed here"

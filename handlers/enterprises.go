@@ -28,24 +28,27 @@ type enterpriseRegistration struct {
 }
 
 type enterpriseJSON struct {
-	ID                  string     `json:"id"`
-	USCC                string     `json:"uscc"`
-	Name                string     `json:"name"`
-	LegalRepresentative string     `json:"legal_representative"`
-	ContactName         string     `json:"contact_name"`
-	ContactPhone        string     `json:"contact_phone"`
-	JurisdictionID      string     `json:"jurisdiction_id"`
-	Status              string     `json:"status"`
-	Username            string     `json:"username,omitempty"`
-	DecidedAt           *time.Time `json:"decided_at,omitempty"`
-	Reason              string     `json:"reason,omitempty"`
-	CreatedAt           time.Time  `json:"created_at"`
-	Version             int64      `json:"version"`
+	ID                  string `json:"id"`
+	USCC                string `json:"uscc"`
+	Name                string `json:"name"`
+	LegalRepresentative string `json:"legal_representative"`
+	ContactName         string `json:"contact_name"`
+	ContactPhone        string `json:"contact_phone"`
+	JurisdictionID      string `json:"jurisdiction_id"`
+	Status              string `json:"status"`
+	Username            string `json:"username,omitempty"`
+	// UserID is the account its registration made (its first user), whose password its
+	// supervisors may reset.
+	UserID    string     `json:"user_id,omitempty"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
+	Reason    string     `json:"reason,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	Version   int64      `json:"version"`
 }
 
 func toEnterpriseJSON(e *domain.Enterprise) enterpriseJSON {
 	j := enterpriseJSON{ID: e.ID, USCC: e.USCC, Name: e.Name, LegalRepresentative: e.LegalRepresentative, ContactName: e.ContactName,
-		ContactPhone: e.ContactPhone, JurisdictionID: e.RegionID, Status: string(e.Status), Reason: e.Reason, CreatedAt: e.CreatedAt, Version: e.Version}
+		ContactPhone: e.ContactPhone, JurisdictionID: e.RegionID, Status: string(e.Status), UserID: e.UserID, Reason: e.Reason, CreatedAt: e.CreatedAt, Version: e.Version}
 	if !e.DecidedAt.IsZero() {
 		t := e.DecidedAt
 		j.DecidedAt = &t

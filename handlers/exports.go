@@ -132,7 +132,7 @@ var exportTables = map[string]exportTable{
 		{"before", "调整前", textCol}, {"after", "调整后", textCol}, {"actor_name", "操作人", textCol}, {"id", "记录ID", textCol},
 	}},
 	"/v1/agencies": {"agencies", "执法主体", []exportColumn{
-		{"name", "名称", textCol}, {"uscc", "统一社会信用代码", textCol}, {"kind", "类型", enumCol}, {"jurisdiction.name", "辖区", textCol},
+		{"name", "名称", textCol}, {"uscc", "统一社会信用代码", textCol}, {"kind", "类型", enumCol}, {"jurisdiction.district", "辖区", textCol},
 		{"status", "状态", enumCol}, {"legal_basis", "执法依据", textCol}, {"id", "执法主体ID", textCol},
 	}},
 	"/v1/directory": {"directory", "检查对象名录", []exportColumn{
@@ -282,7 +282,7 @@ func (h *Handlers) Export(c *fiber.Ctx, t exportTable) error {
 		cells := newCellMaker(h, lang)
 		head := make([]cell, len(t.Columns))
 		for i, col := range t.Columns {
-			head[i] = cell{text: col.Key}
+			head[i] = cell{text: englishHeading(col)}
 			if lang == domain.Chinese {
 				head[i].text = col.Zh
 			}
@@ -540,3 +540,15 @@ func (s *xlsxSheet) close() error {
 }
 
 func (s *xlsxSheet) discard() { _ = s.f.Close() }
+
+// englishHeading is a column's heading for an English reader: its field, or for a column that
+// shows a name in place of an id, what it names.
+func englishHeading(col exportColumn) string {
+	switch col.Kind {
+	case agencyCol:
+		return strings.TrimSuffix(col.Key, "_id")
+	case matterCol:
+		return strings.TrimSuffix(col.Key, "_id")
+	}
+	return col.Key
+}

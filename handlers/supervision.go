@@ -322,7 +322,26 @@ func (h *Handlers) IssueOrder(c *fiber.Ctx) error {
 		return err
 	}
 	now := h.Now()
-	o := &domain.SupervisionOrder{ID: domain.NewOrderID(now), BodyID: body.ID, AgencyID: agencyID, ObjectKind: req.ObjectKind, ObjectID: req.ObjectID,
+	k, err := keyOf(c)
+	if err != nil {
+		return err
+	}
+	id := domain.NewOrderID(now)
+	if k.Key != "" {
+		// A retry of an issue that got no answer (the server may have died after storing it)
+		// finds the order its first attempt made.
+		id = "k" + k.Key
+		if old, err := h.Repo.OrderByID(ctx, id); err == nil && old.CreatedBy == p.UserID {
+			if old.Request != k.Request {
+				return domain.Errorf(domain.Unprocessable, "this Idempotency-Key was used for a different request")
+			}
+			c.Set("Idempotent-Replayed", "true")
+			return created(c, "/v1/supervision/orders/"+old.ID, old.Version, toOrderJSON(old, now))
+		} else if err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return err
+		}
+	}
+	o := &domain.SupervisionOrder{ID: id, Request: k.Request, BodyID: body.ID, AgencyID: agencyID, ObjectKind: req.ObjectKind, ObjectID: req.ObjectID,
 		Label: label, Text: req.Text, Deadline: req.Deadline.Time}
 	if err := o.Issue(p.UserID, now); err != nil {
 		return err

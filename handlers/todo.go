@@ -315,7 +315,7 @@ func (h *Handlers) todoExpiringCertificates(ctx context.Context, c *todoCaller) 
 	}
 	items := make([]todoItem, len(list))
 	for i, cert := range list {
-		due := cert.ExpiresOn
+		due := endOfDay(cert.ExpiresOn)
 		items[i] = todoItem{ID: cert.OfficerID, Title: "执法证 " + cert.Number + " 于 " + chinaDay(cert.ExpiresOn) + " 到期",
 			Link: "/v1/officers/" + cert.OfficerID, Due: &due}
 	}
@@ -335,7 +335,7 @@ func (h *Handlers) todoProblems(ctx context.Context, c *todoCaller) (int, []todo
 	}
 	items := make([]todoItem, len(list))
 	for i, pr := range list {
-		due := pr.Deadline
+		due := endOfDay(pr.Deadline)
 		items[i] = todoItem{ID: pr.ID, Title: "整改任务 " + pr.Title, Link: "/v1/problems/" + pr.ID, Due: &due}
 	}
 	return n, items, "/v1/problems?open=true", nil
@@ -578,7 +578,7 @@ func (h *Handlers) orderGroup(ctx context.Context, c *todoCaller, f domain.Order
 	}
 	items := make([]todoItem, len(list))
 	for i, o := range list {
-		due := o.Deadline
+		due := o.DueAt()
 		items[i] = todoItem{ID: o.ID, Title: "督办：" + o.Label, Link: "/v1/supervision/orders/" + o.ID, Due: &due}
 	}
 	return n, items, link, nil
@@ -593,4 +593,10 @@ func (h *Handlers) todoOrdersToAnswer(ctx context.Context, c *todoCaller) (int, 
 // to be closed or sent back.
 func (h *Handlers) todoOrdersAnswered(ctx context.Context, c *todoCaller) (int, []todoItem, string, error) {
 	return h.orderGroup(ctx, c, domain.OrderFilter{BodyID: c.body.ID, Status: domain.OrderAnswered}, "/v1/supervision/orders?status=answered")
+}
+
+// endOfDay is the instant a day (as a date field holds it) ends in China: an item due on a
+// day is due until then, as the warnings count it.
+func endOfDay(day time.Time) time.Time {
+	return domain.Stamp(domain.PlannedDayStart(day).AddDate(0, 0, 1))
 }

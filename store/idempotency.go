@@ -21,6 +21,9 @@ type idempotencyDoc struct {
 	Body        []byte    `bson:"body,omitempty"`
 	StartedAt   time.Time `bson:"started_at"`
 	ExpiresAt   time.Time `bson:"expires_at"`
+	// Instance and Life name the process that claimed the key.
+	Instance string `bson:"instance,omitempty"`
+	Life     string `bson:"life,omitempty"`
 }
 
 // idempotencyTTL is how long a finished request can be replayed.
@@ -32,9 +35,9 @@ func fromIdempotencyDoc(d *idempotencyDoc) *domain.IdempotentRecord {
 }
 
 // BeginRequest claims key by inserting it: the unique _id decides races between retries.
-func (s *Store) BeginRequest(ctx context.Context, key, requestHash string, now time.Time, stale time.Duration) (*domain.IdempotentRecord, error) {
+func (s *Store) BeginRequest(ctx context.Context, key, requestHash string, claimant domain.Claimant, now time.Time, stale time.Duration) (*domain.IdempotentRecord, error) {
 	c := s.db.Collection("idempotency")
-	doc := idempotencyDoc{Key: key, RequestHash: requestHash, StartedAt: now, ExpiresAt: now.Add(idempotencyTTL)}
+	doc := idempotencyDoc{Key: key, RequestHash: requestHash, StartedAt: now, ExpiresAt: now.Add(idempotencyTTL), Instance: claimant.Instance, Life: claimant.Life}
 	_, err := c.InsertOne(ctx, doc)
 	if err == nil {
 		return nil, nil
@@ -42,12 +45,16 @@ func (s *Store) BeginRequest(ctx context.Context, key, requestHash string, now t
 	if !mongo.IsDuplicateKeyError(err) {
 		return nil, mapErr(err, "idempotency key")
 	}
-	// A claim left in flight by a request that died is taken over.
+	// A claim left in flight by a request that died is taken over: one older than stale, or one
+	// of a previous life of this instance (killed, so it answers nothing more).
+	dead := bson.A{bson.D{{Key: "started_at", Value: bson.D{{Key: "$lt", Value: now.Add(-stale)}}}}}
+	if claimant.Instance != "" {
+		dead = append(dead, bson.D{{Key: "instance", Value: claimant.Instance}, {Key: "life", Value: bson.D{{Key: "$ne", Value: claimant.Life}}}})
+	}
 	var res *mongo.UpdateResult
 	err = s.serialize("idempotency/"+key, func() error {
 		var err error
-		res, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false},
-			{Key: "started_at", Value: bson.D{{Key: "$lt", Value: now.Add(-stale)}}}}, doc)
+		res, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false}, {Key: "$or", Value: dead}}, doc)
 		return err
 	})
 	if err != nil {

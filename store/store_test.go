@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/zhifa/zhifa/domain"
 	"github.com/zhifa/zhifa/store"
@@ -142,4 +143,33 @@ func TestConcurrentConditionalWrites(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestIdempotencyClaimsOfADeadLifeAreTakenOver: a key claimed and left in flight by a process
+// that was killed is taken over at once by the next life of the same instance; another
+// instance's claim in flight is not (it may still answer), until it is stale.
+func TestIdempotencyClaimsOfADeadLifeAreTakenOver(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Config{Database: "zhifa", DataDir: t.TempDir(), Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	now := time.Now()
+	first := domain.Claimant{Instance: "one", Life: "a"}
+	if rec, err := s.BeginRequest(ctx, "u\x00k", "h", first, now, time.Minute); err != nil || rec != nil {
+		t.Fatalf("the first claim: %v %v", rec, err)
+	}
+	if rec, err := s.BeginRequest(ctx, "u\x00k", "h", domain.Claimant{Instance: "two", Life: "x"}, now, time.Minute); err != nil || rec == nil || rec.Done {
+		t.Fatalf("another instance took a live claim: %v %v", rec, err)
+	}
+	if rec, err := s.BeginRequest(ctx, "u\x00k", "h", first, now, time.Minute); err != nil || rec == nil {
+		t.Fatalf("the same life took its own claim again: %v %v", rec, err)
+	}
+	if rec, err := s.BeginRequest(ctx, "u\x00k", "h", domain.Claimant{Instance: "one", Life: "b"}, now, time.Minute); err != nil || rec != nil {
+		t.Fatalf("the next life of the instance did not take the dead claim over: %v %v", rec, err)
+	}
+	if rec, err := s.BeginRequest(ctx, "u\x00k", "h", domain.Claimant{Instance: "two", Life: "x"}, now.Add(2*time.Minute), time.Minute); err != nil || rec != nil {
+		t.Fatalf("a stale claim was not taken over: %v %v", rec, err)
+	}
 }

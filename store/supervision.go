@@ -188,12 +188,15 @@ type orderDoc struct {
 	CreatedAt  time.Time       `bson:"created_at"`
 	UpdatedAt  time.Time       `bson:"updated_at"`
 	Version    int64           `bson:"version"`
+	// Request is the hash of the issuing request that came with an Idempotency-Key.
+	Request string `bson:"request,omitempty"`
 }
 
 func toOrderDoc(o *domain.SupervisionOrder) orderDoc {
 	d := orderDoc{ID: o.ID, BodyID: o.BodyID, AgencyID: o.AgencyID, ObjectKind: o.ObjectKind, ObjectID: o.ObjectID, Label: o.Label, Text: o.Text,
 		Deadline: o.Deadline, Status: string(o.Status), Open: o.Status != domain.OrderClosed, Answer: o.Answer, AnsweredAt: asStored(o.AnsweredAt),
-		AnsweredBy: o.AnsweredBy, CreatedBy: o.CreatedBy, CreatedAt: asStored(o.CreatedAt), UpdatedAt: asStored(o.UpdatedAt), Version: o.Version}
+		AnsweredBy: o.AnsweredBy, CreatedBy: o.CreatedBy, CreatedAt: asStored(o.CreatedAt), UpdatedAt: asStored(o.UpdatedAt), Version: o.Version,
+		Request: o.Request}
 	for _, e := range o.Events {
 		d.Events = append(d.Events, orderEventDoc{Seq: e.Seq, Action: e.Action, Status: string(e.Status), Text: e.Text, By: e.By, At: asStored(e.At)})
 	}
@@ -201,7 +204,7 @@ func toOrderDoc(o *domain.SupervisionOrder) orderDoc {
 }
 
 func fromOrderDoc(d *orderDoc) *domain.SupervisionOrder {
-	o := &domain.SupervisionOrder{ID: d.ID, BodyID: d.BodyID, AgencyID: d.AgencyID, ObjectKind: d.ObjectKind, ObjectID: d.ObjectID, Label: d.Label,
+	o := &domain.SupervisionOrder{ID: d.ID, Request: d.Request, BodyID: d.BodyID, AgencyID: d.AgencyID, ObjectKind: d.ObjectKind, ObjectID: d.ObjectID, Label: d.Label,
 		Text: d.Text, Deadline: d.Deadline.UTC(), Status: domain.OrderStatus(d.Status), Answer: d.Answer, AnsweredBy: d.AnsweredBy,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version}
 	if !d.AnsweredAt.IsZero() {

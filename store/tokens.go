@@ -24,7 +24,7 @@ type refreshTokenDoc struct {
 
 func fromRefreshTokenDoc(d *refreshTokenDoc) *domain.RefreshToken {
 	return &domain.RefreshToken{Hash: d.Hash, UserID: d.UserID, FamilyID: d.FamilyID,
-		ExpiresAt: d.ExpiresAt.UTC(), CreatedAt: d.CreatedAt.UTC()}
+		ExpiresAt: d.ExpiresAt.UTC(), CreatedAt: d.CreatedAt.UTC(), Used: d.Used, Ended: d.Revoked && !d.Used}
 }
 
 func (s *Store) refreshTokens() *mongo.Collection { return s.db.Collection("refresh_tokens") }

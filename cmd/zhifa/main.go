@@ -36,6 +36,10 @@ func main() {
 	if (len(os.Args) == 3 || len(os.Args) == 4) && os.Args[1] == "verify-file" {
 		os.Exit(verifyFile(os.Args[2], strings.Join(os.Args[3:], ""), os.Stdout))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "verify-file" {
+		fmt.Fprint(os.Stderr, verifyFileUsage)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if len(os.Args) > 1 && (os.Args[1] == "backup" || os.Args[1] == "restore") {

@@ -1674,7 +1674,7 @@ export interface paths {
         };
         /**
          * Every decision of the caller's enterprise as one ZIP.
-         * @description decisions/{case number}-{kind}-v{version}.html for the newest penalty decision and credit-repair notice of each decided case whose party is the enterprise, and last manifest.json (format zhifa-decisions/1, uscc, generated_at, files with name, size, sha256, document_id) with its signature manifest.sig, as in a case file.
+         * @description decisions/{case number}-{kind}-v{version}.html for the newest penalty decision and credit-repair notice of each decided case whose party is the enterprise, and last manifest.json (format zhifa-decisions/1, uscc, generated_at, files with name, size, sha256, document_id) with its signature manifest.sig, as in a case file. Verify offline with `zhifa verify-file FILE.zip JWKS.json` (README "Exports and the case file").
          */
         get: {
             parameters: {
@@ -6036,7 +6036,7 @@ export interface paths {
         };
         /**
          * The whole case file (电子卷宗) as one ZIP, for whoever reads the case.
-         * @description Members: case.json (the case), events.json (the whole-process record, as GET /events gives it), documents.json (every document version with its content and hash), documents/*.html (each document as printed), evidence.json (every evidence record), evidence/{id}-{file name} (the bytes of each complete evidence, streamed from the object store), and last manifest.json: format zhifa-case-file/1, case_id, case_number, agency_id, generated_at, events, chain_head (the case's last_hash) and files (name, size, sha256, evidence_id or document_id of every other member), then manifest.sig (alg EdDSA, kid, sig: the server's Ed25519 signature of "zhifa case file manifest" NUL manifest.json, by the key of /.well-known/jwks.json that kid names). Every evidence put in the file is in its access log (what case_file). Verify offline with `zhifa verify-file FILE.zip [JWKS.json]` (README "Exports and the case file"). Another agency's case answers 404.
+         * @description Members: case.json (the case), events.json (the whole-process record, as GET /events gives it), documents.json (every document version with its content and hash), documents/*.html (each document as printed), evidence.json (every evidence record), evidence/{id}-{file name} (the bytes of each complete evidence, streamed from the object store), and last manifest.json: format zhifa-case-file/1, case_id, case_number, agency_id, generated_at, events, chain_head (the case's last_hash) and files (name, size, sha256, evidence_id or document_id of every other member), then manifest.sig (alg EdDSA, kid, sig: the server's Ed25519 signature of "zhifa case file manifest" NUL manifest.json, by the key of /.well-known/jwks.json that kid names). Every evidence put in the file is in its access log (what case_file). Verify offline with `zhifa verify-file FILE.zip [JWKS.json]` (README "Exports and the case file"; without the JWKS it answers at most "consistent, not authenticated", exit 3). Another agency's case answers 404.
          */
         get: {
             parameters: {
@@ -7689,6 +7689,8 @@ export interface components {
             status: "pending" | "active" | "rejected";
             /** @description the account made with the registration (in the answer to the registration only) */
             username?: string;
+            /** @description the account made with the registration (its first user): the id a supervisor names in POST /v1/users/{id}/password-reset */
+            user_id?: string;
             /** Format: date-time */
             decided_at?: string;
             reason?: string;
@@ -8811,7 +8813,8 @@ export interface components {
             items: {
                 /** Format: date-time */
                 at: string;
-                user_id: string;
+                /** @description who read; of a supervisor's read, only for the agency's admins, the sysadmin and the supervisor's own body */
+                user_id?: string;
                 /**
                  * @description case_file: the bytes went into a case file (GET /v1/cases/{id}/file.zip)
                  * @enum {string}
@@ -8819,6 +8822,7 @@ export interface components {
                 what: "content" | "link" | "thumbnail" | "case_file";
                 from: number;
                 to: number;
+                /** @description the reader's address; of a supervisor's read, only for the sysadmin and the supervisor's own body */
                 address?: string;
                 /** @description the supervisory body of a supervisor who read it */
                 body_id?: string;
