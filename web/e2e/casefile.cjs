@@ -4,7 +4,7 @@
 // Usage: node casefile.cjs BASE SHOTS USERNAME PASSWORD PARTY_FRAGMENT; prints the report.
 const fs = require('fs');
 const path = require('path');
-const { launch, open, axe, shot, newReport } = require('./lib.cjs');
+const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
 
 (async () => {
   const [base, dir, username, password, party] = process.argv.slice(2);
@@ -12,11 +12,7 @@ const { launch, open, axe, shot, newReport } = require('./lib.cjs');
   const browser = await launch();
   try {
     const { page } = await open(browser, base, report);
-    await page.goto(base + '/console/login');
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(password);
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.getByRole('heading', { name: '工作台' }).waitFor({ timeout: 15000 });
+    await signIn(page, base, username, password);
     await page.getByRole('menuitem', { name: '案件' }).click();
     await page.getByRole('heading', { name: '案件' }).waitFor();
     await page.locator('.el-table__row').first().waitFor({ timeout: 15000 });

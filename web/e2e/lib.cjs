@@ -62,8 +62,17 @@ async function shot(page, dir, name) {
   await page.screenshot({ path: path.join(dir, name + '.png'), fullPage: true });
 }
 
+// signIn signs in through the sign-in page and waits for the workbench.
+async function signIn(page, base, username, password) {
+  await page.goto(base + '/console/login');
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByRole('heading', { name: '工作台' }).waitFor({ timeout: 15000 });
+}
+
 function newReport() {
   return { external: [], csp: [], errors: [], axe: [], seen: {} };
 }
 
-module.exports = { launch, open, axe, shot, newReport };
+module.exports = { launch, open, axe, shot, newReport, signIn };

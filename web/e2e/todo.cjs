@@ -1,6 +1,6 @@
 // A person signs in and reads the workbench's to-do list: each group's name and count, and the
 // first item of each. Usage: node todo.cjs BASE SHOTS USERNAME PASSWORD SHOT; prints the report.
-const { launch, open, axe, shot, newReport } = require('./lib.cjs');
+const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
 
 (async () => {
   const [base, dir, username, password, name] = process.argv.slice(2);
@@ -8,11 +8,7 @@ const { launch, open, axe, shot, newReport } = require('./lib.cjs');
   const browser = await launch();
   try {
     const { page } = await open(browser, base, report);
-    await page.goto(base + '/console/login');
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(password);
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.getByRole('heading', { name: '工作台' }).waitFor({ timeout: 15000 });
+    await signIn(page, base, username, password);
     await page.locator('.summary').waitFor({ timeout: 15000 });
     report.seen.summary = (await page.locator('.summary').textContent()).trim();
     const groups = await page.locator('.group').all();
