@@ -171,3 +171,20 @@ func TestConsoleSupervisorReadsACaseFileInChromium(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleAdminManagesOfficersInChromium: the agency's admin adds an officer through the
+// console (a short password is refused at its field), resets its password; the officer signs in
+// with the one-time password, is held on the password page until it sets its own, and then
+// works with the new one.
+func TestConsoleAdminManagesOfficersInChromium(t *testing.T) {
+	ta := newTestApp(t)
+	ta.newCaseAgency(t, 2)
+	r := runConsole(t, "officers.cjs", ta.serve(), "c-admin", testPassword)
+	if r.Seen["fieldError"] == "" || r.Seen["otpLength"] < "10" || r.Seen["forced"] != "/console/password" || r.Seen["stillForced"] != "/console/password" ||
+		!strings.Contains(r.Seen["changed"], "密码已修改") || r.Seen["home"] != "/console/" {
+		t.Fatalf("the admin and the new officer saw %v", r.Seen)
+	}
+	if !hasHan(r.Seen["fieldError"]) {
+		t.Fatalf("the short password's error is not Chinese: %q", r.Seen["fieldError"])
+	}
+}

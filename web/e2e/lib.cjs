@@ -37,7 +37,8 @@ async function open(browser, base, report, kind = 'desktop') {
   page.on('console', (m) => {
     const t = m.text();
     if (/Content Security Policy|Refused to/.test(t)) report.csp.push(t);
-    else if (m.type() === 'error' && !/status of 40[13]/.test(t)) report.errors.push(t);
+    // A 4xx the page answers (a refused form, a session ended) is the page's to show, not an error.
+    else if (m.type() === 'error' && !/status of 4\d\d/.test(t)) report.errors.push(t);
   });
   page.on('pageerror', (e) => report.errors.push(String(e)));
   return { context, page };
@@ -45,9 +46,14 @@ async function open(browser, base, report, kind = 'desktop') {
 
 // axe runs axe-core on the page (outside its CSP: evaluate is the driver's) and records the
 // serious and critical violations.
-async function axe(page, name, report) {
-  // Judged as a person sees the page: once its fade-ins and transitions have ended.
+// settled waits until the page's fade-ins and transitions have ended: a page is judged, and
+// shown, as a person sees it.
+async function settled(page) {
   await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), null, { timeout: 5000 }).catch(() => {});
+}
+
+async function axe(page, name, report) {
+  await settled(page);
   await page.evaluate(axeSource + ';0');
   const res = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
@@ -59,6 +65,7 @@ async function axe(page, name, report) {
 }
 
 async function shot(page, dir, name) {
+  await settled(page);
   await page.screenshot({ path: path.join(dir, name + '.png'), fullPage: true });
 }
 

@@ -11,8 +11,9 @@ let idleTimer: ReturnType<typeof setTimeout> | undefined;
 // IDLE_MS without a key press, click or touch ends the session.
 export const IDLE_MS = 30 * 60 * 1000;
 
-async function begin(token: { access_token: string; expires_in: number }): Promise<boolean> {
+async function begin(token: { access_token: string; expires_in: number; password_change_required?: boolean }): Promise<boolean> {
   session.accessToken = token.access_token;
+  session.mustChange = !!token.password_change_required;
   const { data } = await api.GET('/v1/me');
   if (!data) {
     session.expired();
@@ -56,4 +57,16 @@ function watchIdle() {
   };
   for (const ev of ['keydown', 'pointerdown', 'wheel']) window.addEventListener(ev, reset, { passive: true });
   reset();
+}
+
+// changePassword changes the caller's password; the server then ends its sessions, so the
+// person signs in again with the new one. Answers the error to show, or ''.
+export async function changePassword(current: string, next: string): Promise<{ error: string; fields: Record<string, string> }> {
+  const { error } = await api.PUT('/v1/me/password', { body: { current_password: current, new_password: next } });
+  if (error) {
+    const p = error as { detail?: string; title?: string; errors?: Record<string, string> };
+    return { error: p.detail ?? p.title ?? '修改失败', fields: p.errors ?? {} };
+  }
+  await signOut();
+  return { error: '', fields: {} };
 }

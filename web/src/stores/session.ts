@@ -13,10 +13,13 @@ export interface Me {
 export const session = reactive({
   accessToken: '' as string,
   me: null as Me | null,
+  // mustChange: signed in with a one-time password, which must be changed before anything else.
+  mustChange: false,
   expiredAt: 0,
   expired() {
     this.accessToken = '';
     this.me = null;
+    this.mustChange = false;
     this.expiredAt = Date.now();
   },
   has(role: string): boolean {
