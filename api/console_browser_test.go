@@ -188,3 +188,14 @@ func TestConsoleAdminManagesOfficersInChromium(t *testing.T) {
 		t.Fatalf("the short password's error is not Chinese: %q", r.Seen["fieldError"])
 	}
 }
+
+// TestConsoleWorkbenchIsLiveInChromium: the supervisor's workbench is open when an enterprise
+// rates an inspection one star; the alert appears and the bad ratings' count rises without a
+// reload, from the notification stream.
+func TestConsoleWorkbenchIsLiveInChromium(t *testing.T) {
+	w := newFeedbackWorld(t)
+	r := runConsole(t, "live.cjs", w.ta.serve(), "qs-supervisor", testPassword, w.entTo, w.inspection)
+	if r.Seen["rating"] != "201" || r.Seen["before"] != "0" || r.Seen["after"] != "1" || r.Seen["reloads"] != "0" || !hasHan(r.Seen["alert"]) {
+		t.Fatalf("the supervisor's workbench: %v", r.Seen)
+	}
+}
