@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -197,5 +198,19 @@ func TestConsoleWorkbenchIsLiveInChromium(t *testing.T) {
 	r := runConsole(t, "live.cjs", w.ta.serve(), "qs-supervisor", testPassword, w.entTo, w.inspection)
 	if r.Seen["rating"] != "201" || r.Seen["before"] != "0" || r.Seen["after"] != "1" || r.Seen["reloads"] != "0" || !hasHan(r.Seen["alert"]) {
 		t.Fatalf("the supervisor's workbench: %v", r.Seen)
+	}
+}
+
+// TestConsoleEnterprisePortalOnAPhoneInChromium: the enterprise signs in on a phone with its
+// credit code, finds its decided case, and downloads the decision; the pages fit 390 px.
+func TestConsoleEnterprisePortalOnAPhoneInChromium(t *testing.T) {
+	w := newFeedbackWorld(t)
+	w.ta.caseWithFile(t, w.f) // its party is the world's enterprise
+	r := runConsole(t, "portal.cjs", w.ta.serve(), entUsername, testPassword)
+	cases, _ := strconv.Atoi(r.Seen["cases"])
+	width, _ := strconv.Atoi(r.Seen["width"])
+	homeWidth, _ := strconv.Atoi(r.Seen["homeWidth"])
+	if cases < 1 || r.Seen["decision"] != "yes" || width == 0 || width > 390 || homeWidth == 0 || homeWidth > 390 {
+		t.Fatalf("the enterprise on its phone: %v", r.Seen)
 	}
 }

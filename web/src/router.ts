@@ -15,6 +15,7 @@ export const router = createRouter({
         { path: 'cases', name: 'cases', component: () => import('./views/CaseList.vue'), meta: { title: '案件' } },
         { path: 'cases/:id', name: 'case', component: () => import('./views/CaseView.vue'), meta: { title: '案件详情' } },
         { path: 'officers', name: 'officers', component: () => import('./views/Officers.vue'), meta: { title: '执法人员' } },
+        { path: 'enterprise', name: 'enterprise-cases', component: () => import('./views/EnterpriseCases.vue'), meta: { title: '本企业案件' } },
         { path: ':rest(.*)*', name: 'missing', component: () => import('./views/NotFound.vue'), meta: { title: '页面建设中' } },
       ],
     },
