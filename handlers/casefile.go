@@ -73,46 +73,34 @@ func (h *Handlers) CaseFile(c *fiber.Ctx) error {
 	for i, e := range events {
 		eventDocs[i] = toEventJSON(cs.ID, e)
 	}
-	fctx := c.Context()
-	fctx.SetBodyStreamWriter(func(w *bufio.Writer) {
+	h.streamBody(c, "case file "+cs.ID, func(w *bufio.Writer, extend func(time.Duration)) error {
 		zw := casefile.NewWriter(w, h.FileKey)
-		err := func() error {
-			if err := zw.AddJSON(casefile.CaseName, caseDoc); err != nil {
-				return err
-			}
-			if err := zw.AddJSON(casefile.EventsName, eventDocs); err != nil {
-				return err
-			}
-			if err := zw.AddJSON(casefile.DocumentsName, listOf(docs, "", toDocumentJSON).Items); err != nil {
-				return err
-			}
-			for i, d := range docs {
-				f := casefile.File{Name: fmt.Sprintf("documents/%s-v%d-%s.html", d.Kind, d.Version, d.ID), DocumentID: d.ID}
-				if err := zw.Add(f, bytes.NewReader(pages[i]), true); err != nil {
-					return err
-				}
-			}
-			if err := zw.AddJSON(casefile.EvidenceName, listOf(evidence, "", toEvidenceJSON).Items); err != nil {
-				return err
-			}
-			for _, e := range complete {
-				// Each evidence may take as long as a whole request's write.
-				_ = fctx.Conn().SetWriteDeadline(time.Now().Add(10 * time.Minute))
-				if err := h.addEvidence(zw, e); err != nil {
-					return err
-				}
-			}
-			return zw.Close(manifest)
-		}()
-		if err == nil {
-			err = w.Flush()
+		if err := zw.AddJSON(casefile.CaseName, caseDoc); err != nil {
+			return err
 		}
-		if err != nil {
-			if h.Log != nil {
-				h.Log.Warn("case file stopped", "case_id", cs.ID, "error", err.Error())
-			}
-			_ = fctx.Conn().Close()
+		if err := zw.AddJSON(casefile.EventsName, eventDocs); err != nil {
+			return err
 		}
+		if err := zw.AddJSON(casefile.DocumentsName, listOf(docs, "", toDocumentJSON).Items); err != nil {
+			return err
+		}
+		for i, d := range docs {
+			f := casefile.File{Name: fmt.Sprintf("documents/%s-v%d-%s.html", d.Kind, d.Version, d.ID), DocumentID: d.ID}
+			if err := zw.Add(f, bytes.NewReader(pages[i]), true); err != nil {
+				return err
+			}
+		}
+		if err := zw.AddJSON(casefile.EvidenceName, listOf(evidence, "", toEvidenceJSON).Items); err != nil {
+			return err
+		}
+		for _, e := range complete {
+			// Each evidence may take as long as a whole request's write.
+			extend(10 * time.Minute)
+			if err := h.addEvidence(zw, e); err != nil {
+				return err
+			}
+		}
+		return zw.Close(manifest)
 	})
 	return nil
 }

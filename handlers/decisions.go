@@ -106,43 +106,31 @@ func (h *Handlers) EnterpriseDecisions(c *fiber.Ctx) error {
 	if c.Method() == fiber.MethodHead || usccOf == "" {
 		return nil
 	}
-	fctx := c.Context()
-	fctx.SetBodyStreamWriter(func(w *bufio.Writer) {
+	h.streamBody(c, "decisions of "+usccOf, func(w *bufio.Writer, extend func(time.Duration)) error {
 		zw := casefile.NewWriter(w, h.FileKey)
-		err := func() error {
-			pg := domain.Page{Limit: domain.MaxPageLimit}
-			for {
-				ctx, cancel := context.WithTimeout(context.Background(), h.Timeout)
-				list, next, err := h.Repo.ListCases(ctx, domain.CaseFilter{EnterpriseUSCC: usccOf}, pg)
-				if err == nil {
-					err = h.addDecisions(ctx, zw, list)
-				}
-				cancel()
-				if err != nil {
-					return err
-				}
-				if next == "" {
-					break
-				}
-				pg.Cursor = next
-				_ = fctx.Conn().SetWriteDeadline(time.Now().Add(time.Minute))
+		pg := domain.Page{Limit: domain.MaxPageLimit}
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), h.Timeout)
+			list, next, err := h.Repo.ListCases(ctx, domain.CaseFilter{EnterpriseUSCC: usccOf}, pg)
+			if err == nil {
+				err = h.addDecisions(ctx, zw, list)
 			}
-			return zw.CloseWith(func(files []casefile.File) any {
-				if files == nil {
-					files = []casefile.File{}
-				}
-				return casefile.DecisionsManifest{Format: casefile.DecisionsFormat, USCC: usccOf, GeneratedAt: h.Now().UTC(), Files: files}
-			})
-		}()
-		if err == nil {
-			err = w.Flush()
-		}
-		if err != nil {
-			if h.Log != nil {
-				h.Log.Warn("decisions file stopped", "error", err.Error())
+			cancel()
+			if err != nil {
+				return err
 			}
-			_ = fctx.Conn().Close()
+			if next == "" {
+				break
+			}
+			pg.Cursor = next
+			extend(time.Minute)
 		}
+		return zw.CloseWith(func(files []casefile.File) any {
+			if files == nil {
+				files = []casefile.File{}
+			}
+			return casefile.DecisionsManifest{Format: casefile.DecisionsFormat, USCC: usccOf, GeneratedAt: h.Now().UTC(), Files: files}
+		})
 	})
 	return nil
 }

@@ -260,8 +260,7 @@ func (h *Handlers) Export(c *fiber.Ctx, t exportTable) error {
 	next := &fasthttp.Request{}
 	c.Request().CopyTo(next)
 	serve := c.App().Handler()
-	fctx := c.Context()
-	remote := fctx.RemoteAddr()
+	remote := c.Context().RemoteAddr()
 
 	c.Response().ResetBody()
 	c.Vary(fiber.HeaderAcceptLanguage)
@@ -273,11 +272,10 @@ func (h *Handlers) Export(c *fiber.Ctx, t exportTable) error {
 	} else {
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	}
-	fctx.SetBodyStreamWriter(func(w *bufio.Writer) {
+	h.streamBody(c, "export of "+t.File, func(w *bufio.Writer, extend func(time.Duration)) error {
 		out, err := newSheetWriter(format, w, t.Sheet)
 		if err != nil {
-			h.abortExport(fctx, t, err)
-			return
+			return err
 		}
 		cells := newCellMaker(h, lang)
 		head := make([]cell, len(t.Columns))
@@ -307,28 +305,16 @@ func (h *Handlers) Export(c *fiber.Ctx, t exportTable) error {
 			}
 			// A page may take as long as a request's write: the connection's deadline moves on
 			// with every page, so a long export stops only when the client stalls.
-			_ = fctx.Conn().SetWriteDeadline(time.Now().Add(time.Minute))
+			extend(time.Minute)
 			page, err = nextExportPage(serve, next, remote, page.NextCursor)
 		}
-		if err == nil {
-			err = out.close()
-		} else {
-			out.discard()
-		}
 		if err != nil {
-			h.abortExport(fctx, t, err)
+			out.discard()
+			return err
 		}
+		return out.close()
 	})
 	return nil
-}
-
-// abortExport cuts the connection of an export that failed after its first row: the download
-// ends without its last chunk, so the client sees it broken rather than short.
-func (h *Handlers) abortExport(fctx *fasthttp.RequestCtx, t exportTable, err error) {
-	if h.Log != nil {
-		h.Log.Warn("export stopped", "list", t.File, "error", err.Error())
-	}
-	_ = fctx.Conn().Close()
 }
 
 // nextExportPage asks the app for the page after cursor, as the caller's own request.
