@@ -4,12 +4,15 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zhifa/zhifa/casefile"
 )
@@ -269,5 +272,50 @@ func TestTheCaseFileDownloadsWholeAndVerifiesOffline(t *testing.T) {
 	}
 	if r := ta.do("GET", "/v1/cases/no-such-case/file.zip", nil, f.adminTok); r.Status != 404 {
 		t.Errorf("no such case: %d", r.Status)
+	}
+}
+
+// TestALeftDownloadLeavesTheServerRunning: a client that goes away in the middle of a case file
+// whose evidence bytes are still streaming (a phone on a bad line) does not take the server down
+// (it did, with a nil connection, from the outside test); the next download is whole.
+func TestALeftDownloadLeavesTheServerRunning(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id, _, _ := ta.caseWithFile(t, f)
+	big := make([]byte, 6<<20)
+	_, _ = rand.Read(big)
+	copy(big, "%PDF-1.4 ") // a document, as the evidence declares
+	evID := ta.addEvidence(t, f, id, big)
+	if put := ta.do("PUT", "/v1/evidence/"+evID+"/content", big, f.officerTok, "Content-Type", "application/octet-stream"); put.Status != 200 {
+		t.Fatalf("content: %d %s", put.Status, put.Body)
+	}
+	base := ta.serve()
+	get := func() (*http.Response, error) {
+		req, _ := http.NewRequest("GET", base+"/v1/cases/"+id+"/file.zip", nil)
+		req.Header.Set("Authorization", "Bearer "+f.adminTok)
+		return http.DefaultClient.Do(req)
+	}
+	for range 3 {
+		res, err := get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.CopyN(io.Discard, res.Body, 64<<10); err != nil {
+			t.Fatalf("the first bytes: %v", err)
+		}
+		res.Body.Close() // gone, mid-file
+	}
+	time.Sleep(500 * time.Millisecond) // the writers meet the closed connections
+	res, err := get()
+	if err != nil {
+		t.Fatalf("after the clients left, the server: %v", err)
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 || len(b) < len(big) {
+		t.Fatalf("the next download: %d, %d bytes, %v", res.StatusCode, len(b), err)
+	}
+	if _, files := members(t, b); len(files) == 0 {
+		t.Fatal("the next download is not a whole ZIP")
 	}
 }
