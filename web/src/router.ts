@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory } from 'vue-router';
 import { session } from './stores/session';
 import { resume } from './auth';
+import { areas } from './areas';
 
 export const router = createRouter({
   history: createWebHistory('/console/'),
@@ -12,10 +13,7 @@ export const router = createRouter({
       component: () => import('./views/Shell.vue'),
       children: [
         { path: '', name: 'home', component: () => import('./views/Home.vue'), meta: { title: '工作台' } },
-        { path: 'cases', name: 'cases', component: () => import('./views/CaseList.vue'), meta: { title: '案件' } },
-        { path: 'cases/:id', name: 'case', component: () => import('./views/CaseView.vue'), meta: { title: '案件详情' } },
-        { path: 'officers', name: 'officers', component: () => import('./views/Officers.vue'), meta: { title: '执法人员' } },
-        { path: 'enterprise', name: 'enterprise-cases', component: () => import('./views/EnterpriseCases.vue'), meta: { title: '本企业案件' } },
+        ...areas.flatMap((a) => a.routes),
         { path: ':rest(.*)*', name: 'missing', component: () => import('./views/NotFound.vue'), meta: { title: '页面建设中' } },
       ],
     },
