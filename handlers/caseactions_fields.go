@@ -46,7 +46,7 @@ func decisionFields(prefix string, d *domain.Decision) []actionFieldJSON {
 		{Name: prefix + ".kind", Label: "决定类型", Type: "select", Required: true, Value: kind,
 			Options: []actionOptionJSON{{Value: "penalty", Label: "给予行政处罚"}, {Value: "no_penalty", Label: "不予行政处罚"}}},
 		{Name: prefix + ".penalty_kinds", Label: "处罚种类", Type: "multiselect", Options: penaltyKindLabels, Value: kinds},
-		{Name: prefix + ".fine", Label: "罚款金额（元）", Type: "money", Value: fine, Hint: "裁量基准的阶次范围见旁"},
+		{Name: prefix + ".fine", Label: "罚款金额（元）", Type: "money", Value: fine},
 		{Name: prefix + ".tier", Label: "裁量阶次", Type: "select", Options: tierOptions, Value: tier},
 		{Name: prefix + ".out_of_range_reason", Label: "超出阶次范围的理由", Type: "textarea", Hint: "罚款超出所选阶次范围时必填"},
 		{Name: prefix + ".basis", Label: "处罚依据", Type: "textarea", Required: true, Value: basis},

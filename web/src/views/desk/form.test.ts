@@ -25,7 +25,7 @@ describe('desk forms', () => {
     const v = initialValues(fields);
     expect(v['decision.fine']).toBe(180000);
     expect(v['decision.penalty_kinds']).toEqual(['fine']);
-    expect(v['collective_discussion.participants']).toEqual([]);
+    expect(v['collective_discussion.participants']).toBe('');
     expect(v['reason']).toBe('');
   });
 
@@ -37,6 +37,12 @@ describe('desk forms', () => {
       decision: { fine: 180000, penalty_kinds: ['fine'], tier: 'heavier' },
       reason: '同意',
     });
+  });
+
+  it('read a list of names written in one line', () => {
+    const v = initialValues(fields);
+    v['collective_discussion.participants'] = '局长、副局长, 法制科长 ';
+    expect(bodyOf('decide', v, fields).collective_discussion).toEqual({ participants: ['局长', '副局长', '法制科长'] });
   });
 
   it('place field errors at the fields, an object error at its first field', () => {

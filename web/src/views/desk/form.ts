@@ -14,7 +14,8 @@ export function initialValues(fields: DeskField[]): Record<string, FormValue> {
   const out: Record<string, FormValue> = {};
   for (const f of fields) {
     const v = f.value as FormValue | null;
-    if (f.type === 'multiselect' || f.type === 'tags') out[f.name] = Array.isArray(v) ? [...v] : [];
+    if (f.type === 'multiselect') out[f.name] = Array.isArray(v) ? [...v] : [];
+    else if (f.type === 'tags') out[f.name] = Array.isArray(v) ? v.join('、') : '';
     else if (f.type === 'money' || f.type === 'number') out[f.name] = typeof v === 'number' ? v : undefined;
     else out[f.name] = typeof v === 'string' ? v : '';
   }
@@ -27,9 +28,10 @@ function empty(v: FormValue): boolean {
 
 // bodyOf is the transition's body: each field at its path ("decision.fine" inside "decision"),
 // what is left empty left out, and an object left with nothing in it left out too.
-export function bodyOf(action: string, values: Record<string, FormValue>): Record<string, unknown> {
+export function bodyOf(action: string, values: Record<string, FormValue>, fields: DeskField[] = []): Record<string, unknown> {
   const body: Record<string, unknown> = { action };
-  for (const [name, v] of Object.entries(values)) {
+  for (const [name, raw] of Object.entries(values)) {
+    const v = fields.find((f) => f.name === name)?.type === 'tags' ? splitNames(raw) : raw;
     if (empty(v)) continue;
     const path = name.split('.');
     let at = body;
@@ -40,6 +42,12 @@ export function bodyOf(action: string, values: Record<string, FormValue>): Recor
     at[path[path.length - 1]] = typeof v === 'string' ? v.trim() : v;
   }
   return body;
+}
+
+// splitNames reads a list of names written in one line, separated by 、，, ; or spaces.
+export function splitNames(v: FormValue): string[] {
+  if (Array.isArray(v)) return v;
+  return String(v ?? '').split(/[、，,；;\s]+/).map((x) => x.trim()).filter((x) => x !== '');
 }
 
 // errorsAt places the server's field errors at the form's fields: an error of a whole object
