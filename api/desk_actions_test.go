@@ -8,8 +8,10 @@ import (
 
 // deskAction is one item of GET /v1/cases/{id}/actions.
 type deskAction struct {
-	Action  string `json:"action"`
-	Allowed bool   `json:"allowed"`
+	Action       string `json:"action"`
+	DocumentKind string `json:"document_kind"`
+	Request      string `json:"request"`
+	Allowed      bool   `json:"allowed"`
 	Reason  string `json:"reason"`
 	Fields  []struct {
 		Name     string `json:"name"`
@@ -43,7 +45,11 @@ func (ta *testApp) deskActions(t *testing.T, token, id string) map[string]deskAc
 	}
 	m := map[string]deskAction{}
 	for _, a := range out.Items {
-		m[a.Action] = a
+		key := a.Action
+		if a.DocumentKind != "" {
+			key += ":" + a.DocumentKind
+		}
+		m[key] = a
 	}
 	return m
 }
@@ -158,6 +164,28 @@ func TestCaseActionsAreWhatTheWritePathDoes(t *testing.T) {
 		t.Errorf("the head may revoke the decision: %+v", a)
 	}
 	absent(f.adminTok, id, "decide")
+
+	// With both documents issued it is served, the fine paid, closed and archived.
+	for _, doc := range []map[string]any{{"kind": "penalty_decision", "fields": map[string]string{"evidence": "询问笔录", "payment": "十五日内"}}, {"kind": "credit_repair_notice"}} {
+		key := "issue_document:" + doc["kind"].(string)
+		if a := ta.deskActions(t, f.officerTok, id)[key]; !a.Allowed || a.Request != "document" {
+			t.Fatalf("%s is offered: %+v", key, a)
+		}
+		if r := ta.do("POST", "/v1/cases/"+id+"/documents", doc, f.officerTok); r.Status != 201 {
+			t.Fatalf("%v: %d %s", doc["kind"], r.Status, r.Body)
+		}
+		if _, ok := ta.deskActions(t, f.officerTok, id)[key]; ok {
+			t.Fatalf("%s is offered again once issued", key)
+		}
+	}
+	offered(f.officerTok, id, "serve", map[string]any{"officer_ids": f.officers})
+	refused(f.officerTok, id, "close", "罚款", map[string]any{}, 409)
+	offered(f.officerTok, id, "execute", map[string]any{"paid_on": todayInChina(), "paid": 180000})
+	offered(f.officerTok, id, "close", map[string]any{})
+	offered(f.officerTok, id, "archive", map[string]any{})
+	if got := ta.deskActions(t, f.officerTok, id); len(got) != 0 {
+		t.Errorf("an archived case offers %v", got)
+	}
 }
 
 // TestCaseActionsKeepReviewAndDecisionApart: a reviewer who investigated sees the review

@@ -51,7 +51,9 @@ type caseActionJSON struct {
 	Action  string `json:"action"`
 	Label   string `json:"label"`
 	Request string `json:"request"`
-	Allowed bool   `json:"allowed"`
+	// DocumentKind is the document a request "document" issues.
+	DocumentKind string `json:"document_kind,omitempty"`
+	Allowed      bool   `json:"allowed"`
 	// Reason says, in the reader's language, why the action is refused for now.
 	Reason    string               `json:"reason,omitempty"`
 	Fields    []actionFieldJSON    `json:"fields"`
@@ -134,6 +136,7 @@ func (h *Handlers) CaseActions(c *fiber.Ctx) error {
 		}
 		out.Items = append(out.Items, item)
 	}
+	out.Items = append(out.Items, documentActions(cs, me, h.Now(), lang)...)
 	return c.JSON(out)
 }
 

@@ -154,3 +154,46 @@ func formOf(cs *domain.Case, a domain.Action, me string, people []*domain.User, 
 	}
 	return out
 }
+
+// deskDocuments are the documents a desk offers to issue: the two a penalty decision is served
+// with (两书同达), while they are not yet issued.
+var deskDocuments = []domain.DocumentKind{domain.DocPenaltyDecision, domain.DocCreditRepairNotice}
+
+// documentActions are the desk's document issues for the case: refused with the reason the
+// issue itself would give (fillDocument), or offered with the fields it takes, filled from the
+// case where the document would be.
+func documentActions(cs *domain.Case, me domain.Standing, now time.Time, lang domain.Lang) []caseActionJSON {
+	if _, err := domain.Next(cs.Status, domain.ActIssueDocument); err != nil || !domain.TakesPart(domain.ActIssueDocument, me) ||
+		cs.Decision == nil || cs.Decision.Kind != "penalty" {
+		return nil
+	}
+	var out []caseActionJSON
+	for _, kind := range deskDocuments {
+		if cs.Documents[kind] != "" {
+			continue
+		}
+		item := caseActionJSON{Action: string(domain.ActIssueDocument), DocumentKind: string(kind), Label: "制发" + domain.DocumentTitles[kind],
+			Request: "document", Allowed: true, Fields: []actionFieldJSON{}}
+		err := domain.CheckActor(domain.ActIssueDocument, me, cs.AgencyID, now)
+		if err == nil {
+			_, err = fillDocument(kind, nil, cs, me.Agency)
+		}
+		if e, ok := err.(*domain.Error); ok && len(e.Fields) == 0 {
+			item.Allowed = false
+			item.Reason, _ = e.Localized(lang)
+		}
+		for _, fd := range documentFields[kind] {
+			if serverFields[fd.Key] {
+				continue
+			}
+			v := defaultField(kind, fd.Key, cs, me.Agency)
+			f := actionFieldJSON{Name: "fields." + fd.Key, Label: fd.Label, Type: "textarea", Required: fd.Required}
+			if v != "" {
+				f.Value = v
+			}
+			item.Fields = append(item.Fields, f)
+		}
+		out = append(out, item)
+	}
+	return out
+}

@@ -2,7 +2,8 @@
 // review, tries to approve without an opinion and is told so at the field, then approves with
 // one; the head opens the case, sees the benchmark's tier beside the fine (and the warning when
 // the fine leaves it), records the collective discussion and decides; the timeline shows it.
-// Usage: node desk-review.cjs BASE SHOTS CASE_ID REVIEWER HEAD PASSWORD; prints the report.
+// The officer then issues the decision and the credit-repair notice and serves them together.
+// Usage: node desk-review.cjs BASE SHOTS CASE_ID REVIEWER HEAD OFFICER PASSWORD; prints the report.
 const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
 
 async function openCase(page, base, id) {
@@ -16,7 +17,7 @@ async function timelineText(page) {
 }
 
 (async () => {
-  const [base, dir, id, reviewer, head, password] = process.argv.slice(2);
+  const [base, dir, id, reviewer, head, officer, password] = process.argv.slice(2);
   const report = newReport();
   const browser = await launch();
   try {
@@ -84,6 +85,33 @@ async function timelineText(page) {
     report.seen.decided = (await page.locator('.el-descriptions').innerText()).replace(/\s+/g, ' ');
     await axe(page, 'desk-case-decided', report);
     await shot(page, dir, 'desk-case-decided');
+    await context.close();
+
+    // The officer issues the two documents and serves them together (两书同达).
+    ({ context, page } = await open(browser, base, report));
+    await signIn(page, base, officer, password);
+    await openCase(page, base, id);
+    report.seen.serveBefore = (await page.locator('.desk-actions .list').innerText()).replace(/\s+/g, ' ');
+    await page.getByRole('button', { name: '制发行政处罚决定书', exact: true }).click();
+    let dlg = page.getByRole('dialog');
+    await dlg.getByLabel('证据', { exact: true }).fill('现场检查笔录、询问笔录、照片');
+    await dlg.getByLabel('履行方式和期限').fill('自收到本决定书之日起十五日内缴纳罚款');
+    await axe(page, 'desk-document-dialog', report);
+    await shot(page, dir, 'desk-document-form');
+    await dlg.getByRole('button', { name: '确认制发行政处罚决定书' }).click();
+    await page.getByRole('button', { name: '制发行政处罚决定书', exact: true }).waitFor({ state: 'detached', timeout: 15000 });
+    await page.getByRole('button', { name: '制发信用修复告知书', exact: true }).click();
+    dlg = page.getByRole('dialog');
+    await dlg.getByRole('button', { name: '确认制发信用修复告知书' }).click();
+    await page.getByRole('button', { name: '制发信用修复告知书', exact: true }).waitFor({ state: 'detached', timeout: 15000 });
+    await page.getByRole('button', { name: '送达', exact: true }).click();
+    dlg = page.getByRole('dialog');
+    await dlg.getByRole('button', { name: '确认送达' }).click();
+    await page.waitForFunction(() => /已送达/.test(document.querySelector('.el-timeline')?.textContent || ''), null, { timeout: 15000 });
+    report.seen.documents = (await page.locator('.el-table').nth(0).innerText()).replace(/\s+/g, ' ');
+    report.seen.servedTimeline = await timelineText(page);
+    await axe(page, 'desk-case-served', report);
+    await shot(page, dir, 'desk-case-served');
     await context.close();
   } catch (err) {
     report.errors.push('journey: ' + String(err && err.message || err));

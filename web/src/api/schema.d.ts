@@ -5922,7 +5922,7 @@ export interface paths {
         };
         /**
          * What the caller may do in the case now (the desk's 办理 panel).
-         * @description Every action the procedure allows from the case's status whose role the caller holds (decide: the agency's decision role; approve_review and reject_review: reviewers; extend_deadline: the head; the rest: officers), each with its form's fields and, when the rules refuse it for now, allowed false and the reason in the reader's language (the statement-and-defence period not yet over, legal review not yet approved, a reviewer who investigated, the reviewer deciding, a certificate expired...). The answer is the transition's own rules applied to what the case proposes (the notice's or the reviewed decision) with the caller acting: an action offered is accepted by POST /v1/cases/{id}/transitions once its required fields are given, and one refused is refused there. How many officers act, and who, is left to the form's officer_ids. The decision actions carry the matter's discretion benchmark and the tier the case's proposal falls in. A member of another agency gets 404.
+         * @description Every action the procedure allows from the case's status whose role the caller holds (decide: the agency's decision role; approve_review and reject_review: reviewers; extend_deadline: the head; the rest: officers), each with its form's fields and, when the rules refuse it for now, allowed false and the reason in the reader's language (the statement-and-defence period not yet over, legal review not yet approved, a reviewer who investigated, the reviewer deciding, a certificate expired...). The answer is the transition's own rules applied to what the case proposes (the notice's or the reviewed decision) with the caller acting: an action offered is accepted by POST /v1/cases/{id}/transitions once its required fields are given, and one refused is refused there. How many officers act, and who, is left to the form's officer_ids. The decision actions carry the matter's discretion benchmark and the tier the case's proposal falls in. Once a penalty decision is made, the two documents it is served with (两书同达) are offered until issued (request document), refused with the reason the issue would give (the agency's reconsideration body and court not set...). A member of another agency gets 404.
          */
         get: {
             parameters: {
@@ -8767,10 +8767,12 @@ export interface components {
                 /** @description its name in Chinese */
                 label: string;
                 /**
-                 * @description transition: POST /v1/cases/{id}/transitions with action and the fields
+                 * @description transition: POST /v1/cases/{id}/transitions with action and the fields; document: POST /v1/cases/{id}/documents with kind document_kind and the fields (fields.*)
                  * @enum {string}
                  */
-                request: "transition";
+                request: "transition" | "document";
+                /** @description the document a request document issues (penalty_decision, credit_repair_notice) */
+                document_kind?: string;
                 allowed: boolean;
                 /** @description why it is refused for now */
                 reason?: string;
