@@ -12,8 +12,8 @@ type deskAction struct {
 	DocumentKind string `json:"document_kind"`
 	Request      string `json:"request"`
 	Allowed      bool   `json:"allowed"`
-	Reason  string `json:"reason"`
-	Fields  []struct {
+	Reason       string `json:"reason"`
+	Fields       []struct {
 		Name     string `json:"name"`
 		Required bool   `json:"required"`
 		Options  []struct {
