@@ -65,6 +65,8 @@ func TestCaseActionsWhoSeesThem(t *testing.T) {
 		{Name: "another agency's officer", Method: "GET", URL: url, Token: other.officerTok, Status: 404, NotContains: []string{"register"}},
 		{Name: "another agency's head", Method: "GET", URL: url, Token: other.adminTok, Status: 404},
 		{Name: "an enterprise", Method: "GET", URL: url, Token: w.entTo, Status: 404, NotContains: []string{"register"}},
+		{Name: "another district's supervisor", Method: "GET", URL: url, Token: w.elsewhere, Status: 404},
+		{Name: "the district's supervisor reads, acts in none", Method: "GET", URL: url, Token: w.here, Status: 200, Contains: []string{`"items":[]`}},
 		{Name: "no token", Method: "GET", URL: url, Status: 401},
 		{Name: "an unknown case", Method: "GET", URL: "/v1/cases/nope/actions", Token: f.officerTok, Status: 404},
 		{Name: "the case's officer", Method: "GET", URL: url, Token: f.officerTok, Status: 200, Contains: []string{`"action":"register"`, `"label":"立案"`, `"name":"officer_ids"`}},

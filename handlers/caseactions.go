@@ -85,6 +85,13 @@ func (h *Handlers) CaseActions(c *fiber.Ctx) error {
 	ctx, cancel := h.ctx(c)
 	defer cancel()
 	cs, err := h.scopedCase(c, ctx)
+	if domain.ErrorCode(err) == domain.NotFound && p.HasAny(domain.RoleSupervisor) {
+		// A supervisor reads a covered agency's case and acts in none: nothing to offer.
+		if cs, _, err = h.readableCase(c, ctx); err != nil {
+			return err
+		}
+		return c.JSON(caseActionsResponse{CaseID: cs.ID, Status: string(cs.Status), Version: cs.Version, Items: []caseActionJSON{}})
+	}
 	if err != nil {
 		return err
 	}
