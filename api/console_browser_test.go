@@ -81,7 +81,7 @@ func runConsole(t *testing.T, script, base string, args ...string) consoleReport
 func TestConsoleSignInInChromium(t *testing.T) {
 	ta := newTestApp(t)
 	r := runConsole(t, "signin.cjs", ta.serve(), "root", testPassword)
-	want := map[string]string{"loginURL": "/console/login", "home": "/console/", "afterReload": "/console/", "afterSignOut": "/console/login"}
+	want := map[string]string{"loginURL": "/console/login", "home": "/console/", "afterReload": "/console/", "afterSignOut": "/console/login", "refusedBeforeSignIn": "0"}
 	for k, v := range want {
 		if r.Seen[k] != v {
 			t.Errorf("%s: %q, want %q", k, r.Seen[k], v)

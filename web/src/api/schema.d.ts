@@ -384,7 +384,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
                     "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
                 };
                 path?: never;
@@ -435,7 +435,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
                     "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
                 };
                 path?: never;
@@ -481,7 +481,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
                     "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
                 };
                 path?: never;
@@ -8951,7 +8951,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+        /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
         SessionMode: "cookie";
         /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
         ExportFormat: "csv" | "xlsx";
