@@ -452,6 +452,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/cases", authed, h.ListCases)
 	v1.Get("/cases/:id", authed, h.GetCase)
 	v1.Post("/cases/:id/transitions", authed, h.Transition)
+	v1.Get("/cases/:id/actions", authed, h.CaseActions)
 	v1.Get("/cases/:id/events", authed, h.CaseEvents)
 	v1.Get("/cases/:id/audit", authed, h.CaseAudit)
 	v1.Post("/cases/:id/documents", authed, h.IssueDocument)

@@ -5911,6 +5911,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cases/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * What the caller may do in the case now (the desk's 办理 panel).
+         * @description Every action the procedure allows from the case's status whose role the caller holds (decide: the agency's decision role; approve_review and reject_review: reviewers; extend_deadline: the head; the rest: officers), each with its form's fields and, when the rules refuse it for now, allowed false and the reason in the reader's language (the statement-and-defence period not yet over, legal review not yet approved, a reviewer who investigated, the reviewer deciding, a certificate expired...). The answer is the transition's own rules applied to what the case proposes (the notice's or the reviewed decision) with the caller acting: an action offered is accepted by POST /v1/cases/{id}/transitions once its required fields are given, and one refused is refused there. How many officers act, and who, is left to the form's officer_ids. The decision actions carry the matter's discretion benchmark and the tier the case's proposal falls in. Once a penalty decision is made, the two documents it is served with (两书同达) are offered until issued (request document), refused with the reason the issue would give (the agency's reconsideration body and court not set...). A member of another agency gets 404.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the actions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaseActions"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cases/{id}/events": {
         parameters: {
             query?: never;
@@ -8781,6 +8827,56 @@ export interface components {
             /** Format: date-time */
             updated_at?: string;
             version: number;
+        };
+        CaseActions: {
+            case_id: string;
+            status: string;
+            version: number;
+            items: {
+                /** @description the transition's action */
+                action: string;
+                /** @description its name in Chinese */
+                label: string;
+                /**
+                 * @description transition: POST /v1/cases/{id}/transitions with action and the fields; document: POST /v1/cases/{id}/documents with kind document_kind and the fields (fields.*)
+                 * @enum {string}
+                 */
+                request: "transition" | "document";
+                /** @description the document a request document issues (penalty_decision, credit_repair_notice) */
+                document_kind?: string;
+                allowed: boolean;
+                /** @description why it is refused for now */
+                reason?: string;
+                fields: {
+                    /** @description the field's path in the body (decision.fine), as field errors name it */
+                    name: string;
+                    label: string;
+                    /** @enum {string} */
+                    type: "text" | "textarea" | "number" | "money" | "date" | "select" | "multiselect" | "tags";
+                    required: boolean;
+                    hint?: string;
+                    /** @description what the form starts with (the case's proposal): a string, a number or a list of strings */
+                    value?: unknown;
+                    options?: {
+                        value: string;
+                        label: string;
+                        disabled?: boolean;
+                        /** @description why a disabled option cannot be chosen */
+                        reason?: string;
+                    }[];
+                }[];
+                /** @description the matter's discretion benchmark (decision actions), and the tier the case's proposal falls in */
+                benchmark?: {
+                    tiers: {
+                        tier: string;
+                        label: string;
+                        min_fine: number;
+                        max_fine: number;
+                    }[];
+                    tier: string;
+                    reasons: string[];
+                };
+            }[];
         };
         Event: {
             case_id: string;

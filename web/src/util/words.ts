@@ -24,3 +24,6 @@ export function word(dict: Record<string, string>, code?: string | null): string
   if (!code) return '';
   return dict[code] ?? code;
 }
+
+// The discretion benchmark's tiers (裁量阶次).
+export const tier: Record<string, string> = { no_penalty: '不予处罚', lighter: '从轻', normal: '一般', heavier: '从重' };
