@@ -355,7 +355,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/supervision/orders", authed, h.ListOrders)
 	v1.Get("/supervision/orders/:id", authed, h.GetOrder)
 	v1.Post("/supervision/orders/:id/transitions", authed, idem, h.OrderTransition)
-	// The supervisors' Chinese pages also open from a page link (?link=), for a browser.
+	// The supervisors' Chinese pages, and an evidence's bytes for a browser's <video>, also
+	// open from a signed link (?link=).
 	linked := func(c *fiber.Ctx) error {
 		if c.Get(fiber.HeaderAuthorization) == "" && c.Query("link") != "" {
 			return h.OpenPageLink(c)
@@ -467,7 +468,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/cases/:id/evidence", authed, h.ListCaseEvidence)
 	v1.Post("/inspections/:id/evidence", authed, h.CreateInspectionEvidence)
 	v1.Get("/evidence/:id", authed, h.GetEvidence)
-	v1.Get("/evidence/:id/content", authed, h.EvidenceContent)
+	v1.Get("/evidence/:id/content", linked, h.EvidenceContent)
+	v1.Post("/evidence/:id/play-link", authed, h.EvidencePlayLink)
 	v1.Put("/evidence/:id/content", authed, h.PutEvidenceContent)
 	v1.Get("/evidence/:id/thumbnail", authed, h.EvidenceThumbnail)
 	v1.Get("/evidence/:id/access-log", authed, h.EvidenceAccessLog)

@@ -33,8 +33,18 @@ export async function signIn(username: string, password: string): Promise<string
   return (await begin(data)) ? '' : '登录失败';
 }
 
+// mayHaveSession: the server sets the script-readable zhifa_signed_in cookie (no secret) beside
+// the httpOnly refresh cookie, so a console opened with no session does not ask to be refused.
+export function mayHaveSession(cookies: string = document.cookie): boolean {
+  return cookies.split(';').some((c) => c.trim() === 'zhifa_signed_in=1');
+}
+
 // resume renews the access token from the refresh cookie; false when there is no session.
 export async function resume(): Promise<boolean> {
+  if (!mayHaveSession()) {
+    session.expired();
+    return false;
+  }
   const { data } = await api.POST('/v1/auth/refresh', { body: {}, params: { header: cookieMode } });
   if (!data) {
     session.expired();

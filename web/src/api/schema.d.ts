@@ -384,7 +384,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
                     "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
                 };
                 path?: never;
@@ -435,7 +435,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
                     "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
                 };
                 path?: never;
@@ -481,7 +481,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
                     "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
                 };
                 path?: never;
@@ -6647,7 +6647,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    link?: "true";
+                    /** @description `true`: a presigned link to the object store (MinIO); or the token of a play link (POST /v1/evidence/{id}/play-link), which opens this evidence's bytes without a bearer token */
+                    link?: string;
                 };
                 header?: {
                     /** @example bytes=0-1048575 */
@@ -6690,11 +6691,47 @@ export interface paths {
                 400: components["responses"]["Problem"];
                 401: components["responses"]["Problem"];
                 403: components["responses"]["Problem"];
-                404: components["responses"]["Problem"];
+                /** @description not found, or (a play link that does not name this evidence) a page saying the link opens nothing */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                        "text/html": string;
+                    };
+                };
                 409: components["responses"]["Problem"];
+                /** @description the play link expired */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
                 416: components["responses"]["Problem"];
             };
         };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/evidence/{id}/play-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
         /**
          * Upload a small evidence's bytes in one request (up to ZHIFA_EVIDENCE_PUT_MAX).
          * @description The body is the whole file: Content-Length must equal the declared size. The type is sniffed from the first bytes, the SHA-256 computed while streaming; a mismatch rejects the evidence (422 names both hashes). Completed evidence cannot be replaced (409). Only the officer who recorded the evidence or one of the officers it names sends its bytes (403 for anyone else, and nothing changes). Larger files go through /v1/uploads.
@@ -6735,7 +6772,41 @@ export interface paths {
                 503: components["responses"]["Problem"];
             };
         };
-        post?: never;
+        /**
+         * A signed link to a complete evidence's bytes, for a browser's video or image element.
+         * @description A browser's <video> sends no bearer token but asks for ranges as the person seeks. The link (GET /v1/evidence/{id}/content?link=…, two hours) opens this evidence's bytes only, as the person it was given to stands at each request (a disabled account's link opens nothing); every read through it is in the access log under that person. Whoever reads the evidence may ask for one; pending evidence has none (409).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the link */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "url": "/v1/evidence/6a0f…/content?link=eyJ1…",
+                         *       "expires_at": "2026-05-01T10:00:00Z"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["PageLink"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -8911,6 +8982,8 @@ export interface components {
                 at: string;
                 /** @description who read; of a supervisor's read, only for the agency's admins, the sysadmin and the supervisor's own body */
                 user_id?: string;
+                /** @description the reader's name when reading; shown with user_id */
+                user_name?: string;
                 /**
                  * @description case_file: the bytes went into a case file (GET /v1/cases/{id}/file.zip)
                  * @enum {string}
@@ -9047,7 +9120,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+        /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
         SessionMode: "cookie";
         /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
         ExportFormat: "csv" | "xlsx";
