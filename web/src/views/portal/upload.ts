@@ -43,7 +43,7 @@ export async function attachPhoto(complaintID: string, file: File, p: Progress):
       endpoint: '/v1/uploads',
       metadata: { evidence_id: data.evidence.id },
       chunkSize: CHUNK,
-      retryDelays: [0, 1000, 3000, 5000],
+      retryDelays: [1000, 3000, 5000, 10000],
       storeFingerprintForResuming: false,
       removeFingerprintOnSuccess: true,
       onBeforeRequest(req) {
