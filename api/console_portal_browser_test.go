@@ -69,7 +69,7 @@ func TestConsolePortalEnterpriseOnAPhoneInChromium(t *testing.T) {
 	if !strings.Contains(r.Seen["rated"], "1 星") || r.Seen["formsAfter"] != "0" || !strings.Contains(r.Seen["once"], "只能评价一次") {
 		t.Errorf("the rating: %v", r.Seen)
 	}
-	if r.Seen["aborted"] != "1" || r.Seen["resumedAt"] == "" || r.Seen["resumedAt"] == "0" || r.Seen["photo"] != "已存证" {
+	if r.Seen["aborted"] != "1" || r.Seen["resumedAt"] == "" || r.Seen["resumedAt"] == "0" || r.Seen["photo"] != "已存证" || r.Seen["resumingShown"] != "yes" {
 		t.Errorf("the resumable upload: %v", r.Seen)
 	}
 	if !strings.Contains(r.Seen["listed"], "重复检查") {

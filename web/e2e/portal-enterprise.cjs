@@ -78,8 +78,9 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
     await axe(page, 'portal-complaint-new', report);
     await shot(page, dir, 'portal-complaint-new');
     await page.getByRole('button', { name: '提交投诉' }).click();
+    // While tus waits to resume (a second), the person reads that it resumes: taken at once.
     await page.getByText('网络中断，正在续传…').waitFor({ timeout: 15000 }).then(() => (report.seen.resumingShown = 'yes')).catch(() => {});
-    await shot(page, dir, 'portal-complaint-resuming');
+    await page.screenshot({ path: require('path').join(dir, 'portal-complaint-resuming.png'), fullPage: true });
     await page.getByRole('heading', { name: '投诉详情' }).waitFor({ timeout: 30000 });
     report.seen.aborted = String(aborted);
     // The one request this journey cut itself is the browser's console error it expects.
