@@ -82,6 +82,9 @@ func TestConsolePortalEnterpriseOnAPhoneInChromium(t *testing.T) {
 		t.Errorf("the colleague's one-time password: %v", r.Seen)
 	}
 	phoneWidth(t, r.Seen)
+	if w, _ := strconv.Atoi(r.Seen["desktopScroll"]); w == 0 || w > 1366 {
+		t.Errorf("the portal on a desktop is %q px wide", r.Seen["desktopScroll"])
+	}
 
 	// What the server holds: one rating of one star, the complaint with its complete photo, the
 	// callback answered unsatisfied in the app.

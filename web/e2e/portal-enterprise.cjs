@@ -138,6 +138,15 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
     report.seen.casesWidth = await width(page);
     await axe(page, 'portal-cases', report);
     await shot(page, dir, 'portal-cases-list');
+
+    // The same enterprise on a desktop (1366×768): the portal reads as a column beside the menu.
+    const desk = await open(browser, base, report, 'desktop');
+    await signIn(desk.page, base, username, password);
+    await desk.page.getByRole('menuitem', { name: '我的投诉' }).click();
+    await desk.page.locator('a.item').first().waitFor({ timeout: 15000 });
+    report.seen.desktopScroll = await width(desk.page);
+    await axe(desk.page, 'portal-desktop-complaints', report);
+    await shot(desk.page, dir, 'portal-desktop-complaints');
   } catch (err) {
     report.errors.push('journey: ' + String((err && err.message) || err));
   } finally {
