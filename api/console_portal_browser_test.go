@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,6 +61,14 @@ func TestConsolePortalRegistersOnAPhoneInChromium(t *testing.T) {
 func TestConsolePortalEnterpriseOnAPhoneInChromium(t *testing.T) {
 	w := newFeedbackWorld(t)
 	w.callback(t) // the declined case's callback is scheduled
+	// An earlier complaint about the declined case, which the supervisors accepted with a reply.
+	earlier := w.ta.do("POST", "/v1/complaints", map[string]any{"case_id": w.caseID, "category": "程序违法", "description": "不予立案未告知理由"}, w.entTo)
+	if earlier.Status != 201 {
+		t.Fatalf("the earlier complaint: %d %s", earlier.Status, earlier.Body)
+	}
+	if r := w.ta.do("POST", "/v1/complaints/"+earlier.str("id")+"/transitions", map[string]any{"action": "accept", "reply": "已受理，将在十五个工作日内答复"}, w.here); r.Status != 200 {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	}
 	pic := filepath.Join(t.TempDir(), "现场照片.png")
 	if err := os.WriteFile(pic, photo(t, 320, 240), 0o644); err != nil {
 		t.Fatal(err)
@@ -72,7 +81,7 @@ func TestConsolePortalEnterpriseOnAPhoneInChromium(t *testing.T) {
 	if r.Seen["aborted"] != "1" || r.Seen["resumedAt"] == "" || r.Seen["resumedAt"] == "0" || r.Seen["photo"] != "已存证" || r.Seen["resumingShown"] != "yes" {
 		t.Errorf("the resumable upload: %v", r.Seen)
 	}
-	if !strings.Contains(r.Seen["listed"], "重复检查") {
+	if !strings.Contains(r.Seen["listed"], "重复检查") || !strings.Contains(r.Seen["reply"], "已受理，将在十五个工作日内答复") {
 		t.Errorf("the complaint in the list: %v", r.Seen)
 	}
 	if !strings.Contains(r.Seen["callback"], "已回复") {
@@ -91,7 +100,7 @@ func TestConsolePortalEnterpriseOnAPhoneInChromium(t *testing.T) {
 	if again := w.ta.do("POST", "/v1/enterprise/inspections/"+w.inspection+"/rating", map[string]any{"rating": 5}, w.entTo); again.Status != 409 {
 		t.Fatalf("a second rating: %d %s", again.Status, again.Body)
 	}
-	list := w.ta.do("GET", "/v1/complaints", nil, w.here)
+	list := w.ta.do("GET", "/v1/complaints?category="+url.QueryEscape("重复检查"), nil, w.here)
 	items, _ := list.JSON["items"].([]any)
 	if len(items) != 1 {
 		t.Fatalf("complaints: %s", list.Body)
