@@ -30,7 +30,8 @@ func phoneWidth(t *testing.T, seen map[string]string) {
 
 // TestConsolePortalRegistersOnAPhoneInChromium: an enterprise registers on a phone. A credit
 // code with a wrong check character is refused as it is typed, naming the right one (as
-// domain.ParseUSCC would); corrected, it passes; the registration then waits for activation,
+// domain.ParseUSCC would); corrected, it passes; a name the server refuses shows the server's
+// Chinese error at the name's field; the registration then waits for activation,
 // and signing in before it is activated shows that state, not an error. Every page fits 390 px.
 func TestConsolePortalRegistersOnAPhoneInChromium(t *testing.T) {
 	ta := newTestApp(t)
@@ -39,6 +40,9 @@ func TestConsolePortalRegistersOnAPhoneInChromium(t *testing.T) {
 	r := runConsole(t, "portal-register.cjs", ta.serve(), "91310115MA1K3YJ12H", right, testPassword)
 	if !strings.Contains(r.Seen["wrong"], "校验码") || !strings.Contains(r.Seen["wrong"], "G") {
 		t.Errorf("the wrong check character showed %q", r.Seen["wrong"])
+	}
+	if !hasHan(r.Seen["serverField"]) || !strings.Contains(r.Seen["serverField"], "128") {
+		t.Errorf("the server's error at the name: %q", r.Seen["serverField"])
 	}
 	if r.Seen["rightError"] != "0" || r.Seen["levels"] == "0" || r.Seen["registerURL"] != "/console/register" {
 		t.Errorf("the corrected code or the jurisdiction: %v", r.Seen)
