@@ -26,9 +26,18 @@ async function begin(token: { access_token: string; expires_in: number; password
   return true;
 }
 
+// The code of the last refused sign-in: account_pending when the password is right but the
+// enterprise's registration still waits for its supervisors (the portal then shows that state).
+let lastCode = '';
+export const ACCOUNT_PENDING = 'account_pending';
+export function signInCode(): string {
+  return lastCode;
+}
+
 // signIn answers the error text to show, or '' when signed in.
 export async function signIn(username: string, password: string): Promise<string> {
   const { data, error } = await api.POST('/v1/auth/login', { body: { username, password }, params: { header: cookieMode } });
+  lastCode = (error as { code?: string } | undefined)?.code ?? '';
   if (error || !data) return (error as { detail?: string })?.detail ?? '登录失败';
   return (await begin(data)) ? '' : '登录失败';
 }

@@ -1,0 +1,1 @@
+import"./index-s_YZ1D-1.js";import"./css-CynBkOnA.js";
