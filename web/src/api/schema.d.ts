@@ -8281,6 +8281,8 @@ export interface components {
              * @enum {string}
              */
             decision_role?: "agency_admin" | "officer";
+            /** @description the 文号 pattern of its documents (not in the public list); absent while the default {kind}〔{year}〕{n}号 applies */
+            document_number_pattern?: string;
             /** @description 行政复议机关 named by the agency's penalty decisions */
             reconsideration_body?: string;
             /** @description 人民法院 named by the agency's penalty decisions */
