@@ -27,15 +27,7 @@ func TestBackupsFromTheConsoleAreTheSysadminsOnly(t *testing.T) {
 		d.Backup = func(ctx context.Context, dir string) error {
 			runs.Add(1)
 			into.Store(dir)
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return err
-			}
-			select {
-			case <-release:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			return os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"format":"zhifa-backup-v1","created_at":"2026-12-02T01:00:41Z","documents":[{"name":"a","size":100,"sha256":"x"}],"objects":3,"object_bytes":4096}`), 0o600)
+			return fakeBackup(ctx, dir, release)
 		}
 	})
 	f := ta.newAgency(t, 1)
@@ -98,4 +90,18 @@ func TestBackupsFromTheConsoleAreTheSysadminsOnly(t *testing.T) {
 	if r := off.do("GET", "/v1/system/backups", nil, off.sysTok); r.Status != 200 || r.JSON["configured"] != false {
 		t.Fatalf("unconfigured list: %d %s", r.Status, r.Body)
 	}
+}
+
+// fakeBackup stands for zhifa backup (cmd/zhifa, tested there with the real stores): it makes
+// dir, waits for release, and writes a manifest.
+func fakeBackup(ctx context.Context, dir string, release <-chan struct{}) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	select {
+	case <-release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"format":"zhifa-backup-v1","created_at":"2026-12-02T01:00:41Z","documents":[{"name":"a","size":100,"sha256":"x"}],"objects":3,"object_bytes":4096}`), 0o600)
 }

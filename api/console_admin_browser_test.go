@@ -1,10 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zhifa/zhifa/api"
 )
 
 // TestConsoleAgencyAdminInChromium: the agency's admin edits a benchmark's tiers in the table
@@ -59,10 +63,16 @@ func TestConsoleAgencyAdminInChromium(t *testing.T) {
 // TestConsoleSysadminInChromium: the sysadmin adds a province and, under it, a city in the
 // jurisdiction tree (only levels below the province are offered; a malformed division code is
 // refused at its field in Chinese), suspends an agency announced today and reads the change in
-// its adjustment record in words, finds the agency's admin among the users and sees both stores
-// answer on the health page; every page passes axe, and the server holds what the screens said.
+// its adjustment record in words, finds the agency's admin among the users, sees both stores
+// answer on the health page and starts a backup that is listed complete; every page passes axe, and the server holds what the screens said.
 func TestConsoleSysadminInChromium(t *testing.T) {
-	ta := newTestApp(t)
+	cfg := testConfig()
+	cfg.BackupDir = t.TempDir()
+	done := make(chan struct{})
+	close(done)
+	ta := newTestAppWith(t, cfg, nil, func(d *api.Deps) {
+		d.Backup = func(ctx context.Context, dir string) error { return fakeBackup(ctx, dir, done) }
+	})
 	f := ta.newAgency(t, 2)
 	name := "区市场监督管理局C"
 	r := runConsole(t, "system-admin.cjs", ta.serve(), "root", testPassword, name)
@@ -73,6 +83,9 @@ func TestConsoleSysadminInChromium(t *testing.T) {
 	if r.Seen["announcedDefault"] != today || !strings.Contains(r.Seen["row"], today+" 公告") ||
 		!strings.Contains(r.Seen["record"], "正常 → 暂停执法") || strings.Contains(r.Seen["record"], "suspended") {
 		t.Fatalf("the status change: %v", r.Seen)
+	}
+	if r.Seen["backup"] != "完整" || entries(t, cfg.BackupDir) != 1 {
+		t.Fatalf("the backup: %v", r.Seen)
 	}
 	if r.Seen["users"] != "1" || !strings.Contains(r.Seen["health"], "文档数据库正常") || !strings.Contains(r.Seen["health"], "对象存储正常") {
 		t.Fatalf("users and health: %v", r.Seen)
@@ -96,4 +109,13 @@ func TestConsoleSysadminInChromium(t *testing.T) {
 	if province == "" || !strings.Contains(string(children.Body), "青松市") {
 		t.Fatalf("the tree on the server: %s / %s", roots.Body, children.Body)
 	}
+}
+
+func entries(t *testing.T, dir string) int {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(es)
 }

@@ -1,6 +1,6 @@
 // The sysadmin at work: adds a province and a city under it in the jurisdiction tree, suspends
 // an agency with the day it was announced and reads the change in the adjustment record, finds
-// the agency's admin among the users, and opens the system's health.
+// the agency's admin among the users, opens the system's health and starts a backup there.
 // Usage: node system-admin.cjs BASE SHOTS USER PASSWORD AGENCY_NAME; prints the report.
 const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
 
@@ -74,6 +74,10 @@ async function menu(page, name) {
     await menu(page, '系统状态');
     await page.getByRole('status').filter({ hasText: '运行正常' }).waitFor({ timeout: 10000 });
     report.seen.health = (await page.locator('.checks').textContent()).replace(/\s+/g, '');
+    await page.getByRole('button', { name: '立即备份' }).click();
+    const backupRow = page.locator('.backups .el-table__row').first();
+    await backupRow.getByText('完整').waitFor({ timeout: 15000 });
+    report.seen.backup = (await backupRow.locator('.el-tag').textContent()).trim();
     await axe(page, 'health', report);
     await shot(page, dir, 'system-health');
   } catch (err) {
