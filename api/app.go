@@ -427,6 +427,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/agencies/:id/adjustments", authed, h.ListAdjustments)
 	v1.Get("/system/backups", authed, h.ListBackups)
 	v1.Post("/system/backups", authed, h.StartBackup)
+	v1.Get("/system/summary", authed, m.summary(time.Now(), cfg.MetricsToken != ""))
 
 	v1.Post("/officers", authed, h.CreateOfficer)
 	v1.Get("/officers", authed, h.ListOfficers)

@@ -105,3 +105,22 @@ func fakeBackup(ctx context.Context, dir string, release <-chan struct{}) error 
 	}
 	return os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"format":"zhifa-backup-v1","created_at":"2026-12-02T01:00:41Z","documents":[{"name":"a","size":100,"sha256":"x"}],"objects":3,"object_bytes":4096}`), 0o600)
 }
+
+// TestTheSystemSummaryIsTheSysadminsOnly: the health page's summary counts the requests and
+// errors answered, for the sysadmin only (403 in Chinese for an agency's admin), and carries
+// nothing of the metrics token.
+func TestTheSystemSummaryIsTheSysadminsOnly(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newAgency(t, 1)
+	if r := ta.do("GET", "/v1/system/summary", nil, f.adminTok, "Accept-Language", "zh-CN"); r.Status != 403 || !strings.Contains(string(r.Body), "只有系统管理员可以查看系统运行指标") {
+		t.Fatalf("an agency's admin: %d %s", r.Status, r.Body)
+	}
+	ta.do("GET", "/v1/agencies/nope", nil, ta.sysTok)
+	r := ta.do("GET", "/v1/system/summary", nil, ta.sysTok)
+	if r.Status != 200 || r.JSON["requests"].(float64) < 3 || r.JSON["client_errors"].(float64) < 2 || r.JSON["metrics_endpoint"] != true || r.JSON["goroutines"].(float64) < 1 {
+		t.Fatalf("the summary: %d %s", r.Status, r.Body)
+	}
+	if strings.Contains(string(r.Body), ta.cfg.MetricsToken) {
+		t.Fatalf("the summary carries the metrics token: %s", r.Body)
+	}
+}

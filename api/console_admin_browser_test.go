@@ -84,6 +84,9 @@ func TestConsoleSysadminInChromium(t *testing.T) {
 		!strings.Contains(r.Seen["record"], "正常 → 暂停执法") || strings.Contains(r.Seen["record"], "suspended") {
 		t.Fatalf("the status change: %v", r.Seen)
 	}
+	if !strings.Contains(r.Seen["stats"], "请求数") || !strings.Contains(r.Seen["stats"], "服务端错误（5xx）0") {
+		t.Fatalf("the metrics at a glance: %v", r.Seen)
+	}
 	if r.Seen["backup"] != "完整" || entries(t, cfg.BackupDir) != 1 {
 		t.Fatalf("the backup: %v", r.Seen)
 	}

@@ -74,6 +74,8 @@ async function menu(page, name) {
     await menu(page, '系统状态');
     await page.getByRole('status').filter({ hasText: '运行正常' }).waitFor({ timeout: 10000 });
     report.seen.health = (await page.locator('.checks').textContent()).replace(/\s+/g, '');
+    await page.locator('.stats').waitFor({ timeout: 10000 });
+    report.seen.stats = (await page.locator('.stats').textContent()).replace(/\s+/g, '');
     await page.getByRole('button', { name: '立即备份' }).click();
     const backupRow = page.locator('.backups .el-table__row').first();
     await backupRow.getByText('完整').waitFor({ timeout: 15000 });

@@ -4656,6 +4656,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/system/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The system at a glance since this process started - requests, errors, mean latency, memory; sysadmin only.
+         * @description What the console's health page shows of the Prometheus series, so that the metrics token (ZHIFA_METRICS_TOKEN, for the scraper of /metrics) never reaches a browser. Counts are this process's, since started_at.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the summary */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SystemSummary"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/officers": {
         parameters: {
             query?: never;
@@ -8363,6 +8404,26 @@ export interface components {
         AgencyList: {
             items: components["schemas"]["Agency"][];
             next_cursor?: string;
+        };
+        SystemSummary: {
+            /** Format: date-time */
+            started_at: string;
+            uptime_seconds: number;
+            /** @description answered since started_at */
+            requests: number;
+            /** @description answered 4xx */
+            client_errors: number;
+            /** @description answered 5xx */
+            server_errors: number;
+            mean_latency_ms: number;
+            goroutines: number;
+            heap_bytes: number;
+            /** @description 0 where the system does not say */
+            resident_bytes: number;
+            open_files: number;
+            go_version: string;
+            /** @description /metrics is served (ZHIFA_METRICS_TOKEN is set) */
+            metrics_endpoint: boolean;
         };
         BackupState: {
             /** @description ZHIFA_BACKUP_DIR is set */
