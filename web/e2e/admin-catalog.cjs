@@ -83,6 +83,12 @@ async function pickDay(scope, label, day) {
     await axe(page, 'officer-training', report);
     await shot(page, dir, 'admin-officer-training');
     await tDialog.getByRole('button', { name: '关闭', exact: true }).click();
+    await row.getByRole('button', { name: '角色' }).click();
+    const rDialog = page.getByRole('dialog', { name: /调整角色/ });
+    await rDialog.waitFor();
+    await axe(page, 'officer-roles', report);
+    await rDialog.getByRole('button', { name: '取消' }).click();
+    await rDialog.waitFor({ state: 'hidden' });
     await axe(page, 'officers', report);
     await shot(page, dir, 'admin-officers');
 
@@ -95,11 +101,22 @@ async function pickDay(scope, label, day) {
     await axe(page, 'training', report);
     await shot(page, dir, 'admin-training-shortfall');
 
-    for (const [name, file] of [['执法事项', 'admin-matters'], ['法制审核目录', 'admin-review-rules'], ['整改与督办', 'admin-rectification'], ['推送失败', 'admin-push-failures'], ['单位设置', 'admin-settings']]) {
+    // Every other page, and the dialog each opens.
+    for (const [name, file, button, title] of [['执法事项', 'admin-matters', '新增事项', '新增事项'], ['法制审核目录', 'admin-review-rules', '新增规则', '新增审核规则'],
+      ['整改与督办', 'admin-rectification', '登记自查问题', '登记自查问题'], ['推送失败', 'admin-push-failures'], ['单位设置', 'admin-settings']]) {
       await menu(page, name);
       await page.locator('.el-loading-mask').first().waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
       await axe(page, file, report);
       await shot(page, dir, file);
+      if (button) {
+        await page.getByRole('button', { name: button }).click();
+        const d = page.getByRole('dialog', { name: title });
+        await d.waitFor();
+        await axe(page, file + '-dialog', report);
+        await shot(page, dir, file + '-dialog');
+        await d.getByRole('button', { name: '取消' }).click();
+        await d.waitFor({ state: 'hidden' });
+      }
     }
     report.seen.settingsCourt = await page.getByLabel('管辖人民法院').inputValue();
   } catch (err) {

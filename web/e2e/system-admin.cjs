@@ -46,6 +46,13 @@ async function menu(page, name) {
     await row.waitFor({ timeout: 10000 });
     await axe(page, 'agencies', report);
     await shot(page, dir, 'system-agencies');
+    await page.getByRole('button', { name: '登记主体' }).click();
+    let d = page.getByRole('dialog', { name: '登记主体' });
+    await d.waitFor();
+    await axe(page, 'agency-add', report);
+    await shot(page, dir, 'system-agency-add');
+    await d.getByRole('button', { name: '取消' }).click();
+    await d.waitFor({ state: 'hidden' });
     await row.getByRole('button', { name: '变更状态' }).click();
     dialog = page.getByRole('dialog', { name: /变更状态/ });
     await dialog.getByRole('radio', { name: '暂停执法' }).check({ force: true });
@@ -70,6 +77,13 @@ async function menu(page, name) {
     report.seen.users = String(await page.locator('.el-table__row').count());
     await axe(page, 'users', report);
     await shot(page, dir, 'system-users');
+    await page.getByRole('button', { name: '新增用户' }).click();
+    d = page.getByRole('dialog', { name: /新增用户/ });
+    await d.waitFor();
+    await axe(page, 'user-add', report);
+    await shot(page, dir, 'system-user-add');
+    await d.getByRole('button', { name: '取消' }).click();
+    await d.waitFor({ state: 'hidden' });
 
     await menu(page, '系统状态');
     await page.getByRole('status').filter({ hasText: '运行正常' }).waitFor({ timeout: 10000 });
