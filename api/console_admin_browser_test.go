@@ -16,12 +16,19 @@ import (
 // nothing is saved; corrected, the table saves and the server holds the new heavier maximum),
 // issues a certificate expiring in 100 China days and reads "剩余 100 天", records eight hours of
 // training and sees the reviewer 52 hours short on the shortfall page, with the untrained at 60
-// first; every admin page passes axe.
+// first, answers the supervisory body's order (the server holds the answer); every admin page
+// and dialog passes axe.
 func TestConsoleAgencyAdminInChromium(t *testing.T) {
 	ta := newTestApp(t)
 	f := ta.newCaseAgency(t, 2)
 	if r := ta.do("POST", "/v1/problems", map[string]any{"source": "self_check", "title": "询问笔录未逐页签字", "plan": "组织全员学习笔录制作规范", "owner": "法制科科长", "deadline": "2030-12-31"}, f.adminTok); r.Status != 201 {
 		t.Fatalf("problem: %d %s", r.Status, r.Body)
+	}
+	sup := ta.supervisoryBody(t, "青山区司法局", usccOf(t, "11370402MB000011"+"0"), "青山区", "qs-supervisor")
+	deadline := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 7).Format("2006-01-02")
+	order := ta.do("POST", "/v1/supervision/orders", map[string]any{"object_kind": "case", "object_id": ta.openCase(t, f), "text": "请说明该案件久拖未决的原因并限期办结。", "deadline": deadline}, sup)
+	if order.Status != 201 {
+		t.Fatalf("order: %d %s", order.Status, order.Body)
 	}
 	before := ta.do("GET", "/v1/benchmarks/"+f.benchmarkID, nil, f.adminTok)
 	r := runConsole(t, "admin-catalog.cjs", ta.serve(), "c-admin", testPassword)
@@ -34,6 +41,9 @@ func TestConsoleAgencyAdminInChromium(t *testing.T) {
 	}
 	if !strings.Contains(r.Seen["trainingPlan"], "尚差 52 学时") || r.Seen["reviewerShort"] != "52" || r.Seen["firstShort"] != "60" {
 		t.Fatalf("the training: %v", r.Seen)
+	}
+	if got := ta.do("GET", "/v1/supervision/orders/"+order.str("id"), nil, sup); got.str("status") != "answered" || got.str("answer") != "已查明原因，将于本周内作出决定。" || r.Seen["orderRow"] == "" || !strings.Contains(r.Seen["orderRow"], "已答复") {
+		t.Fatalf("the order answered in the console: %v / %s", r.Seen["orderRow"], got.Body)
 	}
 	if r.Seen["settingsCourt"] != "青山区人民法院" {
 		t.Fatalf("the settings: %v", r.Seen)

@@ -1,7 +1,7 @@
 // An agency's admin at work: edits a discretion benchmark's tiers in the table (an overlapping
 // tier is told at its cell, then corrected and saved), issues a certificate and reads its days
-// left, records a training and finds the shortfall against the 60-hour plan, and opens every
-// other page of the admin (matters, review rules, rectification and orders, failed pushes,
+// left, records a training and finds the shortfall against the 60-hour plan, answers a
+// supervision order, and opens every other page of the admin (matters, review rules, rectification and orders, failed pushes,
 // settings). Usage: node admin-catalog.cjs BASE SHOTS ADMIN PASSWORD; prints the report.
 const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
 
@@ -118,6 +118,21 @@ async function pickDay(scope, label, day) {
         await d.waitFor({ state: 'hidden' });
       }
     }
+    // The supervisory body's order, answered.
+    await menu(page, '整改与督办');
+    await page.getByRole('tab', { name: /督办/ }).click();
+    const orderRow = page.locator('.el-table__row', { hasText: '久拖未决' });
+    await orderRow.waitFor({ timeout: 10000 });
+    await orderRow.getByRole('button', { name: '答复' }).click();
+    const aDialog = page.getByRole('dialog', { name: '答复督办' });
+    await aDialog.getByLabel('答复内容').fill('已查明原因，将于本周内作出决定。');
+    await axe(page, 'order-answer', report);
+    await aDialog.getByRole('button', { name: '提交答复' }).click();
+    await orderRow.getByText('已答复').waitFor({ timeout: 10000 });
+    report.seen.orderRow = (await orderRow.textContent()).replace(/\s+/g, ' ');
+    await shot(page, dir, 'admin-orders');
+
+    await menu(page, '单位设置');
     report.seen.settingsCourt = await page.getByLabel('管辖人民法院').inputValue();
   } catch (err) {
     report.errors.push('journey: ' + String(err && err.message || err));
