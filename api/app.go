@@ -51,6 +51,9 @@ type Config struct {
 	TrustedProxies []string
 	// MetricsToken is the bearer token /metrics asks for; empty turns /metrics off.
 	MetricsToken string
+	// BackupDir is where the sysadmin's backups from the console go (POST /v1/system/backups);
+	// empty turns them off.
+	BackupDir string
 	// Hearing are the province's amounts that give a right to a hearing (art. 63); zero fields
 	// take domain.DefaultHearingThresholds.
 	Hearing domain.HearingThresholds
@@ -110,6 +113,9 @@ type Deps struct {
 	// Objects keeps evidence bytes; Thumbnail renders photos' thumbnails (nil: none).
 	Objects   domain.Objects
 	Thumbnail func(io.Reader) ([]byte, error)
+	// Backup copies the data into a new directory (zhifa backup's own function); nil: no
+	// backups from the console.
+	Backup func(ctx context.Context, dir string) error
 }
 
 // New builds the fiber app with every route.
@@ -186,6 +192,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	h.Instance = cfg.Instance
 	h.WarningRules = warningRules(cfg.Warnings)
 	h.FileKey = d.Key
+	h.Backups = &handlers.Backups{Dir: cfg.BackupDir, Run: d.Backup}
 	if h.Instance == "" {
 		h.Instance = domain.RandomToken(8)
 	}
@@ -419,6 +426,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/agencies/:id", authed, h.GetAgency)
 	v1.Patch("/agencies/:id", authed, h.UpdateAgency)
 	v1.Get("/agencies/:id/adjustments", authed, h.ListAdjustments)
+	v1.Get("/system/backups", authed, h.ListBackups)
+	v1.Post("/system/backups", authed, h.StartBackup)
+	v1.Get("/system/summary", authed, m.summary(time.Now(), cfg.MetricsToken != ""))
 
 	v1.Post("/officers", authed, h.CreateOfficer)
 	v1.Get("/officers", authed, h.ListOfficers)

@@ -4589,6 +4589,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/system/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The backups made into ZHIFA_BACKUP_DIR, newest first (at most 30), and whether one runs; sysadmin only.
+         * @description A subdirectory without its manifest.json is a backup still running or one that failed (complete false). configured is false when ZHIFA_BACKUP_DIR is not set; then `zhifa backup DIR` on the server is the way (README "Backup and restore").
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the backups */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BackupState"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        /**
+         * Start a backup (what zhifa backup DIR does) into a new subdirectory of ZHIFA_BACKUP_DIR, named by the UTC time; sysadmin only.
+         * @description Answers 202 at once with the state (running true); GET shows when it has finished and what it holds, or its error. One runs at a time: 409 while one runs, and 409 when ZHIFA_BACKUP_DIR is not set. The directory is the operator's; the request names none.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description started */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BackupState"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/system/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The system at a glance since this process started - requests, errors, mean latency, memory; sysadmin only.
+         * @description What the console's health page shows of the Prometheus series, so that the metrics token (ZHIFA_METRICS_TOKEN, for the scraper of /metrics) never reaches a browser. Counts are this process's, since started_at.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the summary */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SystemSummary"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/officers": {
         parameters: {
             query?: never;
@@ -8398,6 +8506,8 @@ export interface components {
              * @enum {string}
              */
             decision_role?: "agency_admin" | "officer";
+            /** @description the 文号 pattern of its documents (not in the public list); absent while the default {kind}〔{year}〕{n}号 applies */
+            document_number_pattern?: string;
             /** @description 行政复议机关 named by the agency's penalty decisions */
             reconsideration_body?: string;
             /** @description 人民法院 named by the agency's penalty decisions */
@@ -8411,6 +8521,51 @@ export interface components {
         AgencyList: {
             items: components["schemas"]["Agency"][];
             next_cursor?: string;
+        };
+        SystemSummary: {
+            /** Format: date-time */
+            started_at: string;
+            uptime_seconds: number;
+            /** @description answered since started_at */
+            requests: number;
+            /** @description answered 4xx */
+            client_errors: number;
+            /** @description answered 5xx */
+            server_errors: number;
+            mean_latency_ms: number;
+            goroutines: number;
+            heap_bytes: number;
+            /** @description 0 where the system does not say */
+            resident_bytes: number;
+            open_files: number;
+            go_version: string;
+            /** @description /metrics is served (ZHIFA_METRICS_TOKEN is set) */
+            metrics_endpoint: boolean;
+        };
+        BackupState: {
+            /** @description ZHIFA_BACKUP_DIR is set */
+            configured: boolean;
+            running: boolean;
+            /**
+             * Format: date-time
+             * @description the last backup started from the console
+             */
+            started_at?: string;
+            /** Format: date-time */
+            finished_at?: string;
+            /** @description why the last one failed */
+            last_error?: string;
+            items: {
+                /** @description the subdirectory, named by the UTC time it started, e.g. 20261202T010000Z */
+                name: string;
+                /** @description its manifest.json is there */
+                complete: boolean;
+                /** Format: date-time */
+                created_at?: string;
+                document_bytes: number;
+                objects: number;
+                object_bytes: number;
+            }[];
         };
         OfficerInput: {
             username: string;

@@ -1,1 +1,0 @@
-import"./index-s_YZ1D-1.js";import"./css-CynBkOnA.js";
