@@ -6822,24 +6822,6 @@ export interface paths {
                 416: components["responses"]["Problem"];
             };
         };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/evidence/{id}/play-link": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        get?: never;
         /**
          * Upload a small evidence's bytes in one request (up to ZHIFA_EVIDENCE_PUT_MAX).
          * @description The body is the whole file: Content-Length must equal the declared size. The type is sniffed from the first bytes, the SHA-256 computed while streaming; a mismatch rejects the evidence (422 names both hashes). Completed evidence cannot be replaced (409). Only the officer who recorded the evidence or one of the officers it names sends its bytes (403 for anyone else, and nothing changes). Larger files go through /v1/uploads.
@@ -6880,6 +6862,24 @@ export interface paths {
                 503: components["responses"]["Problem"];
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/evidence/{id}/play-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
         /**
          * A signed link to a complete evidence's bytes, for a browser's video or image element.
          * @description A browser's <video> sends no bearer token but asks for ranges as the person seeks. The link (GET /v1/evidence/{id}/content?link=…, two hours) opens this evidence's bytes only, as the person it was given to stands at each request (a disabled account's link opens nothing); every read through it is in the access log under that person. Whoever reads the evidence may ask for one; pending evidence has none (409).
