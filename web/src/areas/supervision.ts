@@ -2,7 +2,16 @@
 // scorecards, statistics, draws and problems.
 import type { Area } from './types';
 
+const sup = ['supervisor'];
+
 export const supervision: Area = {
-  routes: [],
-  menu: [],
+  routes: [
+    { path: 'supervision', name: 'supervision', component: () => import('../views/supervision/Dashboard.vue'), meta: { title: '监督看板' } },
+    { path: 'complaints', name: 'complaints', component: () => import('../views/supervision/Complaints.vue'), meta: { title: '投诉处理' } },
+    { path: 'complaints/:id', name: 'complaint', component: () => import('../views/supervision/Complaint.vue'), meta: { title: '投诉详情' } },
+  ],
+  menu: [
+    { path: '/supervision', label: '监督看板', roles: sup },
+    { path: '/complaints', label: '投诉处理', roles: sup },
+  ],
 };
