@@ -1,0 +1,47 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestConsoleSupervisorDashboardInChromium: the supervisor's dashboard is open when an
+// enterprise rates an inspection one star and files a complaint; both counts rise and the alert
+// shows without a reload. The supervisor rejects a pending registration (asked for a reason at
+// the field first), opens the new complaint from the dashboard, accepts it and resolves it (asked
+// for a reply at the field first); the complaint's list, callbacks and orders pages open.
+func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
+	w := newFeedbackWorld(t)
+	region := w.ta.do("GET", "/v1/agencies/"+w.f.id, nil, w.f.adminTok).str("jurisdiction_id")
+	reg := map[string]any{"uscc": usccs[3], "name": "红星五金商店", "legal_representative": "赵某", "contact_name": "钱某",
+		"contact_phone": "13900139000", "jurisdiction_id": region, "password": testPassword}
+	r := w.ta.do("POST", "/v1/enterprises/register", reg, "")
+	if r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
+	}
+	pending := r.str("id")
+	seen := runConsole(t, "supervision-dashboard.cjs", w.ta.serve(), "qs-supervisor", testPassword, w.entTo, w.inspection).Seen
+	if seen["rating"] != "201" || seen["complaint"] != "201" || seen["reloads"] != "0" || !hasHan(seen["alert"]) {
+		t.Fatalf("the enterprise's rating and complaint, live: %v", seen)
+	}
+	if seen["ratingsBefore"] != "0" || seen["ratingsAfter"] != "1" || seen["complaintsBefore"] != "0" || seen["complaintsAfter"] != "1" {
+		t.Fatalf("the dashboard's counts: %v", seen)
+	}
+	if seen["registrationsBefore"] != "1" || seen["registration"] != "红星五金商店" || !hasHan(seen["reasonError"]) || seen["registrationsAfter"] != "0" {
+		t.Fatalf("the registration: %v", seen)
+	}
+	if got := w.ta.do("GET", "/v1/enterprises/"+pending, nil, w.here); got.str("status") != "rejected" || got.str("reason") != "营业执照与登记信息不符" {
+		t.Fatalf("the registration after the console: %d %s", got.Status, got.Body)
+	}
+	if !strings.HasPrefix(seen["status0"], "待受理") || !strings.HasPrefix(seen["status1"], "已受理") || !strings.HasPrefix(seen["status2"], "已办结") ||
+		!hasHan(seen["replyError"]) || seen["events"] != "3" {
+		t.Fatalf("the complaint's steps: %v", seen)
+	}
+	list := w.ta.do("GET", "/v1/complaints?status=resolved", nil, w.here)
+	if !strings.Contains(string(list.Body), "经核查，该局已调整检查计划") {
+		t.Fatalf("the resolved complaint's reply: %s", list.Body)
+	}
+	if seen["menuFirst"] != "监督看板" {
+		t.Logf("the supervisor's first menu entry after 工作台 is %q (the desk's 案件 comes first in areas/index.ts)", seen["menuFirst"])
+	}
+}

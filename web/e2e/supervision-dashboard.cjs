@@ -1,0 +1,94 @@
+// The supervisor's dashboard is live and complaints are worked from it: while the dashboard is
+// open, an enterprise rates an inspection one star and files a complaint (sent by this script
+// through the API, as the enterprise's phone would); both counts rise without a reload. The
+// supervisor rejects a pending registration (a reason is asked for at the field first), opens
+// the new complaint, accepts it, is asked for a reply to resolve it, and resolves it.
+// Usage: node supervision-dashboard.cjs BASE SHOTS SUPERVISOR PASSWORD ENTERPRISE_TOKEN INSPECTION_ID
+const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
+
+(async () => {
+  const [base, dir, user, password, entToken, inspection] = process.argv.slice(2);
+  const report = newReport();
+  const browser = await launch();
+  const tag = (page, g) => page.locator(`[data-group="${g}"] .el-tag`).first();
+  try {
+    const { page } = await open(browser, base, report);
+    await signIn(page, base, user, password);
+    report.seen.menuFirst = (await page.locator('.el-menu-item').nth(1).textContent()).trim();
+    await page.locator('.el-menu-item', { hasText: '监督看板' }).click();
+    await page.getByRole('heading', { name: '监督看板' }).waitFor({ timeout: 15000 });
+    await tag(page, 'ratings').waitFor({ timeout: 15000 });
+    report.seen.ratingsBefore = (await tag(page, 'ratings').textContent()).trim();
+    report.seen.complaintsBefore = (await tag(page, 'complaints').textContent()).trim();
+    report.seen.registrationsBefore = (await tag(page, 'registrations').textContent()).trim();
+    await axe(page, 'supervision-dashboard', report);
+    await shot(page, dir, 'supervisor-dashboard');
+
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+    const post = (path, body) => fetch(base + path, {
+      method: 'POST', headers: { Authorization: 'Bearer ' + entToken, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    report.seen.rating = String((await post('/v1/enterprise/inspections/' + inspection + '/rating', { rating: 1, comment: '检查时态度生硬' })).status);
+    report.seen.complaint = String((await post('/v1/complaints', { inspection_id: inspection, category: '重复检查', description: '同一事项一个月内被检查三次' })).status);
+    const changed = (g, before) => page.waitForFunction(([g, b]) => {
+      const t = document.querySelector(`[data-group="${g}"] .el-tag`);
+      return t && t.textContent.trim() !== b;
+    }, [g, before], { timeout: 20000 });
+    await changed('ratings', report.seen.ratingsBefore);
+    await changed('complaints', report.seen.complaintsBefore);
+    report.seen.ratingsAfter = (await tag(page, 'ratings').textContent()).trim();
+    report.seen.complaintsAfter = (await tag(page, 'complaints').textContent()).trim();
+    report.seen.reloads = String(navigations);
+    await page.locator('.live li').first().waitFor({ timeout: 10000 });
+    report.seen.alert = (await page.locator('.live li').first().textContent()).trim();
+    await shot(page, dir, 'supervisor-dashboard-live');
+
+    // A registration: rejecting needs a reason.
+    const reg = page.locator('[data-group="registrations"] li').first();
+    report.seen.registration = (await reg.locator('strong').textContent()).trim();
+    await reg.getByRole('button', { name: '驳回' }).click();
+    const dlg = page.getByRole('dialog', { name: '驳回企业注册' });
+    await dlg.getByRole('button', { name: '确认驳回' }).click();
+    report.seen.reasonError = (await dlg.locator('.el-form-item__error').first().textContent()).trim();
+    await dlg.getByLabel('驳回理由').fill('营业执照与登记信息不符');
+    await dlg.getByRole('button', { name: '确认驳回' }).click();
+    await dlg.waitFor({ state: 'hidden' });
+    await page.waitForFunction(() => document.querySelector('[data-group="registrations"] .el-tag').textContent.trim() === '0', null, { timeout: 10000 });
+    report.seen.registrationsAfter = (await tag(page, 'registrations').textContent()).trim();
+
+    // The new complaint, from the dashboard: accept, then resolve with a reply.
+    await page.locator('[data-group="complaints"] li a').first().click();
+    await page.getByRole('heading', { name: '投诉详情' }).waitFor({ timeout: 15000 });
+    await page.getByRole('heading', { name: '办理', exact: true }).waitFor();
+    report.seen.status0 = (await page.locator('.head .el-tag').first().textContent()).trim();
+    await axe(page, 'supervision-complaint', report);
+    await shot(page, dir, 'supervisor-complaint');
+    await page.getByRole('button', { name: '确认受理' }).click();
+    await page.getByText('已受理', { exact: true }).first().waitFor({ timeout: 10000 });
+    report.seen.status1 = (await page.locator('.head .el-tag').first().textContent()).trim();
+    await page.locator('label', { hasText: '办结答复' }).click();
+    await page.getByRole('button', { name: '确认办结答复' }).click();
+    report.seen.replyError = (await page.locator('.side .el-form-item__error').first().textContent()).trim();
+    await page.getByLabel('答复意见').fill('经核查，该局已调整检查计划，合并同类检查。');
+    await page.getByRole('button', { name: '确认办结答复' }).click();
+    await page.getByText('无需再办理').waitFor({ timeout: 10000 });
+    report.seen.status2 = (await page.locator('.head .el-tag').first().textContent()).trim();
+    report.seen.events = String(await page.locator('.el-timeline-item').count());
+    await shot(page, dir, 'supervisor-complaint-resolved');
+
+    // The list, the callbacks and the orders open and read well.
+    for (const [label, name] of [['投诉处理', 'complaints'], ['案件回访', 'callbacks'], ['督办', 'orders']]) {
+      await page.locator('.el-menu-item', { hasText: label }).first().click();
+      await page.getByRole('heading', { name: label === '督办' ? '督办' : label, exact: true }).waitFor({ timeout: 15000 });
+      await page.locator('.el-table').waitFor();
+      await axe(page, 'supervision-' + name, report);
+      await shot(page, dir, 'supervisor-' + name);
+    }
+  } catch (err) {
+    report.errors.push('journey: ' + String(err && err.message || err));
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(report));
+})();
