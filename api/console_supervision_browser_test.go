@@ -45,3 +45,34 @@ func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
 		t.Logf("the supervisor's first menu entry after 工作台 is %q (the desk's 案件 comes first in areas/index.ts)", seen["menuFirst"])
 	}
 }
+
+// TestConsoleSupervisorReviewsAndScorecardInChromium: the supervisor starts a review round of
+// two closed files, scores one with the case beside the form (a one-character finding refused
+// at its field), reads the report, the scorecard's chart and definitions, the statistics, and
+// finds the finding on the problem list.
+func TestConsoleSupervisorReviewsAndScorecardInChromium(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	here := ta.supervisoryBody(t, "青山区司法局", usccOf(t, "11370402MB000011"+"0"), "青山区", "qs-supervisor")
+	var numbers []string
+	for range 2 {
+		id := ta.closedCase(t, f)
+		numbers = append(numbers, ta.do("GET", "/v1/cases/"+id, nil, f.adminTok).str("number"))
+	}
+	seen := runConsole(t, "supervision-review.cjs", ta.serve(), "qs-supervisor", testPassword).Seen
+	if seen["files"] != "2" || !hasHan(seen["findingError"]) || seen["items"] == "0" || !strings.Contains(seen["saved"], "已保存") {
+		t.Fatalf("the review: %v", seen)
+	}
+	if !strings.Contains(seen["beside"], numbers[0]) && !strings.Contains(seen["beside"], numbers[1]) || seen["besideEvents"] == "0" {
+		t.Fatalf("the case beside the form: %v (cases %v)", seen, numbers)
+	}
+	if seen["chart"] != "drawn" || !strings.Contains(seen["chartLabel"], "分") || seen["definitions"] != "10" || !strings.Contains(seen["problem"], "案卷评查") {
+		t.Fatalf("the scorecard and the problem list: %v", seen)
+	}
+	rounds := ta.do("GET", "/v1/review-rounds", nil, here)
+	round := rounds.JSON["items"].([]any)[0].(map[string]any)["id"].(string)
+	files := ta.do("GET", "/v1/review-rounds/"+round+"/files", nil, here)
+	if !strings.Contains(string(files.Body), "询问笔录未逐页签字") || !strings.Contains(string(files.Body), `"scored":true`) {
+		t.Fatalf("the scored file: %s", files.Body)
+	}
+}

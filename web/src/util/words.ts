@@ -60,3 +60,7 @@ export const objectKind: Record<string, string> = {
 export const enterpriseStatus: Record<string, string> = { pending: '待激活', active: '已激活', rejected: '已驳回' };
 
 export const feedbackSource: Record<string, string> = { card: '监督卡评价', enterprise: '企业评价' };
+
+export const problemSource: Record<string, string> = { self_check: '自查', review_finding: '案卷评查', complaint: '投诉', feedback: '评价' };
+
+export const problemStatus: Record<string, string> = { open: '待整改', in_progress: '整改中', closed: '已整改' };
