@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -74,5 +75,29 @@ func TestConsoleSupervisorReviewsAndScorecardInChromium(t *testing.T) {
 	files := ta.do("GET", "/v1/review-rounds/"+round+"/files", nil, here)
 	if !strings.Contains(string(files.Body), "询问笔录未逐页签字") || !strings.Contains(string(files.Body), `"scored":true`) {
 		t.Fatalf("the scored file: %s", files.Body)
+	}
+}
+
+// TestConsoleDrawsInChromium: the agency's admin plans a draw of two enterprises and makes it in
+// the console, reading who inspects whom by name; the supervisor finds it among the agency's
+// draws and reads the same result.
+func TestConsoleDrawsInChromium(t *testing.T) {
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	ta.supervisoryBody(t, "青山区司法局", usccOf(t, "11370402MB000011"+"0"), "青山区", "qs-supervisor")
+	for i, risk := range []string{"low", "medium", "high"} {
+		uscc := usccOf(t, fmt.Sprintf("9137040200000%03d1", i))
+		if r := ta.do("PUT", "/v1/directory/"+uscc, map[string]any{"name": fmt.Sprintf("企业%d", i), "industry": "餐饮", "risk": risk}, f.adminTok); r.Status != 200 {
+			t.Fatalf("directory: %d %s", r.Status, r.Body)
+		}
+	}
+	name := ta.do("GET", "/v1/agencies/"+f.id, nil, f.adminTok).str("name")
+	seen := runConsole(t, "supervision-draws.cjs", ta.serve(), "a-admin", "qs-supervisor", testPassword, name).Seen
+	if seen["picked"] != "2" || !hasHan(seen["inspectors"]) || seen["supervisorPicked"] != "2" || !strings.Contains(seen["supervisorInspectors"], "名执法人员") {
+		t.Fatalf("the draw: %v", seen)
+	}
+	draws := ta.do("GET", "/v1/draws", nil, f.adminTok)
+	if !strings.Contains(string(draws.Body), `"status":"drawn"`) {
+		t.Fatalf("the draw after the console: %s", draws.Body)
 	}
 }

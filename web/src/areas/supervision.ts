@@ -19,6 +19,7 @@ export const supervision: Area = {
     { path: 'scorecards', name: 'scorecards', component: () => import('../views/supervision/Scorecard.vue'), meta: { title: '评议考核' } },
     { path: 'statistics', name: 'statistics', component: () => import('../views/supervision/Statistics.vue'), meta: { title: '评价统计' } },
     { path: 'problems', name: 'problems', component: () => import('../views/supervision/Problems.vue'), meta: { title: '问题清单' } },
+    { path: 'draws', name: 'draws', component: () => import('../views/supervision/Draws.vue'), meta: { title: '双随机抽查' } },
   ],
   menu: [
     { path: '/supervision', label: '监督看板', roles: sup },
@@ -29,5 +30,6 @@ export const supervision: Area = {
     { path: '/scorecards', label: '评议考核', roles: sup },
     { path: '/statistics', label: '评价统计', roles: sup },
     { path: '/problems', label: '问题清单', roles: sup },
+    { path: '/draws', label: '双随机抽查', roles: ['supervisor', 'agency_admin'] },
   ],
 };
