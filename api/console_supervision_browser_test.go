@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,7 +11,8 @@ import (
 // enterprise rates an inspection one star and files a complaint; both counts rise and the alert
 // shows without a reload. The supervisor rejects a pending registration (asked for a reason at
 // the field first), opens the new complaint from the dashboard, accepts it and resolves it (asked
-// for a reply at the field first); the complaint's list, callbacks and orders pages open.
+// for a reply at the field first), seeing the photo the enterprise attached; the complaint's
+// list, callbacks and orders pages open.
 func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
 	w := newFeedbackWorld(t)
 	region := w.ta.do("GET", "/v1/agencies/"+w.f.id, nil, w.f.adminTok).str("jurisdiction_id")
@@ -21,9 +23,13 @@ func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
 		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	pending := r.str("id")
-	seen := runConsole(t, "supervision-dashboard.cjs", w.ta.serve(), "qs-supervisor", testPassword, w.entTo, w.inspection).Seen
+	pic := base64.StdEncoding.EncodeToString(photo(t, 96, 72))
+	seen := runConsole(t, "supervision-dashboard.cjs", w.ta.serve(), "qs-supervisor", testPassword, w.entTo, w.inspection, pic).Seen
 	if seen["rating"] != "201" || seen["complaint"] != "201" || seen["reloads"] != "0" || !hasHan(seen["alert"]) {
 		t.Fatalf("the enterprise's rating and complaint, live: %v", seen)
+	}
+	if seen["photoUpload"] != "201/200" || !strings.Contains(seen["photo"], "现场.png") {
+		t.Fatalf("the complaint's photo: %v", seen)
 	}
 	if seen["ratingsBefore"] != "0" || seen["ratingsAfter"] != "1" || seen["complaintsBefore"] != "0" || seen["complaintsAfter"] != "1" {
 		t.Fatalf("the dashboard's counts: %v", seen)

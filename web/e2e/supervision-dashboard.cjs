@@ -3,11 +3,13 @@
 // through the API, as the enterprise's phone would); both counts rise without a reload. The
 // supervisor rejects a pending registration (a reason is asked for at the field first), opens
 // the new complaint, accepts it, is asked for a reply to resolve it, and resolves it.
-// Usage: node supervision-dashboard.cjs BASE SHOTS SUPERVISOR PASSWORD ENTERPRISE_TOKEN INSPECTION_ID
+// The enterprise attaches a photo to its complaint; the supervisor sees it on the complaint's page.
+// Usage: node supervision-dashboard.cjs BASE SHOTS SUPERVISOR PASSWORD ENTERPRISE_TOKEN INSPECTION_ID PHOTO_BASE64
+const crypto = require('crypto');
 const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
 
 (async () => {
-  const [base, dir, user, password, entToken, inspection] = process.argv.slice(2);
+  const [base, dir, user, password, entToken, inspection, photo64] = process.argv.slice(2);
   const report = newReport();
   const browser = await launch();
   const tag = (page, g) => page.locator(`[data-group="${g}"] .el-tag`).first();
@@ -30,7 +32,19 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
       method: 'POST', headers: { Authorization: 'Bearer ' + entToken, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
     });
     report.seen.rating = String((await post('/v1/enterprise/inspections/' + inspection + '/rating', { rating: 1, comment: '检查时态度生硬' })).status);
-    report.seen.complaint = String((await post('/v1/complaints', { inspection_id: inspection, category: '重复检查', description: '同一事项一个月内被检查三次' })).status);
+    const filed = await post('/v1/complaints', { inspection_id: inspection, category: '重复检查', description: '同一事项一个月内被检查三次' });
+    report.seen.complaint = String(filed.status);
+    const complaintId = (await filed.json()).id;
+    const bytes = Buffer.from(photo64, 'base64');
+    const ev = await post('/v1/complaints/' + complaintId + '/evidence', {
+      kind: 'photo', sha256: crypto.createHash('sha256').update(bytes).digest('hex'), size: bytes.length,
+      content_type: 'image/png', file_name: '现场.png', captured_at: new Date().toISOString(),
+    });
+    const evId = (await ev.json()).evidence.id;
+    const put = await fetch(base + '/v1/evidence/' + evId + '/content', {
+      method: 'PUT', headers: { Authorization: 'Bearer ' + entToken, 'Content-Type': 'application/octet-stream' }, body: bytes,
+    });
+    report.seen.photoUpload = String(ev.status) + '/' + String(put.status);
     const changed = (g, before) => page.waitForFunction(([g, b]) => {
       const t = document.querySelector(`[data-group="${g}"] .el-tag`);
       return t && t.textContent.trim() !== b;
@@ -62,6 +76,8 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
     await page.getByRole('heading', { name: '投诉详情' }).waitFor({ timeout: 15000 });
     await page.getByRole('heading', { name: '办理', exact: true }).waitFor();
     report.seen.status0 = (await page.locator('.head .el-tag').first().textContent()).trim();
+    await page.waitForFunction(() => { const i = document.querySelector('img.photo'); return i && i.complete && i.naturalWidth > 0; }, null, { timeout: 10000 });
+    report.seen.photo = await page.locator('img.photo').first().getAttribute('alt');
     await axe(page, 'supervision-complaint', report);
     await shot(page, dir, 'supervisor-complaint');
     await page.getByRole('button', { name: '确认受理' }).click();
