@@ -11,8 +11,10 @@ import (
 // enterprise rates an inspection one star and files a complaint; both counts rise and the alert
 // shows without a reload. The supervisor rejects a pending registration (asked for a reason at
 // the field first), opens the new complaint from the dashboard, accepts it and resolves it (asked
-// for a reply at the field first), seeing the photo the enterprise attached; the complaint's
-// list, callbacks and orders pages open.
+// for a reply at the field first), seeing the photo the enterprise attached; issues a supervision
+// order on it (too short a text refused at its field), reads the agency's answer, is asked for
+// a reason to send it back, and closes it; the warnings, complaints,
+// callbacks and orders pages open.
 func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
 	w := newFeedbackWorld(t)
 	region := w.ta.do("GET", "/v1/agencies/"+w.f.id, nil, w.f.adminTok).str("jurisdiction_id")
@@ -24,7 +26,7 @@ func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
 	}
 	pending := r.str("id")
 	pic := base64.StdEncoding.EncodeToString(photo(t, 96, 72))
-	seen := runConsole(t, "supervision-dashboard.cjs", w.ta.serve(), "qs-supervisor", testPassword, w.entTo, w.inspection, pic).Seen
+	seen := runConsole(t, "supervision-dashboard.cjs", w.ta.serve(), "qs-supervisor", testPassword, w.entTo, w.inspection, pic, w.f.adminTok).Seen
 	if seen["rating"] != "201" || seen["complaint"] != "201" || seen["reloads"] != "0" || !hasHan(seen["alert"]) {
 		t.Fatalf("the enterprise's rating and complaint, live: %v", seen)
 	}
@@ -47,6 +49,12 @@ func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
 	list := w.ta.do("GET", "/v1/complaints?status=resolved", nil, w.here)
 	if !strings.Contains(string(list.Body), "经核查，该局已调整检查计划") {
 		t.Fatalf("the resolved complaint's reply: %s", list.Body)
+	}
+	if !hasHan(seen["orderError"]) || seen["order0"] != "待答复" || seen["answer"] != "200" || !hasHan(seen["returnError"]) || seen["order1"] != "已办结" {
+		t.Fatalf("the supervision order: %v", seen)
+	}
+	if orders := w.ta.do("GET", "/v1/supervision/orders?status=closed", nil, w.here); !strings.Contains(string(orders.Body), "请说明重复检查的原因") {
+		t.Fatalf("the closed order: %s", orders.Body)
 	}
 	if seen["menuFirst"] != "监督看板" {
 		t.Logf("the supervisor's first menu entry after 工作台 is %q (the desk's 案件 comes first in areas/index.ts)", seen["menuFirst"])

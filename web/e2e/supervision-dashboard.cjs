@@ -4,12 +4,12 @@
 // supervisor rejects a pending registration (a reason is asked for at the field first), opens
 // the new complaint, accepts it, is asked for a reply to resolve it, and resolves it.
 // The enterprise attaches a photo to its complaint; the supervisor sees it on the complaint's page.
-// Usage: node supervision-dashboard.cjs BASE SHOTS SUPERVISOR PASSWORD ENTERPRISE_TOKEN INSPECTION_ID PHOTO_BASE64
+// Usage: node supervision-dashboard.cjs BASE SHOTS SUPERVISOR PASSWORD ENTERPRISE_TOKEN INSPECTION_ID PHOTO_BASE64 AGENCY_ADMIN_TOKEN
 const crypto = require('crypto');
 const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
 
 (async () => {
-  const [base, dir, user, password, entToken, inspection, photo64] = process.argv.slice(2);
+  const [base, dir, user, password, entToken, inspection, photo64, adminToken] = process.argv.slice(2);
   const report = newReport();
   const browser = await launch();
   const tag = (page, g) => page.locator(`[data-group="${g}"] .el-tag`).first();
@@ -54,6 +54,7 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
     report.seen.ratingsAfter = (await tag(page, 'ratings').textContent()).trim();
     report.seen.complaintsAfter = (await tag(page, 'complaints').textContent()).trim();
     report.seen.reloads = String(navigations);
+    page.removeAllListeners('framenavigated');
     await page.locator('.live li').first().waitFor({ timeout: 10000 });
     report.seen.alert = (await page.locator('.live li').first().textContent()).trim();
     await shot(page, dir, 'supervisor-dashboard-live');
@@ -93,11 +94,44 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
     report.seen.events = String(await page.locator('.el-timeline-item').count());
     await shot(page, dir, 'supervisor-complaint-resolved');
 
+    // A supervision order on the complaint: too short a text is refused at its field; issued,
+    // it opens on its own page, and the supervisor closes it.
+    await page.getByRole('button', { name: '督办', exact: true }).click();
+    const od = page.getByRole('dialog', { name: '下发督办' });
+    await od.getByLabel('督办事项').fill('请说明');
+    await od.getByRole('button', { name: '下发' }).click();
+    const oerr = od.locator('.el-form-item__error').first();
+    await oerr.waitFor({ timeout: 10000 });
+    report.seen.orderError = (await oerr.textContent()).trim();
+    await od.getByLabel('督办事项').fill('请说明重复检查的原因，并报送整改措施。');
+    await od.getByRole('button', { name: '下发' }).click();
+    await page.getByRole('heading', { name: '督办详情' }).waitFor({ timeout: 15000 });
+    report.seen.order0 = (await page.locator('.head .el-tag').first().textContent()).trim();
+    await axe(page, 'supervision-order', report);
+    // The agency's admin answers (through the API, as its own console would); the supervisor
+    // reads it, is asked for a reason to send it back, and closes it instead.
+    const orderId = page.url().split('/').pop();
+    const ans = await fetch(base + '/v1/supervision/orders/' + orderId + '/transitions', {
+      method: 'POST', headers: { Authorization: 'Bearer ' + adminToken, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ action: 'answer', text: '已合并同类检查，本月不再重复检查。' }),
+    });
+    report.seen.answer = String(ans.status);
+    await page.reload();
+    await page.getByRole('button', { name: '退回重办' }).click();
+    const rerr = page.locator('.el-form-item__error').first();
+    await rerr.waitFor({ timeout: 10000 });
+    report.seen.returnError = (await rerr.textContent()).trim();
+    await page.getByRole('button', { name: '办结' }).click();
+    await page.getByText('本督办已办结').waitFor({ timeout: 10000 });
+    report.seen.order1 = (await page.locator('.head .el-tag').first().textContent()).trim();
+    await shot(page, dir, 'supervisor-order');
+
     // The list, the callbacks and the orders open and read well.
-    for (const [label, name] of [['投诉处理', 'complaints'], ['案件回访', 'callbacks'], ['督办', 'orders']]) {
-      await page.locator('.el-menu-item', { hasText: label }).first().click();
+    for (const [label, name] of [['监督预警', 'warnings'], ['投诉处理', 'complaints'], ['案件回访', 'callbacks'], ['督办', 'orders']]) {
+      await page.locator('.el-menu-item').filter({ hasText: new RegExp('^' + label + '$') }).first().click();
       await page.getByRole('heading', { name: label === '督办' ? '督办' : label, exact: true }).waitFor({ timeout: 15000 });
       await page.locator('.el-table').waitFor();
+      if (name === 'orders') report.seen.orderRows = String(await page.locator('.el-table__row').count());
       await axe(page, 'supervision-' + name, report);
       await shot(page, dir, 'supervisor-' + name);
     }

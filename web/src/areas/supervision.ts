@@ -7,6 +7,7 @@ const sup = ['supervisor'];
 export const supervision: Area = {
   routes: [
     { path: 'supervision', name: 'supervision', component: () => import('../views/supervision/Dashboard.vue'), meta: { title: '监督看板' } },
+    { path: 'warnings', name: 'warnings', component: () => import('../views/supervision/Warnings.vue'), meta: { title: '监督预警' } },
     { path: 'complaints', name: 'complaints', component: () => import('../views/supervision/Complaints.vue'), meta: { title: '投诉处理' } },
     { path: 'complaints/:id', name: 'complaint', component: () => import('../views/supervision/Complaint.vue'), meta: { title: '投诉详情' } },
     { path: 'callbacks', name: 'callbacks', component: () => import('../views/supervision/Callbacks.vue'), meta: { title: '案件回访' } },
@@ -23,6 +24,7 @@ export const supervision: Area = {
   ],
   menu: [
     { path: '/supervision', label: '监督看板', roles: sup },
+    { path: '/warnings', label: '监督预警', roles: sup },
     { path: '/complaints', label: '投诉处理', roles: sup },
     { path: '/callbacks', label: '案件回访', roles: sup },
     { path: '/supervision-orders', label: '督办', roles: sup },
