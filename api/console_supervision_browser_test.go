@@ -13,7 +13,8 @@ import (
 // the field first), opens the new complaint from the dashboard, accepts it and resolves it (asked
 // for a reply at the field first), seeing the photo the enterprise attached; issues a supervision
 // order on it (too short a text refused at its field), reads the agency's answer, is asked for
-// a reason to send it back, and closes it; the warnings, complaints,
+// a reason to send it back, and closes it; records a callback's phone answer (asked to choose
+// first); the warnings, complaints,
 // callbacks and orders pages open.
 func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
 	w := newFeedbackWorld(t)
@@ -26,7 +27,8 @@ func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
 	}
 	pending := r.str("id")
 	pic := base64.StdEncoding.EncodeToString(photo(t, 96, 72))
-	seen := runConsole(t, "supervision-dashboard.cjs", w.ta.serve(), "qs-supervisor", testPassword, w.entTo, w.inspection, pic, w.f.adminTok).Seen
+	cb := w.callback(t)["id"].(string)
+	seen := runConsole(t, "supervision-dashboard.cjs", w.ta.serve(), "qs-supervisor", testPassword, w.entTo, w.inspection, pic, w.f.adminTok, cb).Seen
 	if seen["rating"] != "201" || seen["complaint"] != "201" || seen["reloads"] != "0" || !hasHan(seen["alert"]) {
 		t.Fatalf("the enterprise's rating and complaint, live: %v", seen)
 	}
@@ -55,6 +57,12 @@ func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
 	}
 	if orders := w.ta.do("GET", "/v1/supervision/orders?status=closed", nil, w.here); !strings.Contains(string(orders.Body), "请说明重复检查的原因") {
 		t.Fatalf("the closed order: %s", orders.Body)
+	}
+	if !hasHan(seen["callbackError"]) || seen["callbackAnswer"] != "不满意" {
+		t.Fatalf("the callback: %v", seen)
+	}
+	if got := w.ta.do("GET", "/v1/callbacks/"+cb, nil, w.here); !strings.Contains(string(got.Body), "认为检查时间过长") || !strings.Contains(string(got.Body), `"channel":"phone"`) {
+		t.Fatalf("the callback after the console: %s", got.Body)
 	}
 	if seen["menuFirst"] != "监督看板" {
 		t.Logf("the supervisor's first menu entry after 工作台 is %q (the desk's 案件 comes first in areas/index.ts)", seen["menuFirst"])

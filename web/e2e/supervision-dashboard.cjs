@@ -4,12 +4,12 @@
 // supervisor rejects a pending registration (a reason is asked for at the field first), opens
 // the new complaint, accepts it, is asked for a reply to resolve it, and resolves it.
 // The enterprise attaches a photo to its complaint; the supervisor sees it on the complaint's page.
-// Usage: node supervision-dashboard.cjs BASE SHOTS SUPERVISOR PASSWORD ENTERPRISE_TOKEN INSPECTION_ID PHOTO_BASE64 AGENCY_ADMIN_TOKEN
+// Usage: node supervision-dashboard.cjs BASE SHOTS SUPERVISOR PASSWORD ENTERPRISE_TOKEN INSPECTION_ID PHOTO_BASE64 AGENCY_ADMIN_TOKEN CALLBACK_ID
 const crypto = require('crypto');
 const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
 
 (async () => {
-  const [base, dir, user, password, entToken, inspection, photo64, adminToken] = process.argv.slice(2);
+  const [base, dir, user, password, entToken, inspection, photo64, adminToken, callbackId] = process.argv.slice(2);
   const report = newReport();
   const browser = await launch();
   const tag = (page, g) => page.locator(`[data-group="${g}"] .el-tag`).first();
@@ -135,6 +135,22 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
       await axe(page, 'supervision-' + name, report);
       await shot(page, dir, 'supervisor-' + name);
     }
+
+    // A callback: the supervisor calls the party and records the answer (asked to choose first).
+    await page.goto(base + '/console/callbacks/' + callbackId);
+    await page.getByRole('heading', { name: '回访详情' }).waitFor({ timeout: 15000 });
+    report.seen.callbackPhone = (await page.locator('.el-descriptions__cell', { hasText: /^1\d{10}$/ }).first().textContent().catch(() => '')).trim();
+    await page.getByRole('button', { name: '记录电话回访' }).click();
+    const cerr = page.locator('.el-form-item__error').first();
+    await cerr.waitFor({ timeout: 10000 });
+    report.seen.callbackError = (await cerr.textContent()).trim();
+    await page.getByText('不满意', { exact: true }).click();
+    await page.getByLabel('当事人意见').fill('认为检查时间过长');
+    await axe(page, 'supervision-callback', report);
+    await page.getByRole('button', { name: '记录电话回访' }).click();
+    await page.getByText('电话回访', { exact: true }).waitFor({ timeout: 10000 });
+    report.seen.callbackAnswer = (await page.locator('.el-tag', { hasText: '满意' }).last().textContent()).trim();
+    await shot(page, dir, 'supervisor-callback');
   } catch (err) {
     report.errors.push('journey: ' + String(err && err.message || err));
   } finally {
