@@ -64,6 +64,7 @@ func TestConsoleSupervisorDashboardInChromium(t *testing.T) {
 	if got := w.ta.do("GET", "/v1/callbacks/"+cb, nil, w.here); !strings.Contains(string(got.Body), "认为检查时间过长") || !strings.Contains(string(got.Body), `"channel":"phone"`) {
 		t.Fatalf("the callback after the console: %s", got.Body)
 	}
+	t.Logf("the dashboard showed its counts %s ms after the menu click; loaded gzip %s KB", seen["dashboardMs"], seen["loadedKB"])
 	if seen["menuFirst"] != "监督看板" {
 		t.Logf("the supervisor's first menu entry after 工作台 is %q (the desk's 案件 comes first in areas/index.ts)", seen["menuFirst"])
 	}

@@ -17,9 +17,17 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
     const { page } = await open(browser, base, report);
     await signIn(page, base, user, password);
     report.seen.menuFirst = (await page.locator('.el-menu-item').nth(1).textContent()).trim();
+    const t0 = Date.now();
     await page.locator('.el-menu-item', { hasText: '监督看板' }).click();
     await page.getByRole('heading', { name: '监督看板' }).waitFor({ timeout: 15000 });
     await tag(page, 'ratings').waitFor({ timeout: 15000 });
+    // Measured, not asserted: from the menu click to the counts shown, and the gzip JS and CSS
+    // loaded so far (sign-in page, workbench, dashboard).
+    report.seen.dashboardMs = String(Date.now() - t0);
+    report.seen.loadedKB = await page.evaluate(() => {
+      const sum = (ext) => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(ext)).reduce((n, e) => n + e.encodedBodySize, 0);
+      return `js ${Math.round(sum('.js') / 1024)} css ${Math.round(sum('.css') / 1024)}`;
+    });
     report.seen.ratingsBefore = (await tag(page, 'ratings').textContent()).trim();
     report.seen.complaintsBefore = (await tag(page, 'complaints').textContent()).trim();
     report.seen.registrationsBefore = (await tag(page, 'registrations').textContent()).trim();
