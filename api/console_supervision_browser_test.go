@@ -84,6 +84,9 @@ func TestConsoleSupervisorReviewsAndScorecardInChromium(t *testing.T) {
 		numbers = append(numbers, ta.do("GET", "/v1/cases/"+id, nil, f.adminTok).str("number"))
 	}
 	seen := runConsole(t, "supervision-review.cjs", ta.serve(), "qs-supervisor", testPassword).Seen
+	if seen["rubricItems"] == "" || seen["rubricItems"] == "0" {
+		t.Fatalf("the body's rubric: %v", seen)
+	}
 	if seen["files"] != "2" || !hasHan(seen["findingError"]) || seen["items"] == "0" || !strings.Contains(seen["saved"], "已保存") {
 		t.Fatalf("the review: %v", seen)
 	}
