@@ -51,6 +51,9 @@ type Config struct {
 	TrustedProxies []string
 	// MetricsToken is the bearer token /metrics asks for; empty turns /metrics off.
 	MetricsToken string
+	// BackupDir is where the sysadmin's backups from the console go (POST /v1/system/backups);
+	// empty turns them off.
+	BackupDir string
 	// Hearing are the province's amounts that give a right to a hearing (art. 63); zero fields
 	// take domain.DefaultHearingThresholds.
 	Hearing domain.HearingThresholds
@@ -110,6 +113,9 @@ type Deps struct {
 	// Objects keeps evidence bytes; Thumbnail renders photos' thumbnails (nil: none).
 	Objects   domain.Objects
 	Thumbnail func(io.Reader) ([]byte, error)
+	// Backup copies the data into a new directory (zhifa backup's own function); nil: no
+	// backups from the console.
+	Backup func(ctx context.Context, dir string) error
 }
 
 // New builds the fiber app with every route.
@@ -186,6 +192,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	h.Instance = cfg.Instance
 	h.WarningRules = warningRules(cfg.Warnings)
 	h.FileKey = d.Key
+	h.Backups = &handlers.Backups{Dir: cfg.BackupDir, Run: d.Backup}
 	if h.Instance == "" {
 		h.Instance = domain.RandomToken(8)
 	}
@@ -355,7 +362,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/supervision/orders", authed, h.ListOrders)
 	v1.Get("/supervision/orders/:id", authed, h.GetOrder)
 	v1.Post("/supervision/orders/:id/transitions", authed, idem, h.OrderTransition)
-	// The supervisors' Chinese pages also open from a page link (?link=), for a browser.
+	// The supervisors' Chinese pages, and an evidence's bytes for a browser's <video>, also
+	// open from a signed link (?link=).
 	linked := func(c *fiber.Ctx) error {
 		if c.Get(fiber.HeaderAuthorization) == "" && c.Query("link") != "" {
 			return h.OpenPageLink(c)
@@ -418,6 +426,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/agencies/:id", authed, h.GetAgency)
 	v1.Patch("/agencies/:id", authed, h.UpdateAgency)
 	v1.Get("/agencies/:id/adjustments", authed, h.ListAdjustments)
+	v1.Get("/system/backups", authed, h.ListBackups)
+	v1.Post("/system/backups", authed, h.StartBackup)
+	v1.Get("/system/summary", authed, m.summary(time.Now(), cfg.MetricsToken != ""))
 
 	v1.Post("/officers", authed, h.CreateOfficer)
 	v1.Get("/officers", authed, h.ListOfficers)
@@ -451,6 +462,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/cases", authed, h.ListCases)
 	v1.Get("/cases/:id", authed, h.GetCase)
 	v1.Post("/cases/:id/transitions", authed, h.Transition)
+	v1.Get("/cases/:id/actions", authed, h.CaseActions)
 	v1.Get("/cases/:id/events", authed, h.CaseEvents)
 	v1.Get("/cases/:id/audit", authed, h.CaseAudit)
 	v1.Post("/cases/:id/documents", authed, h.IssueDocument)
@@ -466,7 +478,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	v1.Get("/cases/:id/evidence", authed, h.ListCaseEvidence)
 	v1.Post("/inspections/:id/evidence", authed, h.CreateInspectionEvidence)
 	v1.Get("/evidence/:id", authed, h.GetEvidence)
-	v1.Get("/evidence/:id/content", authed, h.EvidenceContent)
+	v1.Get("/evidence/:id/content", linked, h.EvidenceContent)
+	v1.Post("/evidence/:id/play-link", authed, h.EvidencePlayLink)
 	v1.Put("/evidence/:id/content", authed, h.PutEvidenceContent)
 	v1.Get("/evidence/:id/thumbnail", authed, h.EvidenceThumbnail)
 	v1.Get("/evidence/:id/access-log", authed, h.EvidenceAccessLog)

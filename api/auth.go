@@ -127,9 +127,14 @@ func (a *authHandlers) issue(ctx context.Context, u *domain.User, family string)
 // cookie must carry that header, which a page of another site cannot send without a CORS
 // preflight this server never grants, and comes from this server's own pages (Origin and
 // Sec-Fetch-Site, where the browser sends them): CSRF cannot use the cookie.
+//
+// Beside it a cookie with no secret, signedInCookie, on the console's path and readable by its
+// script, says that a refresh cookie was set: a freshly opened console asks for a refresh only
+// when there may be a session, rather than being refused (a 401 in every browser's log).
 const (
-	sessionHeader = "X-Zhifa-Session"
-	refreshCookie = "zhifa_refresh"
+	sessionHeader  = "X-Zhifa-Session"
+	refreshCookie  = "zhifa_refresh"
+	signedInCookie = "zhifa_signed_in"
 )
 
 // cookieMode says whether the request asks for the cookie session; another value is refused.
@@ -159,10 +164,14 @@ func (a *authHandlers) sameOrigin(c *fiber.Ctx) error {
 func (a *authHandlers) setRefreshCookie(c *fiber.Ctx, value string, maxAge int) {
 	ck := &fiber.Cookie{Name: refreshCookie, Value: value, Path: "/v1/auth", MaxAge: maxAge, HTTPOnly: true,
 		Secure: a.secure, SameSite: fiber.CookieSameSiteStrictMode}
+	marker := &fiber.Cookie{Name: signedInCookie, Value: "1", Path: "/console", MaxAge: maxAge,
+		Secure: a.secure, SameSite: fiber.CookieSameSiteStrictMode}
 	if value == "" {
 		ck.MaxAge, ck.Expires = 0, time.Unix(1, 0)
+		marker.Value, marker.MaxAge, marker.Expires = "", 0, time.Unix(1, 0)
 	}
 	c.Cookie(ck)
+	c.Cookie(marker)
 }
 
 func (a *authHandlers) sendTokens(c *fiber.Ctx, t tokenResponse) error {
@@ -188,8 +197,17 @@ func (a *authHandlers) presentedRefresh(c *fiber.Ctx, req refreshRequest) (strin
 }
 
 // refresh rotates a refresh token. A token presented twice means it leaked or raced: the whole
-// family is revoked and every holder must sign in again.
+// family is revoked and every holder must sign in again. A cookie that no longer signs in is
+// removed, with its marker.
 func (a *authHandlers) refresh(c *fiber.Ctx) error {
+	err := a.rotate(c)
+	if cookie, _ := cookieMode(c); cookie && domain.ErrorCode(err) == domain.Unauthorized {
+		a.setRefreshCookie(c, "", -1)
+	}
+	return err
+}
+
+func (a *authHandlers) rotate(c *fiber.Ctx) error {
 	var req refreshRequest
 	if err := handlers.Decode(c, &req); err != nil {
 		return err

@@ -122,8 +122,8 @@ func TestCaseGuards(t *testing.T) {
 		t.Errorf("investigator as reviewer: %s", r.Body)
 	}
 	ta.act(t, f, big, map[string]any{"action": "submit_review", "reviewer_id": f.reviewerID, "decision": decision(180000, "heavier", "fine")})
-	ta.actAs(t, f.officerTok, big, map[string]any{"action": "approve_review"}, 403)
-	ta.actAs(t, f.reviewerTok, big, map[string]any{"action": "approve_review"}, 200)
+	ta.actAs(t, f.officerTok, big, map[string]any{"action": "approve_review", "reason": "事实清楚，证据确凿，同意"}, 403)
+	ta.actAs(t, f.reviewerTok, big, map[string]any{"action": "approve_review", "reason": "事实清楚，证据确凿，同意"}, 200)
 	ta.actAs(t, f.adminTok, big, map[string]any{"action": "decide", "decision": decision(170000, "heavier", "fine")}, 409)
 	// A major decision records the heads' collective discussion (art. 57).
 	r = ta.actAs(t, f.adminTok, big, map[string]any{"action": "decide", "decision": decision(180000, "heavier", "fine")}, 400)

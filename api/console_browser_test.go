@@ -81,7 +81,7 @@ func runConsole(t *testing.T, script, base string, args ...string) consoleReport
 func TestConsoleSignInInChromium(t *testing.T) {
 	ta := newTestApp(t)
 	r := runConsole(t, "signin.cjs", ta.serve(), "root", testPassword)
-	want := map[string]string{"loginURL": "/console/login", "home": "/console/", "afterReload": "/console/", "afterSignOut": "/console/login"}
+	want := map[string]string{"loginURL": "/console/login", "home": "/console/", "afterReload": "/console/", "afterSignOut": "/console/login", "refusedBeforeSignIn": "0"}
 	for k, v := range want {
 		if r.Seen[k] != v {
 			t.Errorf("%s: %q, want %q", k, r.Seen[k], v)
@@ -133,9 +133,16 @@ func TestConsoleSupervisorReadsACaseFileInChromium(t *testing.T) {
 	if r := ta.do("PUT", "/v1/evidence/"+evID+"/content", pic, f.officerTok, "Content-Type", "application/octet-stream"); r.Status != 200 {
 		t.Fatalf("the photo's bytes: %d %s", r.Status, r.Body)
 	}
+	clip := video(300000)
+	ev = ta.do("POST", "/v1/cases/"+caseID+"/evidence", evidenceBody(f, "video", "video/mp4", clip), f.officerTok)
+	clipID := ev.JSON["evidence"].(map[string]any)["id"].(string)
+	if r := ta.do("PUT", "/v1/evidence/"+clipID+"/content", clip, f.officerTok, "Content-Type", "application/octet-stream"); r.Status != 200 {
+		t.Fatalf("the recording's bytes: %d %s", r.Status, r.Body)
+	}
 	party := ta.do("GET", "/v1/cases/"+caseID, nil, f.adminTok).JSON["party"].(map[string]any)["name"].(string)
 	r := runConsole(t, "casefile.cjs", ta.serve(), "console-sup", testPassword, string([]rune(party)[:3]))
-	if r.Seen["rowsAfter"] != "1" || r.Seen["audit"] != "记录完整，未被篡改" || r.Seen["thumb"] != "loaded" || !strings.HasSuffix(r.Seen["zipName"], ".zip") {
+	if r.Seen["rowsAfter"] != "1" || r.Seen["audit"] != "记录完整，未被篡改" || r.Seen["thumb"] != "loaded" || !strings.HasSuffix(r.Seen["zipName"], ".zip") ||
+		r.Seen["played"] != "206" || !strings.Contains(r.Seen["custody"], "读取原件") || !strings.Contains(r.Seen["custody"], "监督员") {
 		t.Fatalf("the supervisor saw %v", r.Seen)
 	}
 	raw, err := os.ReadFile(r.Seen["zipPath"])

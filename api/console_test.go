@@ -113,15 +113,17 @@ func TestConsoleSessionCookie(t *testing.T) {
 	if r := refresh(first, "X-Zhifa-Session", "cookie"); r.Status != 401 {
 		t.Fatalf("a used cookie: %d", r.Status)
 	}
-	if r := refresh(second, "X-Zhifa-Session", "cookie"); r.Status != 401 {
-		t.Fatalf("the cookie after its family was revoked: %d", r.Status)
+	if r := refresh(second, "X-Zhifa-Session", "cookie"); r.Status != 401 || cookieNamed(r, "zhifa_refresh") == nil || cookieNamed(r, "zhifa_refresh").Value != "" ||
+		cookieNamed(r, "zhifa_signed_in") == nil || cookieNamed(r, "zhifa_signed_in").Value != "" {
+		t.Fatalf("the cookie after its family was revoked: %d, and the cookies are not removed: %v", r.Status, r.Header["Set-Cookie"])
 	}
 
 	// Sign-out removes the cookie and ends the sign-in.
 	login = ta.do("POST", "/v1/auth/login", map[string]string{"username": "root", "password": testPassword}, "", "X-Zhifa-Session", "cookie")
 	third := refreshCookieOf(t, login)
 	out := ta.do("POST", "/v1/auth/logout", map[string]any{}, "", "Cookie", "zhifa_refresh="+third, "X-Zhifa-Session", "cookie")
-	if out.Status != 204 || !strings.Contains(out.Header.Get("Set-Cookie"), "zhifa_refresh=;") || !strings.Contains(out.Header.Get("Set-Cookie"), "expires=") {
+	if out.Status != 204 || !strings.Contains(out.Header.Get("Set-Cookie"), "zhifa_refresh=;") || !strings.Contains(out.Header.Get("Set-Cookie"), "expires=") ||
+		cookieNamed(out, "zhifa_signed_in") == nil || cookieNamed(out, "zhifa_signed_in").Value != "" {
 		t.Fatalf("sign-out: %d %q", out.Status, out.Header.Get("Set-Cookie"))
 	}
 	if r := refresh(third, "X-Zhifa-Session", "cookie"); r.Status != 401 {
@@ -139,8 +141,21 @@ func refreshCookieOf(t *testing.T, r response) string {
 		if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/v1/auth" || c.MaxAge <= 0 || len(c.Value) < 32 {
 			t.Fatalf("the refresh cookie: %+v", c)
 		}
+		if m := cookieNamed(r, "zhifa_signed_in"); m == nil || m.Value != "1" || m.HttpOnly || m.Path != "/console" || m.MaxAge != c.MaxAge {
+			t.Fatalf("the signed-in marker beside the refresh cookie: %+v", m)
+		}
 		return c.Value
 	}
 	t.Fatalf("no refresh cookie: %v", r.Header)
 	return ""
+}
+
+// cookieNamed is the cookie of that name an answer set, or nil.
+func cookieNamed(r response, name string) *http.Cookie {
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/zhifa/zhifa/api"
 	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/handlers"
 	"github.com/zhifa/zhifa/media"
 )
 
@@ -737,5 +738,77 @@ func TestOnlyItsOfficersSendEvidenceBytes(t *testing.T) {
 	}
 	if put := ta.do("PUT", "/v1/evidence/"+evID+"/content", pic, f.officer2Tok, "Content-Type", "application/octet-stream"); put.Status != 200 || put.str("status") != "complete" {
 		t.Fatalf("the genuine PUT by an officer of the evidence: %d %s", put.Status, put.Body)
+	}
+}
+
+// TestPlayLinksOpenOnlyTheirEvidence: a browser's <video> sends no bearer token, so the console
+// asks for a play link. The link opens that evidence's bytes by range, logged under the person
+// it was given to; it opens no other evidence, nothing after it expires or once the person is
+// disabled; another agency gets no link, and pending evidence has none.
+func TestPlayLinksOpenOnlyTheirEvidence(t *testing.T) {
+	cfg := testConfig()
+	cfg.StandingTTL = 300 * time.Millisecond
+	ta := newTestAppWith(t, cfg, nil)
+	a := ta.newCaseAgency(t, 0)
+	b := ta.newCaseAgency(t, 1)
+	id := ta.openInvestigating(t, a)
+	clip := video(40000)
+	put := func(content []byte, contentType string) string {
+		r := ta.do("POST", "/v1/cases/"+id+"/evidence", evidenceBody(a, "video", contentType, content), a.officerTok)
+		evID := r.JSON["evidence"].(map[string]any)["id"].(string)
+		if r := ta.do("PUT", "/v1/evidence/"+evID+"/content", content, a.officerTok, "Content-Type", "application/octet-stream"); r.Status != 200 {
+			t.Fatalf("PUT: %d %s", r.Status, r.Body)
+		}
+		return evID
+	}
+	evID, other := put(clip, "video/mp4"), put(video(5000), "video/mp4")
+	pending := ta.addEvidence(t, a, id, []byte("not sent"))
+
+	for _, tok := range []string{b.officerTok, b.adminTok} {
+		if r := ta.do("POST", "/v1/evidence/"+evID+"/play-link", nil, tok); r.Status != 404 || strings.Contains(string(r.Body), "link=") {
+			t.Errorf("a play link for agency B: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := ta.do("POST", "/v1/evidence/"+pending+"/play-link", nil, a.officerTok); r.Status != 409 {
+		t.Errorf("a play link to pending evidence: %d %s", r.Status, r.Body)
+	}
+	r := ta.do("POST", "/v1/evidence/"+evID+"/play-link", nil, a.adminTok)
+	link := r.str("url")
+	if r.Status != 201 || !strings.HasPrefix(link, "/v1/evidence/"+evID+"/content?link=") {
+		t.Fatalf("play link: %d %s", r.Status, r.Body)
+	}
+	got := ta.do("GET", link, nil, "", "Range", "bytes=100-199")
+	if got.Status != 206 || !bytes.Equal(got.Body, clip[100:200]) || got.Header.Get("Content-Range") != "bytes 100-199/40000" {
+		t.Fatalf("a range through the link: %d %q", got.Status, got.Header.Get("Content-Range"))
+	}
+	logged := ta.do("GET", "/v1/evidence/"+evID+"/access-log", nil, a.adminTok)
+	if !strings.Contains(string(logged.Body), a.adminID) || !strings.Contains(string(logged.Body), `"from":100`) || !strings.Contains(string(logged.Body), `"user_name":"`) {
+		t.Errorf("the read through the link is not in the custody log under the admin: %s", logged.Body)
+	}
+	// The same token on another evidence, or with its path edited, opens nothing.
+	token := link[strings.Index(link, "link=")+len("link="):]
+	for _, u := range []string{"/v1/evidence/" + other + "/content?link=" + token, "/v1/evidence/" + evID + "/content?link=" + token + "x",
+		"/v1/evidence/" + evID + "/thumbnail?link=" + token, "/v1/evidence/" + evID + "/content?link=true"} {
+		if r := ta.do("GET", u, nil, ""); r.Status < 400 || bytes.Contains(r.Body, clip[:64]) {
+			t.Errorf("GET %s: %d", u, r.Status)
+		}
+	}
+	// Disabled, the person's links open nothing; and a link outlives no clock.
+	ta.clock.Set(time.Now().Add(handlers.PlayLinkTTL + time.Minute))
+	if r := ta.do("GET", link, nil, ""); r.Status != 410 {
+		t.Errorf("an expired play link: %d", r.Status)
+	}
+	ta.clock.Set(time.Time{})
+	r = ta.do("POST", "/v1/evidence/"+evID+"/play-link", nil, a.officerTok)
+	officerLink := r.str("url")
+	if got := ta.do("GET", officerLink, nil, "", "Range", "bytes=0-9"); got.Status != 206 {
+		t.Fatalf("the officer's link: %d", got.Status)
+	}
+	if r := ta.do("PATCH", "/v1/officers/"+a.officerID, map[string]any{"status": "disabled"}, a.adminTok, "If-Match", ta.versionOf(t, "/v1/officers/"+a.officerID, a.adminTok)); r.Status != 200 {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	time.Sleep(cfg.StandingTTL + 100*time.Millisecond)
+	if got := ta.do("GET", officerLink, nil, "", "Range", "bytes=0-9"); got.Status != 401 {
+		t.Errorf("a disabled officer's play link: %d", got.Status)
 	}
 }

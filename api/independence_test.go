@@ -58,14 +58,14 @@ func TestReviewerIndependence(t *testing.T) {
 	if !strings.Contains(string(r.Body), "reviewer") {
 		t.Errorf("the reviewer records in the case under review: %s", r.Body)
 	}
-	ta.actAs(t, f.reviewerTok, clean, map[string]any{"action": "approve_review"}, 200)
+	ta.actAs(t, f.reviewerTok, clean, map[string]any{"action": "approve_review", "reason": "事实清楚，证据确凿，同意"}, 200)
 	head := ta.mustCreate("/v1/officers", map[string]any{"username": "a-head-reviewer", "password": testPassword, "name": "李局长", "roles": []string{"agency_admin", "reviewer"}, "agency_id": f.id}, ta.sysTok)
 	headTok := ta.login("a-head-reviewer", testPassword)
 	discussion := map[string]any{"held_on": todayInChina(), "participants": []string{"局长", "副局长", "法制科长"}, "conclusion": "同意处罚"}
 	both := ta.toNotified(t, f, 180000, "fine")
 	ta.act(t, f, both, map[string]any{"action": "waive"})
 	ta.act(t, f, both, map[string]any{"action": "submit_review", "reviewer_id": head, "decision": decision(180000, "heavier", "fine")})
-	ta.actAs(t, headTok, both, map[string]any{"action": "approve_review"}, 200)
+	ta.actAs(t, headTok, both, map[string]any{"action": "approve_review", "reason": "事实清楚，证据确凿，同意"}, 200)
 	r = ta.actAs(t, headTok, both, map[string]any{"action": "decide", "decision": decision(180000, "heavier", "fine"), "collective_discussion": discussion}, 403)
 	if !strings.Contains(string(r.Body), "different people") {
 		t.Errorf("the reviewer decides: %s", r.Body)

@@ -2,6 +2,8 @@ package api
 
 import (
 	"crypto/subtle"
+	"math"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/zhifa/zhifa/domain"
+	"github.com/zhifa/zhifa/handlers"
 )
 
 // metrics are the Prometheus series the app exports; each app has its own registry so tests
@@ -65,5 +68,78 @@ func (m *metrics) handler(token string) fiber.Handler {
 			return domain.Errorf(domain.Unauthorized, "/metrics needs the metrics token")
 		}
 		return serve(c)
+	}
+}
+
+// systemSummary is the health page's view of the series, for the sysadmin: /metrics itself
+// stays the scraper's, behind its own token, which never reaches a browser.
+type systemSummary struct {
+	StartedAt       time.Time `json:"started_at"`
+	UptimeSeconds   int64     `json:"uptime_seconds"`
+	Requests        int64     `json:"requests"`
+	ClientErrors    int64     `json:"client_errors"`
+	ServerErrors    int64     `json:"server_errors"`
+	MeanLatencyMS   float64   `json:"mean_latency_ms"`
+	Goroutines      int       `json:"goroutines"`
+	HeapBytes       uint64    `json:"heap_bytes"`
+	ResidentBytes   int64     `json:"resident_bytes"`
+	OpenFiles       int64     `json:"open_files"`
+	GoVersion       string    `json:"go_version"`
+	MetricsEndpoint bool      `json:"metrics_endpoint"`
+}
+
+// summary answers the totals since start; sysadmin only.
+func (m *metrics) summary(started time.Time, metricsOn bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if p, _ := handlers.PrincipalOf(c); !p.Has(domain.RoleSysadmin) {
+			return domain.Errorf(domain.Forbidden, "only a sysadmin reads the system's metrics")
+		}
+		s := systemSummary{StartedAt: started.UTC(), UptimeSeconds: int64(time.Since(started).Seconds()), Goroutines: runtime.NumGoroutine(),
+			GoVersion: runtime.Version(), MetricsEndpoint: metricsOn}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		s.HeapBytes = ms.HeapAlloc
+		families, err := m.reg.Gather()
+		if err != nil {
+			return err
+		}
+		var seconds float64
+		var observed uint64
+		for _, f := range families {
+			switch f.GetName() {
+			case "zhifa_http_requests_total":
+				for _, mm := range f.GetMetric() {
+					n := int64(mm.GetCounter().GetValue())
+					s.Requests += n
+					for _, l := range mm.GetLabel() {
+						if l.GetName() == "status" && len(l.GetValue()) == 3 {
+							switch l.GetValue()[0] {
+							case '4':
+								s.ClientErrors += n
+							case '5':
+								s.ServerErrors += n
+							}
+						}
+					}
+				}
+			case "zhifa_http_request_duration_seconds":
+				for _, mm := range f.GetMetric() {
+					seconds += mm.GetHistogram().GetSampleSum()
+					observed += mm.GetHistogram().GetSampleCount()
+				}
+			case "process_resident_memory_bytes":
+				if mm := f.GetMetric(); len(mm) > 0 {
+					s.ResidentBytes = int64(mm[0].GetGauge().GetValue())
+				}
+			case "process_open_fds":
+				if mm := f.GetMetric(); len(mm) > 0 {
+					s.OpenFiles = int64(mm[0].GetGauge().GetValue())
+				}
+			}
+		}
+		if observed > 0 {
+			s.MeanLatencyMS = math.Round(seconds/float64(observed)*1e4) / 10
+		}
+		return c.JSON(s)
 	}
 }

@@ -52,7 +52,7 @@ func TestAlertsReachTheInboxOnce(t *testing.T) {
 	big := ta.toNotified(t, f, 180000, "fine")
 	ta.act(t, f, big, map[string]any{"action": "waive", "reason": "当事人放弃陈述申辩和听证"})
 	ta.act(t, f, big, map[string]any{"action": "submit_review", "reviewer_id": f.reviewerID, "decision": decision(180000, "heavier", "fine")})
-	ta.actAs(t, f.reviewerTok, big, map[string]any{"action": "approve_review"}, 200)
+	ta.actAs(t, f.reviewerTok, big, map[string]any{"action": "approve_review", "reason": "事实清楚，证据确凿，同意"}, 200)
 	plan := map[string]any{"matter_id": f.matterID, "enterprise_uscc": usccs[3], "enterprise_name": "某某餐饮有限公司",
 		"planned_on": time.Now().AddDate(0, 0, 3).Format(time.DateOnly), "officer_ids": f.officers}
 	if r := ta.do("POST", "/v1/inspections", plan, f.officerTok); r.Status != 201 {

@@ -234,7 +234,7 @@ func TestDisabledRevokedAndSuspendedStop(t *testing.T) {
 		{Name: "the suspended agency's admin creates an officer", Method: "POST", URL: "/v1/officers", Token: f.adminTok,
 			Body: map[string]any{"username": "sep-late", "password": testPassword, "name": "迟到", "roles": []string{"officer"}}, Status: 403},
 		{Name: "the suspended agency's reviewer acts", Method: "POST", URL: "/v1/cases/" + caseID + "/transitions", Token: f.reviewerTok,
-			Body: map[string]any{"action": "approve_review"}, Status: 403},
+			Body: map[string]any{"action": "approve_review", "reason": "事实清楚，证据确凿，同意"}, Status: 403},
 	})
 	time.Sleep(cfg.StandingTTL + 50*time.Millisecond)
 	ta.run([]scenario{

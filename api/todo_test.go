@@ -71,7 +71,7 @@ func TestTodoListsGiveEachPersonWhatWaits(t *testing.T) {
 	reviewed := ta.toNotified(t, f, 180000, "fine")
 	ta.act(t, f, reviewed, map[string]any{"action": "waive", "reason": "当事人放弃陈述申辩和听证"})
 	ta.act(t, f, reviewed, map[string]any{"action": "submit_review", "reviewer_id": f.reviewerID, "decision": decision(180000, "heavier", "fine")})
-	ta.actAs(t, f.reviewerTok, reviewed, map[string]any{"action": "approve_review"}, 200)
+	ta.actAs(t, f.reviewerTok, reviewed, map[string]any{"action": "approve_review", "reason": "事实清楚，证据确凿，同意"}, 200)
 	// A case the catalog sends to no review, whose party waived its answer: the head's too.
 	ready := ta.toNotified(t, f, 90000, "fine")
 	ta.act(t, f, ready, map[string]any{"action": "waive", "reason": "当事人放弃陈述申辩"})

@@ -105,3 +105,20 @@ func joinOr(s []string) string {
 	}
 	return out + " or " + s[len(s)-1]
 }
+
+// TakesPart says whether the person's roles are those action a is taken by, whatever else
+// stands in the way now: what a person's desk offers them at all.
+func TakesPart(a Action, s Standing) bool {
+	rule, ok := actors[a]
+	if !ok || s.User == nil {
+		return false
+	}
+	roles := rule.Roles
+	if slices.Contains(roles, RoleDecider) {
+		if s.Agency == nil {
+			return false
+		}
+		roles = []Role{s.Agency.Decider()}
+	}
+	return slices.ContainsFunc(roles, s.User.Has)
+}

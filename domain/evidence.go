@@ -255,6 +255,7 @@ type EvidenceAccess struct {
 	EvidenceID string
 	AgencyID   string
 	UserID     string
+	UserName   string // as the reader was named when reading
 	At         time.Time
 	What       string // content or thumbnail
 	From, To   int64  // the byte range read, inclusive

@@ -5,6 +5,7 @@ func init() {
 	for en, zh := range map[string]string{
 		"this sign-in has been ended; sign in again":                      "本次登录已结束，请重新登录",
 		"unknown field; field names are case-sensitive: did you mean %s?": "未知字段；字段名区分大小写，是否应为 %s？",
+		"the bucket is missing from the object store":                     "对象存储中缺少存储桶",
 	} {
 		zhMessages[en] = zh
 	}

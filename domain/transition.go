@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -142,6 +143,20 @@ func docHash(d *Document) string {
 	return d.Hash
 }
 
+// Check answers whether Apply would accept the transition now, with the same rules, leaving the
+// case unchanged: what a person's desk offers and refuses is what the write path does.
+func (c *Case) Check(t Transition, g Guards) error {
+	probe := *c
+	probe.Documents = maps.Clone(c.Documents)
+	probe.Investigators = slices.Clip(c.Investigators)
+	if t.Notice != nil {
+		n := *t.Notice
+		t.Notice = &n
+	}
+	_, err := probe.Apply(t, g)
+	return err
+}
+
 func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 	if err := CheckActor(t.Action, g.Actor, c.AgencyID, g.Now); err != nil {
 		return err
@@ -263,14 +278,15 @@ func (c *Case) check(t *Transition, g *Guards, to CaseStatus) error {
 		}
 		c.ReviewerID, c.Proposed, c.ReviewApproved = t.ReviewerID, t.Decision, false
 	case ActApproveReview, ActRejectReview:
-		if t.ActorID != c.ReviewerID {
-			return Errorf(Forbidden, "only the assigned reviewer decides the review")
-		}
 		if c.Investigated(t.ActorID) {
 			return Errorf(Forbidden, "a reviewer who investigated the case may not review it (art. 58)")
 		}
+		if t.ActorID != c.ReviewerID {
+			return Errorf(Forbidden, "only the assigned reviewer decides the review")
+		}
 		c.ReviewApproved = t.Action == ActApproveReview
-		if t.Action == ActRejectReview && strings.TrimSpace(t.Reason) == "" {
+		// Approving or sending back, the reviewer writes the opinion (审核意见).
+		if strings.TrimSpace(t.Reason) == "" {
 			f.Add("reason", "the review opinion is required")
 		}
 	case ActDecide:

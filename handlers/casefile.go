@@ -60,7 +60,7 @@ func (h *Handlers) CaseFile(c *fiber.Ctx) error {
 		if e.Status != domain.EvidenceComplete || h.Objects == nil {
 			continue
 		}
-		if err := h.Repo.RecordAccess(ctx, withBody(&domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
+		if err := h.Repo.RecordAccess(ctx, withBody(c, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
 			What: "case_file", From: 0, To: e.Size - 1, Address: c.IP()}, body)); err != nil {
 			return err
 		}

@@ -388,7 +388,7 @@ func (h *Handlers) EvidenceContent(c *fiber.Ctx) error {
 	// The embedded gateway listens on a loopback port no phone reaches: its bytes come through
 	// the API, link or not.
 	link := c.Query("link") == "true" && h.Objects.Linkable()
-	if err := h.Repo.RecordAccess(ctx, withBody(&domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
+	if err := h.Repo.RecordAccess(ctx, withBody(c, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
 		What: map[bool]string{true: "link", false: "content"}[link], From: from, To: to, Address: c.IP()}, body)); err != nil {
 		return err
 	}
@@ -471,7 +471,7 @@ func (h *Handlers) EvidenceThumbnail(c *fiber.Ctx) error {
 	if err != nil {
 		return domain.Errorf(domain.Unavailable, "the thumbnail could not be read")
 	}
-	if err := h.Repo.RecordAccess(ctx, withBody(&domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
+	if err := h.Repo.RecordAccess(ctx, withBody(c, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
 		What: "thumbnail", From: 0, To: int64(len(b)) - 1, Address: c.IP()}, body)); err != nil {
 		return err
 	}
@@ -503,6 +503,7 @@ func (h *Handlers) makeThumbnail(ctx context.Context, e *domain.Evidence) error 
 type accessJSON struct {
 	At       time.Time `json:"at"`
 	UserID   string    `json:"user_id,omitempty"`
+	UserName string    `json:"user_name,omitempty"`
 	What     string    `json:"what"`
 	From     int64     `json:"from"`
 	To       int64     `json:"to"`
@@ -511,8 +512,12 @@ type accessJSON struct {
 	BodyName string    `json:"body_name,omitempty"`
 }
 
-// withBody names the supervisory body of a supervisor's read in its access-log entry.
-func withBody(a *domain.EvidenceAccess, body *domain.Agency) *domain.EvidenceAccess {
+// withBody names the reader (as the request was admitted) and the supervisory body of a
+// supervisor's read in its access-log entry.
+func withBody(c *fiber.Ctx, a *domain.EvidenceAccess, body *domain.Agency) *domain.EvidenceAccess {
+	if s, ok := admitted(c, a.UserID); ok {
+		a.UserName = s.User.Name
+	}
 	if body != nil {
 		a.BodyID, a.BodyName = body.ID, body.Name
 	}
@@ -541,11 +546,11 @@ func (h *Handlers) EvidenceAccessLog(c *fiber.Ctx) error {
 	p := principal(c)
 	whoever := p.Has(domain.RoleSysadmin)
 	return c.JSON(listOf(list, next, func(a *domain.EvidenceAccess) accessJSON {
-		j := accessJSON{At: a.At, UserID: a.UserID, What: a.What, From: a.From, To: a.To, Address: a.Address, BodyID: a.BodyID, BodyName: a.BodyName}
+		j := accessJSON{At: a.At, UserID: a.UserID, UserName: a.UserName, What: a.What, From: a.From, To: a.To, Address: a.Address, BodyID: a.BodyID, BodyName: a.BodyName}
 		if a.BodyID != "" && !whoever && (body == nil || body.ID != a.BodyID) {
 			j.Address = ""
 			if !p.ManagesAgency(e.AgencyID) {
-				j.UserID = ""
+				j.UserID, j.UserName = "", ""
 			}
 		}
 		return j

@@ -49,12 +49,41 @@ func canonicalQuery(c *fiber.Ctx) url.Values {
 // pageLinkTo answers with a signed link to path?query (format=html) for the caller.
 func (h *Handlers) pageLinkTo(c *fiber.Ctx, path string, q url.Values) error {
 	q.Set("format", "html")
+	return h.signedLinkTo(c, path+"?"+q.Encode(), PageLinkTTL)
+}
+
+// signedLinkTo answers with a signed link to page (a path and its canonical query) for the
+// caller, opening it for ttl.
+func (h *Handlers) signedLinkTo(c *fiber.Ctx, page string, ttl time.Duration) error {
 	p := principal(c)
-	exp := h.Now().Add(PageLinkTTL).UTC().Truncate(time.Second)
-	page := path + "?" + q.Encode()
+	exp := h.Now().Add(ttl).UTC().Truncate(time.Second)
 	payload, _ := json.Marshal(pageLink{UserID: p.UserID, AgencyID: p.AgencyID, Roles: p.Roles, Page: page, Expires: exp.Unix(), Epoch: p.Epoch})
 	token := base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(h.pageLinkMAC(payload))
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"url": page + "&link=" + token, "expires_at": exp})
+	sep := "&"
+	if strings.HasSuffix(page, "?") {
+		sep = ""
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"url": page + sep + "link=" + token, "expires_at": exp})
+}
+
+// PlayLinkTTL is how long a play link opens an evidence's bytes: long enough to watch and
+// seek in a recording of a whole visit.
+const PlayLinkTTL = 2 * time.Hour
+
+// EvidencePlayLink gives the caller a signed link to a complete evidence's bytes, for a
+// browser's <video> or <img>, which send no bearer token but ask for ranges as they seek. Every
+// range read through it is logged under the caller, as with the token.
+func (h *Handlers) EvidencePlayLink(c *fiber.Ctx) error {
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	e, _, err := h.readableEvidence(c, ctx)
+	if err != nil {
+		return err
+	}
+	if e.Status != domain.EvidenceComplete {
+		return domain.Errorf(domain.Conflict, "the evidence is %s: it has no content to read", e.Status)
+	}
+	return h.signedLinkTo(c, "/v1/evidence/"+url.PathEscape(e.ID)+"/content?", PlayLinkTTL)
 }
 
 // ScorecardsLink gives a page link to the scorecards page of the period and agencies the query

@@ -144,10 +144,15 @@ func (m *Media) Engine() string { return m.engine }
 // Bucket is the bucket's name.
 func (m *Media) Bucket() string { return m.bucket }
 
-// Ping reports whether the bucket answers; Unavailable when it does not.
+// Ping reports whether the bucket answers; Unavailable when the store does not answer or the
+// bucket is gone (an answering store without the bucket takes no evidence either).
 func (m *Media) Ping(ctx context.Context) error {
-	if _, err := m.client.BucketExists(ctx, m.bucket); err != nil {
+	ok, err := m.client.BucketExists(ctx, m.bucket)
+	if err != nil {
 		return &domain.Error{Code: domain.Unavailable, Message: "the object store does not answer", Err: err}
+	}
+	if !ok {
+		return &domain.Error{Code: domain.Unavailable, Message: "the bucket is missing from the object store"}
 	}
 	return nil
 }

@@ -75,6 +75,16 @@ func TestObjectsOnTheEmbeddedGateway(t *testing.T) {
 	if n, err := locked.Versions(ctx, "uploads/"); err != nil || n != 0 {
 		t.Fatalf("%d versions of a removed tail left (%v)", n, err)
 	}
+	// A bucket removed under a running server is noticed by the readiness check.
+	if err := plain.Ping(ctx); err != nil {
+		t.Fatalf("ping with the bucket there: %v", err)
+	}
+	if err := plain.RemoveBucket(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.Ping(ctx); err == nil {
+		t.Fatal("ping says ready with the bucket gone")
+	}
 }
 
 // TestTheEmbeddedGatewayMakesNoLinks: its loopback port is no address for a phone.

@@ -149,6 +149,7 @@ type accessDoc struct {
 	EvidenceID string    `bson:"evidence_id"`
 	AgencyID   string    `bson:"agency_id"`
 	UserID     string    `bson:"user_id"`
+	UserName   string    `bson:"user_name,omitempty"`
 	At         time.Time `bson:"at"`
 	What       string    `bson:"what"`
 	From       int64     `bson:"from"`
@@ -166,7 +167,7 @@ func (s *Store) RecordAccess(ctx context.Context, a *domain.EvidenceAccess) erro
 	}
 	a.At = asStored(a.At)
 	_, err := s.db.Collection("evidence_access").InsertOne(ctx, accessDoc{ID: a.ID, EvidenceID: a.EvidenceID, AgencyID: a.AgencyID,
-		UserID: a.UserID, At: a.At, What: a.What, From: a.From, To: a.To, Address: a.Address, BodyID: a.BodyID, BodyName: a.BodyName})
+		UserID: a.UserID, UserName: a.UserName, At: a.At, What: a.What, From: a.From, To: a.To, Address: a.Address, BodyID: a.BodyID, BodyName: a.BodyName})
 	return mapErr(err, "access log")
 }
 
@@ -175,7 +176,7 @@ func (s *Store) AccessLog(ctx context.Context, evidenceID string, p domain.Page)
 	return page(ctx, s.db.Collection("evidence_access"), bson.D{{Key: "evidence_id", Value: evidenceID}}, p,
 		func(d *accessDoc) *domain.EvidenceAccess {
 			return &domain.EvidenceAccess{ID: d.ID, EvidenceID: d.EvidenceID, AgencyID: d.AgencyID, UserID: d.UserID, At: d.At.UTC(),
-				What: d.What, From: d.From, To: d.To, Address: d.Address, BodyID: d.BodyID, BodyName: d.BodyName}
+				What: d.What, From: d.From, To: d.To, Address: d.Address, BodyID: d.BodyID, BodyName: d.BodyName, UserName: d.UserName}
 		}, func(d *accessDoc) string { return d.ID })
 }
 

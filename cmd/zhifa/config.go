@@ -94,6 +94,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			LoginFailures:        e.integer("ZHIFA_LOGIN_FAILURES", 5, 1, 1000),
 			LoginAddressFailures: e.integer("ZHIFA_LOGIN_ADDRESS_FAILURES", 20, 1, 100000),
 			MetricsToken:         e.str("ZHIFA_METRICS_TOKEN", ""),
+			BackupDir:            e.str("ZHIFA_BACKUP_DIR", ""),
 			Hearing: domain.HearingThresholds{
 				FinePerson:               int64(e.integer("ZHIFA_HEARING_FINE_PERSON", int(domain.DefaultHearingThresholds.FinePerson), 1, 1e9)),
 				FineOrganisation:         int64(e.integer("ZHIFA_HEARING_FINE_ORGANISATION", int(domain.DefaultHearingThresholds.FineOrganisation), 1, 1e9)),

@@ -141,6 +141,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	app, err := api.New(cfg.API, api.Deps{
 		Repo: st, Passwords: passwords, Key: key, Log: log, Gate: gate, Objects: md, Thumbnail: media.Thumbnail,
 		Checks: []api.Check{{Name: "documents", Ping: st.Ping}, {Name: "objects", Ping: md.Ping}},
+		Backup: func(ctx context.Context, dir string) error { return backupCommand(ctx, cfg, dir, io.Discard) },
 	})
 	if err != nil {
 		_ = ln.Close()

@@ -1,6 +1,7 @@
 // A supervisor at a desk: signs in, opens 案件, finds a covered agency's case by a fragment of the
 // party's name, opens it, and reads its process, the audit's verdict, its documents and its
-// evidence with the photo's thumbnail; downloads the case file (电子卷宗).
+// evidence with the photo's thumbnail; plays the recording (ranges through a play link) and reads
+// its custody log; downloads the case file (电子卷宗).
 // Usage: node casefile.cjs BASE SHOTS USERNAME PASSWORD PARTY_FRAGMENT; prints the report.
 const fs = require('fs');
 const path = require('path');
@@ -33,6 +34,24 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
     report.seen.timeline = String(await page.locator('.el-timeline-item').count());
     await axe(page, 'case', report);
     await shot(page, dir, 'supervisor-case');
+
+    // The recording plays in the page: the <video> asks for ranges through a play link.
+    const ranged = page.waitForResponse((r) => /\/v1\/evidence\/[^/]+\/content\?link=/.test(r.url()) && r.status() === 206, { timeout: 15000 });
+    await page.getByRole('button', { name: '播放' }).first().click();
+    await page.locator('video.media').waitFor();
+    report.seen.played = String((await ranged).status());
+    await shot(page, dir, 'supervisor-video');
+    await page.keyboard.press('Escape');
+    await page.locator('video.media').waitFor({ state: 'detached' });
+    // Its custody log names the supervisor's read.
+    const videoRow = page.locator('.el-table__row', { has: page.getByRole('button', { name: '播放' }) });
+    await videoRow.getByRole('button', { name: '访问记录' }).click();
+    const dialog = page.getByRole('dialog', { name: '证据访问记录（保管链）' });
+    await dialog.locator('.el-table__row').first().waitFor({ timeout: 10000 });
+    report.seen.custody = (await dialog.locator('.el-table__row').first().textContent()).trim();
+    await axe(page, 'custody', report);
+    await shot(page, dir, 'supervisor-custody');
+    await page.keyboard.press('Escape');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载电子卷宗' }).click()]);
     const file = path.join(dir, 'downloaded-case-file.zip');
     await dl.saveAs(file);

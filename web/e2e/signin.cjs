@@ -10,12 +10,16 @@ const { launch, open, axe, shot, newReport } = require('./lib.cjs');
   const browser = await launch();
   try {
     const { page } = await open(browser, base, report);
+    // A console opened with no session asks for no refresh (it would only be refused).
+    let refused = 0;
+    page.on('response', (r) => { if (r.status() === 401) refused++; });
     await page.goto(base + '/');
     await page.getByRole('heading', { name: '执法监督平台' }).waitFor();
     report.seen.loginURL = new URL(page.url()).pathname;
     await axe(page, 'login', report);
     await shot(page, dir, 'login');
 
+    report.seen.refusedBeforeSignIn = String(refused);
     await page.getByLabel('用户名').fill(username);
     await page.getByLabel('密码').fill('not the password');
     await page.getByRole('button', { name: '登录' }).click();

@@ -26,15 +26,34 @@ async function begin(token: { access_token: string; expires_in: number; password
   return true;
 }
 
+// The code of the last refused sign-in: account_pending when the password is right but the
+// enterprise's registration still waits for its supervisors (the portal then shows that state).
+let lastCode = '';
+export const ACCOUNT_PENDING = 'account_pending';
+export function signInCode(): string {
+  return lastCode;
+}
+
 // signIn answers the error text to show, or '' when signed in.
 export async function signIn(username: string, password: string): Promise<string> {
   const { data, error } = await api.POST('/v1/auth/login', { body: { username, password }, params: { header: cookieMode } });
+  lastCode = (error as { code?: string } | undefined)?.code ?? '';
   if (error || !data) return (error as { detail?: string })?.detail ?? '登录失败';
   return (await begin(data)) ? '' : '登录失败';
 }
 
+// mayHaveSession: the server sets the script-readable zhifa_signed_in cookie (no secret) beside
+// the httpOnly refresh cookie, so a console opened with no session does not ask to be refused.
+export function mayHaveSession(cookies: string = document.cookie): boolean {
+  return cookies.split(';').some((c) => c.trim() === 'zhifa_signed_in=1');
+}
+
 // resume renews the access token from the refresh cookie; false when there is no session.
 export async function resume(): Promise<boolean> {
+  if (!mayHaveSession()) {
+    session.expired();
+    return false;
+  }
   const { data } = await api.POST('/v1/auth/refresh', { body: {}, params: { header: cookieMode } });
   if (!data) {
     session.expired();

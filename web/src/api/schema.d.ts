@@ -384,7 +384,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
                     "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
                 };
                 path?: never;
@@ -435,7 +435,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
                     "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
                 };
                 path?: never;
@@ -481,7 +481,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+                    /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
                     "X-Zhifa-Session"?: components["parameters"]["SessionMode"];
                 };
                 path?: never;
@@ -4589,6 +4589,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/system/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The backups made into ZHIFA_BACKUP_DIR, newest first (at most 30), and whether one runs; sysadmin only.
+         * @description A subdirectory without its manifest.json is a backup still running or one that failed (complete false). configured is false when ZHIFA_BACKUP_DIR is not set; then `zhifa backup DIR` on the server is the way (README "Backup and restore").
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the backups */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BackupState"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        /**
+         * Start a backup (what zhifa backup DIR does) into a new subdirectory of ZHIFA_BACKUP_DIR, named by the UTC time; sysadmin only.
+         * @description Answers 202 at once with the state (running true); GET shows when it has finished and what it holds, or its error. One runs at a time: 409 while one runs, and 409 when ZHIFA_BACKUP_DIR is not set. The directory is the operator's; the request names none.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description started */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BackupState"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/system/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The system at a glance since this process started - requests, errors, mean latency, memory; sysadmin only.
+         * @description What the console's health page shows of the Prometheus series, so that the metrics token (ZHIFA_METRICS_TOKEN, for the scraper of /metrics) never reaches a browser. Counts are this process's, since started_at.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the summary */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SystemSummary"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/officers": {
         parameters: {
             query?: never;
@@ -5911,6 +6019,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cases/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * What the caller may do in the case now (the desk's 办理 panel).
+         * @description Every action the procedure allows from the case's status whose role the caller holds (decide: the agency's decision role; approve_review and reject_review: reviewers; extend_deadline: the head; the rest: officers), each with its form's fields and, when the rules refuse it for now, allowed false and the reason in the reader's language (the statement-and-defence period not yet over, legal review not yet approved, a reviewer who investigated, the reviewer deciding, a certificate expired...). The answer is the transition's own rules applied to what the case proposes (the notice's or the reviewed decision) with the caller acting: an action offered is accepted by POST /v1/cases/{id}/transitions once its required fields are given, and one refused is refused there. How many officers act, and who, is left to the form's officer_ids. The decision actions carry the matter's discretion benchmark and the tier the case's proposal falls in. Once a penalty decision is made, the two documents it is served with (两书同达) are offered until issued (request document), refused with the reason the issue would give (the agency's reconsideration body and court not set...). A supervisor over the agency, who reads its files and acts in none, gets no items; anyone else outside the agency 404.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the actions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaseActions"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cases/{id}/events": {
         parameters: {
             query?: never;
@@ -6601,7 +6755,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    link?: "true";
+                    /** @description `true`: a presigned link to the object store (MinIO); or the token of a play link (POST /v1/evidence/{id}/play-link), which opens this evidence's bytes without a bearer token */
+                    link?: string;
                 };
                 header?: {
                     /** @example bytes=0-1048575 */
@@ -6644,11 +6799,47 @@ export interface paths {
                 400: components["responses"]["Problem"];
                 401: components["responses"]["Problem"];
                 403: components["responses"]["Problem"];
-                404: components["responses"]["Problem"];
+                /** @description not found, or (a play link that does not name this evidence) a page saying the link opens nothing */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                        "text/html": string;
+                    };
+                };
                 409: components["responses"]["Problem"];
+                /** @description the play link expired */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
                 416: components["responses"]["Problem"];
             };
         };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/evidence/{id}/play-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
         /**
          * Upload a small evidence's bytes in one request (up to ZHIFA_EVIDENCE_PUT_MAX).
          * @description The body is the whole file: Content-Length must equal the declared size. The type is sniffed from the first bytes, the SHA-256 computed while streaming; a mismatch rejects the evidence (422 names both hashes). Completed evidence cannot be replaced (409). Only the officer who recorded the evidence or one of the officers it names sends its bytes (403 for anyone else, and nothing changes). Larger files go through /v1/uploads.
@@ -6689,7 +6880,41 @@ export interface paths {
                 503: components["responses"]["Problem"];
             };
         };
-        post?: never;
+        /**
+         * A signed link to a complete evidence's bytes, for a browser's video or image element.
+         * @description A browser's <video> sends no bearer token but asks for ranges as the person seeks. The link (GET /v1/evidence/{id}/content?link=…, two hours) opens this evidence's bytes only, as the person it was given to stands at each request (a disabled account's link opens nothing); every read through it is in the access log under that person. Whoever reads the evidence may ask for one; pending evidence has none (409).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the link */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "url": "/v1/evidence/6a0f…/content?link=eyJ1…",
+                         *       "expires_at": "2026-05-01T10:00:00Z"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["PageLink"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -8281,6 +8506,8 @@ export interface components {
              * @enum {string}
              */
             decision_role?: "agency_admin" | "officer";
+            /** @description the 文号 pattern of its documents (not in the public list); absent while the default {kind}〔{year}〕{n}号 applies */
+            document_number_pattern?: string;
             /** @description 行政复议机关 named by the agency's penalty decisions */
             reconsideration_body?: string;
             /** @description 人民法院 named by the agency's penalty decisions */
@@ -8294,6 +8521,51 @@ export interface components {
         AgencyList: {
             items: components["schemas"]["Agency"][];
             next_cursor?: string;
+        };
+        SystemSummary: {
+            /** Format: date-time */
+            started_at: string;
+            uptime_seconds: number;
+            /** @description answered since started_at */
+            requests: number;
+            /** @description answered 4xx */
+            client_errors: number;
+            /** @description answered 5xx */
+            server_errors: number;
+            mean_latency_ms: number;
+            goroutines: number;
+            heap_bytes: number;
+            /** @description 0 where the system does not say */
+            resident_bytes: number;
+            open_files: number;
+            go_version: string;
+            /** @description /metrics is served (ZHIFA_METRICS_TOKEN is set) */
+            metrics_endpoint: boolean;
+        };
+        BackupState: {
+            /** @description ZHIFA_BACKUP_DIR is set */
+            configured: boolean;
+            running: boolean;
+            /**
+             * Format: date-time
+             * @description the last backup started from the console
+             */
+            started_at?: string;
+            /** Format: date-time */
+            finished_at?: string;
+            /** @description why the last one failed */
+            last_error?: string;
+            items: {
+                /** @description the subdirectory, named by the UTC time it started, e.g. 20261202T010000Z */
+                name: string;
+                /** @description its manifest.json is there */
+                complete: boolean;
+                /** Format: date-time */
+                created_at?: string;
+                document_bytes: number;
+                objects: number;
+                object_bytes: number;
+            }[];
         };
         OfficerInput: {
             username: string;
@@ -8711,6 +8983,56 @@ export interface components {
             updated_at?: string;
             version: number;
         };
+        CaseActions: {
+            case_id: string;
+            status: string;
+            version: number;
+            items: {
+                /** @description the transition's action */
+                action: string;
+                /** @description its name in Chinese */
+                label: string;
+                /**
+                 * @description transition: POST /v1/cases/{id}/transitions with action and the fields; document: POST /v1/cases/{id}/documents with kind document_kind and the fields (fields.*)
+                 * @enum {string}
+                 */
+                request: "transition" | "document";
+                /** @description the document a request document issues (penalty_decision, credit_repair_notice) */
+                document_kind?: string;
+                allowed: boolean;
+                /** @description why it is refused for now */
+                reason?: string;
+                fields: {
+                    /** @description the field's path in the body (decision.fine), as field errors name it */
+                    name: string;
+                    label: string;
+                    /** @enum {string} */
+                    type: "text" | "textarea" | "number" | "money" | "date" | "select" | "multiselect" | "tags";
+                    required: boolean;
+                    hint?: string;
+                    /** @description what the form starts with (the case's proposal): a string, a number or a list of strings */
+                    value?: unknown;
+                    options?: {
+                        value: string;
+                        label: string;
+                        disabled?: boolean;
+                        /** @description why a disabled option cannot be chosen */
+                        reason?: string;
+                    }[];
+                }[];
+                /** @description the matter's discretion benchmark (decision actions), and the tier the case's proposal falls in */
+                benchmark?: {
+                    tiers: {
+                        tier: string;
+                        label: string;
+                        min_fine: number;
+                        max_fine: number;
+                    }[];
+                    tier: string;
+                    reasons: string[];
+                };
+            }[];
+        };
         Event: {
             case_id: string;
             seq: number;
@@ -8815,6 +9137,8 @@ export interface components {
                 at: string;
                 /** @description who read; of a supervisor's read, only for the agency's admins, the sysadmin and the supervisor's own body */
                 user_id?: string;
+                /** @description the reader's name when reading; shown with user_id */
+                user_name?: string;
                 /**
                  * @description case_file: the bytes went into a case file (GET /v1/cases/{id}/file.zip)
                  * @enum {string}
@@ -8951,7 +9275,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. */
+        /** @description `cookie`: the browser console's session. The refresh token is set as the `zhifa_refresh` cookie (HttpOnly, SameSite=Strict, Path=/v1/auth, Secure on https) instead of in the body; refresh and sign-out read it from there, and answer 403 when the request's Origin is not this server or Sec-Fetch-Site is not same-origin. A page of another site cannot send this header without a CORS preflight, which this server never grants. Beside it the `zhifa_signed_in=1` cookie (Path=/console, no secret, readable by the console's script) says a refresh cookie was set; both are removed on sign-out and when a refresh is refused. */
         SessionMode: "cookie";
         /** @description csv or xlsx: the whole list (every page, the same filters and scope) as one download, headings in Chinese unless Accept-Language asks for English; see README "Exports and the case file" */
         ExportFormat: "csv" | "xlsx";

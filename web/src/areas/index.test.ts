@@ -14,3 +14,16 @@ describe('menuFor', () => {
     expect(paths).toContain('/cases');
   });
 });
+
+describe('the enterprise portal', () => {
+  it('gives an enterprise its pages and nobody else', async () => {
+    const paths = menuFor(['enterprise']).map((m) => m.path);
+    expect(paths).toEqual(expect.arrayContaining(['/enterprise/inspections', '/enterprise', '/enterprise/complaints', '/enterprise/callbacks', '/enterprise/users']));
+    expect(menuFor(['officer']).map((m) => m.path)).not.toContain('/enterprise/complaints');
+  });
+  it('opens registration and its pending state without a session', async () => {
+    const { portal } = await import('./portal');
+    const pub = portal.routes.filter((r) => r.meta?.public).map((r) => r.path);
+    expect(pub.sort()).toEqual(['register', 'register/pending']);
+  });
+});

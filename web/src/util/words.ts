@@ -25,12 +25,13 @@ export function word(dict: Record<string, string>, code?: string | null): string
   return dict[code] ?? code;
 }
 
-// The supervisor's pages (司法局).
-export const complaintStatus: Record<string, string> = {
+// The supervisor's pages (司法局); sup* where the enterprise portal words the same codes for the
+// enterprise.
+export const supComplaintStatus: Record<string, string> = {
   submitted: '待受理', accepted: '已受理', investigating: '调查中', resolved: '已办结', rejected: '不予受理',
 };
 
-export const complaintAction: Record<string, string> = {
+export const supComplaintAction: Record<string, string> = {
   submit: '提交投诉', accept: '受理', investigate: '开始调查', resolve: '办结答复', reject: '不予受理', escalate: '逾期移交上级',
 };
 
@@ -43,9 +44,9 @@ export const warningKind: Record<string, string> = {
 
 export const warningLevel: Record<string, string> = { yellow: '黄色预警', red: '红色预警' };
 
-export const callbackState: Record<string, string> = { scheduled: '未到期', due: '待回访', answered: '已回访' };
+export const supCallbackState: Record<string, string> = { scheduled: '未到期', due: '待回访', answered: '已回访' };
 
-export const callbackTrigger: Record<string, string> = { served: '文书送达', closed: '案件结案', not_registered: '不予立案' };
+export const supCallbackTrigger: Record<string, string> = { served: '文书送达', closed: '案件结案', not_registered: '不予立案' };
 
 export const answerChannel: Record<string, string> = { phone: '电话回访', web: '网页回复', app: '企业端回复' };
 
@@ -64,3 +65,14 @@ export const feedbackSource: Record<string, string> = { card: '监督卡评价',
 export const problemSource: Record<string, string> = { self_check: '自查', review_finding: '案卷评查', complaint: '投诉', feedback: '评价' };
 
 export const problemStatus: Record<string, string> = { open: '待整改', in_progress: '整改中', closed: '已整改' };
+
+// The discretion benchmark's tiers (裁量阶次).
+export const tier: Record<string, string> = { no_penalty: '不予处罚', lighter: '从轻', normal: '一般', heavier: '从重' };
+// The enterprise portal's words (inspections, complaints, callbacks).
+export const inspectionStatus: Record<string, string> = { planned: '已计划', on_site: '检查中', completed: '已完成', cancelled: '已取消' };
+export const inspectionOutcome: Record<string, string> = { compliant: '未发现问题', issues_found: '发现问题，责令整改', case_opened: '已立案查处' };
+export const complaintStatus: Record<string, string> = { submitted: '已提交，待受理', accepted: '已受理', investigating: '调查核实中', resolved: '已办结', rejected: '不予受理' };
+export const complaintAction: Record<string, string> = { submit: '提交投诉', accept: '受理', investigate: '开始调查核实', resolve: '办结答复', reject: '不予受理', escalate: '逾期，上级机关接办' };
+export const callbackState: Record<string, string> = { scheduled: '待答复', due: '请答复', answered: '已回复' };
+export const callbackTrigger: Record<string, string> = { served: '处罚决定送达后', closed: '案件办结后', not_registered: '不予立案后' };
+export const callbackChannel: Record<string, string> = { phone: '电话回访', web: '网页', app: '企业端' };

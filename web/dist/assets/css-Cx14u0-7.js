@@ -1,0 +1,1 @@
+import"./index-dDeSThL7.js";import"./css-DNne6yDj.js";

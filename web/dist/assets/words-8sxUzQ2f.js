@@ -1,0 +1,1 @@
+var e={province:`省`,city:`市`,district:`区/县`,town:`镇/街道`},t=[`province`,`city`,`district`,`town`],n={enforcement:`执法主体`,supervisory:`监督机关`},r={active:`正常`,suspended:`暂停执法`,revoked:`已撤销`},i={documents:`文档数据库`,objects:`对象存储`};function a(e){return e?t.slice(t.indexOf(e)+1):t}export{e as a,a as i,r as n,i as r,n as t};
