@@ -235,7 +235,8 @@ func (o *openStreams) release(userID string) {
 
 // Stream sends the caller's notifications as Server-Sent Events as they arrive. Each event's
 // id is the notification's seq: a client that reconnects with Last-Event-ID (or ?after=) gets
-// every notification after it, so nothing is missed; without one the stream starts now.
+// every notification after it, so nothing is missed; without one the stream starts now, and
+// its first block carries the id it starts after.
 func (h *Handlers) Stream(c *fiber.Ctx) error {
 	p := principal(c)
 	after := int64(-1)
@@ -249,6 +250,10 @@ func (h *Handlers) Stream(c *fiber.Ctx) error {
 		}
 		after = n
 	}
+	// A stream opened without an id says where it starts (an id field with no data), so the
+	// client's reconnect resumes from there: otherwise whatever arrives between one stream's end
+	// and the next one's start would be lost.
+	fresh := after < 0
 	if after < 0 {
 		ctx, cancel := h.ctx(c)
 		defer cancel()
@@ -273,7 +278,11 @@ func (h *Handlers) Stream(c *fiber.Ctx) error {
 		defer h.streams.release(p.UserID)
 		end := time.Now().Add(cfg.Life)
 		beat := time.Now()
-		fmt.Fprintf(w, "retry: 2000\n: connected\n\n")
+		if fresh {
+			fmt.Fprintf(w, "retry: 2000\nid: %d\n: connected\n\n", after)
+		} else {
+			fmt.Fprintf(w, "retry: 2000\n: connected\n\n")
+		}
 		if w.Flush() != nil {
 			return
 		}

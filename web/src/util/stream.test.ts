@@ -10,4 +10,8 @@ describe('the notification stream', () => {
     expect(next.events[0]).toEqual({ id: '8', event: 'notification', data: '{"id":"b"}' });
     expect(next.rest).toBe('');
   });
+  it('keeps the id of a block without data, where the stream starts', () => {
+    const { events } = parseEvents('retry: 2000\nid: 41\n: connected\n\n');
+    expect(events).toEqual([{ id: '41', event: 'message', data: '' }]);
+  });
 });

@@ -28,7 +28,8 @@ export function parseEvents(buf: string): { events: { id: string; event: string;
       else if (field === 'event') ev.event = value;
       else if (field === 'data') ev.data += (ev.data ? '\n' : '') + value;
     }
-    if (ev.data) events.push(ev);
+    // A block with an id and no data (the server's first block) moves the resume point only.
+    if (ev.data || ev.id) events.push(ev);
   }
   return { events, rest: buf };
 }
@@ -57,7 +58,7 @@ export function listen(onNotice: (n: Notice) => void): () => void {
           buf = parsed.rest;
           for (const ev of parsed.events) {
             if (ev.id) last = ev.id;
-            if (ev.event === 'notification') onNotice(JSON.parse(ev.data) as Notice);
+            if (ev.event === 'notification' && ev.data) onNotice(JSON.parse(ev.data) as Notice);
           }
         }
       } catch {

@@ -25,6 +25,47 @@ export function word(dict: Record<string, string>, code?: string | null): string
   return dict[code] ?? code;
 }
 
+// The supervisor's pages (司法局); sup* where the enterprise portal words the same codes for the
+// enterprise.
+export const supComplaintStatus: Record<string, string> = {
+  submitted: '待受理', accepted: '已受理', investigating: '调查中', resolved: '已办结', rejected: '不予受理',
+};
+
+export const supComplaintAction: Record<string, string> = {
+  submit: '提交投诉', accept: '受理', investigate: '开始调查', resolve: '办结答复', reject: '不予受理', escalate: '逾期移交上级',
+};
+
+export const complaintSubject: Record<string, string> = { inspection: '涉企检查', case: '案件', officer: '执法人员' };
+
+export const warningKind: Record<string, string> = {
+  decision: '案件决定期限', service: '文书送达期限', payment: '罚款缴纳期限', complaint_accept: '投诉受理期限',
+  complaint_answer: '投诉答复期限', rectification: '问题整改期限', callback: '案件回访', order: '督办答复期限',
+};
+
+export const warningLevel: Record<string, string> = { yellow: '黄色预警', red: '红色预警' };
+
+export const supCallbackState: Record<string, string> = { scheduled: '未到期', due: '待回访', answered: '已回访' };
+
+export const supCallbackTrigger: Record<string, string> = { served: '文书送达', closed: '案件结案', not_registered: '不予立案' };
+
+export const answerChannel: Record<string, string> = { phone: '电话回访', web: '网页回复', app: '企业端回复' };
+
+export const orderStatus: Record<string, string> = { open: '待答复', answered: '已答复', closed: '已办结' };
+
+export const orderAction: Record<string, string> = { issue: '下发督办', answer: '答复', return: '退回重办', close: '办结' };
+
+export const objectKind: Record<string, string> = {
+  case: '案件', inspection: '涉企检查', complaint: '投诉', problem: '问题', callback: '回访', order: '督办',
+};
+
+export const enterpriseStatus: Record<string, string> = { pending: '待激活', active: '已激活', rejected: '已驳回' };
+
+export const feedbackSource: Record<string, string> = { card: '监督卡评价', enterprise: '企业评价' };
+
+export const problemSource: Record<string, string> = { self_check: '自查', review_finding: '案卷评查', complaint: '投诉', feedback: '评价' };
+
+export const problemStatus: Record<string, string> = { open: '待整改', in_progress: '整改中', closed: '已整改' };
+
 // The discretion benchmark's tiers (裁量阶次).
 export const tier: Record<string, string> = { no_penalty: '不予处罚', lighter: '从轻', normal: '一般', heavier: '从重' };
 // The enterprise portal's words (inspections, complaints, callbacks).
