@@ -26,4 +26,9 @@ describe('the enterprise portal', () => {
     const pub = portal.routes.filter((r) => r.meta?.public).map((r) => r.path);
     expect(pub.sort()).toEqual(['register', 'register/pending']);
   });
+  it("puts the supervisor's dashboard before the case desk", () => {
+    const paths = menuFor(['supervisor']).map((m) => m.path);
+    expect(paths[0]).toBe('/supervision');
+    expect(paths).toContain('/cases');
+  });
 });

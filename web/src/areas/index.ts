@@ -13,5 +13,6 @@ export function menuFor(roles: string[]): MenuEntry[] {
   const has = (r: string) => roles.includes(r);
   return areas
     .flatMap((a) => a.menu)
-    .filter((m) => (m.roles.length === 0 || m.roles.some(has)) && !(m.notRoles ?? []).some(has));
+    .filter((m) => (m.roles.length === 0 || m.roles.some(has)) && !(m.notRoles ?? []).some(has))
+    .sort((a, b) => Number(!!b.first) - Number(!!a.first));
 }

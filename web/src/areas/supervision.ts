@@ -23,7 +23,7 @@ export const supervision: Area = {
     { path: 'draws', name: 'draws', component: () => import('../views/supervision/Draws.vue'), meta: { title: '双随机抽查' } },
   ],
   menu: [
-    { path: '/supervision', label: '监督看板', roles: sup },
+    { path: '/supervision', label: '监督看板', roles: sup, first: true },
     { path: '/warnings', label: '监督预警', roles: sup },
     { path: '/complaints', label: '投诉处理', roles: sup },
     { path: '/callbacks', label: '案件回访', roles: sup },

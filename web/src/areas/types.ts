@@ -11,6 +11,9 @@ export interface MenuEntry {
   roles: string[];
   // notRoles: hidden from anyone holding one of them.
   notRoles?: string[];
+  // first: listed before the other areas' entries (a person's own main page, such as the
+  // supervisor's dashboard before the case desk).
+  first?: boolean;
 }
 
 export interface Area {

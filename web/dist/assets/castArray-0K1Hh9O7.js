@@ -1,1 +1,0 @@
-import{Rt as e}from"./index-dDeSThL7.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

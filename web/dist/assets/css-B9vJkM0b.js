@@ -1,1 +1,0 @@
-import"./index-dDeSThL7.js";

@@ -1,0 +1,1 @@
+import"./index-D4HYwFoJ.js";import"./css-I_rV3BRE.js";

@@ -1,0 +1,1 @@
+import"./index-D4HYwFoJ.js";import"./css-Diu8qbtN.js";

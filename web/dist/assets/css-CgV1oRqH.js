@@ -1,0 +1,1 @@
+import"./index-D4HYwFoJ.js";

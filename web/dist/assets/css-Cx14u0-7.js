@@ -1,1 +1,0 @@
-import"./index-dDeSThL7.js";import"./css-DNne6yDj.js";

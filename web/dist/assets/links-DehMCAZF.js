@@ -1,0 +1,1 @@
+function e(e,t){switch(e){case`case`:return`/cases/`+encodeURIComponent(t);case`complaint`:return`/complaints/`+encodeURIComponent(t);case`callback`:return`/callbacks/`+encodeURIComponent(t);case`order`:return`/supervision-orders/`+encodeURIComponent(t);case`problem`:return`/problems`;default:return``}}export{e as t};

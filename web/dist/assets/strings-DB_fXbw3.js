@@ -1,1 +1,0 @@
-import{or as e}from"./index-dDeSThL7.js";var t=(e=``)=>e.replace(/[|\\{}()[\]^$+*?.]/g,`\\$&`).replace(/-/g,`\\x2d`),n=t=>e(t);export{t as n,n as t};

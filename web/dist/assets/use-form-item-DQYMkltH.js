@@ -1,7 +1,0 @@
-import{$n as e,Bn as t,Dn as n,E as r,En as i,O as a,S as o,V as s,Yn as c,_n as l,an as u,mn as d,rr as f}from"./index-dDeSThL7.js";import{i as p,r as m}from"./use-form-common-props-BBth4cPj.js";var h=({from:e,replacement:n,scope:r,version:i,ref:a,type:o=`API`},c)=>{t(()=>f(c),t=>{t&&s(r,`[${o}] ${e} is about to be deprecated in version ${i}, please use ${n} instead.
-For more detail, please visit: ${a}
-`)},{immediate:!0})},g={prefix:Math.floor(Math.random()*1e4),current:0},_=Symbol(`elIdInjection`),v=()=>d()?l(_,g):g,y=e=>{let t=v();!a&&t===g&&s(`IdInjection`,`Looks like you are using server rendering, you must provide a id provider to ensure the hydration process to be succeed
-usage: app.provide(ID_INJECTION_KEY, {
-  prefix: number,
-  current: number,
-})`);let n=o();return r(()=>f(e)||`${n.value}-id-${t.prefix}-${t.current++}`)},b=()=>({form:l(m,void 0),formItem:l(p,void 0)}),x=(r,{formItemContext:a,disableIdGeneration:o,disableIdManagement:s})=>{o||=c(!1),s||=c(!1);let l=d(),f=()=>{let e=l?.parent;for(;e;){if(e.type.name===`ElFormItem`)return!1;if(e.type.name===`ElLabelWrap`)return!0;e=e.parent}return!1},p=c(),m,h=u(()=>!!(!(r.label||r.ariaLabel)&&a&&a.inputIds&&a.inputIds?.length<=1));return i(()=>{m=t([e(r,`id`),o],([e,t])=>{let n=e??(t?void 0:y().value);n!==p.value&&(a?.removeInputId&&!f()&&(p.value&&a.removeInputId(p.value),!s?.value&&!t&&n&&a.addInputId(n)),p.value=n)},{immediate:!0})}),n(()=>{m&&m(),a?.removeInputId&&p.value&&a.removeInputId(p.value)}),{isLabeledByFormItem:h,inputId:p}};export{h as a,v as i,x as n,y as r,b as t};
