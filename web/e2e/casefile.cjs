@@ -14,7 +14,7 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
   try {
     const { page } = await open(browser, base, report);
     await signIn(page, base, username, password);
-    await page.getByRole('menuitem', { name: '案件' }).click();
+    await page.getByRole('menuitem', { name: '案件', exact: true }).click();
     await page.getByRole('heading', { name: '案件' }).waitFor();
     await page.locator('.el-table__row').first().waitFor({ timeout: 15000 });
     report.seen.rowsBefore = String(await page.locator('.el-table__row').count());

@@ -55,7 +55,7 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
     // The officer issues both documents and serves them together (两书同达).
     const of = await open(browser, base, report);
     await signIn(of.page, base, officer, password);
-    await of.page.getByRole('menuitem', { name: '案件' }).click();
+    await of.page.getByRole('menuitem', { name: '案件', exact: true }).click();
     await of.page.getByRole('link', { name: caseNumber }).first().click();
     await of.page.getByRole('heading', { name: '办理' }).waitFor({ timeout: 15000 });
     await of.page.getByRole('button', { name: '制发行政处罚决定书', exact: true }).click();
