@@ -1,0 +1,1 @@
+import"./index-nzvFIO6x.js";import"./css-D4c_1O-2.js";

@@ -1,1 +1,0 @@
-import"./index-D4HYwFoJ.js";import"./css-I_rV3BRE.js";

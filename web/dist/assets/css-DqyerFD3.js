@@ -1,0 +1,1 @@
+import"./index-nzvFIO6x.js";
