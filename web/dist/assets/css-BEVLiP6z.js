@@ -1,1 +1,0 @@
-import"./index-nzvFIO6x.js";import"./css-D4c_1O-2.js";

@@ -1,1 +1,0 @@
-import"./index-nzvFIO6x.js";

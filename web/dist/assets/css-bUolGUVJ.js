@@ -1,0 +1,1 @@
+import"./index-2fRY4A8H.js";
