@@ -160,7 +160,7 @@ func (h *Handlers) StartBackup(c *fiber.Ctx) error {
 		defer cancel()
 		err := b.Run(ctx, dir)
 		b.mu.Lock()
-		b.running, b.finished = false, time.Now().UTC()
+		b.running, b.finished = false, h.Now().UTC()
 		if err != nil {
 			b.lastErr = err.Error()
 		}
