@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"unicode"
@@ -70,5 +72,28 @@ func TestPeopleReadChinese(t *testing.T) {
 	csv = ta.do("GET", "/v1/supervision/stats?format=csv", nil, super, "Accept-Language", "en")
 	if head, _, _ := strings.Cut(strings.TrimPrefix(string(csv.Body), "\ufeff"), "\n"); !strings.HasPrefix(head, "agency_id,agency_name") {
 		t.Fatalf("the statistics' CSV heading in English: %q", head)
+	}
+}
+
+// TestFibersOwnErrorsReadChinese: a method a path does not take and a body over the limit are
+// refused by the framework itself, in its English words; the person reads Chinese.
+func TestFibersOwnErrorsReadChinese(t *testing.T) {
+	ta := newTestApp(t)
+	base := ta.serve()
+	req, _ := http.NewRequest("DELETE", base+"/v1/me/todo", nil)
+	req.Header.Set("Accept-Language", "zh-CN")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct{ Title, Detail string }
+	_ = json.NewDecoder(res.Body).Decode(&p)
+	res.Body.Close()
+	if res.StatusCode != 405 || !hasHan(p.Title) || !hasHan(p.Detail) {
+		t.Errorf("a method the path does not take: %d %+v", res.StatusCode, p)
+	}
+	big := postOversized(t, base, "/v1/cases", ta.sysTok, `{"facts":"`+strings.Repeat("x", 20<<20)+`"}`)
+	if big.Status != 413 || !hasHan(big.str("title")) || !hasHan(big.str("detail")) {
+		t.Errorf("a body over the limit: %d %s", big.Status, big.Body)
 	}
 }

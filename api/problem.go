@@ -103,10 +103,14 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if p.Status >= 500 && p.Code != string(domain.Internal) && p.Code != string(domain.Unavailable) {
 			p.Detail, said = "internal error", false
 		}
-		if lang == domain.Chinese && !said {
-			p.Detail = domain.Translate(p.Detail)
-		}
 		p.Title = titleOf(p.Status, lang)
+		if lang == domain.Chinese && !said {
+			if zh := domain.Translate(p.Detail); zh != p.Detail || fe == nil {
+				p.Detail = zh
+			} else {
+				p.Detail = p.Title // fiber's own words ("Method Not Allowed"): the status's Chinese title
+			}
+		}
 		p.Type = "urn:zhifa:problem:" + p.Code
 		switch p.Status {
 		case fiber.StatusUnauthorized:
