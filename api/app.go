@@ -218,7 +218,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}
 	publisher := &notify.Publisher{Repo: d.Repo, Calendar: h.Supervision.Calendar, Days: cfg.PublishDays}
 	if h.StreamTimes.Poll == 0 {
-		h.StreamTimes = handlers.StreamConfig{Poll: time.Second, Heartbeat: 15 * time.Second, Life: 10 * time.Minute, PerUser: cfg.Stream.PerUser}
+		h.StreamTimes = handlers.StreamConfig{Poll: time.Second, Heartbeat: 5 * time.Second, Life: 10 * time.Minute, PerUser: cfg.Stream.PerUser}
 	}
 	if cfg.NotifyEvery > 0 {
 		deriver := &notify.Deriver{Repo: d.Repo, Settle: cfg.SyncSettle, CallbackDelay: cfg.CallbackDelay, Publisher: publisher, Now: d.Now, Log: d.Log}

@@ -217,7 +217,7 @@ func TestConsoleEnterprisePortalOnAPhoneInChromium(t *testing.T) {
 	cases, _ := strconv.Atoi(r.Seen["cases"])
 	width, _ := strconv.Atoi(r.Seen["width"])
 	homeWidth, _ := strconv.Atoi(r.Seen["homeWidth"])
-	if cases < 1 || r.Seen["decision"] != "yes" || width == 0 || width > 390 || homeWidth == 0 || homeWidth > 390 {
+	if cases < 1 || r.Seen["decision"] != "yes" || r.Seen["foreign"] != "refused" || width == 0 || width > 390 || homeWidth == 0 || homeWidth > 390 {
 		t.Fatalf("the enterprise on its phone: %v", r.Seen)
 	}
 }

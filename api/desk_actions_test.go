@@ -153,6 +153,11 @@ func TestCaseActionsAreWhatTheWritePathDoes(t *testing.T) {
 	if !d.Allowed || d.Benchmark == nil || d.Benchmark.Tier != "heavier" || len(d.Benchmark.Tiers) != 4 {
 		t.Fatalf("the decision after review, with its benchmark: %+v", d)
 	}
+	for _, fl := range d.Fields {
+		if strings.HasPrefix(fl.Name, "collective_discussion.") && !fl.Required {
+			t.Errorf("a major decision's form leaves %s optional", fl.Name)
+		}
+	}
 	r = ta.actAs(t, f.adminTok, id, map[string]any{"action": "decide", "decision": fine}, 400)
 	if !strings.Contains(string(r.Body), "collective_discussion") {
 		t.Fatalf("a major decision names the collective discussion's field: %s", r.Body)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -138,6 +139,14 @@ func (h *Handlers) CaseActions(c *fiber.Ctx) error {
 			}
 		}
 		item.Fields = formOf(cs, a, p.UserID, people, g.Now)
+		if d := proposalOf(cs); a == domain.ActDecide && d != nil && domain.ReviewRequired(cs.MatterID, d, g.ReviewRules) != nil {
+			// A major decision (重大执法决定): its collective discussion is required (art. 57).
+			for i := range item.Fields {
+				if strings.HasPrefix(item.Fields[i].Name, "collective_discussion.") {
+					item.Fields[i].Required = true
+				}
+			}
+		}
 		if slices.Contains([]domain.Action{domain.ActNotify, domain.ActSubmitReview, domain.ActDecide, domain.ActSummaryDecide}, a) && g.Benchmark != nil {
 			item.Benchmark = benchmarkOf(g.Benchmark, proposalOf(cs))
 		}

@@ -31,6 +31,11 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
     report.seen.decisionName = dl.suggestedFilename();
     const html = fs.readFileSync(file, 'utf8');
     report.seen.decision = html.includes('行政处罚决定书') ? 'yes' : 'no';
+    // Another person's page, opened by its address, says so in words.
+    await page.goto(base + '/console/system/health');
+    await page.getByRole('heading', { name: '无权访问' }).waitFor({ timeout: 15000 });
+    report.seen.foreign = 'refused';
+    await shot(page, dir, 'portal-forbidden');
   } catch (err) {
     report.errors.push('journey: ' + String(err && err.message || err));
   } finally {

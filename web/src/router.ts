@@ -1,7 +1,7 @@
 import { createRouter, createWebHistory } from 'vue-router';
 import { session } from './stores/session';
 import { resume } from './auth';
-import { areas } from './areas';
+import { areas, mayOpen } from './areas';
 
 export const router = createRouter({
   history: createWebHistory('/console/'),
@@ -14,7 +14,8 @@ export const router = createRouter({
       children: [
         { path: '', name: 'home', component: () => import('./views/Home.vue'), meta: { title: '工作台' } },
         ...areas.flatMap((a) => a.routes),
-        { path: ':rest(.*)*', name: 'missing', component: () => import('./views/NotFound.vue'), meta: { title: '页面建设中' } },
+        { path: 'forbidden', name: 'forbidden', component: () => import('./views/NotFound.vue'), props: { forbidden: true }, meta: { title: '无权访问' } },
+        { path: ':rest(.*)*', name: 'missing', component: () => import('./views/NotFound.vue'), meta: { title: '未找到该页面' } },
       ],
     },
   ],
@@ -28,6 +29,9 @@ router.beforeEach(async (to) => {
     return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
   }
   if (session.mustChange && to.name !== 'password') return { name: 'password' };
+  // Another person's pages are not opened by typing their address: the server would refuse
+  // their data anyway, but the person should be told in words, not shown an empty page.
+  if (!mayOpen(to.path, session.me?.roles ?? [])) return { name: 'forbidden' };
   return true;
 });
 

@@ -7464,7 +7464,7 @@ export interface paths {
         };
         /**
          * The caller's notifications as Server-Sent Events while the app is in the foreground.
-         * @description Each event is `event: notification`, `id: <seq>`, `data: <notification JSON>`. Reconnect with `Last-Event-ID` (or `?after=`) to get every notification after it; without it the stream starts now, and its first block is `id: <seq>` with no data (the seq it starts after), so a client reconnecting with that id misses nothing between two streams. Idle streams send a comment every 15 s; a stream ends after 10 minutes and the client reconnects.
+         * @description Each event is `event: notification`, `id: <seq>`, `data: <notification JSON>`. Reconnect with `Last-Event-ID` (or `?after=`) to get every notification after it; without it the stream starts now, and its first block is `id: <seq>` with no data (the seq it starts after), so a client reconnecting with that id misses nothing between two streams. Idle streams send a comment every 5 s (so a stream whose client went away is noticed and its slot freed within seconds); a stream ends after 10 minutes and the client reconnects.
          */
         get: {
             parameters: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { menuFor } from './index';
+import { mayOpen, menuFor } from './index';
 
 describe('menuFor', () => {
   it('shows an enterprise its portal and not the case desk', () => {
@@ -30,5 +30,17 @@ describe('the enterprise portal', () => {
     const paths = menuFor(['supervisor']).map((m) => m.path);
     expect(paths[0]).toBe('/supervision');
     expect(paths).toContain('/cases');
+  });
+  it('opens a person their own pages only', () => {
+    expect(mayOpen('/system/health', ['enterprise'])).toBe(false);
+    expect(mayOpen('/system/health', ['sysadmin'])).toBe(true);
+    expect(mayOpen('/cases/abc', ['enterprise'])).toBe(false);
+    expect(mayOpen('/cases/abc', ['supervisor'])).toBe(true);
+    expect(mayOpen('/supervision', ['enterprise'])).toBe(false);
+    expect(mayOpen('/enterprise/complaints/new', ['enterprise'])).toBe(true);
+    expect(mayOpen('/enterprise/complaints/new', ['officer'])).toBe(false);
+    expect(mayOpen('/draws', ['agency_admin'])).toBe(true);
+    expect(mayOpen('/', ['enterprise'])).toBe(true);
+    expect(mayOpen('/password', ['officer'])).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseEvents } from './stream';
 
 describe('the notification stream', () => {
@@ -13,5 +13,28 @@ describe('the notification stream', () => {
   it('keeps the id of a block without data, where the stream starts', () => {
     const { events } = parseEvents('retry: 2000\nid: 41\n: connected\n\n');
     expect(events).toEqual([{ id: '41', event: 'message', data: '' }]);
+  });
+});
+
+describe('listen', () => {
+  it('shares one stream among the pages of a tab and closes it after the last stops', async () => {
+    vi.useFakeTimers();
+    const opened: AbortSignal[] = [];
+    vi.stubGlobal('fetch', (_url: string, init: { signal: AbortSignal }) => {
+      opened.push(init.signal);
+      return new Promise(() => {}); // a stream that stays open
+    });
+    const { listen } = await import('./stream');
+    const stopHome = listen(() => {});
+    const stopBoard = listen(() => {});
+    stopHome();
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(opened.length).toBe(1);
+    expect(opened[0].aborted).toBe(false);
+    stopBoard();
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(opened[0].aborted).toBe(true);
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
   });
 });

@@ -34,7 +34,7 @@ export function parseEvents(buf: string): { events: { id: string; event: string;
   return { events, rest: buf };
 }
 
-export function listen(onNotice: (n: Notice) => void): () => void {
+function connect(onNotice: (n: Notice) => void): () => void {
   let stopped = false;
   let last = '';
   let ctrl: AbortController | undefined;
@@ -72,5 +72,25 @@ export function listen(onNotice: (n: Notice) => void): () => void {
   return () => {
     stopped = true;
     ctrl?.abort();
+  };
+}
+
+// listen hears the caller's notifications. The pages of one tab share one stream (the server
+// holds a few per person): the first listener opens it, the last one to stop closes it.
+const listeners = new Set<(n: Notice) => void>();
+let close: (() => void) | undefined;
+
+export function listen(onNotice: (n: Notice) => void): () => void {
+  listeners.add(onNotice);
+  if (!close) close = connect((n) => listeners.forEach((l) => l(n)));
+  return () => {
+    if (!listeners.delete(onNotice)) return;
+    // Moving from one page to the next stops one listener before the next starts: the stream
+    // is kept a moment for it.
+    setTimeout(() => {
+      if (listeners.size > 0) return;
+      close?.();
+      close = undefined;
+    }, 1000);
   };
 }

@@ -1,0 +1,1 @@
+import"./index-CV2zS8ik.js";

@@ -1,1 +1,0 @@
-import"./index-2fRY4A8H.js";import"./css-DjPhxbyb.js";

@@ -1,5 +1,0 @@
-import{d as e}from"./index-2fRY4A8H.js";function t(e){let t=[],n;for(;(n=e.indexOf(`
-
-`))>=0;){let r=e.slice(0,n);e=e.slice(n+2);let i={id:``,event:`message`,data:``};for(let e of r.split(`
-`)){if(e.startsWith(`:`))continue;let t=e.indexOf(`:`),n=t<0?e:e.slice(0,t),r=t<0?``:e.slice(t+1).replace(/^ /,``);n===`id`?i.id=r:n===`event`?i.event=r:n===`data`&&(i.data+=(i.data?`
-`:``)+r)}(i.data||i.id)&&t.push(i)}return{events:t,rest:e}}function n(n){let r=!1,i=``,a;return(async()=>{for(;!r;){a=new AbortController;let o=100;try{let r={Authorization:`Bearer `+e.accessToken,Accept:`text/event-stream`};i&&(r[`Last-Event-ID`]=i);let o=await fetch(`/v1/notifications/stream`,{headers:r,signal:a.signal});if(!o.ok||!o.body)throw Error(String(o.status));let s=o.body.pipeThrough(new TextDecoderStream).getReader(),c=``;for(;;){let{value:e,done:r}=await s.read();if(r)break;let a=t(c+e);c=a.rest;for(let e of a.events)e.id&&(i=e.id),e.event===`notification`&&e.data&&n(JSON.parse(e.data))}}catch{if(r)return;o=2e3}await new Promise(e=>setTimeout(e,o))}})(),()=>{r=!0,a?.abort()}}export{n as t};
