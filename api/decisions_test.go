@@ -27,6 +27,18 @@ func TestTheEnterpriseDownloadsItsOwnDecisions(t *testing.T) {
 	mineNumber := ta.do("GET", "/v1/cases/"+mine, nil, f.adminTok).str("number")
 	otherNumber := ta.do("GET", "/v1/cases/"+notMine, nil, f.adminTok).str("number")
 
+	// The list says which documents the party may download: the decided case with its
+	// decision issued names it; a case without documents names none.
+	docs := map[string]string{}
+	for _, it := range ta.do("GET", "/v1/enterprise/cases", nil, w.entTo).JSON["items"].([]any) {
+		c := it.(map[string]any)
+		b, _ := json.Marshal(c["documents"])
+		docs[c["id"].(string)] = string(b)
+	}
+	if !strings.Contains(docs[mine], "penalty_decision") || docs[w.caseID] != "[]" {
+		t.Fatalf("the documents the list names: %v", docs)
+	}
+
 	page := ta.do("GET", "/v1/enterprise/cases/"+mine+"/decision", nil, w.entTo)
 	if page.Status != 200 || !strings.Contains(string(page.Body), "行政处罚决定书") || !strings.Contains(string(page.Body), "人民币玖万元整") {
 		t.Fatalf("decision: %d %.300s", page.Status, page.Body)

@@ -379,6 +379,19 @@ type enterpriseCaseJSON struct {
 	Status    string        `json:"status"`
 	CreatedAt time.Time     `json:"created_at"`
 	Officers  []officerCard `json:"officers"`
+	// Documents are the decision's documents issued to the party, to download.
+	Documents []string `json:"documents"`
+}
+
+// issuedToParty are the kinds of the case's documents the party downloads, as issued.
+func issuedToParty(cs *domain.Case) []string {
+	out := []string{}
+	for _, k := range partyDocuments {
+		if cs.Documents[k] != "" {
+			out = append(out, string(k))
+		}
+	}
+	return out
 }
 
 // ratingID is the id of an enterprise's rating of an inspection: one each, and opaque, since
@@ -438,7 +451,7 @@ func (h *Handlers) EnterpriseCases(c *fiber.Ctx) error {
 			continue // a clue is the agency's until it registers a case
 		}
 		out.Items = append(out.Items, enterpriseCaseJSON{ID: cs.ID, Number: cs.Number, Agency: n.agency(ctx, cs.AgencyID), Matter: n.matter(ctx, cs.MatterID),
-			Status: string(cs.Status), CreatedAt: cs.CreatedAt, Officers: n.officersOf(ctx, cs.OfficerIDs)})
+			Status: string(cs.Status), CreatedAt: cs.CreatedAt, Officers: n.officersOf(ctx, cs.OfficerIDs), Documents: issuedToParty(cs)})
 	}
 	return c.JSON(out)
 }

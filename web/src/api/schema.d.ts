@@ -7973,6 +7973,8 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
                 officers: components["schemas"]["OfficerCard"][];
+                /** @description the decision's documents issued to the party, to download from /v1/enterprise/cases/{id}/decision?kind= */
+                documents: ("penalty_decision" | "credit_repair_notice")[];
             }[];
         };
         Callback: {

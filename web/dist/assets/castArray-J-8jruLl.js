@@ -1,1 +1,0 @@
-import{zt as e}from"./index-CV2zS8ik.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

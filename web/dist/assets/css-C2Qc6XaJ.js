@@ -1,1 +1,0 @@
-import"./index-CV2zS8ik.js";import"./css-CPlULqHq.js";

@@ -1,0 +1,1 @@
+import"./index-uYCYApe5.js";

@@ -1,1 +1,0 @@
-import{cr as e}from"./index-CV2zS8ik.js";var t=(e=``)=>e.replace(/[|\\{}()[\]^$+*?.]/g,`\\$&`).replace(/-/g,`\\x2d`),n=t=>e(t);export{t as n,n as t};
