@@ -16,6 +16,8 @@ import (
 var bodiless = map[string]string{
 	"POST /v1/cases/{id}/documents/{doc_id}/print-link": "the path names the document; a link is all it makes",
 	"POST /v1/notifications/read-all":                   "it marks every notification of the caller",
+	"POST /v1/evidence/{id}/play-link":                  "the path names the evidence; a link is all it makes",
+	"POST /v1/system/backups":                           "the backup directory is the operator's (ZHIFA_BACKUP_DIR), never the request's",
 	"POST /v1/notifications/{id}/read":                  "the path names the notification",
 	"POST /v1/draws/{id}/run":                           "the path names the draw; its committed inputs and seed decide the rest",
 	"POST /v1/scorecards/link":                          "the query names the period and agency; a link is all it makes",
