@@ -1,1 +1,0 @@
-import{zt as e}from"./index-uYCYApe5.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

@@ -1,1 +1,0 @@
-import"./index-uYCYApe5.js";

@@ -1,0 +1,1 @@
+import"./index-XlmdptVI.js";import"./css-Cto5yjEQ.js";

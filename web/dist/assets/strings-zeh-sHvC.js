@@ -1,1 +1,0 @@
-import{cr as e}from"./index-uYCYApe5.js";var t=(e=``)=>e.replace(/[|\\{}()[\]^$+*?.]/g,`\\$&`).replace(/-/g,`\\x2d`),n=t=>e(t);export{t as n,n as t};

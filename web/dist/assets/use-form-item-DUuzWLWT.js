@@ -1,7 +1,0 @@
-import{C as e,D as t,H as n,Hn as r,On as i,Zn as a,ar as o,gn as s,k as c,kn as l,on as u,tr as d,yn as f}from"./index-uYCYApe5.js";import{i as p,r as m}from"./use-form-common-props-Dv3yFaXn.js";var h=({from:e,replacement:t,scope:i,version:a,ref:s,type:c=`API`},l)=>{r(()=>o(l),r=>{r&&n(i,`[${c}] ${e} is about to be deprecated in version ${a}, please use ${t} instead.
-For more detail, please visit: ${s}
-`)},{immediate:!0})},g={prefix:Math.floor(Math.random()*1e4),current:0},_=Symbol(`elIdInjection`),v=()=>s()?f(_,g):g,y=r=>{let i=v();!c&&i===g&&n(`IdInjection`,`Looks like you are using server rendering, you must provide a id provider to ensure the hydration process to be succeed
-usage: app.provide(ID_INJECTION_KEY, {
-  prefix: number,
-  current: number,
-})`);let a=e();return t(()=>o(r)||`${a.value}-id-${i.prefix}-${i.current++}`)},b=()=>({form:f(m,void 0),formItem:f(p,void 0)}),x=(e,{formItemContext:t,disableIdGeneration:n,disableIdManagement:o})=>{n||=a(!1),o||=a(!1);let c=s(),f=()=>{let e=c?.parent;for(;e;){if(e.type.name===`ElFormItem`)return!1;if(e.type.name===`ElLabelWrap`)return!0;e=e.parent}return!1},p=a(),m,h=u(()=>!!(!(e.label||e.ariaLabel)&&t&&t.inputIds&&t.inputIds?.length<=1));return i(()=>{m=r([d(e,`id`),n],([e,n])=>{let r=e??(n?void 0:y().value);r!==p.value&&(t?.removeInputId&&!f()&&(p.value&&t.removeInputId(p.value),!o?.value&&!n&&r&&t.addInputId(r)),p.value=r)},{immediate:!0})}),l(()=>{m&&m(),t?.removeInputId&&p.value&&t.removeInputId(p.value)}),{isLabeledByFormItem:h,inputId:p}};export{h as a,v as i,x as n,y as r,b as t};
