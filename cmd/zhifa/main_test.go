@@ -114,7 +114,9 @@ func TestRunEmbeddedRestartAndGracefulShutdown(t *testing.T) {
 		"ZHIFA_ARGON2_MEMORY_KIB": "65536", "ZHIFA_ARGON2_ITERATIONS": "12", "ZHIFA_ARGON2_PARALLELISM": "1",
 	}
 	s := start(t, env)
-	for _, want := range []string{`"engine":"ferretdb-embedded"`, `"engine":"versitygw-embedded"`, "created the first sysadmin", "zhifa ready"} {
+	// The listener answers before "zhifa ready" is logged: that line is waited for.
+	waitLog(t, s, "zhifa ready")
+	for _, want := range []string{`"engine":"ferretdb-embedded"`, `"engine":"versitygw-embedded"`, "created the first sysadmin"} {
 		if !strings.Contains(s.log.String(), want) {
 			t.Errorf("start-up log lacks %s", want)
 		}
