@@ -68,6 +68,9 @@ type Config struct {
 	// NotifyEvery is how often settled changes are turned into notifications (0: never, for
 	// tests that derive by hand); Stream times the notification stream.
 	NotifyEvery time.Duration
+	// DeriveFullEvery is how often the deriver reads every agency's log, for what other
+	// instances wrote; in between it reads only the logs this process wrote to (0: a minute).
+	DeriveFullEvery time.Duration
 	// WatchEvery is how often deadlines and certificates are looked at for alerts (0: never).
 	WatchEvery time.Duration
 	// SuperviseEvery is how often the supervision warnings are swept, on the one instance that
@@ -182,6 +185,10 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	m := newMetrics()
 	// Order matters: metrics sees the status the access log's error handling wrote, and recover
 	// turns a panic into an error before the access log handles it.
+	if t, ok := d.Repo.(changeTracker); ok {
+		t.TrackChanges(cfg.SyncSettle)
+		app.Use(settleChanges(t))
+	}
 	app.Use(requestIDMiddleware, m.middleware, accessLog(d.Log), recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		d.Log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
 	}}))
@@ -221,7 +228,11 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		h.StreamTimes = handlers.StreamConfig{Poll: time.Second, Heartbeat: 5 * time.Second, Life: 10 * time.Minute, PerUser: cfg.Stream.PerUser}
 	}
 	if cfg.NotifyEvery > 0 {
-		deriver := &notify.Deriver{Repo: d.Repo, Settle: cfg.SyncSettle, CallbackDelay: cfg.CallbackDelay, Publisher: publisher, Now: d.Now, Log: d.Log}
+		deriver := &notify.Deriver{Repo: d.Repo, Settle: cfg.SyncSettle, CallbackDelay: cfg.CallbackDelay, Publisher: publisher, Now: d.Now, Log: d.Log,
+			FullEvery: cfg.DeriveFullEvery}
+		if deriver.FullEvery == 0 {
+			deriver.FullEvery = time.Minute
+		}
 		deriveCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })
 		go deriver.Run(deriveCtx, cfg.NotifyEvery)

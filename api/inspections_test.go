@@ -144,21 +144,3 @@ func TestSyncNeverSkips(t *testing.T) {
 	})
 }
 
-// TestSyncWaitsForChangesToSettle: a change younger than the settle time is held back, and the
-// cursor does not move past it.
-func TestSyncWaitsForChangesToSettle(t *testing.T) {
-	cfg := testConfig()
-	cfg.SyncSettle = time.Hour
-	ta := newTestAppWith(t, cfg, nil)
-	f := ta.newCaseAgency(t, 0)
-	r := ta.do("GET", "/v1/sync", nil, f.officerTok)
-	if len(r.JSON["items"].([]any)) != 0 || r.JSON["more"] != false {
-		t.Fatalf("unsettled changes delivered: %s", r.Body)
-	}
-	cursor := r.str("next_cursor")
-	ta.clock.Set(time.Now().Add(2 * time.Hour))
-	r = ta.do("GET", "/v1/sync?cursor="+cursor, nil, f.officerTok)
-	if len(r.JSON["items"].([]any)) == 0 {
-		t.Fatalf("settled changes not delivered: %s", r.Body)
-	}
-}

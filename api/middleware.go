@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -72,4 +73,23 @@ func responseSize(c *fiber.Ctx) int {
 		return c.Response().Header.ContentLength()
 	}
 	return len(c.Response().Body())
+}
+
+// changeTracker is the store's knowledge of its own change-log writes (store.changeTrack).
+type changeTracker interface {
+	TrackChanges(settle time.Duration)
+	WithChangeScope(ctx context.Context) (context.Context, func(ok bool))
+}
+
+// settleChanges gives each request a change scope: once it has answered without a server
+// error, the changes it logged are settled, and sync and the deriver pass them at once instead
+// of waiting for them to age. It sits outside the access log, which writes the final status.
+func settleChanges(t changeTracker) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, end := t.WithChangeScope(c.UserContext())
+		c.SetUserContext(ctx)
+		err := c.Next()
+		end(err == nil && c.Response().StatusCode() < 500)
+		return err
+	}
 }

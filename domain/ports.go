@@ -193,6 +193,14 @@ type Changes interface {
 	// the time it was allocated.
 	RecordChange(ctx context.Context, ch *Change) error
 	ChangesSince(ctx context.Context, agencyID string, after int64, limit int) ([]Change, error)
+	// SettledThrough is the number up to which every change of the agency is known to have
+	// landed or failed, without waiting for it to age: what a single process knows of its own
+	// writes (0 when it knows nothing, as with several instances).
+	SettledThrough(agencyID string) int64
+	// ChangedLogs returns, and forgets, the agencies (and enterprises) whose change log this
+	// process wrote to since the last call; ChangeWake is signalled when there are some.
+	ChangedLogs() []string
+	ChangeWake() <-chan struct{}
 }
 
 // IdempotentRecord is a stored request under an Idempotency-Key.

@@ -85,6 +85,8 @@ func (h *Handlers) Sync(c *fiber.Ctx) error {
 		return err
 	}
 	settled := h.Now().Add(-h.SyncSettle)
+	// Changes this process knows to have landed or failed need not age first.
+	through := h.Repo.SettledThrough(p.AgencyID)
 	out := syncResponse{Items: []syncItem{}}
 	cursor := after
 	// The page's changes, one group per object in the order each first appears.
@@ -95,8 +97,9 @@ func (h *Handlers) Sync(c *fiber.Ctx) error {
 	var groups []*group
 	byObject := map[string]*group{}
 	for i, ch := range changes {
-		if i == pg.Limit || !ch.At.Before(settled) {
-			out.More = i == pg.Limit && ch.At.Before(settled)
+		ok := ch.At.Before(settled) || ch.Seq <= through
+		if i == pg.Limit || !ok {
+			out.More = i == pg.Limit && ok
 			break
 		}
 		// A gap before a settled change is settled too: the change's time was taken after the

@@ -27,54 +27,132 @@ type Deriver struct {
 	Publisher *Publisher
 	Now       func() time.Time
 	Log       *slog.Logger
+	// FullEvery is how often every agency's and enterprise's log is read, for what other
+	// instances wrote; in between, a round reads only the logs this process wrote to and those
+	// with changes still settling. Zero reads every log every round.
+	FullEvery time.Duration
+
+	// waiting are the logs whose last read stopped at a change not yet settled.
+	waiting map[string]bool
 }
 
-// Run derives every period until ctx ends.
+// Run derives until ctx ends: every period the logs written to since (woken at once when this
+// process wrote one), and every FullEvery all of them. A round with nothing written sends the
+// engine nothing.
 func (d *Deriver) Run(ctx context.Context, every time.Duration) {
-	Every(ctx, every, d.Log, "derive notifications", d.DeriveOnce)
+	wake := d.Repo.ChangeWake()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	full := time.Time{} // the first round reads every log
+	for {
+		var n int
+		var err error
+		if d.FullEvery <= 0 || time.Since(full) >= d.FullEvery {
+			full = time.Now()
+			d.Repo.ChangedLogs() // every log is read now
+			n, err = d.DeriveOnce(ctx)
+		} else {
+			n, err = d.DeriveChanged(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
+			d.Log.Warn("derive notifications", "error", err.Error())
+		} else if n > 0 {
+			d.Log.Debug("derive notifications", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-wake:
+		}
+	}
 }
 
 // DeriveOnce turns every agency's settled changes into notifications and says how many
 // notifications it stored.
 func (d *Deriver) DeriveOnce(ctx context.Context) (int, error) {
-	n, err := forEachAgency(ctx, d.Repo, "", d.deriveAgency)
+	n, err := forEachAgency(ctx, d.Repo, "", d.deriveLog)
 	if err != nil {
 		return n, err
 	}
-	m, err := forEachEnterprise(ctx, d.Repo, d.deriveAgency)
+	m, err := forEachEnterprise(ctx, d.Repo, d.deriveLog)
 	return n + m, err
 }
 
-func (d *Deriver) deriveAgency(ctx context.Context, agencyID string) (int, error) {
+// DeriveChanged derives from the logs this process wrote to since the last round and those
+// whose changes were still settling.
+func (d *Deriver) DeriveChanged(ctx context.Context) (int, error) {
+	logs := d.Repo.ChangedLogs()
+	for id := range d.waiting {
+		if !slices.Contains(logs, id) {
+			logs = append(logs, id)
+		}
+	}
+	total := 0
+	for i, id := range logs {
+		n, err := d.deriveLog(ctx, id)
+		total += n
+		if err != nil {
+			// What was not read is read next round.
+			for _, rest := range logs[i:] {
+				d.wait(rest, true)
+			}
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func (d *Deriver) wait(id string, waiting bool) {
+	if d.waiting == nil {
+		d.waiting = map[string]bool{}
+	}
+	if waiting {
+		d.waiting[id] = true
+	} else {
+		delete(d.waiting, id)
+	}
+}
+
+// deriveLog derives from one log and notes whether it stopped at a change still settling.
+func (d *Deriver) deriveLog(ctx context.Context, id string) (int, error) {
+	n, settling, err := d.deriveAgency(ctx, id)
+	d.wait(id, settling || err != nil)
+	return n, err
+}
+
+func (d *Deriver) deriveAgency(ctx context.Context, agencyID string) (int, bool, error) {
 	after, err := d.Repo.DeriveCursor(ctx, agencyID)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	changes, err := d.Repo.ChangesSince(ctx, agencyID, after, 200)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	settled := d.Now().Add(-d.Settle)
-	last, stored := after, 0
+	through := d.Repo.SettledThrough(agencyID)
+	last, stored, settling := after, 0, len(changes) == 200
 	for _, ch := range changes {
-		if !ch.At.Before(settled) {
+		if !ch.At.Before(settled) && ch.Seq > through {
+			settling = true
 			break // this one's write may still land; the next round takes it
 		}
 		alerts, err := d.alertsOf(ctx, ch)
 		if err != nil {
-			return stored, err
+			return stored, settling, err
 		}
 		ns := domain.NotificationsOf(agencyID, ch.Seq, ch.At, alerts)
 		if err := d.Repo.AddNotifications(ctx, ns); err != nil {
-			return stored, err
+			return stored, settling, err
 		}
 		stored += len(ns)
 		last = ch.Seq
 	}
 	if last > after {
-		return stored, d.Repo.SetDeriveCursor(ctx, agencyID, last)
+		return stored, settling, d.Repo.SetDeriveCursor(ctx, agencyID, last)
 	}
-	return stored, nil
+	return stored, settling, nil
 }
 
 // alertsOf loads what a change changed and asks the domain who must hear of it. A change whose

@@ -61,16 +61,13 @@ func (s *Store) CreateAgency(ctx context.Context, a *domain.Agency) error {
 	now := now()
 	a.ID, a.CreatedAt, a.UpdatedAt, a.Version = newID(), now, now, 1
 	_, err := s.db.Collection("agencies").InsertOne(ctx, toAgencyDoc(a))
+	s.viewsChanged(ctx)
 	return mapErr(err, "an agency with this unified social credit code")
 }
 
 // AgencyByID returns the agency or NotFound.
 func (s *Store) AgencyByID(ctx context.Context, id string) (*domain.Agency, error) {
-	var d agencyDoc
-	if err := s.db.Collection("agencies").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-		return nil, mapErr(err, "agency")
-	}
-	return fromAgencyDoc(&d), nil
+	return viewedOne(ctx, s, "agencies/"+id, s.db.Collection("agencies"), bson.D{{Key: "_id", Value: id}}, fromAgencyDoc, "agency")
 }
 
 // UpdateAgency replaces the agency when its stored version is a.Version; Conflict otherwise.
@@ -78,7 +75,9 @@ func (s *Store) UpdateAgency(ctx context.Context, a *domain.Agency) error {
 	a.UpdatedAt = now()
 	doc := toAgencyDoc(a)
 	doc.Version = a.Version + 1
-	if err := s.replaceVersioned(ctx, s.db.Collection("agencies"), a.ID, a.Version, doc, "agency"); err != nil {
+	err := s.replaceVersioned(ctx, s.db.Collection("agencies"), a.ID, a.Version, doc, "agency")
+	s.viewsChanged(ctx)
+	if err != nil {
 		return err
 	}
 	a.Version = doc.Version

@@ -359,7 +359,14 @@ func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event,
 		ed.Version = int64(ev.Seq) // evidence changes only by its case's events
 		cd.Evidence = &ed
 	}
+	ended := s.cases.committing(c.ID)
+	defer ended()
 	_, err := s.db.Collection("case_events").InsertOne(ctx, cd)
+	if err != nil {
+		// Lost to another writer, or not known to have been written: what the process held
+		// of the case is read again.
+		s.cases.forget(c.ID)
+	}
 	if mongo.IsDuplicateKeyError(err) {
 		if ev.Seq == 1 {
 			return domain.Errorf(domain.Conflict, "a case with this id already exists")
@@ -372,6 +379,7 @@ func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event,
 	// The commit stands whatever happens here (a reader rolls the case forward), and it must
 	// not be cut short by the commit's own deadline: lists read the case document.
 	cd.State = &d
+	s.cases.keep(&d, 0)
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	_ = s.materialize(mctx, &cd)
@@ -396,28 +404,10 @@ func (s *Store) materialize(ctx context.Context, cd *commitDoc) error {
 	d := cd.State
 	c := s.db.Collection("cases")
 	err := s.serialize("cases/"+d.ID, func() error {
-		if s.serialWrites {
-			// FerretDB uses its primary key only for a filter that is exactly {_id}.
-			var cur struct {
-				EventCount int `bson:"event_count"`
-			}
-			err := c.FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, options.FindOne().SetProjection(bson.D{{Key: "event_count", Value: 1}})).Decode(&cur)
-			switch {
-			case errors.Is(err, mongo.ErrNoDocuments):
-				_, err = c.InsertOne(ctx, d)
-				return err
-			case err != nil:
-				return err
-			case cur.EventCount >= d.EventCount:
-				return nil
-			}
-			_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d)
-			return err
-		}
-		_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "event_count", Value: bson.D{{Key: "$lt", Value: d.EventCount}}}}, d,
-			options.Replace().SetUpsert(true))
-		if mongo.IsDuplicateKeyError(err) {
-			return nil // a newer state is there already
+		err := s.writeCase(ctx, c, d)
+		if err == nil {
+			// Under the lock, so that no other write of the case reads an older count.
+			s.cases.storedUpTo(d.ID, d.EventCount)
 		}
 		return err
 	})
@@ -425,14 +415,67 @@ func (s *Store) materialize(ctx context.Context, cd *commitDoc) error {
 	return mapErr(err, "case")
 }
 
+// writeCase writes the case document d unless the stored one has as many events.
+func (s *Store) writeCase(ctx context.Context, c *mongo.Collection, d *caseDoc) error {
+	if !s.serialWrites {
+		_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "event_count", Value: bson.D{{Key: "$lt", Value: d.EventCount}}}}, d,
+			options.Replace().SetUpsert(true))
+		if mongo.IsDuplicateKeyError(err) {
+			return nil // a newer state is there already
+		}
+		return err
+	}
+	// A case's first commit has no case document before it (only commits make one).
+	if d.EventCount == 1 {
+		_, err := c.InsertOne(ctx, d)
+		if !mongo.IsDuplicateKeyError(err) {
+			return err
+		}
+	}
+	// What the process knows of the stored document saves reading it.
+	if stored := s.cases.storedCount(d.ID); stored > 0 {
+		if stored >= d.EventCount {
+			return nil
+		}
+		_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d)
+		return err
+	}
+	// FerretDB uses its primary key only for a filter that is exactly {_id}.
+	var cur struct {
+		EventCount int `bson:"event_count"`
+	}
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, options.FindOne().SetProjection(bson.D{{Key: "event_count", Value: 1}})).Decode(&cur)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		_, err = c.InsertOne(ctx, d)
+		return err
+	case err != nil:
+		return err
+	case cur.EventCount >= d.EventCount:
+		return nil
+	}
+	_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d)
+	return err
+}
+
 // CaseByID returns the case, rolled forward over any event committed after its document was
 // last written, or NotFound.
 func (s *Store) CaseByID(ctx context.Context, id string) (*domain.Case, error) {
-	var d caseDoc
-	err := s.db.Collection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, mapErr(err, "case")
+	held, _, listed, ok := s.cases.get(id)
+	if ok && !listed {
+		return fromCaseDoc(held), nil
 	}
+	mark := s.cases.readStarted(id)
+	var d caseDoc
+	if ok {
+		d = *held
+	} else {
+		err := s.db.Collection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, mapErr(err, "case")
+		}
+	}
+	stored := d.EventCount
 	for {
 		var cd commitDoc
 		err := s.db.Collection("case_events").FindOne(ctx, bson.D{{Key: "_id", Value: commitID(id, d.EventCount+1)}}).Decode(&cd)
@@ -455,11 +498,12 @@ func (s *Store) CaseByID(ctx context.Context, id string) (*domain.Case, error) {
 		if err := s.materialize(ctx, &cd); err != nil {
 			return nil, err
 		}
-		d = nd
+		d, stored = nd, nd.EventCount
 	}
 	if d.EventCount == 0 {
 		return nil, domain.Errorf(domain.NotFound, "case not found")
 	}
+	s.cases.keepRead(&d, stored, mark, false)
 	return fromCaseDoc(&d), nil
 }
 
@@ -505,18 +549,76 @@ func (s *Store) ListCases(ctx context.Context, f domain.CaseFilter, p domain.Pag
 	if s.idx.cases == nil {
 		return s.queryCases(ctx, f, p)
 	}
-	noKeys := options.FindOne().SetProjection(bson.D{{Key: "key_ring", Value: 0}})
+	var ids []string
+	var next string
+	var err error
 	if scopes, terms := caseSearch(f); terms != nil {
 		var byDocument []string
 		if f.Number != "" {
-			var err error
 			if byDocument, err = s.casesOfDocumentNumber(ctx, scopes, f.Number); err != nil {
 				return nil, "", err
 			}
 		}
-		return searchedPage(ctx, s.idx.cases, s.db.Collection("cases"), scopes, terms, byDocument, matchCase(f, byDocument), p, fromCaseDoc, "case", noKeys)
+		ids, next, err = searchedIDs(ctx, s.idx.cases, scopes, terms, byDocument, matchCase(f, byDocument), p)
+	} else {
+		ids, next, err = indexedIDs(ctx, s.idx.cases, matchCase(f, nil), p)
 	}
-	return indexedPage(ctx, s.idx.cases, s.db.Collection("cases"), matchCase(f, nil), p, fromCaseDoc, "case", noKeys)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := s.casesByID(ctx, ids)
+	return out, next, err
+}
+
+// casesByID reads the cases with ids, in order: those the process holds from what it holds,
+// the others each by _id (the one lookup the embedded engine answers from an index), at most
+// four at once, without their keys. A case deleted since the index named it is left out.
+func (s *Store) casesByID(ctx context.Context, ids []string) ([]*domain.Case, error) {
+	out := make([]*domain.Case, len(ids))
+	var missing []string
+	var at []int
+	for i, id := range ids {
+		if d, _, _, ok := s.cases.get(id); ok {
+			d.KeyRing = nil
+			out[i] = fromCaseDoc(d)
+			continue
+		}
+		missing, at = append(missing, id), append(at, i)
+	}
+	if len(missing) > 0 {
+		marks := make([]uint64, len(missing))
+		for i, id := range missing {
+			marks[i] = s.cases.readStarted(id)
+		}
+		// Read whole where the process holds cases, so that it can hold these too.
+		var opts []options.Lister[options.FindOneOptions]
+		if s.cases == nil {
+			opts = append(opts, options.FindOne().SetProjection(bson.D{{Key: "key_ring", Value: 0}}))
+		}
+		read, err := readByID(ctx, s.db.Collection("cases"), missing, func(d *caseDoc) *caseDoc { return d }, "case", opts...)
+		if err != nil {
+			return nil, err
+		}
+		// A case left out of read leaves a nil behind; read keeps the order of missing.
+		j := 0
+		for i, id := range missing {
+			if j < len(read) && read[j].ID == id {
+				// The document may lag its last commit (a crash between the two): it is held
+				// as listed, and CaseByID rolls it forward before acting on it.
+				s.cases.keepRead(read[j], read[j].EventCount, marks[i], true)
+				read[j].KeyRing = nil
+				out[at[i]] = fromCaseDoc(read[j])
+				j++
+			}
+		}
+	}
+	kept := out[:0]
+	for _, c := range out {
+		if c != nil {
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
 }
 
 // queryCases lists cases with a database query, which MongoDB answers from its indexes.

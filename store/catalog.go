@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/zhifa/zhifa/domain"
 )
@@ -60,12 +59,13 @@ func (s *Store) CreateMatter(ctx context.Context, m *domain.Matter) error {
 	}
 	m.CreatedAt, m.UpdatedAt, m.Version = now, now, 1
 	_, err := s.db.Collection("matters").InsertOne(ctx, toMatterDoc(m))
+	s.viewsChanged(ctx)
 	return mapErr(err, "a matter with this code")
 }
 
 // MatterByID returns the matter or NotFound.
 func (s *Store) MatterByID(ctx context.Context, id string) (*domain.Matter, error) {
-	return findOne(ctx, s.db.Collection("matters"), bson.D{{Key: "_id", Value: id}}, fromMatterDoc, "matter")
+	return viewedOne(ctx, s, "matters/"+id, s.db.Collection("matters"), bson.D{{Key: "_id", Value: id}}, fromMatterDoc, "matter")
 }
 
 // UpdateMatter replaces m at its version.
@@ -73,7 +73,9 @@ func (s *Store) UpdateMatter(ctx context.Context, m *domain.Matter) error {
 	m.UpdatedAt = now()
 	d := toMatterDoc(m)
 	d.Version++
-	if err := s.replaceVersioned(ctx, s.db.Collection("matters"), m.ID, m.Version, d, "matter"); err != nil {
+	err := s.replaceVersioned(ctx, s.db.Collection("matters"), m.ID, m.Version, d, "matter")
+	s.viewsChanged(ctx)
+	if err != nil {
 		return err
 	}
 	m.Version = d.Version
@@ -127,6 +129,7 @@ func (s *Store) CreateBenchmark(ctx context.Context, b *domain.Benchmark) error 
 	}
 	b.CreatedAt, b.UpdatedAt, b.Version = now, now, 1
 	_, err := s.db.Collection("benchmarks").InsertOne(ctx, toBenchmarkDoc(b))
+	s.viewsChanged(ctx)
 	return mapErr(err, "a benchmark for this matter")
 }
 
@@ -137,7 +140,7 @@ func (s *Store) BenchmarkByID(ctx context.Context, id string) (*domain.Benchmark
 
 // BenchmarkOfMatter returns the matter's benchmark or NotFound.
 func (s *Store) BenchmarkOfMatter(ctx context.Context, matterID string) (*domain.Benchmark, error) {
-	return findOne(ctx, s.db.Collection("benchmarks"), bson.D{{Key: "matter_id", Value: matterID}}, fromBenchmarkDoc, "benchmark")
+	return viewedOne(ctx, s, "benchmarks/of/"+matterID, s.db.Collection("benchmarks"), bson.D{{Key: "matter_id", Value: matterID}}, fromBenchmarkDoc, "benchmark")
 }
 
 // UpdateBenchmark replaces b at its version.
@@ -145,7 +148,9 @@ func (s *Store) UpdateBenchmark(ctx context.Context, b *domain.Benchmark) error 
 	b.UpdatedAt = now()
 	d := toBenchmarkDoc(b)
 	d.Version++
-	if err := s.replaceVersioned(ctx, s.db.Collection("benchmarks"), b.ID, b.Version, d, "benchmark"); err != nil {
+	err := s.replaceVersioned(ctx, s.db.Collection("benchmarks"), b.ID, b.Version, d, "benchmark")
+	s.viewsChanged(ctx)
+	if err != nil {
 		return err
 	}
 	b.Version = d.Version
@@ -182,13 +187,13 @@ func (s *Store) CreateReviewRule(ctx context.Context, r *domain.ReviewRule) erro
 	r.CreatedAt, r.Version = now(), 1
 	_, err := s.db.Collection("review_rules").InsertOne(ctx, reviewRuleDoc{ID: r.ID, AgencyID: r.AgencyID, Kind: string(r.Kind),
 		Threshold: r.Threshold, PenaltyKind: string(r.PenaltyKind), MatterID: r.MatterID, Description: r.Description, CreatedAt: r.CreatedAt, Version: r.Version})
+	s.viewsChanged(ctx)
 	return mapErr(err, "review rule")
 }
 
 // ReviewRules lists an agency's legal-review catalog.
 func (s *Store) ReviewRules(ctx context.Context, agencyID string) ([]domain.ReviewRule, error) {
-	cur, err := s.db.Collection("review_rules").Find(ctx, bson.D{{Key: "agency_id", Value: agencyID}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
-	return findAll(ctx, cur, err, fromReviewRuleDoc, "review rules")
+	return viewedAll(ctx, s, "review_rules/of/"+agencyID, s.db.Collection("review_rules"), bson.D{{Key: "agency_id", Value: agencyID}}, fromReviewRuleDoc, "review rules")
 }
 
 // ReviewRuleByID returns one rule of a legal-review catalog, or NotFound.

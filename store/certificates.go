@@ -40,6 +40,7 @@ func fromCertificateDoc(d *certificateDoc) *domain.Certificate {
 func (s *Store) CreateCertificate(ctx context.Context, c *domain.Certificate) error {
 	c.UpdatedAt = now()
 	_, err := s.db.Collection("certificates").InsertOne(ctx, toCertificateDoc(c))
+	s.viewsChanged(ctx)
 	return mapErr(err, "a certificate with this number")
 }
 
@@ -47,6 +48,7 @@ func (s *Store) CreateCertificate(ctx context.Context, c *domain.Certificate) er
 func (s *Store) UpdateCertificate(ctx context.Context, c *domain.Certificate) error {
 	c.UpdatedAt = now()
 	res, err := s.db.Collection("certificates").ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.Number}}, toCertificateDoc(c))
+	s.viewsChanged(ctx)
 	if err != nil {
 		return mapErr(err, "certificate")
 	}
@@ -58,9 +60,5 @@ func (s *Store) UpdateCertificate(ctx context.Context, c *domain.Certificate) er
 
 // CertificateByNumber returns the certificate or NotFound.
 func (s *Store) CertificateByNumber(ctx context.Context, number string) (*domain.Certificate, error) {
-	var d certificateDoc
-	if err := s.db.Collection("certificates").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&d); err != nil {
-		return nil, mapErr(err, "certificate")
-	}
-	return fromCertificateDoc(&d), nil
+	return viewedOne(ctx, s, "certificates/"+number, s.db.Collection("certificates"), bson.D{{Key: "_id", Value: number}}, fromCertificateDoc, "certificate")
 }

@@ -25,7 +25,7 @@ type changeDoc struct {
 // RecordChange allocates the agency's next change number, then stores the change stamped with
 // a time taken after the allocation, which is what lets a reader judge how old a gap is.
 func (s *Store) RecordChange(ctx context.Context, ch *domain.Change) error {
-	seq, err := s.next(ctx, "changes:"+ch.AgencyID)
+	seq, err := s.nextThen(ctx, "changes:"+ch.AgencyID, func(seq int64) { s.logged(ctx, ch.AgencyID, seq) })
 	if err != nil {
 		return err
 	}

@@ -470,6 +470,7 @@ func (s *Store) startIndexes() {
 		searchable(documentIndexFormat, documentScope, documentTerms)
 	s.idx.devices = newListIndex("devices", deviceEntryFields, deviceEntryOf).fromFiles(s.files, name, deviceEntryPaths, deviceEntryOfRow)
 	s.idx.notifications = newListIndex("notifications", notificationEntryFields, notificationEntryOf).fromFiles(s.files, name, notificationEntryPaths, notificationEntryOfRow)
+	s.cases = newCaseCache()
 	var ctx context.Context
 	ctx, s.idx.stop = context.WithCancel(context.Background())
 	for _, x := range s.indexList() {
@@ -527,6 +528,17 @@ func (s *Store) RebuildListIndexes(ctx context.Context) ([]IndexBuild, error) {
 
 // indexedPage is one keyset page of a list: the index picks the ids, each object is read by _id.
 func indexedPage[E indexEntry, D any, T any](ctx context.Context, x *listIndex[E], c *mongo.Collection, match func(*E) bool, p domain.Page, conv func(*D) T, what string, opts ...options.Lister[options.FindOneOptions]) ([]T, string, error) {
+	ids, next, err := indexedIDs(ctx, x, match, p)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := readByID(ctx, c, ids, conv, what, opts...)
+	return out, next, err
+}
+
+// indexedIDs is the ids of one keyset page of the objects the index holds, and the next
+// cursor.
+func indexedIDs[E indexEntry](ctx context.Context, x *listIndex[E], match func(*E) bool, p domain.Page) ([]string, string, error) {
 	p = p.Normalize()
 	after := ""
 	if p.Cursor != "" {
@@ -539,11 +551,10 @@ func indexedPage[E indexEntry, D any, T any](ctx context.Context, x *listIndex[E
 		return nil, "", err
 	}
 	ids, more := x.page(match, after, p.Limit)
-	out, err := readByID(ctx, c, ids, conv, what, opts...)
-	if err != nil || !more {
-		return out, "", err
+	if !more {
+		return ids, "", nil
 	}
-	return out, encodeCursor(ids[len(ids)-1]), nil
+	return ids, encodeCursor(ids[len(ids)-1]), nil
 }
 
 // readByID reads the objects with ids, concurrently and in order, each by _id: the one lookup

@@ -211,6 +211,16 @@ func (x *listIndex[E]) search(scopes []string, terms []string, match func(*E) bo
 // searchedPage is one keyset page of a search: the postings pick the ids, each object is read
 // by _id.
 func searchedPage[E indexEntry, D any, T any](ctx context.Context, x *listIndex[E], c *mongo.Collection, scopes, terms, extra []string, match func(*E) bool, p domain.Page, conv func(*D) T, what string, opts ...options.Lister[options.FindOneOptions]) ([]T, string, error) {
+	ids, next, err := searchedIDs(ctx, x, scopes, terms, extra, match, p)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := readByID(ctx, c, ids, conv, what, opts...)
+	return out, next, err
+}
+
+// searchedIDs is the ids of one keyset page of a search, and the next cursor.
+func searchedIDs[E indexEntry](ctx context.Context, x *listIndex[E], scopes, terms, extra []string, match func(*E) bool, p domain.Page) ([]string, string, error) {
 	p = p.Normalize()
 	after := ""
 	if p.Cursor != "" {
@@ -223,11 +233,10 @@ func searchedPage[E indexEntry, D any, T any](ctx context.Context, x *listIndex[
 		return nil, "", err
 	}
 	ids, more := x.search(scopes, terms, match, after, extra, p.Limit)
-	out, err := readByID(ctx, c, ids, conv, what, opts...)
-	if err != nil || !more {
-		return out, "", err
+	if !more {
+		return ids, "", nil
 	}
-	return out, encodeCursor(ids[len(ids)-1]), nil
+	return ids, encodeCursor(ids[len(ids)-1]), nil
 }
 
 // nameFilter is the query a MongoDB index of the grams of field answers for a fragment of a

@@ -30,6 +30,8 @@ type Config struct {
 	URI      string
 	Database string
 	DataDir  string
+	// FullSync: see EmbeddedOptions.
+	FullSync bool
 	Logger   *slog.Logger
 }
 
@@ -53,6 +55,14 @@ type Store struct {
 	// files is the embedded engine this store's database lives in, for what is faster done on
 	// its SQLite files; nil when connected by URI.
 	files *Embedded
+	// commands counts what the store sends to the engine (commands.go).
+	commands commandCounts
+	// cases holds the latest state of recent cases, on the embedded engine only (casecache.go).
+	cases *caseCache
+	// track is what the process knows of its own change-log writes (changetrack.go).
+	track changeTrack
+	// views hold what every action reads and hardly anything writes (views.go).
+	views views
 }
 
 // Open connects to MongoDB, or starts the embedded engine, and creates the indexes.
@@ -61,7 +71,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	var emb *Embedded
 	if uri == "" {
 		var err error
-		emb, err = StartEmbedded(ctx, cfg.DataDir, cfg.Logger)
+		emb, err = StartEmbeddedWith(ctx, cfg.DataDir, cfg.Logger, EmbeddedOptions{FullSync: cfg.FullSync})
 		if err != nil {
 			return nil, err
 		}
@@ -91,11 +101,12 @@ func Connect(ctx context.Context, uri, name string) (*Store, error) {
 
 // connect is Connect, with the embedded engine's files when emb is not nil.
 func connect(ctx context.Context, uri, name string, emb *Embedded, asMongoDB bool) (*Store, error) {
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("zhifa"))
+	s := &Store{engine: "mongodb"}
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("zhifa").SetMonitor(s.commands.monitor()))
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", redactURI(uri), err)
 	}
-	s := &Store{client: client, db: client.Database(name), engine: "mongodb"}
+	s.client, s.db = client, client.Database(name)
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, err
@@ -133,6 +144,7 @@ func connect(ctx context.Context, uri, name string, emb *Embedded, asMongoDB boo
 	if s.serialWrites {
 		s.startIndexes()
 	}
+	s.views.shared, s.views.recheck = !s.serialWrites, viewRecheck
 	return s, nil
 }
 
@@ -466,13 +478,23 @@ func pageWith[D any, T any](ctx context.Context, c *mongo.Collection, filter bso
 
 // next increments and returns the named counter.
 func (s *Store) next(ctx context.Context, name string) (int64, error) {
+	return s.nextThen(ctx, name, nil)
+}
+
+// nextThen is next, calling then with the number before the counter's lock is let go (on the
+// embedded engine), so that numbers reach then in order.
+func (s *Store) nextThen(ctx context.Context, name string, then func(int64)) (int64, error) {
 	var d struct {
 		N int64 `bson:"n"`
 	}
 	err := s.serialize("counters/"+name, func() error {
-		return s.db.Collection("counters").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: name}},
+		err := s.db.Collection("counters").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: name}},
 			bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
 			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
+		if err == nil && then != nil {
+			then(d.N)
+		}
+		return err
 	})
 	return d.N, mapErr(err, "counter")
 }

@@ -67,12 +67,13 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
 	now := now()
 	u.ID, u.CreatedAt, u.UpdatedAt, u.Version = newID(), now, now, 1
 	_, err := s.users().InsertOne(ctx, toUserDoc(u))
+	s.viewsChanged(ctx)
 	return mapErr(err, "a user with this username")
 }
 
 // UserByID returns the user or NotFound.
 func (s *Store) UserByID(ctx context.Context, id string) (*domain.User, error) {
-	return s.findUser(ctx, bson.D{{Key: "_id", Value: id}})
+	return viewedOne(ctx, s, "users/"+id, s.users(), bson.D{{Key: "_id", Value: id}}, fromUserDoc, "user")
 }
 
 // UserByUsername returns the user or NotFound.
@@ -120,7 +121,9 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 	u.UpdatedAt = now()
 	doc := toUserDoc(u)
 	doc.Version = u.Version + 1
-	if err := s.replaceVersioned(ctx, s.users(), u.ID, u.Version, doc, "user"); err != nil {
+	err := s.replaceVersioned(ctx, s.users(), u.ID, u.Version, doc, "user")
+	s.viewsChanged(ctx)
+	if err != nil {
 		return err
 	}
 	u.Version = doc.Version

@@ -122,7 +122,8 @@ func run() error {
 	}
 	fmt.Printf("engine: %s; %d cases through register, investigation, evidence, notice, waiver, decision\n\n", engine, *nCases)
 
-	// 1. Lifecycle throughput through the API.
+	// 1. Lifecycle throughput through the API, and the commands it sends the engine.
+	before := b.st.Commands()
 	start := time.Now()
 	ids := make([]string, 0, *nCases)
 	for i := 0; i < *nCases; i++ {
@@ -133,6 +134,7 @@ func run() error {
 		ids = append(ids, id)
 	}
 	apiDur := time.Since(start)
+	printCommands("commands per case (8 requests: open, evidence, 6 steps)", b.st.CommandsSince(before), *nCases)
 
 	// 2. The same case documents written by the bare driver: one insert and one replace by _id
 	// per state change, as many writes as the API makes of each case.
@@ -176,6 +178,46 @@ func run() error {
 	bareRate := float64(*nCases) / bareDur.Seconds()
 	fmt.Printf("lifecycle  API %8.1f cases/s (%6.1f ms/case)   bare driver %8.1f cases/s (%6.1f ms/case)   API overhead x%.1f\n",
 		apiRate, apiDur.Seconds()*1000/float64(*nCases), bareRate, bareDur.Seconds()*1000/float64(*nCases), bareRate/apiRate)
+
+	// 2b. The peer's pattern (PocketBase on SQLite): one client creates a record and appends six
+	// events to it, one insert each, nothing read back.
+	peer := b.raw.Collection("peer_events")
+	if err := b.raw.CreateCollection(ctx, "peer_cases"); err != nil {
+		return err
+	}
+	if err := b.raw.CreateCollection(ctx, "peer_events"); err != nil {
+		return err
+	}
+	if emb != nil {
+		if err := emb.IndexIDs(ctx, dbName); err != nil {
+			return err
+		}
+	}
+	start = time.Now()
+	for i, d := range docs {
+		var m bson.M
+		if err := bson.Unmarshal(d, &m); err != nil {
+			return err
+		}
+		m["_id"] = fmt.Sprintf("peer-%d", i)
+		if _, err := b.raw.Collection("peer_cases").InsertOne(ctx, m); err != nil {
+			return err
+		}
+		for j := 0; j < 6; j++ {
+			if _, err := peer.InsertOne(ctx, bson.M{"_id": fmt.Sprintf("peer-%d-%d", i, j), "case_id": m["_id"], "seq": j + 1, "action": "step", "at": time.Now()}); err != nil {
+				return err
+			}
+		}
+	}
+	peerDur := time.Since(start)
+	peerRate := float64(len(docs)) / peerDur.Seconds()
+	fmt.Printf("lifecycle  peer pattern (create + 6 appends) %8.1f cases/s (%6.1f ms/case)   API / peer x%.2f\n",
+		peerRate, peerDur.Seconds()*1000/float64(len(docs)), apiRate/peerRate)
+
+	// 2c. Reading one case and a page of 50, and what each costs in commands.
+	if err := b.reads(ids); err != nil {
+		return err
+	}
 
 	// 3. The cost of an action against the length of the case's record: 1 000 record actions
 	// on one case, the first ones against the last ones.
@@ -245,6 +287,55 @@ func run() error {
 		fmt.Printf("list %-19s %7d cases p50 %7.2f ms p99 %7.2f ms | %7d cases p50 %7.2f ms p99 %7.2f ms | p50 x%.2f p99 x%.2f\n",
 			name, *small, ms(s[0]), ms(s[1]), *large, ms(l[0]), ms(l[1]), float64(l[0])/float64(s[0]), float64(l[1])/float64(s[1]))
 	}
+	return nil
+}
+
+// printCommands prints the commands counted per unit of work (per case, per request), by
+// kind, most first.
+func printCommands(what string, counts map[string]int64, units int) {
+	type kind struct {
+		name string
+		n    int64
+	}
+	var kinds []kind
+	var total int64
+	for k, n := range counts {
+		kinds = append(kinds, kind{k, n})
+		total += n
+	}
+	slices.SortFunc(kinds, func(a, b kind) int { return int(b.n - a.n) })
+	fmt.Printf("%s: %.1f\n", what, float64(total)/float64(units))
+	for _, k := range kinds {
+		fmt.Printf("    %-32s %6.1f\n", k.name, float64(k.n)/float64(units))
+	}
+}
+
+// reads times a GET of one case and a list page of 50, one client, p50 over the cases driven
+// through the procedure, and counts their commands.
+func (b *bench) reads(ids []string) error {
+	var one, list []time.Duration
+	before := b.st.Commands()
+	for _, id := range ids {
+		start := time.Now()
+		if _, err := b.do("GET", "/v1/cases/"+id, nil); err != nil {
+			return err
+		}
+		one = append(one, time.Since(start))
+	}
+	gets := b.st.CommandsSince(before)
+	before = b.st.Commands()
+	for range ids {
+		start := time.Now()
+		if _, err := b.do("GET", "/v1/cases?limit=50", nil); err != nil {
+			return err
+		}
+		list = append(list, time.Since(start))
+	}
+	lists := b.st.CommandsSince(before)
+	fmt.Printf("GET one case p50 %.2f ms   list of 50 p50 %.2f ms   list / GET x%.2f\n", ms(p50(one)), ms(p50(list)), float64(p50(list))/float64(p50(one)))
+	printCommands("commands per GET of one case", gets, len(ids))
+	printCommands("commands per list of 50", lists, len(ids))
+	fmt.Println()
 	return nil
 }
 
@@ -416,7 +507,11 @@ func (b *bench) longCase(n int) error {
 		}
 	}
 	times := make([]time.Duration, n)
+	before := b.st.Commands()
 	for i := range times {
+		if i == 50 {
+			printCommands("commands per record action (first 50)", b.st.CommandsSince(before), 50)
+		}
 		start := time.Now()
 		if _, err := b.do("POST", "/v1/cases/"+id+"/transitions", map[string]any{"action": "record", "officer_ids": officers, "evidence_ids": evidence},
 			"Idempotency-Key", fmt.Sprintf("long-%d", i)); err != nil {
@@ -425,6 +520,9 @@ func (b *bench) longCase(n int) error {
 		times[i] = time.Since(start)
 	}
 	k := min(50, n/2)
+	if k == 0 {
+		return nil
+	}
 	first, last := p50(times[:k]), p50(times[n-k:])
 	doc, err := b.raw.Collection("cases").FindOne(context.Background(), bson.D{{Key: "_id", Value: id}}).Raw()
 	if err != nil {
@@ -432,6 +530,17 @@ func (b *bench) longCase(n int) error {
 	}
 	fmt.Printf("one case, %d record actions with 10 evidence ids each: first %d p50 %.2f ms, last %d p50 %.2f ms, last/first x%.2f; case document %d bytes\n\n",
 		n, k, ms(first), k, ms(last), float64(last)/float64(first), len(doc))
+	// The bare driver's insert of one event, the floor of one more event on a case.
+	bare := make([]time.Duration, k)
+	for i := range bare {
+		start := time.Now()
+		if _, err := b.raw.Collection("bare_events").InsertOne(context.Background(), bson.M{"_id": fmt.Sprintf("%s-%d", id, i), "case_id": id, "seq": i,
+			"action": "record", "officer_ids": officers, "evidence_ids": evidence, "at": time.Now()}); err != nil {
+			return err
+		}
+		bare[i] = time.Since(start)
+	}
+	fmt.Printf("one more event: API p50 %.2f ms, bare driver insert p50 %.2f ms, API / bare x%.2f\n\n", ms(first), ms(p50(bare)), float64(first)/float64(p50(bare)))
 	return nil
 }
 

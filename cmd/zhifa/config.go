@@ -35,6 +35,8 @@ type config struct {
 	// S3ObjectLock makes a new bucket with Object Lock; S3LockMode is governance or compliance.
 	S3ObjectLock bool
 	S3LockMode   string
+	// EmbeddedSync is normal or full: how the embedded engine syncs its log (store.EmbeddedOptions).
+	EmbeddedSync string
 
 	JWTPrivateKey     string
 	AdminUsername     string
@@ -68,6 +70,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		S3PublicEndpoint:  e.str("S3_PUBLIC_ENDPOINT", ""),
 		S3ObjectLock:      e.str("S3_OBJECT_LOCK", "true") == "true",
 		S3LockMode:        e.str("S3_LOCK_MODE", "governance"),
+		EmbeddedSync:      e.str("ZHIFA_EMBEDDED_SYNC", "normal"),
 		JWTPrivateKey:     e.str("ZHIFA_JWT_PRIVATE_KEY", ""),
 		AdminUsername:     e.str("ZHIFA_ADMIN_USERNAME", "admin"),
 		AdminPassword:     e.str("ZHIFA_ADMIN_PASSWORD", ""),
@@ -111,6 +114,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			Instance:             e.str("ZHIFA_INSTANCE_ID", ""),
 			Stream:               handlers.StreamConfig{PerUser: e.integer("ZHIFA_STREAMS_PER_USER", 4, 1, 100)},
 			NotifyEvery:          e.duration("ZHIFA_NOTIFY_EVERY", time.Second),
+			DeriveFullEvery:      e.duration("ZHIFA_DERIVE_FULL_EVERY", time.Minute),
 			PublicURL:            e.str("ZHIFA_PUBLIC_URL", ""),
 			CardGuesses:          e.integer("ZHIFA_CARD_GUESSES", 20, 1, 100000),
 			WatchEvery:           e.duration("ZHIFA_WATCH_EVERY", 10*time.Minute),
@@ -158,6 +162,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.API.Warnings = domain.WarningRules{Lead: leads, CallbackDays: e.integer("ZHIFA_CALLBACK_DAYS", domain.DefaultWarningRules.CallbackDays, 1, 90)}
 	if c.API.Media.LinkTTL > 15*time.Minute {
 		e.errs = append(e.errs, "ZHIFA_EVIDENCE_LINK_TTL: at most 15m")
+	}
+	if c.EmbeddedSync != "normal" && c.EmbeddedSync != "full" {
+		e.errs = append(e.errs, "ZHIFA_EMBEDDED_SYNC: normal or full")
 	}
 	if c.S3LockMode != "governance" && c.S3LockMode != "compliance" {
 		e.errs = append(e.errs, "S3_LOCK_MODE: governance or compliance")

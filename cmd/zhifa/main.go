@@ -76,7 +76,8 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return fmt.Errorf("data dir: %w", err)
 	}
 
-	st, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, Database: cfg.MongoDatabase, DataDir: cfg.DataDir})
+	st, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, Database: cfg.MongoDatabase, DataDir: cfg.DataDir,
+		FullSync: cfg.EmbeddedSync == "full"})
 	if err != nil {
 		return fmt.Errorf("document store: %w", err)
 	}
