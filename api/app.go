@@ -183,6 +183,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		}))
 	}
 	m := newMetrics()
+	if cc, ok := d.Repo.(commandCounter); ok {
+		m.reg.MustRegister(newStoreCommands(cc))
+	}
 	// Order matters: metrics sees the status the access log's error handling wrote, and recover
 	// turns a panic into an error before the access log handles it.
 	if t, ok := d.Repo.(changeTracker); ok {
@@ -232,6 +235,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 			FullEvery: cfg.DeriveFullEvery}
 		if deriver.FullEvery == 0 {
 			deriver.FullEvery = time.Minute
+		}
+		if sw, ok := d.Repo.(interface{ SoleWriter() bool }); ok && sw.SoleWriter() {
+			deriver.FullEvery = -1 // every write is this process's own: it wakes the deriver
 		}
 		deriveCtx, stop := context.WithCancel(context.Background())
 		app.Hooks().OnShutdown(func() error { stop(); return nil })

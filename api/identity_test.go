@@ -71,6 +71,7 @@ func TestTheComplainantNeverReachesTheAgency(t *testing.T) {
 	}
 	ta.inboxOf(t, w.entTo, 2) // the steps reached the enterprise: every log has been derived
 	ta.inboxOf(t, w.here, 4)  // the card, the rating, a complaint, the callback…
+	ta.inboxWith(t, w.here, "new_complaint", "unsatisfied_callback")
 
 	// The supervisors read all of it, so the markers are where they should be.
 	if r := ta.do("GET", "/v1/complaints/"+complaint, nil, w.here); !strings.Contains(string(r.Body), entPhone) || !strings.Contains(string(r.Body), evidenceID) {

@@ -143,4 +143,3 @@ func TestSyncNeverSkips(t *testing.T) {
 		{Name: "catalog entries are in the feed", Method: "GET", URL: "/v1/sync?limit=200", Token: f.adminTok, Status: 200, Contains: []string{`"kind":"matter"`, `"kind":"benchmark"`, `"kind":"review_rule"`, `"threshold":100000`, `"events":[{"case_id"`, f.matterID}},
 	})
 }
-

@@ -143,3 +143,27 @@ func (m *metrics) summary(started time.Time, metricsOn bool) fiber.Handler {
 		return c.JSON(s)
 	}
 }
+
+// commandCounter is the store's count of the commands it sent to the engine.
+type commandCounter interface{ Commands() map[string]int64 }
+
+// storeCommands exports the store's command counts as zhifa_store_commands_total{command}:
+// what the engine is asked per request is what a regression in round trips shows as, and an
+// idle server's count stays still.
+type storeCommands struct {
+	store commandCounter
+	desc  *prometheus.Desc
+}
+
+func newStoreCommands(s commandCounter) *storeCommands {
+	return &storeCommands{store: s, desc: prometheus.NewDesc("zhifa_store_commands_total",
+		"Commands sent to the document engine, by command and collection (such as \"find cases\").", []string{"command"}, nil)}
+}
+
+func (c *storeCommands) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *storeCommands) Collect(ch chan<- prometheus.Metric) {
+	for name, n := range c.store.Commands() {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(n), name)
+	}
+}

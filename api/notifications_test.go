@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,6 +29,29 @@ func (ta *testApp) inboxOf(t *testing.T, token string, n int) response {
 			t.Fatalf("the inbox has %d notifications, want %d: %s", len(r.JSON["items"].([]any)), n, r.Body)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// inboxWith waits until the caller's inbox holds a notification of each kind named, and
+// returns it. Counting the inbox's entries instead would be early wherever a kind nobody
+// expected arrived first (a registration the supervisor is told of before it was approved).
+func (ta *testApp) inboxWith(t *testing.T, token string, want ...string) response {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r := ta.do("GET", "/v1/notifications", nil, token)
+		if r.Status != 200 {
+			t.Fatalf("inbox: %d %s", r.Status, r.Body)
+		}
+		have := kinds(r)
+		missing := slices.DeleteFunc(slices.Clone(want), func(k string) bool { return slices.Contains(have, k) })
+		if len(missing) == 0 {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the inbox has no %v: %s", missing, r.Body)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

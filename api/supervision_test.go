@@ -362,7 +362,7 @@ func TestSupervisionOrders(t *testing.T) {
 	if a1.JSON["answered_on_time"] != true {
 		t.Errorf("answered today, on time: %s", a1.Body)
 	}
-	sup := ta.inboxOf(t, w.here, 2)
+	sup := ta.inboxWith(t, w.here, "order_answered")
 	if !strings.Contains(string(sup.Body), "order_answered") || !strings.Contains(string(sup.Body), "区市场监督管理局A已办复青山区司法局对案件") {
 		t.Fatalf("the supervisor's inbox: %s", sup.Body)
 	}

@@ -29,7 +29,8 @@ type Deriver struct {
 	Log       *slog.Logger
 	// FullEvery is how often every agency's and enterprise's log is read, for what other
 	// instances wrote; in between, a round reads only the logs this process wrote to and those
-	// with changes still settling. Zero reads every log every round.
+	// with changes still settling. Zero reads every log every round; below zero only the first
+	// round does (the embedded engine, whose one writer is this process).
 	FullEvery time.Duration
 
 	// waiting are the logs whose last read stopped at a change not yet settled.
@@ -47,10 +48,12 @@ func (d *Deriver) Run(ctx context.Context, every time.Duration) {
 	for {
 		var n int
 		var err error
-		if d.FullEvery <= 0 || time.Since(full) >= d.FullEvery {
+		if d.FullEvery == 0 || full.IsZero() || d.FullEvery > 0 && time.Since(full) >= d.FullEvery {
 			full = time.Now()
 			d.Repo.ChangedLogs() // every log is read now
-			n, err = d.DeriveOnce(ctx)
+			if n, err = d.DeriveOnce(ctx); err != nil {
+				full = time.Time{} // the logs it did not reach are read in the next full round
+			}
 		} else {
 			n, err = d.DeriveChanged(ctx)
 		}

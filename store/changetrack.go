@@ -166,3 +166,7 @@ func (s *Store) ChangeWake() <-chan struct{} {
 	defer t.mu.Unlock()
 	return t.wake
 }
+
+// SoleWriter says whether this process is the engine's only client (the embedded engine), so
+// that what it did not write itself was not written.
+func (s *Store) SoleWriter() bool { return s.serialWrites }

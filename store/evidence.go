@@ -64,20 +64,63 @@ func fromEvidenceDoc(d *evidenceDoc) *domain.Evidence {
 
 // EvidenceByID returns the evidence. Case evidence is written by the case's commits: the case
 // is read first, which rolls forward any commit whose evidence was not yet written.
+// Evidence the process holds (evidencecache.go) is as the last write left it.
 func (s *Store) EvidenceByID(ctx context.Context, id string) (*domain.Evidence, error) {
-	e, err := findOne(ctx, s.db.Collection("evidence"), bson.D{{Key: "_id", Value: id}}, fromEvidenceDoc, "evidence")
-	if err != nil || e.CaseID == "" {
-		return e, err
+	if d, ok := s.evidence.get(id); ok {
+		return fromEvidenceDoc(d), nil
 	}
-	if _, err := s.CaseByID(ctx, e.CaseID); err != nil {
+	d, err := s.readEvidence(ctx, id)
+	if err != nil || d.CaseID == "" {
+		return evidenceOf(d, err)
+	}
+	if _, err := s.CaseByID(ctx, d.CaseID); err != nil {
 		return nil, err
 	}
-	return findOne(ctx, s.db.Collection("evidence"), bson.D{{Key: "_id", Value: id}}, fromEvidenceDoc, "evidence")
+	return evidenceOf(s.readEvidence(ctx, id))
 }
 
-// EvidenceByIDs reads evidence by id, as stored.
+func (s *Store) readEvidence(ctx context.Context, id string) (*evidenceDoc, error) {
+	began := s.evidence.reading()
+	d, err := findOne(ctx, s.db.Collection("evidence"), bson.D{{Key: "_id", Value: id}}, asEvidenceDoc, "evidence")
+	if err == nil {
+		s.evidence.keep(began, d)
+	}
+	return d, err
+}
+
+func asEvidenceDoc(d *evidenceDoc) *evidenceDoc { return d }
+
+func evidenceOf(d *evidenceDoc, err error) (*domain.Evidence, error) {
+	if err != nil {
+		return nil, err
+	}
+	return fromEvidenceDoc(d), nil
+}
+
+// EvidenceByIDs reads evidence by id, as stored (or held).
 func (s *Store) EvidenceByIDs(ctx context.Context, ids []string) ([]*domain.Evidence, error) {
-	return readByID(ctx, s.db.Collection("evidence"), ids, fromEvidenceDoc, "evidence")
+	out := make([]*domain.Evidence, 0, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if d, ok := s.evidence.get(id); ok {
+			out = append(out, fromEvidenceDoc(d))
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	began := s.evidence.reading()
+	read, err := readByID(ctx, s.db.Collection("evidence"), missing, asEvidenceDoc, "evidence")
+	if err != nil {
+		return nil, err
+	}
+	s.evidence.keep(began, read...)
+	for _, d := range read {
+		out = append(out, fromEvidenceDoc(d))
+	}
+	return out, nil
 }
 
 // EvidenceOf lists the evidence of a case or an inspection, oldest first.
@@ -86,29 +129,48 @@ func (s *Store) EvidenceOf(ctx context.Context, kind, id string) ([]*domain.Evid
 	if kind == "inspection" {
 		field = "inspection_id"
 	}
+	began := s.evidence.reading()
 	cur, err := s.db.Collection("evidence").Find(ctx, bson.D{{Key: field, Value: id}},
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(5000))
-	return findAll(ctx, cur, err, fromEvidenceDoc, "evidence")
+	docs, err := findAll(ctx, cur, err, asEvidenceDoc, "evidence")
+	if err != nil {
+		return nil, err
+	}
+	s.evidence.keep(began, docs...)
+	out := make([]*domain.Evidence, len(docs))
+	for i, d := range docs {
+		out[i] = fromEvidenceDoc(d)
+	}
+	return out, nil
 }
 
 // SaveEvidence inserts inspection evidence at version 1, or replaces it at its next version.
 func (s *Store) SaveEvidence(ctx context.Context, e *domain.Evidence) error {
+	done := s.evidence.writing(e.ID)
 	if e.Version == 0 {
 		e.Version = 1
 		d := toEvidenceDoc(e)
 		_, err := s.db.Collection("evidence").InsertOne(ctx, d)
 		if mongo.IsDuplicateKeyError(err) {
+			done(nil)
 			e.Version = 0
 			return domain.Errorf(domain.Conflict, "evidence with this id already exists")
 		}
-		return mapErr(err, "evidence")
+		if err != nil {
+			done(nil)
+			return mapErr(err, "evidence")
+		}
+		done(&d)
+		return nil
 	}
 	e.Version++
 	d := toEvidenceDoc(e)
 	if err := s.replaceVersioned(ctx, s.db.Collection("evidence"), e.ID, e.Version-1, d, "evidence"); err != nil {
+		done(nil)
 		e.Version--
 		return err
 	}
+	done(&d)
 	return nil
 }
 
@@ -122,23 +184,39 @@ func (s *Store) writeEvidence(ctx context.Context, d *evidenceDoc) error {
 			CaseID  string `bson:"case_id"`
 			Version int64  `bson:"version"`
 		}
-		err := c.FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, options.FindOne().SetProjection(bson.D{{Key: "case_id", Value: 1}, {Key: "version", Value: 1}})).Decode(&cur)
+		held, ok := s.evidence.get(d.ID)
+		var stored *evidenceDoc // what the evidence is once this returns, when known
+		done := s.evidence.writing(d.ID)
+		defer func() { done(stored) }()
+		var err error
+		if ok {
+			cur.CaseID, cur.Version = held.CaseID, held.Version
+		} else {
+			err = c.FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, options.FindOne().SetProjection(bson.D{{Key: "case_id", Value: 1}, {Key: "version", Value: 1}})).Decode(&cur)
+		}
 		switch {
 		case errors.Is(err, mongo.ErrNoDocuments):
 			_, err = c.InsertOne(ctx, d)
 			if mongo.IsDuplicateKeyError(err) {
 				return nil
 			}
+			if err == nil {
+				stored = d
+			}
 			return err
 		case err != nil:
 			return err
 		case cur.CaseID != d.CaseID || cur.Version >= d.Version:
+			stored = held
 			return nil
 		}
 		if s.serialWrites {
 			_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d)
 		} else {
 			_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: bson.D{{Key: "$lt", Value: d.Version}}}}, d)
+		}
+		if err == nil {
+			stored = d
 		}
 		return err
 	})

@@ -471,6 +471,7 @@ func (s *Store) startIndexes() {
 	s.idx.devices = newListIndex("devices", deviceEntryFields, deviceEntryOf).fromFiles(s.files, name, deviceEntryPaths, deviceEntryOfRow)
 	s.idx.notifications = newListIndex("notifications", notificationEntryFields, notificationEntryOf).fromFiles(s.files, name, notificationEntryPaths, notificationEntryOfRow)
 	s.cases = newCaseCache()
+	s.evidence = newEvidenceCache()
 	var ctx context.Context
 	ctx, s.idx.stop = context.WithCancel(context.Background())
 	for _, x := range s.indexList() {

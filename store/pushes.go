@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -39,6 +40,12 @@ type pushClaims struct {
 	unfolded map[string]foldedPush
 	ready    bool // receipts of an earlier process are folded
 	folding  sync.Mutex
+	// receipts counts the receipt writes this process attempted; folded is one more than that
+	// count as it was when the folder last found no receipt (zero until it looked once: an
+	// earlier process may have left some). While nothing was written since, the folder need
+	// not look: an idle server reads nothing.
+	receipts atomic.Int64
+	folded   int64
 }
 
 type pushClaim struct {
@@ -242,6 +249,7 @@ func (s *Store) SavePushes(ctx context.Context, ns []*domain.Notification, holde
 	}
 	// The claims stay held while the receipt is written, so nobody sends these meanwhile.
 	_, err = s.db.Collection("push_receipts").InsertOne(ctx, receiptDoc{ID: newID(), Pushes: packed})
+	p.receipts.Add(1) // written or not, the folder looks again
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
@@ -306,11 +314,18 @@ func (s *Store) FoldPushes(ctx context.Context) (int, error) {
 	p := &s.pushes
 	p.folding.Lock()
 	defer p.folding.Unlock()
+	attempted := p.receipts.Load()
+	if p.folded == attempted+1 {
+		return 0, nil // none written since the last look found none
+	}
 	c := s.db.Collection("push_receipts")
 	cur, err := c.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(1))
 	receipts, err := findAll(ctx, cur, err, func(d *receiptDoc) *receiptDoc { return d }, "push receipts")
 	if err != nil {
 		return 0, err
+	}
+	if len(receipts) == 0 {
+		p.folded = attempted + 1
 	}
 	notifications := s.db.Collection("notifications")
 	written := 0

@@ -59,6 +59,10 @@ type Store struct {
 	commands commandCounts
 	// cases holds the latest state of recent cases, on the embedded engine only (casecache.go).
 	cases *caseCache
+	// evidence holds recent evidence, on the embedded engine only (evidencecache.go).
+	evidence *evidenceCache
+	// numbers are the change numbers reserved in blocks (changes.go).
+	numbers changeNumbers
 	// track is what the process knows of its own change-log writes (changetrack.go).
 	track changeTrack
 	// views hold what every action reads and hardly anything writes (views.go).
