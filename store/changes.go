@@ -34,6 +34,7 @@ func (s *Store) RecordChange(ctx context.Context, ch *domain.Change) error {
 	ch.Seq, ch.At = seq, time.Now().UTC().Truncate(time.Millisecond)
 	_, err = s.db.Collection("changes").InsertOne(ctx, changeDoc{ID: changeID(ch.AgencyID, ch.Seq), AgencyID: ch.AgencyID, Seq: ch.Seq, Kind: ch.Kind,
 		ObjectID: ch.ObjectID, EventSeq: ch.EventSeq, At: ch.At})
+	s.changeWritten(ch.AgencyID)
 	return mapErr(err, "change")
 }
 

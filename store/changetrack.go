@@ -115,6 +115,21 @@ func (s *Store) logged(ctx context.Context, log string, seq int64) {
 	s.settleLater(ch)
 }
 
+// changeWritten notes, where changes do not settle early, that a change's entry was written
+// (or failed): the deriver, woken when its number was allocated, may have read the log before
+// the entry was there, and reads it again.
+func (s *Store) changeWritten(log string) {
+	t := &s.track
+	t.mu.Lock()
+	if !t.on || t.early {
+		t.mu.Unlock()
+		return
+	}
+	t.changed[log] = struct{}{}
+	t.mu.Unlock()
+	t.signal()
+}
+
 func (s *Store) settleLater(ch trackedChange) {
 	time.AfterFunc(s.track.settle, func() { s.settled(ch) })
 }
