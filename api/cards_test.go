@@ -17,6 +17,9 @@ import (
 
 	"github.com/zhifa/zhifa/api"
 	"github.com/zhifa/zhifa/domain"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // raterConfig trusts the test client as a proxy, so that X-Forwarded-For names each rater's
@@ -361,5 +364,35 @@ func TestCardRatingRetriesReplay(t *testing.T) {
 	}
 	if stored, err := ta.store.FeedbackOfCard(context.Background(), code); err != nil || len(stored) != 1 {
 		t.Fatalf("stored %d ratings (%v), want 1", len(stored), err)
+	}
+}
+
+// TestARatingsRetryFinishesItsCount: a crash between storing a rating and counting it (the
+// count put back by hand, as a SIGKILL there leaves it) is finished by the rating's retry, so
+// the card's last slot does not leave it open for good.
+func TestARatingsRetryFinishesItsCount(t *testing.T) {
+	ta := newTestAppWith(t, raterConfig(), nil)
+	f := ta.newCaseAgency(t, 0)
+	code := ta.cardFor(t, f, usccs[3], map[string]any{"max_ratings": 1}).str("code")
+	if r := ta.do("POST", "/v1/public/cards/"+code+"/feedback", map[string]any{"rating": 4}, "", "Idempotency-Key", "k-last", "X-Forwarded-For", "198.51.100.30"); r.Status != 201 {
+		t.Fatalf("the rating: %d %s", r.Status, r.Body)
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(mongoURI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(context.Background())
+	if _, err := client.Database(ta.dbName).Collection("cards").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: code}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "ratings", Value: 0}, {Key: "remaining", Value: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := ta.do("GET", "/v1/cards/"+code, nil, f.officerTok); r.JSON["state"] != "open" {
+		t.Fatalf("the crash is not simulated: %s", r.Body)
+	}
+	if r := ta.do("POST", "/v1/public/cards/"+code+"/feedback", map[string]any{"rating": 4}, "", "Idempotency-Key", "k-last", "X-Forwarded-For", "198.51.100.30"); r.Status != 201 || r.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the retry: %d %s", r.Status, r.Body)
+	}
+	if r := ta.do("GET", "/v1/cards/"+code, nil, f.officerTok); r.JSON["ratings"] != 1.0 || r.JSON["state"] != "used_up" {
+		t.Fatalf("after the retry the card reads %s", r.Body)
 	}
 }

@@ -142,6 +142,19 @@ func CardRatingID(code string, n int) string {
 	return code + "-" + strconv.Itoa(n)
 }
 
+// CardRatingSlot is the slot n of a rating id made by CardRatingID, or 0.
+func CardRatingSlot(code, id string) int {
+	rest, ok := strings.CutPrefix(id, code+"-")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
 // FeedbackTags are the aspects a party may name; TagIntegrity (廉洁) is serious on its own.
 var FeedbackTags = []string{"态度", "规范", "廉洁", "效率", "亮证", "告知"}
 

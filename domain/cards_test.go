@@ -55,3 +55,16 @@ func TestFeedbackValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestCardRatingSlotReadsWhatCardRatingIDWrote(t *testing.T) {
+	for _, n := range []int{1, 5, 12} {
+		if got := CardRatingSlot("D87DXREN8ZCCZM", CardRatingID("D87DXREN8ZCCZM", n)); got != n {
+			t.Fatalf("slot of rating %d read as %d", n, got)
+		}
+	}
+	for _, id := range []string{"OTHERCODE-3", "D87DXREN8ZCCZM-x", "D87DXREN8ZCCZM", ""} {
+		if got := CardRatingSlot("D87DXREN8ZCCZM", id); got != 0 {
+			t.Fatalf("%q read as slot %d", id, got)
+		}
+	}
+}

@@ -497,6 +497,13 @@ func (h *Handlers) giveFeedback(ctx context.Context, card *domain.Card, f *domai
 			return false, domain.Errorf(domain.Unprocessable, "this Idempotency-Key was used for a different request")
 		}
 		*f = *old
+		// A crash between the rating and its count leaves the count low: the retry
+		// finishes what the first attempt began.
+		if n := domain.CardRatingSlot(card.Code, old.ID); n > card.Ratings {
+			if err := h.Repo.CountRatings(ctx, card.Code, n); err != nil {
+				return false, err
+			}
+		}
 		return true, nil
 	case err == nil:
 		return false, errRatedAlready
