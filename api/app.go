@@ -236,7 +236,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		if deriver.FullEvery == 0 {
 			deriver.FullEvery = time.Minute
 		}
-		if sw, ok := d.Repo.(interface{ SoleWriter() bool }); ok && sw.SoleWriter() {
+		if soleWriter(d.Repo) {
 			deriver.FullEvery = -1 // every write is this process's own: it wakes the deriver
 		}
 		deriveCtx, stop := context.WithCancel(context.Background())
@@ -264,25 +264,36 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	idem := idempotency(d.Repo, domain.Claimant{Instance: h.Instance, Life: domain.RandomToken(12)}, cfg.RequestTimeout, d.Now)
 	auth := &authHandlers{secure: strings.HasPrefix(cfg.PublicURL, "https://"), origin: originOf(cfg.PublicURL), repo: d.Repo, passwords: d.Passwords, signer: signer, refreshTTL: cfg.RefreshTTL, timeout: cfg.RequestTimeout, now: d.Now}
 	authed := requireAuth(signer, h.Admit)
-	public := limiter.New(limiter.Config{
-		Max: cfg.PublicRate, Expiration: time.Minute,
-		LimitReached: func(c *fiber.Ctx) error {
-			return domain.Errorf(domain.TooManyRequests, "too many requests; retry after the time in Retry-After")
-		},
+	// Rate limits hold per instance on the embedded engine (one process); on a database that
+	// several instances share they hold across them (api/limits.go).
+	var hits hitCounter
+	if hc, ok := d.Repo.(hitCounter); ok && !soleWriter(d.Repo) {
+		hits = hc
+		forgetCtx, stop := context.WithCancel(context.Background())
+		app.Hooks().OnShutdown(func() error { stop(); return nil })
+		go notify.Every(forgetCtx, 10*time.Minute, d.Log, "forget rate windows", func(ctx context.Context) (int, error) { return hc.ForgetHits(ctx, time.Now()) })
+	}
+	limit := func(name string, max int, window time.Duration, key func(*fiber.Ctx) string, failuresOnly bool, reached fiber.Handler) fiber.Handler {
+		if hits == nil {
+			return limiter.New(limiter.Config{Max: max, Expiration: window, SkipSuccessfulRequests: failuresOnly, KeyGenerator: key, LimitReached: reached})
+		}
+		l := &sharedLimit{hits: hits, name: name, max: max, window: window, key: key, failuresOnly: failuresOnly, reached: reached}
+		return l.handler
+	}
+	byAddress := func(c *fiber.Ctx) string { return c.IP() }
+	public := limit("public", cfg.PublicRate, time.Minute, byAddress, false, func(c *fiber.Ctx) error {
+		return domain.Errorf(domain.TooManyRequests, "too many requests; retry after the time in Retry-After")
 	})
-	loginLimit := func(max int, key func(*fiber.Ctx) string) fiber.Handler {
-		return limiter.New(limiter.Config{
-			Max: max, Expiration: cfg.LoginWindow, SkipSuccessfulRequests: true, KeyGenerator: key,
-			LimitReached: func(c *fiber.Ctx) error {
-				return domain.Errorf(domain.TooManyRequests, "too many failed sign-ins; retry after the time in Retry-After")
-			},
+	loginLimit := func(name string, max int, key func(*fiber.Ctx) string) fiber.Handler {
+		return limit(name, max, cfg.LoginWindow, key, true, func(c *fiber.Ctx) error {
+			return domain.Errorf(domain.TooManyRequests, "too many failed sign-ins; retry after the time in Retry-After")
 		})
 	}
 	if cfg.LoginAddressFailures == 0 {
 		cfg.LoginAddressFailures = 4 * cfg.LoginFailures
 	}
-	loginPerAccount := loginLimit(cfg.LoginFailures, loginKey)
-	loginPerAddress := loginLimit(cfg.LoginAddressFailures, func(c *fiber.Ctx) string { return c.IP() })
+	loginPerAccount := loginLimit("login", cfg.LoginFailures, loginKey)
+	loginPerAddress := loginLimit("login-address", cfg.LoginAddressFailures, byAddress)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", readyz(d.Checks, cfg.RequestTimeout))
@@ -337,14 +348,11 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		cfg.CardGuesses = 20
 	}
 	// Guessing card codes: every address may miss a few; then 429 until the window passes.
-	cardGuesses := limiter.New(limiter.Config{
-		Max: cfg.CardGuesses, Expiration: 10 * time.Minute, SkipSuccessfulRequests: true,
-		LimitReached: func(c *fiber.Ctx) error {
-			if strings.HasPrefix(c.Path(), "/s/") || strings.HasPrefix(c.Path(), "/r/") {
-				return h.TooManyGuesses(c)
-			}
-			return domain.Errorf(domain.TooManyRequests, "too many unknown card codes or callback links from this address; retry after the time in Retry-After")
-		},
+	cardGuesses := limit("guesses", cfg.CardGuesses, 10*time.Minute, byAddress, true, func(c *fiber.Ctx) error {
+		if strings.HasPrefix(c.Path(), "/s/") || strings.HasPrefix(c.Path(), "/r/") {
+			return h.TooManyGuesses(c)
+		}
+		return domain.Errorf(domain.TooManyRequests, "too many unknown card codes or callback links from this address; retry after the time in Retry-After")
 	})
 	app.Get("/s/assets/page.css", h.PageCSS)
 	app.Get("/s/:code", public, cardGuesses, h.CardPage)
@@ -635,4 +643,10 @@ func limitBody(limit int, streams func(*fiber.Ctx) bool) fiber.Handler {
 		req.SetBody(b)
 		return c.Next()
 	}
+}
+
+// soleWriter says whether this process is the database's only client (the embedded engine).
+func soleWriter(repo domain.Repository) bool {
+	sw, ok := repo.(interface{ SoleWriter() bool })
+	return ok && sw.SoleWriter()
 }

@@ -31,7 +31,7 @@ func (t *TrainingRecord) Validate(now time.Time) error {
 	}
 	if t.Date.IsZero() {
 		f.Add("date", "required")
-	} else if t.Date.After(now) {
+	} else if t.Date.After(ChinaDate(now)) {
 		f.Add("date", "cannot be in the future")
 	}
 	return f.Err()

@@ -86,6 +86,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			Deadline:        e.duration("ZHIFA_PUSH_DEADLINE", 24*time.Hour),
 			Fresh:           e.duration("ZHIFA_PUSH_FRESH", time.Hour),
 			TTL:             e.duration("ZHIFA_PUSH_TTL", 24*time.Hour),
+			Lease:           e.duration("ZHIFA_PUSH_LEASE", time.Minute),
 		},
 		API: api.Config{
 			Issuer:               e.str("ZHIFA_ISSUER", "zhifa"),

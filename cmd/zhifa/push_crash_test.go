@@ -21,6 +21,7 @@ type holdingFCM struct {
 	holding   bool
 	release   chan struct{}
 	waiting   int
+	canceled  int            // waiting requests whose sender went away
 	delivered map[string]int // token/notification id -> messages answered with success
 	bodies    []string       // every message received, as sent
 }
@@ -43,6 +44,9 @@ func (f *holdingFCM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
+			f.mu.Lock()
+			f.canceled++
+			f.mu.Unlock()
 			return // the sender is gone: nothing was answered
 		}
 		f.mu.Lock()

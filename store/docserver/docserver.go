@@ -11,7 +11,9 @@
 // proxy in front of FerretDB lets one write command (insert, update, delete, findAndModify)
 // through at a time, from whichever client, while reads go on at once. That makes every
 // single-document write atomic, as on MongoDB, and nothing more: the tests of several
-// instances still see their reads interleave with other instances' writes.
+// instances still see their reads interleave with other instances' writes. The gate answers
+// buildInfo without FerretDB's own fields, so that Zhifa takes the code paths it takes on
+// MongoDB (on FerretDB it assumes it is the one process, as with the embedded engine).
 package docserver
 
 import (
@@ -230,6 +232,7 @@ func (s *Server) proxy(client net.Conn, upstream string) {
 	defer server.Close()
 	var mu sync.Mutex
 	var pending int32
+	asks := map[int32]bool{} // buildInfo requests whose replies are rewritten
 	holding := false
 	release := func() {
 		mu.Lock()
@@ -248,12 +251,17 @@ func (s *Server) proxy(client net.Conn, upstream string) {
 			if err != nil {
 				return
 			}
+			to := int32(binary.LittleEndian.Uint32(msg[8:12]))
+			mu.Lock()
+			answered := holding && to == pending
+			if asks[to] {
+				delete(asks, to)
+				msg = asMongoDB(msg)
+			}
+			mu.Unlock()
 			if _, err := client.Write(msg); err != nil {
 				return
 			}
-			mu.Lock()
-			answered := holding && int32(binary.LittleEndian.Uint32(msg[8:12])) == pending
-			mu.Unlock()
 			if answered {
 				release()
 			}
@@ -264,7 +272,13 @@ func (s *Server) proxy(client net.Conn, upstream string) {
 		if err != nil {
 			return
 		}
-		if writes[commandOf(msg)] {
+		cmd := commandOf(msg)
+		if cmd == "buildInfo" || cmd == "buildinfo" {
+			mu.Lock()
+			asks[int32(binary.LittleEndian.Uint32(msg[4:8]))] = true
+			mu.Unlock()
+		}
+		if writes[cmd] {
 			s.gateMu.Lock()
 			mu.Lock()
 			holding, pending = true, int32(binary.LittleEndian.Uint32(msg[4:8]))
@@ -275,6 +289,36 @@ func (s *Server) proxy(client net.Conn, upstream string) {
 			return
 		}
 	}
+}
+
+// asMongoDB rewrites a buildInfo reply without its ferretdbVersion: clients that tell FerretDB
+// by it (Zhifa takes the embedded engine's one-process paths there) see a server whose writes
+// are atomic, which the gate makes this one.
+func asMongoDB(msg []byte) []byte {
+	if binary.LittleEndian.Uint32(msg[12:16]) != opMsg || len(msg) < headerLen+5 || msg[headerLen+4] != 0 {
+		return msg
+	}
+	var reply bson.D
+	if err := bson.Unmarshal(msg[headerLen+5:], &reply); err != nil {
+		return msg
+	}
+	kept := reply[:0]
+	for _, e := range reply {
+		if e.Key != "ferretdbVersion" && e.Key != "ferretdbFeatures" {
+			kept = append(kept, e)
+		}
+	}
+	doc, err := bson.Marshal(kept)
+	if err != nil {
+		return msg
+	}
+	out := make([]byte, headerLen+5, headerLen+5+len(doc))
+	copy(out, msg[:headerLen])
+	binary.LittleEndian.PutUint32(out[headerLen:], binary.LittleEndian.Uint32(msg[headerLen:])&^1) // no checksum
+	out[headerLen+4] = 0
+	out = append(out, doc...)
+	binary.LittleEndian.PutUint32(out[:4], uint32(len(out)))
+	return out
 }
 
 func readMessage(r io.Reader) ([]byte, error) {
