@@ -472,6 +472,7 @@ func (s *Store) startIndexes() {
 	s.idx.notifications = newListIndex("notifications", notificationEntryFields, notificationEntryOf).fromFiles(s.files, name, notificationEntryPaths, notificationEntryOfRow)
 	s.cases = newCaseCache()
 	s.evidence = newEvidenceCache()
+	s.tails = &changeTails{logs: map[string]*changeTail{}}
 	var ctx context.Context
 	ctx, s.idx.stop = context.WithCancel(context.Background())
 	for _, x := range s.indexList() {

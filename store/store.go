@@ -63,6 +63,9 @@ type Store struct {
 	evidence *evidenceCache
 	// numbers are the change numbers reserved in blocks (changes.go).
 	numbers changeNumbers
+	// tails holds the change logs read since the start, on the embedded engine only
+	// (changetail.go).
+	tails *changeTails
 	// track is what the process knows of its own change-log writes (changetrack.go).
 	track changeTrack
 	// views hold what every action reads and hardly anything writes (views.go).

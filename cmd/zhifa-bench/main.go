@@ -335,6 +335,30 @@ func (b *bench) reads(ids []string) error {
 	fmt.Printf("GET one case p50 %.2f ms   list of 50 p50 %.2f ms   list / GET x%.2f\n", ms(p50(one)), ms(p50(list)), float64(p50(list))/float64(p50(one)))
 	printCommands("commands per GET of one case", gets, len(ids))
 	printCommands("commands per list of 50", lists, len(ids))
+	// A phone's first sync of the agency: pages of 50 changes from the start until none is
+	// ready, each with the objects it names and the events its changes appended.
+	var pages []time.Duration
+	items := 0
+	before = b.st.Commands()
+	began := time.Now()
+	for cursor := ""; ; {
+		start := time.Now()
+		page, err := b.do("GET", "/v1/sync?limit=50&cursor="+cursor, nil)
+		if err != nil {
+			return err
+		}
+		pages = append(pages, time.Since(start))
+		items += len(page["items"].([]any))
+		cursor = page["next_cursor"].(string)
+		if page["more"] != true {
+			break
+		}
+	}
+	first := time.Since(began)
+	syncs := b.st.CommandsSince(before)
+	fmt.Printf("first sync of the agency (%d cases): %d pages of 50 changes, %d items, in %.2f s; a page p50 %.2f ms, sync page / list page x%.2f\n",
+		len(ids), len(pages), items, first.Seconds(), ms(p50(pages)), float64(p50(pages))/float64(p50(list)))
+	printCommands("commands per sync page", syncs, len(pages))
 	fmt.Println()
 	return nil
 }
