@@ -116,4 +116,3 @@ func (s *Store) nextChange(ctx context.Context, log string) (int64, error) {
 	})
 	return seq, mapErr(err, "counter")
 }
-
