@@ -458,6 +458,16 @@ func (s *Store) writeCase(ctx context.Context, c *mongo.Collection, d *caseDoc) 
 	return err
 }
 
+// commitFilter selects a case's commits by _id. On MongoDB it names the case too, so that a
+// cluster sharded on case_events.case_id sends it to the one shard holding the case (README,
+// "A province"); FerretDB uses its primary key only for a filter that is exactly {_id}.
+func (s *Store) commitFilter(caseID string, id any) bson.D {
+	if s.serialWrites {
+		return bson.D{{Key: "_id", Value: id}}
+	}
+	return bson.D{{Key: "_id", Value: id}, {Key: "case_id", Value: caseID}}
+}
+
 // CaseByID returns the case, rolled forward over any event committed after its document was
 // last written, or NotFound.
 func (s *Store) CaseByID(ctx context.Context, id string) (*domain.Case, error) {
@@ -478,7 +488,7 @@ func (s *Store) CaseByID(ctx context.Context, id string) (*domain.Case, error) {
 	stored := d.EventCount
 	for {
 		var cd commitDoc
-		err := s.db.Collection("case_events").FindOne(ctx, bson.D{{Key: "_id", Value: commitID(id, d.EventCount+1)}}).Decode(&cd)
+		err := s.db.Collection("case_events").FindOne(ctx, s.commitFilter(id, commitID(id, d.EventCount+1))).Decode(&cd)
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			break
 		}
@@ -511,7 +521,7 @@ func (s *Store) CaseByID(ctx context.Context, id string) (*domain.Case, error) {
 // appended it answered.
 func (s *Store) CaseAt(ctx context.Context, caseID string, seq int) (*domain.Case, domain.Event, error) {
 	var cd commitDoc
-	if err := s.db.Collection("case_events").FindOne(ctx, bson.D{{Key: "_id", Value: commitID(caseID, seq)}}).Decode(&cd); err != nil {
+	if err := s.db.Collection("case_events").FindOne(ctx, s.commitFilter(caseID, commitID(caseID, seq))).Decode(&cd); err != nil {
 		return nil, domain.Event{}, mapErr(err, "event")
 	}
 	if cd.State == nil {
@@ -538,7 +548,7 @@ func (s *Store) EventsOf(ctx context.Context, caseID string, from, to int) ([]do
 		}
 		return readByID(ctx, c, ids, conv, "events", noState)
 	}
-	cur, err := c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: commitID(caseID, from)}, {Key: "$lte", Value: commitID(caseID, to)}}}},
+	cur, err := c.Find(ctx, s.commitFilter(caseID, bson.D{{Key: "$gte", Value: commitID(caseID, from)}, {Key: "$lte", Value: commitID(caseID, to)}}),
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "state", Value: 0}}))
 	return findAll(ctx, cur, err, conv, "events")
 }
