@@ -16,20 +16,12 @@ import (
 // once changes have settled) and returns it.
 func (ta *testApp) inboxOf(t *testing.T, token string, n int) response {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		r := ta.do("GET", "/v1/notifications", nil, token)
-		if r.Status != 200 {
-			t.Fatalf("inbox: %d %s", r.Status, r.Body)
+	return ta.inboxUntil(t, token, func(r response) string {
+		if have := len(r.JSON["items"].([]any)); have < n {
+			return fmt.Sprintf("%d notifications, want %d", have, n)
 		}
-		if len(r.JSON["items"].([]any)) >= n {
-			return r
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the inbox has %d notifications, want %d: %s", len(r.JSON["items"].([]any)), n, r.Body)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return ""
+	})
 }
 
 // inboxWith waits until the caller's inbox holds a notification of each kind named, and
@@ -37,19 +29,30 @@ func (ta *testApp) inboxOf(t *testing.T, token string, n int) response {
 // expected arrived first (a registration the supervisor is told of before it was approved).
 func (ta *testApp) inboxWith(t *testing.T, token string, want ...string) response {
 	t.Helper()
+	return ta.inboxUntil(t, token, func(r response) string {
+		have := kinds(r)
+		if missing := slices.DeleteFunc(slices.Clone(want), func(k string) bool { return slices.Contains(have, k) }); len(missing) > 0 {
+			return fmt.Sprintf("no %v", missing)
+		}
+		return ""
+	})
+}
+
+// inboxUntil reads the inbox until lacking says it lacks nothing, for 15 s at the most.
+func (ta *testApp) inboxUntil(t *testing.T, token string, lacking func(response) string) response {
+	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		r := ta.do("GET", "/v1/notifications", nil, token)
 		if r.Status != 200 {
 			t.Fatalf("inbox: %d %s", r.Status, r.Body)
 		}
-		have := kinds(r)
-		missing := slices.DeleteFunc(slices.Clone(want), func(k string) bool { return slices.Contains(have, k) })
-		if len(missing) == 0 {
+		lack := lacking(r)
+		if lack == "" {
 			return r
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the inbox has no %v: %s", missing, r.Body)
+			t.Fatalf("the inbox has %s: %s", lack, r.Body)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

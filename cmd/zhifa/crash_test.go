@@ -309,30 +309,9 @@ func TestSIGKILLMidUploadThenResume(t *testing.T) {
 	env := childEnv(t, password, "ZHIFA_UPLOAD_LEASE", "30s", "ZHIFA_UPLOAD_PART_SIZE", "5242880")
 	c := startChild(t, env)
 	w := setUpCase(t, c, password)
-	content := make([]byte, 24<<20)
-	_, _ = rand.Read(content)
-	copy(content, []byte{0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0, 'i', 's', 'o', 'm', 'i', 's', 'o', '2'})
-	sum := sha256.Sum256(content)
-	ev := c.must(t, "POST", "/v1/cases/"+w.caseID+"/evidence", map[string]any{"kind": "video", "sha256": hex.EncodeToString(sum[:]), "size": len(content),
-		"content_type": "video/mp4", "captured_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "officer_ids": w.officers}, w.officerTok, 201)
-	evID := ev["evidence"].(map[string]any)["id"].(string)
-
+	content, evID := videoEvidence(t, c, w, 24<<20)
 	tus := func(method, path string, body io.Reader, headers ...string) (*http.Response, error) {
-		req, _ := http.NewRequest(method, c.base+path, body)
-		req.Header.Set("Tus-Resumable", "1.0.0")
-		req.Header.Set("Authorization", "Bearer "+w.officerTok)
-		for i := 0; i+1 < len(headers); i += 2 {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-		if n, err := strconv.ParseInt(req.Header.Get("Content-Length"), 10, 64); err == nil {
-			req.ContentLength = n
-		}
-		res, err := client.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-		}
-		return res, err
+		return c.tus(w.officerTok, method, path, body, headers...)
 	}
 	res, err := tus("POST", "/v1/uploads", nil, "Upload-Length", strconv.Itoa(len(content)), "Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evID)))
 	if err != nil || res.StatusCode != 201 {
@@ -391,21 +370,60 @@ func TestSIGKILLMidUploadThenResume(t *testing.T) {
 	if got["status"] != "complete" {
 		t.Fatalf("evidence after the resumed upload: %v", got)
 	}
+	storedIs(t, c, w.officerTok, evID, content)
+	audit := c.must(t, "GET", "/v1/cases/"+w.caseID+"/audit", nil, w.officerTok, 200)
+	if audit["intact"] != true || len(audit["evidence"].([]any)) != 0 {
+		t.Fatalf("audit: %v", audit)
+	}
+}
+
+// videoEvidence registers a video of size random bytes (an MP4 header first) on the world's
+// case and returns the bytes and the evidence id.
+func videoEvidence(t *testing.T, c *child, w caseWorld, size int) ([]byte, string) {
+	t.Helper()
+	content := make([]byte, size)
+	_, _ = rand.Read(content)
+	copy(content, []byte{0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0, 'i', 's', 'o', 'm', 'i', 's', 'o', '2'})
+	sum := sha256.Sum256(content)
+	ev := c.must(t, "POST", "/v1/cases/"+w.caseID+"/evidence", map[string]any{"kind": "video", "sha256": hex.EncodeToString(sum[:]), "size": len(content),
+		"content_type": "video/mp4", "captured_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "officer_ids": w.officers}, w.officerTok, 201)
+	return content, ev["evidence"].(map[string]any)["id"].(string)
+}
+
+// tus sends one tus request (headers as name, value pairs; a Content-Length header sets the
+// body's length) and reads its answer.
+func (c *child) tus(token, method, path string, body io.Reader, headers ...string) (*http.Response, error) {
+	req, _ := http.NewRequest(method, c.base+path, body)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Authorization", "Bearer "+token)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	if n, err := strconv.ParseInt(req.Header.Get("Content-Length"), 10, 64); err == nil {
+		req.ContentLength = n
+	}
+	res, err := client.Do(req)
+	if err == nil {
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	return res, err
+}
+
+// storedIs checks that the evidence's stored bytes, read through c, are content.
+func storedIs(t *testing.T, c *child, token, evID string, content []byte) {
+	t.Helper()
 	req, _ := http.NewRequest("GET", c.base+"/v1/evidence/"+evID+"/content", nil)
-	req.Header.Set("Authorization", "Bearer "+w.officerTok)
-	res, err = client.Do(req)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := sha256.New()
 	n, _ := io.Copy(h, res.Body)
 	res.Body.Close()
-	if n != int64(len(content)) || !bytes.Equal(h.Sum(nil), sum[:]) {
-		t.Fatalf("the stored file has %d bytes and another hash", n)
-	}
-	audit := c.must(t, "GET", "/v1/cases/"+w.caseID+"/audit", nil, w.officerTok, 200)
-	if audit["intact"] != true || len(audit["evidence"].([]any)) != 0 {
-		t.Fatalf("audit: %v", audit)
+	if sum := sha256.Sum256(content); n != int64(len(content)) || !bytes.Equal(h.Sum(nil), sum[:]) {
+		t.Fatalf("the stored file, read through %s, has %d bytes and another hash", c.base, n)
 	}
 }
 

@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -286,29 +284,9 @@ func TestSeveralInstancesShareOneDatabase(t *testing.T) {
 	})
 
 	t.Run("uploads spread over instances, one cut by SIGKILL and resumed on the other", func(t *testing.T) {
-		content := make([]byte, 12<<20)
-		_, _ = rand.Read(content)
-		copy(content, []byte{0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0, 'i', 's', 'o', 'm', 'i', 's', 'o', '2'})
-		sum := sha256.Sum256(content)
-		ev := a.must(t, "POST", "/v1/cases/"+w.caseID+"/evidence", map[string]any{"kind": "video", "sha256": hex.EncodeToString(sum[:]), "size": len(content),
-			"content_type": "video/mp4", "captured_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "officer_ids": w.officers}, w.officerTok, 201)
-		evID := ev["evidence"].(map[string]any)["id"].(string)
+		content, evID := videoEvidence(t, a, w, 12<<20)
 		tus := func(c *child, method, path string, body io.Reader, headers ...string) (*http.Response, error) {
-			req, _ := http.NewRequest(method, c.base+path, body)
-			req.Header.Set("Tus-Resumable", "1.0.0")
-			req.Header.Set("Authorization", "Bearer "+w.officerTok)
-			for i := 0; i+1 < len(headers); i += 2 {
-				req.Header.Set(headers[i], headers[i+1])
-			}
-			if n, err := strconv.ParseInt(req.Header.Get("Content-Length"), 10, 64); err == nil {
-				req.ContentLength = n
-			}
-			res, err := client.Do(req)
-			if err == nil {
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-			}
-			return res, err
+			return c.tus(w.officerTok, method, path, body, headers...)
 		}
 		octets := []string{"Content-Type", "application/offset+octet-stream"}
 		res, err := tus(a, "POST", "/v1/uploads", nil, "Upload-Length", strconv.Itoa(len(content)), "Upload-Metadata", "evidence_id "+base64.StdEncoding.EncodeToString([]byte(evID)))
@@ -366,18 +344,7 @@ func TestSeveralInstancesShareOneDatabase(t *testing.T) {
 			t.Fatalf("evidence after the resumed upload: %v", got)
 		}
 		b = restart(envB)
-		req, _ := http.NewRequest("GET", b.base+"/v1/evidence/"+evID+"/content", nil)
-		req.Header.Set("Authorization", "Bearer "+w.officerTok)
-		res, err = client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := sha256.New()
-		n, _ := io.Copy(h, res.Body)
-		res.Body.Close()
-		if n != int64(len(content)) || !bytes.Equal(h.Sum(nil), sum[:]) {
-			t.Fatalf("the stored file, read through b, has %d bytes and another hash", n)
-		}
+		storedIs(t, b, w.officerTok, evID, content)
 		t.Logf("upload: 3 MiB on a, 3 MiB on b, b killed mid-chunk, resumed on a at %d", offset)
 	})
 
