@@ -94,9 +94,8 @@ func (s *Store) logged(ctx context.Context, log string, seq int64) {
 		return
 	}
 	if !t.early {
-		t.changed[log] = struct{}{}
+		// The deriver is woken once the entry is written (changeWritten), not before.
 		t.mu.Unlock()
-		t.signal()
 		return
 	}
 	if t.inFlight[log] == nil {
@@ -116,8 +115,8 @@ func (s *Store) logged(ctx context.Context, log string, seq int64) {
 }
 
 // changeWritten notes, where changes do not settle early, that a change's entry was written
-// (or failed): the deriver, woken when its number was allocated, may have read the log before
-// the entry was there, and reads it again.
+// (or failed), and wakes the deriver to read the log: woken when the number was allocated, it
+// could read the log before the entry was there.
 func (s *Store) changeWritten(log string) {
 	t := &s.track
 	t.mu.Lock()

@@ -49,23 +49,18 @@ func (c *evidenceCache) get(id string) (*evidenceDoc, bool) {
 func copyEvidence(d evidenceDoc) *evidenceDoc {
 	d.OfficerIDs = slices.Clone(d.OfficerIDs)
 	d.KeyRing = slices.Clone(d.KeyRing)
-	if d.Lat != nil {
-		v := *d.Lat
-		d.Lat = &v
-	}
-	if d.Lng != nil {
-		v := *d.Lng
-		d.Lng = &v
-	}
-	if d.RetainUntil != nil {
-		v := *d.RetainUntil
-		d.RetainUntil = &v
-	}
-	if d.SettledAt != nil {
-		v := *d.SettledAt
-		d.SettledAt = &v
-	}
+	d.Lat, d.Lng = clonePtr(d.Lat), clonePtr(d.Lng)
+	d.RetainUntil, d.SettledAt = clonePtr(d.RetainUntil), clonePtr(d.SettledAt)
 	return &d
+}
+
+// clonePtr is a pointer to a copy of what p points at, or nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // reading is taken before a read; keep, with it, keeps what the read found.
