@@ -253,6 +253,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"changes": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true).SetName("agency_seq_unique")},
 		},
+		"limits": {
+			{Keys: bson.D{{Key: "until", Value: 1}}, Options: options.Index().SetName("until")},
+		},
 		"idempotency": {
 			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")},
 		},
