@@ -41,6 +41,10 @@ type listIndex[E indexEntry] struct {
 	terms    func(*E) []string
 	postings map[string]*posting
 	scopes   map[string]int // entries per scope
+	// watched, when set, picks the entries also held in watch, which watchedWhere walks
+	// instead of the whole index (the notifications whose push is pending, of all ever made).
+	watched func(*E) bool
+	watch   map[string]E
 
 	mu      sync.RWMutex
 	entries *btree.BTreeG[keyed[E]] // by id: a sorted slice cost a memmove of the index per new case with a client-chosen id
@@ -99,7 +103,39 @@ func (x *listIndex[E]) put(e E) {
 		}
 		x.entries.ReplaceOrInsert(k)
 		x.post(&k)
+		x.rewatch(k.id, &k.e)
 	}
+}
+
+// watching makes the index hold the entries keep picks apart as well.
+func (x *listIndex[E]) watching(keep func(*E) bool) *listIndex[E] {
+	x.watched, x.watch = keep, map[string]E{}
+	return x
+}
+
+// rewatch files the entry e under id (nil: deleted) among the watched or not; x.mu is held.
+func (x *listIndex[E]) rewatch(id string, e *E) {
+	if x.watched == nil {
+		return
+	}
+	if e != nil && x.watched(e) {
+		x.watch[id] = *e
+	} else {
+		delete(x.watch, id)
+	}
+}
+
+// watchedWhere returns the watched entries that match, in no order.
+func (x *listIndex[E]) watchedWhere(match func(*E) bool) []E {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []E
+	for _, e := range x.watch {
+		if match(&e) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // get returns the entry under id.
@@ -117,6 +153,7 @@ func (x *listIndex[E]) removed(db *mongo.Database, id string) {
 	defer x.mu.Unlock()
 	if held, found := x.entries.Delete(keyed[E]{id: id}); found {
 		x.unpost(&held)
+		x.rewatch(id, nil)
 	}
 }
 
@@ -137,9 +174,19 @@ func (x *listIndex[E]) replace(entries []E) {
 		fresh.ReplaceOrInsert(keyed[E]{id: e.entryID(), e: e})
 	}
 	postings, scopes := x.postingsOf(fresh)
+	var watch map[string]E
+	if x.watched != nil {
+		watch = map[string]E{}
+		fresh.Ascend(func(k keyed[E]) bool {
+			if x.watched(&k.e) {
+				watch[k.id] = k.e
+			}
+			return true
+		})
+	}
 	x.mu.Lock()
 	old := x.entries
-	x.entries, x.postings, x.scopes = fresh, postings, scopes
+	x.entries, x.postings, x.scopes, x.watch = fresh, postings, scopes, watch
 	x.mu.Unlock()
 	old.Ascend(func(k keyed[E]) bool {
 		x.put(k.e)
@@ -469,7 +516,8 @@ func (s *Store) startIndexes() {
 	s.idx.documents = newListIndex("documents", documentEntryFields, documentEntryOf).fromFiles(s.files, name, documentEntryPaths, documentEntryOfRow).
 		searchable(documentIndexFormat, documentScope, documentTerms)
 	s.idx.devices = newListIndex("devices", deviceEntryFields, deviceEntryOf).fromFiles(s.files, name, deviceEntryPaths, deviceEntryOfRow)
-	s.idx.notifications = newListIndex("notifications", notificationEntryFields, notificationEntryOf).fromFiles(s.files, name, notificationEntryPaths, notificationEntryOfRow)
+	s.idx.notifications = newListIndex("notifications", notificationEntryFields, notificationEntryOf).fromFiles(s.files, name, notificationEntryPaths, notificationEntryOfRow).
+		watching(func(e *notificationEntry) bool { return e.Status == domain.PushPending })
 	s.cases = newCaseCache()
 	s.evidence = newEvidenceCache()
 	s.tails = &changeTails{logs: map[string]*changeTail{}}
