@@ -41,10 +41,10 @@ type listIndex[E indexEntry] struct {
 	terms    func(*E) []string
 	postings map[string]*posting
 	scopes   map[string]int // entries per scope
-	// watched, when set, picks the entries also held in watch, which watchedWhere walks
-	// instead of the whole index (the notifications whose push is pending, of all ever made).
-	watched func(*E) bool
-	watch   map[string]E
+	// groups hold the entries apart as well, each by a key (an entry with the key "" is in no
+	// group), so that inGroup walks a group instead of the whole index: a user's notifications,
+	// those whose push is pending, of all ever made.
+	groups map[string]*grouping[E]
 
 	mu      sync.RWMutex
 	entries *btree.BTreeG[keyed[E]] // by id: a sorted slice cost a memmove of the index per new case with a client-chosen id
@@ -103,34 +103,58 @@ func (x *listIndex[E]) put(e E) {
 		}
 		x.entries.ReplaceOrInsert(k)
 		x.post(&k)
-		x.rewatch(k.id, &k.e)
+		x.regroup(k.id, &k.e)
 	}
 }
 
-// watching makes the index hold the entries keep picks apart as well.
-func (x *listIndex[E]) watching(keep func(*E) bool) *listIndex[E] {
-	x.watched, x.watch = keep, map[string]E{}
+// grouping is one way of holding an index's entries apart: by key, then by id.
+type grouping[E indexEntry] struct {
+	key  func(*E) string
+	held map[string]map[string]E
+	of   map[string]string // id -> the key it is held under
+}
+
+// groupedBy makes the index hold its entries apart by key under name as well.
+func (x *listIndex[E]) groupedBy(name string, key func(*E) string) *listIndex[E] {
+	if x.groups == nil {
+		x.groups = map[string]*grouping[E]{}
+	}
+	x.groups[name] = &grouping[E]{key: key, held: map[string]map[string]E{}, of: map[string]string{}}
 	return x
 }
 
-// rewatch files the entry e under id (nil: deleted) among the watched or not; x.mu is held.
-func (x *listIndex[E]) rewatch(id string, e *E) {
-	if x.watched == nil {
-		return
-	}
-	if e != nil && x.watched(e) {
-		x.watch[id] = *e
-	} else {
-		delete(x.watch, id)
+// regroup files the entry e under id (nil: deleted) in every grouping; x.mu is held.
+func (x *listIndex[E]) regroup(id string, e *E) {
+	for _, g := range x.groups {
+		g.file(id, e)
 	}
 }
 
-// watchedWhere returns the watched entries that match, in no order.
-func (x *listIndex[E]) watchedWhere(match func(*E) bool) []E {
+func (g *grouping[E]) file(id string, e *E) {
+	if was, ok := g.of[id]; ok {
+		delete(g.held[was], id)
+		if len(g.held[was]) == 0 {
+			delete(g.held, was)
+		}
+		delete(g.of, id)
+	}
+	if e == nil {
+		return
+	}
+	if k := g.key(e); k != "" {
+		if g.held[k] == nil {
+			g.held[k] = map[string]E{}
+		}
+		g.held[k][id], g.of[id] = *e, k
+	}
+}
+
+// inGroup returns the entries of grouping name under key that match, in no order.
+func (x *listIndex[E]) inGroup(name, key string, match func(*E) bool) []E {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []E
-	for _, e := range x.watch {
+	for _, e := range x.groups[name].held[key] {
 		if match(&e) {
 			out = append(out, e)
 		}
@@ -153,7 +177,7 @@ func (x *listIndex[E]) removed(db *mongo.Database, id string) {
 	defer x.mu.Unlock()
 	if held, found := x.entries.Delete(keyed[E]{id: id}); found {
 		x.unpost(&held)
-		x.rewatch(id, nil)
+		x.regroup(id, nil)
 	}
 }
 
@@ -174,19 +198,21 @@ func (x *listIndex[E]) replace(entries []E) {
 		fresh.ReplaceOrInsert(keyed[E]{id: e.entryID(), e: e})
 	}
 	postings, scopes := x.postingsOf(fresh)
-	var watch map[string]E
-	if x.watched != nil {
-		watch = map[string]E{}
+	groups := map[string]*grouping[E]{}
+	for name, g := range x.groups {
+		fg := &grouping[E]{key: g.key, held: map[string]map[string]E{}, of: map[string]string{}}
 		fresh.Ascend(func(k keyed[E]) bool {
-			if x.watched(&k.e) {
-				watch[k.id] = k.e
-			}
+			fg.file(k.id, &k.e)
 			return true
 		})
+		groups[name] = fg
 	}
 	x.mu.Lock()
 	old := x.entries
-	x.entries, x.postings, x.scopes, x.watch = fresh, postings, scopes, watch
+	x.entries, x.postings, x.scopes = fresh, postings, scopes
+	if x.groups != nil {
+		x.groups = groups
+	}
 	x.mu.Unlock()
 	old.Ascend(func(k keyed[E]) bool {
 		x.put(k.e)
@@ -517,7 +543,13 @@ func (s *Store) startIndexes() {
 		searchable(documentIndexFormat, documentScope, documentTerms)
 	s.idx.devices = newListIndex("devices", deviceEntryFields, deviceEntryOf).fromFiles(s.files, name, deviceEntryPaths, deviceEntryOfRow)
 	s.idx.notifications = newListIndex("notifications", notificationEntryFields, notificationEntryOf).fromFiles(s.files, name, notificationEntryPaths, notificationEntryOfRow).
-		watching(func(e *notificationEntry) bool { return e.Status == domain.PushPending })
+		groupedBy("user", func(e *notificationEntry) string { return e.User }).
+		groupedBy("push", func(e *notificationEntry) string {
+			if e.Status == domain.PushPending {
+				return "pending"
+			}
+			return ""
+		})
 	s.cases = newCaseCache()
 	s.evidence = newEvidenceCache()
 	s.tails = &changeTails{logs: map[string]*changeTail{}}

@@ -347,7 +347,7 @@ func (s *Store) inbox(ctx context.Context, userID string, match func(*notificati
 	if err := x.wait(ctx); err != nil {
 		return nil, err
 	}
-	entries := x.all(func(e *notificationEntry) bool { return e.User == userID && match(e) })
+	entries := x.inGroup("user", userID, match)
 	slices.SortFunc(entries, order)
 	return entries, nil
 }

@@ -124,7 +124,7 @@ func (s *Store) ClaimPushes(ctx context.Context, holder string, now, until time.
 	if p.held == nil {
 		p.held = map[string]pushClaim{}
 	}
-	due := x.watchedWhere(func(e *notificationEntry) bool {
+	due := x.inGroup("push", "pending", func(e *notificationEntry) bool {
 		c, held := p.held[e.ID]
 		return e.Status == domain.PushPending && !e.Next.After(now) && (!held || c.until.Before(now))
 	})
