@@ -812,7 +812,7 @@ func (s *Store) DocumentsOf(ctx context.Context, caseID string) ([]*domain.Docum
 	if err := x.wait(ctx); err != nil {
 		return nil, err
 	}
-	found := x.all(func(e *documentEntry) bool { return e.CaseID == caseID })
+	found := x.inGroup("case", caseID, func(*documentEntry) bool { return true })
 	slices.SortFunc(found, func(a, b documentEntry) int {
 		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), strings.Compare(a.ID, b.ID))
 	})

@@ -239,8 +239,8 @@ func (s *Store) InspectionsOfEnterprise(ctx context.Context, uscc string, from, 
 		return nil, err
 	}
 	from, to = asStored(from), asStored(to)
-	found := x.all(func(e *inspectionEntry) bool {
-		return e.USCC == uscc && !e.PlannedOn.Before(from) && !e.PlannedOn.After(to) && e.Status != string(domain.InspectionCancelled)
+	found := x.inGroup("enterprise", uscc, func(e *inspectionEntry) bool {
+		return !e.PlannedOn.Before(from) && !e.PlannedOn.After(to) && e.Status != string(domain.InspectionCancelled)
 	})
 	slices.SortFunc(found, func(a, b inspectionEntry) int {
 		return cmp.Or(a.PlannedOn.Compare(b.PlannedOn), strings.Compare(a.ID, b.ID))

@@ -263,20 +263,6 @@ func (x *listIndex[E]) page(match func(*E) bool, after string, limit int) ([]str
 	return ids, more
 }
 
-// all returns a copy of every entry that matches.
-func (x *listIndex[E]) all(match func(*E) bool) []E {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	var out []E
-	x.entries.Ascend(func(k keyed[E]) bool {
-		if match(&k.e) {
-			out = append(out, k.e)
-		}
-		return true
-	})
-	return out
-}
-
 // build fills the index from its snapshot or, without a usable one, by a scan.
 func (x *listIndex[E]) build(ctx context.Context, db *mongo.Database) {
 	start := time.Now()
@@ -538,10 +524,14 @@ func (s *Store) startIndexes() {
 	s.idx.cases = newListIndex("cases", caseEntryFields, caseEntryOf).fromFiles(s.files, name, caseEntryPaths, caseEntryOfRow).
 		searchable(caseIndexFormat, caseScope, caseTerms)
 	s.idx.inspections = newListIndex("inspections", inspectionEntryFields, inspectionEntryOf).fromFiles(s.files, name, inspectionEntryPaths, inspectionEntryOfRow).
-		searchable(inspectionIndexFormat, inspectionScope, inspectionTerms)
+		searchable(inspectionIndexFormat, inspectionScope, inspectionTerms).
+		groupedBy("enterprise", func(e *inspectionEntry) string { return e.USCC }).
+		groupedBy("agency", func(e *inspectionEntry) string { return e.Agency })
 	s.idx.documents = newListIndex("documents", documentEntryFields, documentEntryOf).fromFiles(s.files, name, documentEntryPaths, documentEntryOfRow).
-		searchable(documentIndexFormat, documentScope, documentTerms)
-	s.idx.devices = newListIndex("devices", deviceEntryFields, deviceEntryOf).fromFiles(s.files, name, deviceEntryPaths, deviceEntryOfRow)
+		searchable(documentIndexFormat, documentScope, documentTerms).
+		groupedBy("case", func(e *documentEntry) string { return e.CaseID })
+	s.idx.devices = newListIndex("devices", deviceEntryFields, deviceEntryOf).fromFiles(s.files, name, deviceEntryPaths, deviceEntryOfRow).
+		groupedBy("user", func(e *deviceEntry) string { return e.User })
 	s.idx.notifications = newListIndex("notifications", notificationEntryFields, notificationEntryOf).fromFiles(s.files, name, notificationEntryPaths, notificationEntryOfRow).
 		groupedBy("user", func(e *notificationEntry) string { return e.User }).
 		groupedBy("push", func(e *notificationEntry) string {

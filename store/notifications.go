@@ -117,11 +117,10 @@ func (s *Store) DevicesOf(ctx context.Context, userIDs ...string) ([]*domain.Dev
 		if err := x.wait(ctx); err != nil {
 			return nil, err
 		}
-		users := make(map[string]bool, len(userIDs))
-		for _, u := range userIDs {
-			users[u] = true
+		var entries []deviceEntry
+		for _, u := range slices.Compact(slices.Sorted(slices.Values(userIDs))) {
+			entries = append(entries, x.inGroup("user", u, func(*deviceEntry) bool { return true })...)
 		}
-		entries := x.all(func(e *deviceEntry) bool { return users[e.User] })
 		slices.SortFunc(entries, func(a, b deviceEntry) int {
 			return cmp.Or(strings.Compare(a.User, b.User), strings.Compare(a.ID, b.ID))
 		})

@@ -99,8 +99,8 @@ func (s *Store) InspectionsPlannedOn(ctx context.Context, agencyID string, day t
 		if err := x.wait(ctx); err != nil {
 			return nil, err
 		}
-		found := x.all(func(e *inspectionEntry) bool {
-			return e.Agency == agencyID && e.Status == string(domain.InspectionPlanned) && !e.PlannedOn.Before(from) && e.PlannedOn.Before(to)
+		found := x.inGroup("agency", agencyID, func(e *inspectionEntry) bool {
+			return e.Status == string(domain.InspectionPlanned) && !e.PlannedOn.Before(from) && e.PlannedOn.Before(to)
 		})
 		ids := make([]string, len(found))
 		for i, e := range found {
