@@ -147,9 +147,10 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		DisableStartupMessage:   true,
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          cfg.TrustedProxies,
-		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
-		JSONEncoder:             json.Marshal,
-		JSONDecoder:             json.Unmarshal,
+		// No ProxyHeader: fiber would take the whole X-Forwarded-For as the address, with what
+		// the client wrote into it; handlers.Proxies reads it from the right.
+		JSONEncoder: json.Marshal,
+		JSONDecoder: json.Unmarshal,
 		// fasthttp reuses the memory of a request once its handler returns; every string taken
 		// from the context (method, path, params, headers) would otherwise be overwritten under
 		// whoever kept it: a metrics label, a log field, a map key. Immutable copies them.
@@ -159,6 +160,8 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		StreamRequestBody: true,
 	})
 	app.Server().Handler = unknownMethods(app.Server().Handler)
+	// The client's address, for rate limits, logs and access records (handlers/clientip.go).
+	app.Use(handlers.NewProxies(cfg.TrustedProxies).KeepClient)
 	app.Use(limitBody(cfg.BodyLimit, streamsBody))
 	if d.Gate != nil {
 		app.Use(d.Gate.middleware)
@@ -280,7 +283,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		l := &sharedLimit{hits: hits, name: name, max: max, window: window, key: key, failuresOnly: failuresOnly, reached: reached}
 		return l.handler
 	}
-	byAddress := func(c *fiber.Ctx) string { return c.IP() }
+	byAddress := func(c *fiber.Ctx) string { return handlers.ClientIP(c) }
 	public := limit("public", cfg.PublicRate, time.Minute, byAddress, false, func(c *fiber.Ctx) error {
 		return domain.Errorf(domain.TooManyRequests, "too many requests; retry after the time in Retry-After")
 	})
@@ -564,13 +567,6 @@ func handleErrors(c *fiber.Ctx) error {
 	return nil
 }
 
-func proxyHeader(trusted []string) string {
-	if len(trusted) == 0 {
-		return ""
-	}
-	return fiber.HeaderXForwardedFor
-}
-
 // loginKey counts failures per address and username, so one user's typos do not lock out an
 // office behind one address, and one address cannot try many passwords for one account.
 func loginKey(c *fiber.Ctx) string {
@@ -578,7 +574,7 @@ func loginKey(c *fiber.Ctx) string {
 		Username string `json:"username"`
 	}
 	_ = json.Unmarshal(c.Body(), &req)
-	return c.IP() + "|" + strings.ToLower(strings.TrimSpace(req.Username))
+	return handlers.ClientIP(c) + "|" + strings.ToLower(strings.TrimSpace(req.Username))
 }
 
 func readyz(checks []Check, timeout time.Duration) fiber.Handler {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"time"
 
@@ -28,7 +29,7 @@ func idempotency(store domain.Idempotency, claimant domain.Claimant, timeout tim
 			return &domain.Error{Code: domain.Invalid, Message: "the Idempotency-Key is too long", Fields: map[string]string{"Idempotency-Key": "at most 255 characters"}}
 		}
 		p, _ := handlers.PrincipalOf(c)
-		scoped := p.UserID + "\x00" + key
+		scoped := ScopedKey(p.UserID, key)
 		sum := sha256.New()
 		sum.Write([]byte(c.Method() + " " + c.Path() + "\n"))
 		sum.Write(c.Body())
@@ -74,4 +75,12 @@ func idempotency(store domain.Idempotency, claimant domain.Claimant, timeout tim
 			Body: bytes.Clone(c.Response().Body()),
 		})
 	}
+}
+
+// ScopedKey is what an Idempotency-Key of a user is stored under: its digest with the user's
+// id, so that keys belong to their callers and any bytes a client sends become an _id every
+// engine stores (PostgreSQL under FerretDB refuses a NUL in a document).
+func ScopedKey(userID, key string) string {
+	digest := sha256.Sum256([]byte(userID + "\x00" + key))
+	return base64.RawURLEncoding.EncodeToString(digest[:])
 }

@@ -56,7 +56,7 @@ func accessLog(log *slog.Logger) fiber.Handler {
 		attrs := []any{
 			"request_id", requestID(c), "method", c.Method(), "path", c.Path(),
 			"status", c.Response().StatusCode(), "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
-			"ip", c.IP(), "bytes", responseSize(c),
+			"ip", handlers.ClientIP(c), "bytes", responseSize(c),
 		}
 		if p, ok := handlers.PrincipalOf(c); ok {
 			attrs = append(attrs, "user_id", p.UserID)

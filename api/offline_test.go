@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"fmt"
-	"github.com/zhifa/zhifa/domain"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -11,6 +10,9 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/zhifa/zhifa/api"
+	"github.com/zhifa/zhifa/domain"
 )
 
 func uuidFor(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i) }
@@ -40,7 +42,7 @@ func TestIdempotencyKey(t *testing.T) {
 	me := ta.do("GET", "/v1/me", nil, f.adminTok).str("id")
 	matter := map[string]any{"code": "K-2", "name": "x", "legal_basis": "x", "penalty_kinds": []string{"fine"}}
 	sum := requestHash("POST", "/v1/matters", matter)
-	if rec, err := ta.store.BeginRequest(context.Background(), me+"\x00k-2", sum, domain.Claimant{}, time.Now(), time.Minute); err != nil || rec != nil {
+	if rec, err := ta.store.BeginRequest(context.Background(), api.ScopedKey(me, "k-2"), sum, domain.Claimant{}, time.Now(), time.Minute); err != nil || rec != nil {
 		t.Fatalf("claim: %v %v", rec, err)
 	}
 	if r := ta.do("POST", "/v1/matters", matter, f.adminTok, "Idempotency-Key", "k-2"); r.Status != 409 || r.Header.Get("Retry-After") == "" {

@@ -478,7 +478,7 @@ var errRatedAlready = domain.Errorf(domain.Conflict, "this card was rated from h
 // nothing across agencies.
 func (h *Handlers) raterOf(c *fiber.Ctx, agencyID string) string {
 	mac := hmac.New(sha256.New, h.PrintKey)
-	mac.Write([]byte("card-rater\x00" + agencyID + "\x00" + c.IP()))
+	mac.Write([]byte("card-rater\x00" + agencyID + "\x00" + ClientIP(c)))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:12])
 }
 

@@ -61,7 +61,7 @@ func (h *Handlers) CaseFile(c *fiber.Ctx) error {
 			continue
 		}
 		if err := h.Repo.RecordAccess(ctx, withBody(c, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
-			What: "case_file", From: 0, To: e.Size - 1, Address: c.IP()}, body)); err != nil {
+			What: "case_file", From: 0, To: e.Size - 1, Address: ClientIP(c)}, body)); err != nil {
 			return err
 		}
 		complete = append(complete, e)

@@ -389,7 +389,7 @@ func (h *Handlers) EvidenceContent(c *fiber.Ctx) error {
 	// the API, link or not.
 	link := c.Query("link") == "true" && h.Objects.Linkable()
 	if err := h.Repo.RecordAccess(ctx, withBody(c, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
-		What: map[bool]string{true: "link", false: "content"}[link], From: from, To: to, Address: c.IP()}, body)); err != nil {
+		What: map[bool]string{true: "link", false: "content"}[link], From: from, To: to, Address: ClientIP(c)}, body)); err != nil {
 		return err
 	}
 	if from == 0 {
@@ -472,7 +472,7 @@ func (h *Handlers) EvidenceThumbnail(c *fiber.Ctx) error {
 		return domain.Errorf(domain.Unavailable, "the thumbnail could not be read")
 	}
 	if err := h.Repo.RecordAccess(ctx, withBody(c, &domain.EvidenceAccess{EvidenceID: e.ID, AgencyID: e.AgencyID, UserID: p.UserID, At: h.Now(),
-		What: "thumbnail", From: 0, To: int64(len(b)) - 1, Address: c.IP()}, body)); err != nil {
+		What: "thumbnail", From: 0, To: int64(len(b)) - 1, Address: ClientIP(c)}, body)); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "image/jpeg")

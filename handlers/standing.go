@@ -123,6 +123,16 @@ func (h *Handlers) standingNow(ctx context.Context, userID string, fresh bool) (
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.Timeout)
 	defer cancel()
+	if fresh {
+		// A write is let in as the person stands now on every instance: where the store holds
+		// accounts in process for several instances, it looks whether another one changed
+		// any first (one read of their shared epoch).
+		if fv, ok := h.Repo.(interface{ FreshViews(context.Context) error }); ok {
+			if err := fv.FreshViews(ctx); err != nil {
+				return domain.Standing{}, err
+			}
+		}
+	}
 	s, err := h.standing(ctx, userID)
 	if err != nil {
 		return s, err

@@ -85,6 +85,20 @@ func (s *Store) checkViews(ctx context.Context) error {
 	if fresh {
 		return nil
 	}
+	return s.readEpoch(ctx)
+}
+
+// FreshViews reads the shared epoch now, when the views are shared: what another instance
+// changed (an account disabled) is seen by the next read of a view. One read, for writes.
+func (s *Store) FreshViews(ctx context.Context) error {
+	if !s.views.shared {
+		return nil
+	}
+	return s.readEpoch(ctx)
+}
+
+func (s *Store) readEpoch(ctx context.Context) error {
+	v := &s.views
 	at := time.Now()
 	var d struct {
 		N int64 `bson:"n"`

@@ -348,6 +348,33 @@ func TestSeveralInstancesShareOneDatabase(t *testing.T) {
 		t.Logf("upload: 3 MiB on a, 3 MiB on b, b killed mid-chunk, resumed on a at %d", offset)
 	})
 
+	t.Run("a keyed create on one instance replays on the other", func(t *testing.T) {
+		matter := map[string]any{"code": "SC-002", "name": "未按规定公示食品经营许可证", "legal_basis": "《食品安全法》第一百二十六条", "penalty_kinds": []string{"warning"}}
+		first := a.call("POST", "/v1/matters", matter, w.adminTok, "matter-sc-002")
+		again := b.call("POST", "/v1/matters", matter, w.adminTok, "matter-sc-002")
+		if first.Status != 201 || again.Status != 201 || !again.Replayed || again.Body["id"] != first.Body["id"] {
+			t.Fatalf("a keyed matter on a, again on b: %d %s / %d replayed=%v %s", first.Status, first.Raw, again.Status, again.Replayed, again.Raw)
+		}
+		if r := b.call("POST", "/v1/matters", map[string]any{"code": "SC-003", "name": "另一事项", "legal_basis": "《食品安全法》", "penalty_kinds": []string{"warning"}}, w.adminTok, "matter-sc-002"); r.Status != 422 {
+			t.Fatalf("the key with another body: %d %s", r.Status, r.Raw)
+		}
+	})
+
+	t.Run("an account disabled on one instance writes nothing on the other", func(t *testing.T) {
+		id := a.must(t, "POST", "/v1/officers", map[string]any{"username": "leaving", "password": password, "name": "调离人员", "roles": []string{"officer"}}, w.adminTok, 201)["id"].(string)
+		a.must(t, "PUT", "/v1/officers/"+id+"/certificate", map[string]any{"number": "420100000091", "issued_on": "2025-01-01", "expires_on": "2030-12-31"}, w.adminTok, 200)
+		tok := b.must(t, "POST", "/v1/auth/login", map[string]string{"username": "leaving", "password": password}, "", 200)["access_token"].(string)
+		newCase := map[string]any{"matter_id": w.matterID, "facts": "调离前立案", "party": map[string]any{"kind": "organisation", "name": "某某食品有限公司", "uscc": "91310115MA1K3YJ12G"}}
+		b.must(t, "POST", "/v1/cases", newCase, tok, 201) // b holds the account now
+		r := a.callWith(client, "PATCH", "/v1/officers/"+id, map[string]any{"status": "disabled"}, w.adminTok, "", "If-Match", `"2"`)
+		if r.Status != 200 {
+			t.Fatalf("disable on a: %d %s", r.Status, r.Raw)
+		}
+		if r := b.call("POST", "/v1/cases", newCase, tok, ""); r.Status != 401 {
+			t.Fatalf("a write on b right after the account was disabled on a: %d %s", r.Status, r.Raw)
+		}
+	})
+
 	t.Run("sign-in failures and public rates count across instances", func(t *testing.T) {
 		login := func(c *child, pw string) int {
 			return c.callWith(client, "POST", "/v1/auth/login", map[string]string{"username": "zhang", "password": pw}, "", "", "X-Forwarded-For", "198.51.100.77").Status
