@@ -430,6 +430,17 @@ var zhMessages = map[string]string{
 	"请选择满意或不满意":        "请选择满意或不满意",
 
 	// Nouns that fill "%s not found", "%s already exists" and "the %s was changed by someone else".
+	"the stored file": "存储的文件",
+	// What the object store did not do ("the object store did not %s").
+	"complete the upload":                            "完成上传",
+	"find the object":                                "查找文件",
+	"lock the object":                                "锁定文件",
+	"read the object":                                "读取文件",
+	"read the retention":                             "读取保留期限",
+	"sign a link":                                    "签发下载链接",
+	"start the upload":                               "开始上传",
+	"store the object":                               "保存文件",
+	"store the part":                                 "保存分片",
 	"a benchmark for this matter":                    "该执法事项的裁量基准",
 	"a certificate with this number":                 "该证号的执法证",
 	"a matter with this code":                        "该编码的执法事项",

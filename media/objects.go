@@ -27,7 +27,7 @@ func objectErr(err error, what string) error {
 	}
 	switch minio.ToErrorResponse(err).Code {
 	case "NoSuchKey", "NoSuchUpload":
-		return domain.Errorf(domain.NotFound, "%s not found", what).With(nil, err)
+		return domain.Errorf(domain.NotFound, "%s not found", "the stored file").With(nil, err)
 	case "InvalidRange":
 		return &domain.Error{Code: domain.Invalid, Message: "the range is not satisfiable", Err: err}
 	}
