@@ -214,32 +214,16 @@ func TestSIGKILLDuringActionsThenRetry(t *testing.T) {
 				hc = &http.Client{Timeout: time.Duration(15+15*wk) * time.Millisecond}
 			}
 			for i := wk; i < n; i += workers {
-				for {
-					select {
-					case <-killed:
-						return
-					default:
+				hash, gone := sendAction(t, c, hc, tr, record(i), w.officerTok, fmt.Sprintf("rec-%02d", i), killed)
+				if gone {
+					return
+				}
+				if hash != "" {
+					answered[i] = hash
+					if acked.Add(1) == killAfter {
+						c.kill(t)
+						close(killed)
 					}
-					r := c.callWith(hc, "POST", tr, record(i), w.officerTok, fmt.Sprintf("rec-%02d", i))
-					if r.Status == 0 && hc == client {
-						return // no answer: the server is gone
-					}
-					if r.Status == 0 {
-						break // this phone lost its connection; it retries later
-					}
-					if r.Status == 200 {
-						answered[i] = r.Body["event"].(map[string]any)["hash"].(string)
-						if acked.Add(1) == killAfter {
-							c.kill(t)
-							close(killed)
-						}
-						break
-					}
-					if r.Status != 409 && r.Status != 503 {
-						t.Errorf("record %d: %d %s", i, r.Status, r.Raw)
-						return
-					}
-					time.Sleep(5 * time.Millisecond) // another phone moved the case first
 				}
 			}
 		}()
@@ -374,6 +358,32 @@ func TestSIGKILLMidUploadThenResume(t *testing.T) {
 	audit := c.must(t, "GET", "/v1/cases/"+w.caseID+"/audit", nil, w.officerTok, 200)
 	if audit["intact"] != true || len(audit["evidence"].([]any)) != 0 {
 		t.Fatalf("audit: %v", audit)
+	}
+}
+
+// sendAction sends a case action until it is answered and returns the hash of the event it
+// appended; "" when the phone's own connection dropped first (hc gave up; it retries later).
+// gone says the server answers no more (or the action was refused), or stop closed.
+func sendAction(t *testing.T, c *child, hc *http.Client, path string, body map[string]any, token, key string, stop <-chan struct{}) (hash string, gone bool) {
+	for {
+		select {
+		case <-stop:
+			return "", true
+		default:
+		}
+		r := c.callWith(hc, "POST", path, body, token, key)
+		switch {
+		case r.Status == 0 && hc == client:
+			return "", true // no answer: the server is gone
+		case r.Status == 0:
+			return "", false
+		case r.Status == 200:
+			return r.Body["event"].(map[string]any)["hash"].(string), false
+		case r.Status != 409 && r.Status != 503:
+			t.Errorf("%s %v: %d %s", path, body, r.Status, r.Raw)
+			return "", true
+		}
+		time.Sleep(5 * time.Millisecond) // another phone moved the case first
 	}
 }
 

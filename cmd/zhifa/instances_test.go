@@ -124,33 +124,19 @@ func TestSeveralInstancesShareOneDatabase(t *testing.T) {
 					hc = &http.Client{Timeout: time.Duration(10+10*wk) * time.Millisecond}
 				}
 				for i := wk; i < n; i += workers {
-					for attempt := 0; attempt < 100; attempt++ {
-						select {
-						case <-killed:
-							if inst == a {
-								return // the phones on a get no answer now; they retry below
-							}
-						default:
+					var stop <-chan struct{} // the phones on a get no answer once it is killed; they retry below
+					if inst == a {
+						stop = killed
+					}
+					hash, gone := sendAction(t, inst, hc, tr, record(i), w.officerTok, fmt.Sprintf("multi-%02d", i), stop)
+					if gone {
+						return
+					}
+					if hash != "" {
+						answered[i] = hash
+						if acked.Add(1) == killAfter {
+							once.Do(func() { a.kill(t); close(killed) })
 						}
-						r := inst.callWith(hc, "POST", tr, record(i), w.officerTok, fmt.Sprintf("multi-%02d", i))
-						if r.Status == 0 && hc == client {
-							return // no answer: the instance is gone
-						}
-						if r.Status == 0 {
-							break // this phone lost its connection; it retries below
-						}
-						if r.Status == 200 {
-							answered[i] = r.Body["event"].(map[string]any)["hash"].(string)
-							if acked.Add(1) == killAfter {
-								once.Do(func() { a.kill(t); close(killed) })
-							}
-							break
-						}
-						if r.Status != 409 && r.Status != 503 {
-							t.Errorf("record %d: %d %s", i, r.Status, r.Raw)
-							return
-						}
-						time.Sleep(5 * time.Millisecond) // another phone moved the case first
 					}
 				}
 			}()
