@@ -260,3 +260,39 @@ func TestDocumentOfALostCaseWriteIsNotStored(t *testing.T) {
 	}
 	ta.run([]scenario{{Name: "the chain holds the one document", Method: "GET", URL: "/v1/cases/" + id + "/audit", Token: f.officerTok, Status: 200, Contains: []string{`"intact":true`}}})
 }
+
+// TestARecordIsListedFromWhatWasCommitted: on the embedded engine the events a process
+// committed are listed (and synced) without reading them again; the audit reads the engine,
+// so a record changed behind Zhifa's back is found though the list still shows what was
+// committed.
+func TestARecordIsListedFromWhatWasCommitted(t *testing.T) {
+	if asMongoDB {
+		t.Skip("the embedded engine's event cache; MongoDB reads a case's events with one query")
+	}
+	ta := newTestApp(t)
+	f := ta.newCaseAgency(t, 0)
+	id := ta.toNotified(t, f, 90000, "fine")
+	before := ta.store.Commands()
+	r := ta.do("GET", "/v1/cases/"+id+"/events", nil, f.officerTok)
+	if r.Status != 200 || len(r.JSON["items"].([]any)) < 4 {
+		t.Fatalf("events: %d %s", r.Status, r.Body)
+	}
+	if n := ta.store.CommandsSince(before)["find case_events"]; n != 0 {
+		t.Fatalf("listing the events just committed read %d of them from the engine", n)
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(mongoURI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(context.Background())
+	if _, err := client.Database(ta.dbName).Collection("case_events").UpdateOne(context.Background(),
+		bson.D{{Key: "_id", Value: id + ":00000004"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "event.evidence_ids", Value: bson.A{"forged"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := ta.do("GET", "/v1/cases/"+id+"/audit", nil, f.officerTok); !strings.Contains(string(r.Body), `"intact":false`) {
+		t.Fatalf("the audit after the record was changed in the engine: %s", r.Body)
+	}
+	if r := ta.do("GET", "/v1/cases/"+id+"/events", nil, f.officerTok); strings.Contains(string(r.Body), "forged") {
+		t.Fatalf("the list shows what the engine was changed to: %s", r.Body)
+	}
+}

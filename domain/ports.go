@@ -160,6 +160,9 @@ type Cases interface {
 	CaseAt(ctx context.Context, caseID string, seq int) (*Case, Event, error)
 	// EventsOf returns the case's events with numbers from from to to, in order.
 	EventsOf(ctx context.Context, caseID string, from, to int) ([]Event, error)
+	// StoredEventsOf is EventsOf as the database holds them now, whatever the process holds
+	// (what an audit checks).
+	StoredEventsOf(ctx context.Context, caseID string, from, to int) ([]Event, error)
 	// ListCases lists cases without their events.
 	ListCases(ctx context.Context, f CaseFilter, p Page) ([]*Case, string, error)
 	NextCaseNumber(ctx context.Context, agencyID string, year int) (int64, error)

@@ -451,7 +451,7 @@ func (h *Handlers) CaseAudit(c *fiber.Ctx) error {
 	if err := h.noteRead(c, ctx, body, cs.AgencyID, cs.ID, "audit", cs.ID); err != nil {
 		return err
 	}
-	events, err := h.Repo.EventsOf(ctx, cs.ID, 1, cs.EventCount)
+	events, err := h.Repo.StoredEventsOf(ctx, cs.ID, 1, cs.EventCount)
 	if err != nil {
 		return err
 	}

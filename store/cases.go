@@ -376,6 +376,7 @@ func (s *Store) CommitCase(ctx context.Context, c *domain.Case, ev domain.Event,
 	if err != nil {
 		return mapErr(err, "case")
 	}
+	s.events.keep(cd.ID, &cd.Event)
 	// The commit stands whatever happens here (a reader rolls the case forward), and it must
 	// not be cut short by the commit's own deadline: lists read the case document.
 	cd.State = &d
@@ -538,19 +539,38 @@ func (s *Store) EventsOf(ctx context.Context, caseID string, from, to int) ([]do
 	if to < from {
 		return []domain.Event{}, nil
 	}
+	if s.events != nil {
+		return s.heldEventsOf(ctx, caseID, from, to)
+	}
+	return s.StoredEventsOf(ctx, caseID, from, to)
+}
+
+// StoredEventsOf is EventsOf read from the engine, whatever the process holds: what the audit
+// checks.
+func (s *Store) StoredEventsOf(ctx context.Context, caseID string, from, to int) ([]domain.Event, error) {
+	from = max(from, 1)
+	if to < from {
+		return []domain.Event{}, nil
+	}
 	c := s.db.Collection("case_events")
-	noState := options.FindOne().SetProjection(bson.D{{Key: "state", Value: 0}})
-	conv := func(d *commitDoc) domain.Event { return fromEventDoc(&d.Event) }
 	if s.serialWrites {
 		ids := make([]string, 0, to-from+1)
 		for seq := from; seq <= to; seq++ {
 			ids = append(ids, commitID(caseID, seq))
 		}
-		return readByID(ctx, c, ids, conv, "events", noState)
+		return s.readEvents(ctx, ids)
 	}
+	conv := func(d *commitDoc) domain.Event { return fromEventDoc(&d.Event) }
 	cur, err := c.Find(ctx, s.commitFilter(caseID, bson.D{{Key: "$gte", Value: commitID(caseID, from)}, {Key: "$lte", Value: commitID(caseID, to)}}),
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "state", Value: 0}}))
 	return findAll(ctx, cur, err, conv, "events")
+}
+
+// readEvents reads commits by _id, without their states, and returns the events found.
+func (s *Store) readEvents(ctx context.Context, ids []string) ([]domain.Event, error) {
+	noState := options.FindOne().SetProjection(bson.D{{Key: "state", Value: 0}})
+	conv := func(d *commitDoc) domain.Event { return fromEventDoc(&d.Event) }
+	return readByID(ctx, s.db.Collection("case_events"), ids, conv, "events", noState)
 }
 
 // ListCases lists cases by filter in id order, leaving out the event chains. On FerretDB the

@@ -543,6 +543,7 @@ func (s *Store) startIndexes() {
 	s.cases = newCaseCache()
 	s.evidence = newEvidenceCache()
 	s.tails = &changeTails{logs: map[string]*changeTail{}}
+	s.events = newEventCache()
 	var ctx context.Context
 	ctx, s.idx.stop = context.WithCancel(context.Background())
 	for _, x := range s.indexList() {

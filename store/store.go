@@ -63,6 +63,8 @@ type Store struct {
 	evidence *evidenceCache
 	// numbers are the change numbers reserved in blocks (changes.go).
 	numbers changeNumbers
+	// events holds recent events, on the embedded engine only (eventcache.go).
+	events *eventCache
 	// tails holds the change logs read since the start, on the embedded engine only
 	// (changetail.go).
 	tails *changeTails
