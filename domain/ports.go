@@ -200,6 +200,10 @@ type Changes interface {
 	// landed or failed, without waiting for it to age: what a single process knows of its own
 	// writes (0 when it knows nothing, as with several instances).
 	SettledThrough(agencyID string) int64
+	// InFlightFrom is the lowest number of the agency's log this process handed out whose
+	// write has not ended, or 0: a change from it on may still be followed by its object's
+	// write, however old it is.
+	InFlightFrom(agencyID string) int64
 	// ChangedLogs returns, and forgets, the agencies (and enterprises) whose change log this
 	// process wrote to since the last call; ChangeWake is signalled when there are some.
 	ChangedLogs() []string

@@ -86,7 +86,7 @@ func (h *Handlers) Sync(c *fiber.Ctx) error {
 	}
 	settled := h.Now().Add(-h.SyncSettle)
 	// Changes this process knows to have landed or failed need not age first.
-	through := h.Repo.SettledThrough(p.AgencyID)
+	through, inFlight := h.Repo.SettledThrough(p.AgencyID), h.Repo.InFlightFrom(p.AgencyID)
 	out := syncResponse{Items: []syncItem{}}
 	cursor := after
 	// The page's changes, one group per object in the order each first appears.
@@ -97,7 +97,7 @@ func (h *Handlers) Sync(c *fiber.Ctx) error {
 	var groups []*group
 	byObject := map[string]*group{}
 	for i, ch := range changes {
-		ok := ch.At.Before(settled) || ch.Seq <= through
+		ok := (ch.At.Before(settled) || ch.Seq <= through) && (inFlight == 0 || ch.Seq < inFlight)
 		if i == pg.Limit || !ok {
 			out.More = i == pg.Limit && ok
 			break

@@ -134,10 +134,12 @@ func (d *Deriver) deriveAgency(ctx context.Context, agencyID string) (int, bool,
 		return 0, false, err
 	}
 	settled := d.Now().Add(-d.Settle)
-	through := d.Repo.SettledThrough(agencyID)
+	through, inFlight := d.Repo.SettledThrough(agencyID), d.Repo.InFlightFrom(agencyID)
 	last, stored, settling := after, 0, len(changes) == 200
 	for _, ch := range changes {
-		if !ch.At.Before(settled) && ch.Seq > through {
+		// A change whose write this process knows to be running waits however old it is: a
+		// slow write (a loaded machine) would otherwise be read before its object landed.
+		if !ch.At.Before(settled) && ch.Seq > through || inFlight > 0 && ch.Seq >= inFlight {
 			settling = true
 			break // this one's write may still land; the next round takes it
 		}

@@ -160,6 +160,24 @@ func (s *Store) SettledThrough(log string) int64 {
 	return through
 }
 
+// InFlightFrom: see domain.Changes. Only where changes settle early (the embedded engine) does
+// the process know every write in flight.
+func (s *Store) InFlightFrom(log string) int64 {
+	t := &s.track
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.early {
+		return 0
+	}
+	var from int64
+	for seq := range t.inFlight[log] {
+		if from == 0 || seq < from {
+			from = seq
+		}
+	}
+	return from
+}
+
 // ChangedLogs: see domain.Changes.
 func (s *Store) ChangedLogs() []string {
 	t := &s.track
