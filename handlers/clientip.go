@@ -61,11 +61,7 @@ func (p *Proxies) ClientOf(c *fiber.Ctx) string {
 	client := peer
 	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		h := strings.TrimSpace(hops[i])
-		if h == "" && i == 0 && len(hops) == 1 {
-			break // no header
-		}
-		a, err := netip.ParseAddr(h)
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {
 			break
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -54,21 +55,11 @@ func (c *changeTails) wrote(ch domain.Change) {
 }
 
 func insertChange(entries []domain.Change, ch domain.Change) []domain.Change {
-	i, found := slices.BinarySearchFunc(entries, ch.Seq, func(e domain.Change, seq int64) int { return cmpInt(e.Seq, seq) })
+	i, found := slices.BinarySearchFunc(entries, ch.Seq, func(e domain.Change, seq int64) int { return cmp.Compare(e.Seq, seq) })
 	if found {
 		return entries
 	}
 	return slices.Insert(entries, i, ch)
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // since returns up to limit changes of the log after seq, reading the log once if it is not
@@ -110,7 +101,7 @@ func (s *Store) tailSince(ctx context.Context, log string, after int64, limit in
 	if t.err != nil {
 		return nil, t.err
 	}
-	i, _ := slices.BinarySearchFunc(t.entries, after+1, func(e domain.Change, seq int64) int { return cmpInt(e.Seq, seq) })
+	i, _ := slices.BinarySearchFunc(t.entries, after+1, func(e domain.Change, seq int64) int { return cmp.Compare(e.Seq, seq) })
 	return slices.Clone(t.entries[i:min(len(t.entries), i+limit)]), nil
 }
 
@@ -132,7 +123,7 @@ func (s *Store) readLog(ctx context.Context, log string) ([]domain.Change, error
 	if err := cur.Err(); err != nil {
 		return nil, mapErr(err, "changes")
 	}
-	slices.SortFunc(out, func(a, b domain.Change) int { return cmpInt(a.Seq, b.Seq) })
+	slices.SortFunc(out, func(a, b domain.Change) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, nil
 }
 
