@@ -3,29 +3,11 @@
 // left, records a training and finds the shortfall against the 60-hour plan, answers a
 // supervision order, and opens every other page of the admin (matters, review rules, rectification and orders, failed pushes,
 // settings). Usage: node admin-catalog.cjs BASE SHOTS ADMIN PASSWORD; prints the report.
-const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
-
-// chinaDayPlus is the China calendar day n days after today, as 2026-12-02.
-function chinaDayPlus(n) {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-  const d = new Date(today + 'T00:00:00Z');
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
+const { launch, open, axe, shot, newReport, signIn, pickDay, chinaDayPlus } = require('./lib.cjs');
 
 async function menu(page, name) {
   await page.getByRole('menuitem', { name }).click();
   await page.getByRole('heading', { name, level: 1 }).waitFor({ timeout: 10000 });
-}
-
-async function pickDay(scope, label, day) {
-  const input = scope.getByLabel(label);
-  await input.click();
-  await input.fill(day);
-  await input.press('Enter');
-  // A click outside closes the calendar, as a person's next click would.
-  await scope.locator('.el-dialog__title').click();
-  await scope.page().waitForFunction(() => [...document.querySelectorAll('.el-picker__popper')].every((p) => getComputedStyle(p).display === 'none'), null, { timeout: 5000 });
 }
 
 (async () => {

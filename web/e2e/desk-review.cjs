@@ -4,7 +4,7 @@
 // the fine leaves it), records the collective discussion and decides; the timeline shows it.
 // The officer then issues the decision and the credit-repair notice and serves them together.
 // Usage: node desk-review.cjs BASE SHOTS CASE_ID REVIEWER HEAD OFFICER PASSWORD; prints the report.
-const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
+const { launch, open, axe, shot, newReport, signIn, pickDay, chinaDayPlus } = require('./lib.cjs');
 
 async function openCase(page, base, id) {
   await page.goto(base + '/console/cases/' + id);
@@ -67,9 +67,7 @@ async function timelineText(page) {
     await fine.fill('180000');
     await fine.press('Tab');
     await d.locator('.outside').waitFor({ state: 'detached', timeout: 5000 });
-    const held = d.getByLabel('集体讨论日期');
-    await held.fill(new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10));
-    await held.press('Enter');
+    await pickDay(d, '集体讨论日期', chinaDayPlus(0));
     const who = d.getByLabel('参加人员');
     await who.fill('局长、副局长、法制科长');
     await d.getByLabel('讨论结论').fill('经集体讨论，同意按从重阶次给予罚款');

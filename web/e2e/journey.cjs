@@ -6,7 +6,7 @@
 // Usage: node journey.cjs BASE SHOTS CASE_NUMBER HEAD OFFICER ENTERPRISE SUPERVISOR PASSWORD
 const fs = require('fs');
 const path = require('path');
-const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
+const { launch, open, axe, shot, newReport, signIn, pickDay, chinaDayPlus } = require('./lib.cjs');
 
 (async () => {
   const [base, dir, caseNumber, head, officer, enterprise, supervisor, password] = process.argv.slice(2);
@@ -38,10 +38,8 @@ const { launch, open, axe, shot, newReport, signIn } = require('./lib.cjs');
     const d = hd.page.getByRole('dialog');
     await d.locator('[data-test=tier]').waitFor({ timeout: 15000 });
     report.seen.tier = (await d.locator('[data-test=tier]').textContent()).trim();
-    const held = d.getByLabel('集体讨论日期');
-    if (await held.count()) {
-      await held.fill(new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10));
-      await held.press('Enter');
+    if (await d.getByLabel('集体讨论日期').count()) {
+      await pickDay(d, '集体讨论日期', chinaDayPlus(0));
       await d.getByLabel('参加人员').fill('局长、副局长、法制科长');
       await d.getByLabel('讨论结论').fill('经集体讨论，同意给予罚款');
     }

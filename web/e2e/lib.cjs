@@ -69,6 +69,26 @@ async function shot(page, dir, name) {
   await page.screenshot({ path: path.join(dir, name + '.png'), fullPage: true });
 }
 
+// pickDay types a day into a date picker inside a dialog and closes its calendar with a click
+// on the dialog's title, as a person's next click would; it returns once no calendar is shown, so
+// a page judged next is the page a person sees (an open calendar is a nameless popup).
+async function pickDay(scope, label, day) {
+  const input = scope.getByLabel(label);
+  await input.click();
+  await input.fill(day);
+  await input.press('Enter');
+  await scope.locator('.el-dialog__title').click();
+  await scope.page().waitForFunction(() => [...document.querySelectorAll('.el-picker__popper')].every((p) => getComputedStyle(p).display === 'none'), null, { timeout: 5000 });
+}
+
+// chinaDayPlus is the China calendar day n days after today, as 2026-12-02.
+function chinaDayPlus(n) {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  const d = new Date(today + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
 // signIn signs in through the sign-in page and waits for the workbench.
 async function signIn(page, base, username, password) {
   await page.goto(base + '/console/login');
@@ -82,4 +102,4 @@ function newReport() {
   return { external: [], csp: [], errors: [], axe: [], seen: {} };
 }
 
-module.exports = { launch, open, axe, shot, newReport, signIn };
+module.exports = { launch, open, axe, shot, newReport, signIn, pickDay, chinaDayPlus };
