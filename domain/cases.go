@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -358,6 +359,50 @@ type Case struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int64
+}
+
+// Clone is a copy of the case that shares nothing with it: a holder of cases hands out clones
+// and keeps its own unchanged.
+func (c *Case) Clone() *Case {
+	out := c.CloneWithoutKeys()
+	out.Keys = slices.Clone(c.Keys)
+	return out
+}
+
+// CloneWithoutKeys is Clone without the case's recent Idempotency-Keys, which only an action
+// on the case reads: what a list shows.
+func (c *Case) CloneWithoutKeys() *Case {
+	out := *c
+	out.Keys = nil
+	out.OfficerIDs = slices.Clone(c.OfficerIDs)
+	out.Investigators = slices.Clone(c.Investigators)
+	out.Proposed = c.Proposed.clone()
+	out.Decision = c.Decision.clone()
+	if n := c.Notice; n != nil {
+		nc := *n
+		nc.Proposed = *n.Proposed.clone()
+		out.Notice = &nc
+	}
+	if e := c.Execution; e != nil {
+		ec := *e
+		out.Execution = &ec
+	}
+	if d := c.Discussion; d != nil {
+		dc := *d
+		dc.Participants = slices.Clone(d.Participants)
+		out.Discussion = &dc
+	}
+	out.Documents = maps.Clone(c.Documents)
+	return &out
+}
+
+func (d *Decision) clone() *Decision {
+	if d == nil {
+		return nil
+	}
+	out := *d
+	out.PenaltyKinds = slices.Clone(d.PenaltyKinds)
+	return &out
 }
 
 // Overdue reports whether the 90-day decision limit (art. 60) has passed undecided at now.

@@ -365,8 +365,12 @@ func (h *Handlers) ListCases(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	now := h.Now()
-	return c.JSON(listOf(list, next, func(cs *domain.Case) caseJSON { return toCaseJSON(cs, now) }))
+	body, err := h.caseBodies.list(list, next, h.Now())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 // casesAgency is the agency whose cases the caller lists: a sysadmin's ?agency_id= (all when

@@ -60,6 +60,8 @@ type Handlers struct {
 	boot     string
 	// Standings keeps each person's standing for reads for a few seconds.
 	Standings Standings
+	// caseBodies holds the JSON of the cases last listed.
+	caseBodies caseBodies
 	// Backups are the sysadmin's backups from the console (nil: none).
 	Backups *Backups
 

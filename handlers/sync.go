@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"slices"
 	"strconv"
 
@@ -144,7 +145,11 @@ func (h *Handlers) syncItem(ctx context.Context, agencyID string, item syncItem,
 		if cs, err = h.Repo.CaseByID(ctx, item.ID); err != nil {
 			break
 		}
-		owner, item.Object = cs.AgencyID, toCaseJSON(cs, h.Now())
+		var raw []byte
+		if raw, err = h.caseBodies.of(cs, h.Now()); err != nil {
+			break
+		}
+		owner, item.Object = cs.AgencyID, json.RawMessage(raw)
 		if owner != agencyID || from < 1 {
 			break
 		}

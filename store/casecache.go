@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/zhifa/zhifa/domain"
 )
 
 // caseCache holds, on the embedded engine, the latest state of the cases last read or written,
@@ -15,7 +17,8 @@ import (
 // process, which keeps the state it committed. (On MongoDB other instances commit too and
 // nothing is held.)
 //
-// States are kept encoded, so that every read decodes its own copy. A state never replaces a
+// States are kept decoded and unchanged; every read takes its own copy (domain.Case.Clone),
+// which costs a few allocations where decoding cost hundreds. A state never replaces a
 // later one. A state read from the engine is kept only when no commit to a case of its shard
 // began or ended while it was read: otherwise a commit whose outcome the process could not
 // learn (a timeout) might leave the read's older state behind it.
@@ -30,7 +33,7 @@ type caseCache struct {
 const cachedCases = 20_000
 
 type cachedCase struct {
-	raw []byte
+	state *domain.Case
 	// count is the state's number of events; stored is that of the case document in the
 	// engine as far as this process knows (0 when it does not).
 	count, stored int
@@ -51,9 +54,10 @@ func (c *caseCache) shard(id string) *atomic.Uint64 {
 	return &c.commits[h.Sum32()%uint32(len(c.commits))]
 }
 
-// get returns the state held for the case, decoded, and the number of events of its stored
-// document; listed says whether the state may lag a commit.
-func (c *caseCache) get(id string) (d *caseDoc, stored int, listed, ok bool) {
+// get returns a copy of the state held for the case and the number of events of its stored
+// document; listed says whether the state may lag a commit. withKeys copies the case's recent
+// Idempotency-Keys too, which only an action reads.
+func (c *caseCache) get(id string, withKeys bool) (cs *domain.Case, stored int, listed, ok bool) {
 	if c == nil {
 		return nil, 0, false, false
 	}
@@ -63,12 +67,10 @@ func (c *caseCache) get(id string) (d *caseDoc, stored int, listed, ok bool) {
 	if !ok {
 		return nil, 0, false, false
 	}
-	d = new(caseDoc)
-	if err := bson.Unmarshal(e.raw, d); err != nil {
-		c.forget(id)
-		return nil, 0, false, false
+	if withKeys {
+		return e.state.Clone(), e.stored, e.listed, true
 	}
-	return d, e.stored, e.listed, true
+	return e.state.CloneWithoutKeys(), e.stored, e.listed, true
 }
 
 // keep holds d unless a later state is held; stored is the number of events of the stored
@@ -79,10 +81,17 @@ func (c *caseCache) hold(d *caseDoc, stored int, listed bool) {
 	if c == nil {
 		return
 	}
+	// Held as the engine would give it back (times to the millisecond), and sharing nothing
+	// with d, which its writer may still hold.
 	raw, err := bson.Marshal(d)
 	if err != nil {
 		return
 	}
+	var back caseDoc
+	if err := bson.Unmarshal(raw, &back); err != nil {
+		return
+	}
+	state := fromCaseDoc(&back)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.lru.Peek(d.ID); ok {
@@ -91,7 +100,7 @@ func (c *caseCache) hold(d *caseDoc, stored int, listed bool) {
 		}
 		stored = max(stored, e.stored)
 	}
-	c.lru.Add(d.ID, cachedCase{raw: raw, count: d.EventCount, stored: stored, listed: listed})
+	c.lru.Add(d.ID, cachedCase{state: state, count: d.EventCount, stored: stored, listed: listed})
 }
 
 // storedCount is the number of events of the case document as far as the process knows; 0

@@ -472,14 +472,14 @@ func (s *Store) commitFilter(caseID string, id any) bson.D {
 // CaseByID returns the case, rolled forward over any event committed after its document was
 // last written, or NotFound.
 func (s *Store) CaseByID(ctx context.Context, id string) (*domain.Case, error) {
-	held, _, listed, ok := s.cases.get(id)
+	held, _, listed, ok := s.cases.get(id, true)
 	if ok && !listed {
-		return fromCaseDoc(held), nil
+		return held, nil
 	}
 	mark := s.cases.readStarted(id)
 	var d caseDoc
 	if ok {
-		d = *held
+		d = toCaseDoc(held)
 	} else {
 		err := s.db.Collection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
@@ -608,9 +608,8 @@ func (s *Store) casesByID(ctx context.Context, ids []string) ([]*domain.Case, er
 	var missing []string
 	var at []int
 	for i, id := range ids {
-		if d, _, _, ok := s.cases.get(id); ok {
-			d.KeyRing = nil
-			out[i] = fromCaseDoc(d)
+		if c, _, _, ok := s.cases.get(id, false); ok {
+			out[i] = c
 			continue
 		}
 		missing, at = append(missing, id), append(at, i)

@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -63,8 +64,20 @@ func run() error {
 	lists := flag.Int("lists", 200, "list requests per size")
 	timeout := flag.Duration("timeout", 30*time.Second, "the API's per-request store deadline")
 	longActions := flag.Int("actions", 1000, "record actions on one case, for the cost of the 1st against the last")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	ctx := context.Background()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	uri := os.Getenv("MONGODB_URI")
 	engine := "MongoDB"
@@ -317,7 +330,7 @@ func (b *bench) reads(ids []string) error {
 	before := b.st.Commands()
 	for _, id := range ids {
 		start := time.Now()
-		if _, err := b.do("GET", "/v1/cases/"+id, nil); err != nil {
+		if _, err := b.send("GET", "/v1/cases/"+id, nil); err != nil {
 			return err
 		}
 		one = append(one, time.Since(start))
@@ -326,7 +339,7 @@ func (b *bench) reads(ids []string) error {
 	before = b.st.Commands()
 	for range ids {
 		start := time.Now()
-		if _, err := b.do("GET", "/v1/cases?limit=50", nil); err != nil {
+		if _, err := b.send("GET", "/v1/cases?limit=50", nil); err != nil {
 			return err
 		}
 		list = append(list, time.Since(start))
@@ -343,14 +356,22 @@ func (b *bench) reads(ids []string) error {
 	began := time.Now()
 	for cursor := ""; ; {
 		start := time.Now()
-		page, err := b.do("GET", "/v1/sync?limit=50&cursor="+cursor, nil)
+		raw, err := b.send("GET", "/v1/sync?limit=50&cursor="+cursor, nil)
 		if err != nil {
 			return err
 		}
 		pages = append(pages, time.Since(start))
-		items += len(page["items"].([]any))
-		cursor = page["next_cursor"].(string)
-		if page["more"] != true {
+		var page struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor string            `json:"next_cursor"`
+			More       bool              `json:"more"`
+		}
+		if err := json.Unmarshal(raw, &page); err != nil {
+			return err
+		}
+		items += len(page.Items)
+		cursor = page.NextCursor
+		if !page.More {
 			break
 		}
 	}
@@ -396,7 +417,17 @@ func casesBuild(builds []store.IndexBuild) (store.IndexBuild, bool) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// do sends a request and decodes its answer.
 func (b *bench) do(method, url string, body any, headers ...string) (map[string]any, error) {
+	raw, err := b.send(method, url, body, headers...)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	return m, err
+}
+
+// send sends a request and returns its answer's bytes, undecoded: what a timed read measures
+// is the server's work, not the bench's decoding.
+func (b *bench) send(method, url string, body any, headers ...string) ([]byte, error) {
 	var rd io.Reader
 	if body != nil {
 		raw, _ := json.Marshal(body)
@@ -416,12 +447,10 @@ func (b *bench) do(method, url string, body any, headers ...string) (map[string]
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
 	if res.StatusCode >= 300 {
-		return m, fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, raw)
+		return raw, fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, raw)
 	}
-	return m, nil
+	return raw, nil
 }
 
 // seed creates an agency with two certified officers and a matter, straight in the store.
@@ -631,7 +660,7 @@ func (b *bench) listLatency(n int) (map[string][2]time.Duration, error) {
 		times := make([]time.Duration, n)
 		for i := range times {
 			start := time.Now()
-			if _, err := b.do("GET", url, nil); err != nil {
+			if _, err := b.send("GET", url, nil); err != nil {
 				return nil, err
 			}
 			times[i] = time.Since(start)
