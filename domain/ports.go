@@ -165,6 +165,10 @@ type Cases interface {
 	StoredEventsOf(ctx context.Context, caseID string, from, to int) ([]Event, error)
 	// ListCases lists cases without their events.
 	ListCases(ctx context.Context, f CaseFilter, p Page) ([]*Case, string, error)
+	// ScoredCases calls fn, in no order, with what the scorecard reads of each case of the
+	// agency that has a decision; it may leave out those neither decided nor served in
+	// [from, to). fn must not keep what it is given beyond the call.
+	ScoredCases(ctx context.Context, agencyID string, from, to time.Time, fn func(*ScoredCase)) error
 	NextCaseNumber(ctx context.Context, agencyID string, year int) (int64, error)
 	// NextDocumentNumber allocates the running number of a 文号.
 	NextDocumentNumber(ctx context.Context, agencyID string, kind DocumentKind, year int) (int64, error)

@@ -458,7 +458,7 @@ type Reviews interface {
 	CreateReviewRound(ctx context.Context, r *ReviewRound, files []*ReviewFile) error
 	ReviewRoundByID(ctx context.Context, id string) (*ReviewRound, error)
 	ListReviewRounds(ctx context.Context, bodyID string, p Page) ([]*ReviewRound, string, error)
-	ReviewFilesOf(ctx context.Context, roundID string) ([]*ReviewFile, error)
+	ReviewFilesOf(ctx context.Context, r *ReviewRound) ([]*ReviewFile, error)
 	ReviewFileByID(ctx context.Context, id string) (*ReviewFile, error)
 	// UpdateReviewFile writes f when its stored version is f.Version; Conflict otherwise.
 	UpdateReviewFile(ctx context.Context, f *ReviewFile) error

@@ -1,6 +1,9 @@
 package domain
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // The scorecard (评议考核): indicators per agency over a period, each a share in [0, 1] computed
 // from the records, weighted into a total of 100 points. An indicator with nothing to measure
@@ -53,4 +56,31 @@ func ComplaintsValue(complaints, inspections int) float64 {
 	}
 	per100 := float64(complaints) * 100 / math.Max(float64(inspections), 1)
 	return math.Max(0, 1-per100/10)
+}
+
+// ScoredCase is what the scorecard and a review round's draw read of a case with a decision: the case index holds it
+// beside each such case, so that a scorecard reads no case.
+type ScoredCase struct {
+	ID        string
+	Status    CaseStatus
+	Procedure Procedure
+	MatterID  string
+	Deadline  time.Time
+	DecidedAt time.Time
+	ServedAt  time.Time
+	// Decision holds the kind, the penalty kinds and the fine: what review rules match.
+	Decision       Decision
+	ReviewApproved bool
+	// TwoDocuments: the penalty decision and the credit-repair notice were both issued.
+	TwoDocuments bool
+}
+
+// ScoredCaseOf is what the scorecard reads of c; nil when c has no decision.
+func ScoredCaseOf(c *Case) *ScoredCase {
+	if c.Decision == nil {
+		return nil
+	}
+	return &ScoredCase{ID: c.ID, Status: c.Status, Procedure: c.Procedure, MatterID: c.MatterID, Deadline: c.Deadline, DecidedAt: c.DecidedAt, ServedAt: c.ServedAt,
+		Decision: Decision{Kind: c.Decision.Kind, PenaltyKinds: c.Decision.PenaltyKinds, Fine: c.Decision.Fine}, ReviewApproved: c.ReviewApproved,
+		TwoDocuments: c.Documents[DocPenaltyDecision] != "" && c.Documents[DocCreditRepairNotice] != ""}
 }

@@ -139,9 +139,9 @@ func toReviewFileJSON(f *domain.ReviewFile, rubric []domain.RubricItem) reviewFi
 }
 
 // reviewable says whether a case is a closed file with a decision made in [from, to).
-func reviewable(c *domain.Case, from, to time.Time) bool {
-	closed := c.Status == domain.StatusClosed || c.Status == domain.StatusArchived
-	return closed && !c.DecidedAt.IsZero() && !c.DecidedAt.Before(from) && c.DecidedAt.Before(to)
+func reviewable(status domain.CaseStatus, decidedAt, from, to time.Time) bool {
+	closed := status == domain.StatusClosed || status == domain.StatusArchived
+	return closed && !decidedAt.IsZero() && !decidedAt.Before(from) && decidedAt.Before(to)
 }
 
 // CreateReviewRound samples, for each agency the caller's body covers (or those named), its
@@ -205,14 +205,14 @@ func (h *Handlers) CreateReviewRound(c *fiber.Ctx) error {
 	var files []*domain.ReviewFile
 	for _, agencyID := range agencies {
 		ids := []string{}
-		for _, status := range []domain.CaseStatus{domain.StatusClosed, domain.StatusArchived} {
-			if err := h.eachCase(ctx, domain.CaseFilter{AgencyID: agencyID, Status: status}, func(cs *domain.Case) {
-				if reviewable(cs, from, to) {
-					ids = append(ids, cs.ID)
-				}
-			}); err != nil {
-				return err
+		// The candidates come from what the case index holds of each decided case; only the
+		// sample is read.
+		if err := h.Repo.ScoredCases(ctx, agencyID, from, to, func(cs *domain.ScoredCase) {
+			if reviewable(cs.Status, cs.DecidedAt, from, to) {
+				ids = append(ids, cs.ID)
 			}
+		}); err != nil {
+			return err
 		}
 		slices.Sort(ids)
 		k := req.SampleSize
@@ -340,7 +340,7 @@ func (h *Handlers) ReviewRoundFiles(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	files, err := h.Repo.ReviewFilesOf(ctx, r.ID)
+	files, err := h.Repo.ReviewFilesOf(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -458,7 +458,7 @@ func (h *Handlers) ReviewReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	files, err := h.Repo.ReviewFilesOf(ctx, r.ID)
+	files, err := h.Repo.ReviewFilesOf(ctx, r)
 	if err != nil {
 		return err
 	}

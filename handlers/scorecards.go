@@ -125,7 +125,7 @@ func (h *Handlers) reviewScores(ctx context.Context, body *domain.Agency, from, 
 			if r.CreatedAt.Before(from) || !r.CreatedAt.Before(to) {
 				continue
 			}
-			files, err := h.Repo.ReviewFilesOf(ctx, r.ID)
+			files, err := h.Repo.ReviewFilesOf(ctx, r)
 			if err != nil {
 				return nil, err
 			}
@@ -195,33 +195,30 @@ func (h *Handlers) indicatorsOf(ctx context.Context, agencyID string, from, to t
 		return nil, err
 	}
 	var inTime, legal, twoDocs domain.Ratio
-	// Only cases with a decision count; the case index filters by status without reading the
-	// others.
-	for _, status := range []domain.CaseStatus{domain.StatusDecided, domain.StatusServed, domain.StatusExecuted, domain.StatusClosed, domain.StatusArchived, domain.StatusRevoked} {
-		if err := h.eachCase(ctx, domain.CaseFilter{AgencyID: agencyID, Status: status}, func(cs *domain.Case) {
-			if cs.Decision != nil && in(cs.DecidedAt) {
-				if cs.Procedure == domain.ProcedureGeneral && !cs.Deadline.IsZero() {
-					inTime.Den++
-					if !cs.DecidedAt.After(cs.Deadline) {
-						inTime.Num++
-					}
-				}
-				if domain.ReviewRequired(cs.MatterID, cs.Decision, rules) != nil {
-					legal.Den++
-					if cs.ReviewApproved {
-						legal.Num++
-					}
+	// Only cases with a decision count, from what the case index holds of each: no case is read.
+	if err := h.Repo.ScoredCases(ctx, agencyID, from, to, func(cs *domain.ScoredCase) {
+		if in(cs.DecidedAt) {
+			if cs.Procedure == domain.ProcedureGeneral && !cs.Deadline.IsZero() {
+				inTime.Den++
+				if !cs.DecidedAt.After(cs.Deadline) {
+					inTime.Num++
 				}
 			}
-			if cs.Decision != nil && cs.Decision.Kind == "penalty" && in(cs.ServedAt) {
-				twoDocs.Den++
-				if cs.Documents[domain.DocPenaltyDecision] != "" && cs.Documents[domain.DocCreditRepairNotice] != "" {
-					twoDocs.Num++
+			if domain.ReviewRequired(cs.MatterID, &cs.Decision, rules) != nil {
+				legal.Den++
+				if cs.ReviewApproved {
+					legal.Num++
 				}
 			}
-		}); err != nil {
-			return nil, err
 		}
+		if cs.Decision.Kind == "penalty" && in(cs.ServedAt) {
+			twoDocs.Den++
+			if cs.TwoDocuments {
+				twoDocs.Num++
+			}
+		}
+	}); err != nil {
+		return nil, err
 	}
 	v["decided_in_time"], v["legal_review"], v["two_documents"] = inTime, legal, twoDocs
 	// Satisfaction counts raters, not submissions: a rater (an address, else a phone, else an
@@ -383,23 +380,6 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
-}
-
-// eachCase calls fn for every case the filter lists, page by page.
-func (h *Handlers) eachCase(ctx context.Context, f domain.CaseFilter, fn func(*domain.Case)) error {
-	for pg := (domain.Page{Limit: domain.MaxPageLimit}); ; {
-		cases, next, err := h.Repo.ListCases(ctx, f, pg)
-		if err != nil {
-			return err
-		}
-		for _, cs := range cases {
-			fn(cs)
-		}
-		if next == "" {
-			return nil
-		}
-		pg.Cursor = next
-	}
 }
 
 // scorecardPeriod reads the ?from= ?to= a scorecard covers; both are required, from before to.

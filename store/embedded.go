@@ -206,6 +206,12 @@ func (r *sqlRow) strs(i int) []string {
 	return s
 }
 
+func (r *sqlRow) boolean(i int) bool {
+	var b bool
+	r.decode(i, &b)
+	return b
+}
+
 func (r *sqlRow) int(i int) int64 {
 	var n int64
 	r.decode(i, &n)

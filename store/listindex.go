@@ -162,6 +162,16 @@ func (x *listIndex[E]) inGroup(name, key string, match func(*E) bool) []E {
 	return out
 }
 
+// eachInGroup calls fn with each entry of grouping name under key, in no order, holding the
+// index's read lock: fn must be quick and must not use the index.
+func (x *listIndex[E]) eachInGroup(name, key string, fn func(*E)) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for _, e := range x.groups[name].held[key] {
+		fn(&e)
+	}
+}
+
 // get returns the entry under id.
 func (x *listIndex[E]) get(id string) (E, bool) {
 	x.mu.RLock()
@@ -522,7 +532,13 @@ func (s *Store) indexList() []anyIndex {
 func (s *Store) startIndexes() {
 	name := s.db.Name()
 	s.idx.cases = newListIndex("cases", caseEntryFields, caseEntryOf).fromFiles(s.files, name, caseEntryPaths, caseEntryOfRow).
-		searchable(caseIndexFormat, caseScope, caseTerms)
+		searchable(caseIndexFormat, caseScope, caseTerms).
+		groupedBy("scored", func(e *caseEntry) string {
+			if e.Score == nil {
+				return ""
+			}
+			return e.Agency
+		})
 	s.idx.inspections = newListIndex("inspections", inspectionEntryFields, inspectionEntryOf).fromFiles(s.files, name, inspectionEntryPaths, inspectionEntryOfRow).
 		searchable(inspectionIndexFormat, inspectionScope, inspectionTerms).
 		groupedBy("enterprise", func(e *inspectionEntry) string { return e.USCC }).
@@ -542,6 +558,8 @@ func (s *Store) startIndexes() {
 		})
 	s.cases = newCaseCache()
 	s.evidence = newEvidenceCache()
+	s.reviewFiles = newDocCache(50_000)
+	s.rounds = &heldRounds{byBody: map[string][]heldRound{}}
 	s.tails = &changeTails{logs: map[string]*changeTail{}}
 	s.events = newEventCache()
 	var ctx context.Context

@@ -2,9 +2,14 @@ package store
 
 import (
 	"context"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/zhifa/zhifa/domain"
@@ -94,16 +99,24 @@ func (s *Store) CreateReviewRound(ctx context.Context, r *domain.ReviewRound, fi
 	for start := 0; start < len(files); start += 50 {
 		var docs []any
 		for _, f := range files[start:min(start+50, len(files))] {
-			f.RoundID, f.ID, f.Version = r.ID, r.ID+":"+f.CaseID, 1
+			f.RoundID, f.ID, f.Version = r.ID, reviewFileID(r.ID, f.CaseID), 1
 			docs = append(docs, toReviewFileDoc(f))
 		}
 		if _, err := s.db.Collection("review_files").InsertMany(ctx, docs); err != nil {
+			for _, d := range docs {
+				s.reviewFiles.forget(d.(reviewFileDoc).ID)
+			}
 			return mapErr(err, "review file")
 		}
+		for _, d := range docs {
+			s.reviewFiles.keep(d.(reviewFileDoc).ID, 1, d)
+		}
 	}
-	_, err := s.db.Collection("review_rounds").InsertOne(ctx, reviewRoundDoc{ID: r.ID, BodyID: r.BodyID, Name: r.Name, From: r.From, To: r.To, Seed: r.Seed,
+	d := reviewRoundDoc{ID: r.ID, BodyID: r.BodyID, Name: r.Name, From: r.From, To: r.To, Seed: r.Seed,
 		Commitment: r.Commitment, Candidates: r.Candidates, Sample: r.Sample, Rubric: r.Rubric, RectifyDays: r.RectifyDays, CreatedBy: r.CreatedBy,
-		CreatedAt: r.CreatedAt, Version: r.Version})
+		CreatedAt: r.CreatedAt, Version: r.Version}
+	_, err := s.db.Collection("review_rounds").InsertOne(ctx, d)
+	s.rounds.wrote(&d, err)
 	return mapErr(err, "review round")
 }
 
@@ -112,21 +125,164 @@ func (s *Store) ReviewRoundByID(ctx context.Context, id string) (*domain.ReviewR
 	return findOne(ctx, s.db.Collection("review_rounds"), bson.D{{Key: "_id", Value: id}}, fromReviewRoundDoc, "review round")
 }
 
-// ListReviewRounds lists a body's rounds in the order made.
+// ListReviewRounds lists a body's rounds in the order made, without their candidates.
 func (s *Store) ListReviewRounds(ctx context.Context, bodyID string, p domain.Page) ([]*domain.ReviewRound, string, error) {
+	if s.rounds != nil {
+		return s.rounds.page(ctx, s.db.Collection("review_rounds"), bodyID, p)
+	}
 	return pageWith(ctx, s.db.Collection("review_rounds"), bson.D{{Key: "body_id", Value: bodyID}}, p,
 		options.Find().SetProjection(bson.D{{Key: "candidates", Value: 0}}), fromReviewRoundDoc, func(d *reviewRoundDoc) string { return d.ID })
 }
 
+// heldRounds holds, on the embedded engine, each body's rounds without their candidates once
+// listed: the engine would read every round of every body whole (their candidates grow with
+// the cases) for each list, and the scorecard lists them. Rounds are written once, by this
+// process.
+type heldRounds struct {
+	mu     sync.Mutex
+	byBody map[string][]heldRound // in the order of their ids
+}
+
+type heldRound struct {
+	id  string
+	raw []byte // the reviewRoundDoc without candidates
+}
+
+// page is ListReviewRounds from what is held, reading the body's rounds first if they are not.
+func (h *heldRounds) page(ctx context.Context, c *mongo.Collection, bodyID string, p domain.Page) ([]*domain.ReviewRound, string, error) {
+	p = p.Normalize()
+	after := ""
+	if p.Cursor != "" {
+		var err error
+		if after, err = decodeCursor(p.Cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	held, ok := h.byBody[bodyID]
+	if !ok {
+		cur, err := c.Find(ctx, bson.D{{Key: "body_id", Value: bodyID}}, options.Find().SetProjection(bson.D{{Key: "candidates", Value: 0}}))
+		if err != nil {
+			return nil, "", mapErr(err, "review round")
+		}
+		var docs []reviewRoundDoc
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, "", mapErr(err, "review round")
+		}
+		for i := range docs {
+			held = insertRound(held, &docs[i])
+		}
+		if held == nil {
+			held = []heldRound{}
+		}
+		h.byBody[bodyID] = held
+	}
+	from := sort.Search(len(held), func(i int) bool { return held[i].id > after })
+	var out []*domain.ReviewRound
+	next := ""
+	for _, r := range held[from:] {
+		if len(out) == p.Limit {
+			next = encodeCursor(out[len(out)-1].ID)
+			break
+		}
+		var d reviewRoundDoc
+		if err := bson.Unmarshal(r.raw, &d); err != nil {
+			return nil, "", mapErr(err, "review round")
+		}
+		out = append(out, fromReviewRoundDoc(&d))
+	}
+	return out, next, nil
+}
+
+// insertRound files d among rounds by id, once.
+func insertRound(rounds []heldRound, d *reviewRoundDoc) []heldRound {
+	i, found := slices.BinarySearchFunc(rounds, d.ID, func(r heldRound, id string) int { return strings.Compare(r.id, id) })
+	if found {
+		return rounds
+	}
+	lean := *d
+	lean.Candidates = nil
+	raw, err := bson.Marshal(lean)
+	if err != nil {
+		return rounds
+	}
+	return slices.Insert(rounds, i, heldRound{id: d.ID, raw: raw})
+}
+
+// wrote files a round just inserted; an insert whose outcome is unknown makes the body's
+// rounds be read again.
+func (h *heldRounds) wrote(d *reviewRoundDoc, err error) {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	held, ok := h.byBody[d.BodyID]
+	switch {
+	case !ok:
+	case err == nil:
+		h.byBody[d.BodyID] = insertRound(held, d)
+	case !mongo.IsDuplicateKeyError(err):
+		delete(h.byBody, d.BodyID)
+	}
+}
+
 // ReviewFilesOf lists a round's files by id.
-func (s *Store) ReviewFilesOf(ctx context.Context, roundID string) ([]*domain.ReviewFile, error) {
-	cur, err := s.db.Collection("review_files").Find(ctx, bson.D{{Key: "round_id", Value: roundID}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(10000))
+func (s *Store) ReviewFilesOf(ctx context.Context, r *domain.ReviewRound) ([]*domain.ReviewFile, error) {
+	if s.serialWrites {
+		// The embedded engine answers only a lookup by _id from an index, and a file's _id
+		// follows from its round and its case: a query by round would read every round's files.
+		// The files the process holds are read from what it holds.
+		var ids []string
+		for _, sample := range r.Sample {
+			for _, caseID := range sample {
+				ids = append(ids, reviewFileID(r.ID, caseID))
+			}
+		}
+		slices.Sort(ids)
+		out := make([]*domain.ReviewFile, 0, len(ids))
+		var missing []string
+		for _, id := range ids {
+			var d reviewFileDoc
+			if s.reviewFiles.get(id, &d) {
+				out = append(out, fromReviewFileDoc(&d))
+				continue
+			}
+			missing = append(missing, id)
+		}
+		if len(missing) == 0 {
+			return out, nil
+		}
+		read, err := readByID(ctx, s.db.Collection("review_files"), missing, func(d *reviewFileDoc) *reviewFileDoc { return d }, "review file")
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range read {
+			s.reviewFiles.keep(d.ID, d.Version, d)
+			out = append(out, fromReviewFileDoc(d))
+		}
+		slices.SortFunc(out, func(a, b *domain.ReviewFile) int { return strings.Compare(a.ID, b.ID) })
+		return out, nil
+	}
+	cur, err := s.db.Collection("review_files").Find(ctx, bson.D{{Key: "round_id", Value: r.ID}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(10000))
 	return findAll(ctx, cur, err, fromReviewFileDoc, "review file")
 }
 
+func reviewFileID(roundID, caseID string) string { return roundID + ":" + caseID }
+
 // ReviewFileByID returns a file or NotFound.
 func (s *Store) ReviewFileByID(ctx context.Context, id string) (*domain.ReviewFile, error) {
-	return findOne(ctx, s.db.Collection("review_files"), bson.D{{Key: "_id", Value: id}}, fromReviewFileDoc, "review file")
+	var held reviewFileDoc
+	if s.reviewFiles.get(id, &held) {
+		return fromReviewFileDoc(&held), nil
+	}
+	d, err := findOne(ctx, s.db.Collection("review_files"), bson.D{{Key: "_id", Value: id}}, func(d *reviewFileDoc) *reviewFileDoc { return d }, "review file")
+	if err != nil {
+		return nil, err
+	}
+	s.reviewFiles.keep(d.ID, d.Version, d)
+	return fromReviewFileDoc(d), nil
 }
 
 // UpdateReviewFile writes f when its stored version is f.Version; Conflict otherwise.
@@ -134,8 +290,12 @@ func (s *Store) UpdateReviewFile(ctx context.Context, f *domain.ReviewFile) erro
 	doc := toReviewFileDoc(f)
 	doc.Version = f.Version + 1
 	if err := s.replaceVersioned(ctx, s.db.Collection("review_files"), f.ID, f.Version, doc, "review file"); err != nil {
+		if domain.ErrorCode(err) != domain.Conflict {
+			s.reviewFiles.forget(f.ID)
+		}
 		return err
 	}
+	s.reviewFiles.keep(f.ID, doc.Version, doc)
 	f.Version = doc.Version
 	return nil
 }

@@ -63,6 +63,11 @@ type Store struct {
 	evidence *evidenceCache
 	// numbers are the change numbers reserved in blocks (changes.go).
 	numbers changeNumbers
+	// reviewFiles holds recent review files, on the embedded engine only (doccache.go).
+	reviewFiles *docCache
+	// rounds holds the bodies' review rounds once listed, on the embedded engine only
+	// (reviews.go).
+	rounds *heldRounds
 	// events holds recent events, on the embedded engine only (eventcache.go).
 	events *eventCache
 	// tails holds the change logs read since the start, on the embedded engine only
@@ -235,6 +240,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		"cases": {
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_id")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "status", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_status")},
+			// The scorecard's decisions of a period (ScoredCases).
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "decided_at", Value: 1}}, Options: options.Index().SetName("agency_decided")},
+			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "served_at", Value: 1}}, Options: options.Index().SetName("agency_served")},
 			{Keys: bson.D{{Key: "officer_ids", Value: 1}}, Options: options.Index().SetName("officer_ids")},
 			{Keys: bson.D{{Key: "party.uscc", Value: 1}}, Options: options.Index().SetName("party_uscc")},
 			{Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "number", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("agency_number")},
